@@ -1,0 +1,40 @@
+# Every target here is what CI runs; `make test` is the whole of .ci/run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+FROM ?= https://flickmovies.com/api/beta/openapi.json
+
+.PHONY: install lint format typecheck check-generated regen test demo bench services
+
+# Re-installs only when pyproject.toml changes, so a second `make test` is fast.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+check-generated: install
+	$(PY) scripts/regen.py --check
+
+# make regen                       pull the live schema
+# make regen FROM=path/or/url      pull from elsewhere (ARGS=--allow-breaking to accept breaks)
+regen: install
+	$(PY) scripts/regen.py --from '$(FROM)' $(ARGS)
+
+test: install lint typecheck check-generated
+	$(VENV)/bin/pytest
