@@ -1,0 +1,1 @@
+"""pytest fixtures for the local Flick server (filled in by the local-server work)."""
