@@ -51,14 +51,16 @@ def load_schema(source: str, *, timeout: float = 30.0) -> dict[str, Any]:
         try:
             response = httpx.get(source, timeout=timeout, follow_redirects=True)
             response.raise_for_status()
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is not an HTTPError
             raise RegenError(f"could not fetch {source}: {exc}") from exc
         text = response.text
     else:
         try:
             text = Path(source).read_text(encoding="utf-8")
         except OSError as exc:
-            raise RegenError(f"could not read {source}: {exc.strerror}") from exc
+            raise RegenError(f"could not read {source}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise RegenError(f"{source} is not JSON: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -70,12 +72,20 @@ def load_schema(source: str, *, timeout: float = 30.0) -> dict[str, Any]:
 
 
 def validate(document: Mapping[str, Any], source: str) -> None:
+    """Raise RegenError unless `document` is a valid OpenAPI 3.x document."""
     from openapi_spec_validator import validate as validate_spec
 
+    version = document.get("openapi")
+    if not isinstance(version, str) or not version.startswith("3."):
+        # Checked first: the validator's own message for this case is a bare class name.
+        found = f"declares openapi {version!r}" if "openapi" in document else "has no `openapi` version field"
+        raise RegenError(f"{source} is not a valid OpenAPI document: it {found}; expected OpenAPI 3.0 or 3.1")
     try:
         validate_spec(document)
     except Exception as exc:  # the validator raises several unrelated classes
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if len(first_line) > 300:  # an unresolvable $ref quotes the whole document
+            first_line = first_line[:300] + "…"
         raise RegenError(f"{source} is not a valid OpenAPI document: {first_line}") from exc
 
 
@@ -89,8 +99,8 @@ def normalise(document: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, order=True)
 class Change:
-    kind: str  # "added", "removed", "retyped", "required", "optional"
-    what: str  # "operation", "parameter", "schema", "field", "enum value"
+    kind: str  # "added", "removed", "retyped", "renamed", "required", "optional"
+    what: str  # "operation", "parameter", "body", "schema", "field", "enum value"
     where: str
     breaking: bool
     detail: str = ""
@@ -102,20 +112,31 @@ class Change:
 
 
 def _operations(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    ops = {}
-    for path, item in doc.get("paths", {}).items():
+    """Every operation by "METHOD /path", with its path item's shared parameters merged in."""
+    ops: dict[str, Mapping[str, Any]] = {}
+    for path, raw_item in doc.get("paths", {}).items():
+        item = _resolve(doc, raw_item)
+        shared = item.get("parameters", [])
         for method in HTTP_METHODS:
             if method in item:
-                ops[f"{method.upper()} {path}"] = item[method]
+                op = item[method]
+                # Path-level parameters apply to every operation below them; an operation's own
+                # parameter of the same name and location wins (see _parameters).
+                ops[f"{method.upper()} {path}"] = {**op, "parameters": [*shared, *op.get("parameters", [])]}
     return ops
 
 
 def _resolve(doc: Mapping[str, Any], node: Any) -> Any:
+    """Follow local `$ref`s (JSON pointers, with their ~0 / ~1 escapes) to the node they name."""
     seen = 0
-    while isinstance(node, Mapping) and "$ref" in node and seen < 32:
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and seen < 32:
+        ref: str = node["$ref"]
+        if not ref.startswith("#"):
+            return {}  # an external reference: nothing to compare
         target: Any = doc
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, Mapping) else {}
+        for part in ref[1:].split("/")[1:]:
+            key = part.replace("~1", "/").replace("~0", "~")
+            target = target.get(key, {}) if isinstance(target, Mapping) else {}
         node, seen = target, seen + 1
     return node
 
@@ -147,25 +168,51 @@ def _parameters(doc: Mapping[str, Any], op: Mapping[str, Any]) -> dict[str, Mapp
     return params
 
 
+def _fields(doc: Mapping[str, Any], schema: Any) -> tuple[dict[str, Any], set[str]]:
+    """An object schema's properties and required names, including those its `allOf` parts add."""
+    schema = _resolve(doc, schema)
+    if not isinstance(schema, Mapping):
+        return {}, set()
+    properties = dict(schema.get("properties", {}))
+    required = set(schema.get("required", []))
+    for part in schema.get("allOf", []):
+        more, more_required = _fields(doc, part)
+        properties = {**more, **properties}
+        required |= more_required
+    return properties, required
+
+
 def _enum_values(schema: Any) -> set[str] | None:
     if isinstance(schema, Mapping) and "enum" in schema:
         return {json.dumps(v) for v in schema["enum"]}
     return None
 
 
-def _request_schemas(doc: Mapping[str, Any]) -> set[str]:
-    """Names of component schemas reachable from request bodies or parameters.
+def _body_schemas(doc: Mapping[str, Any], op: Mapping[str, Any], *, request: bool) -> dict[str, Any]:
+    """The schemas of an operation's request body, or of each of its responses, by a readable name."""
+    if request:
+        body = _resolve(doc, op.get("requestBody", {}))
+        return {f"{media} request body": m.get("schema") for media, m in body.get("content", {}).items()}
+    schemas = {}
+    for status, raw in op.get("responses", {}).items():
+        response = _resolve(doc, raw)
+        for media, m in response.get("content", {}).items():
+            schemas[f"{status} {media} response"] = m.get("schema")
+    return schemas
 
-    Tightening those (a new required field, a removed enum value) breaks existing callers;
-    the same change in a response-only schema does not.
+
+def _reachable(doc: Mapping[str, Any], *, request: bool) -> set[str]:
+    """Names of component schemas reachable from requests (bodies, parameters) or from responses.
+
+    Tightening a request schema (a new required field, a removed enum value) breaks existing
+    callers; loosening a response schema (a required field made optional) breaks readers. A
+    schema reachable from both sides is held to both rules.
     """
     roots: list[Any] = []
     for op in _operations(doc).values():
-        body = _resolve(doc, op.get("requestBody", {}))
-        for media in body.get("content", {}).values():
-            roots.append(media.get("schema"))
-        for param in _parameters(doc, op).values():
-            roots.append(param.get("schema"))
+        roots.extend(_body_schemas(doc, op, request=request).values())
+        if request:
+            roots.extend(param.get("schema") for param in _parameters(doc, op).values())
     names: set[str] = set()
     while roots:
         node = roots.pop()
@@ -190,68 +237,103 @@ def summarise_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Ch
         changes.append(Change("added", "operation", key, breaking=False))
     for key in sorted(old_ops.keys() - new_ops.keys()):
         changes.append(Change("removed", "operation", key, breaking=True))
+    # Schemas compared field by field: the components, plus request and response bodies that
+    # are written inline rather than by $ref. Each maps to (before, after, in_request, in_response).
+    objects: dict[str, tuple[Any, Any, bool, bool]] = {}
     for key in sorted(old_ops.keys() & new_ops.keys()):
-        old_params, new_params = _parameters(old, old_ops[key]), _parameters(new, new_ops[key])
-        for name in sorted(new_params.keys() - old_params.keys()):
-            required = bool(new_params[name].get("required"))
-            changes.append(
-                Change("added", "parameter", f"{key} {name}", breaking=required, detail="required" if required else "")
-            )
-        for name in sorted(old_params.keys() - new_params.keys()):
-            changes.append(Change("removed", "parameter", f"{key} {name}", breaking=True))
-        for name in sorted(old_params.keys() & new_params.keys()):
-            before, after = old_params[name], new_params[name]
-            old_type, new_type = _type_of(old, before.get("schema")), _type_of(new, after.get("schema"))
-            if old_type != new_type:
-                changes.append(
-                    Change("retyped", "parameter", f"{key} {name}", breaking=True, detail=f"{old_type} -> {new_type}")
-                )
-            if not before.get("required") and after.get("required"):
-                changes.append(Change("required", "parameter", f"{key} {name}", breaking=True))
-            changes.extend(
-                _enum_changes(
-                    f"{key} {name}",
-                    _resolve(old, before.get("schema")),
-                    _resolve(new, after.get("schema")),
-                    in_request=True,
-                )
-            )
+        old_op, new_op = old_ops[key], new_ops[key]
+        changes.extend(_operation_changes(key, old_op, new_op))
+        changes.extend(_parameter_changes(key, old, new, _parameters(old, old_op), _parameters(new, new_op)))
+        for request in (True, False):
+            old_bodies = _body_schemas(old, old_op, request=request)
+            new_bodies = _body_schemas(new, new_op, request=request)
+            for name in sorted(old_bodies.keys() & new_bodies.keys()):
+                before, after = old_bodies[name], new_bodies[name]
+                inline = all(isinstance(s, Mapping) and "$ref" not in s for s in (before, after))
+                if inline:
+                    objects[f"{key} {name}"] = (before, after, request, not request)
+                elif _type_of(old, before) != _type_of(new, after):
+                    detail = f"{_type_of(old, before)} -> {_type_of(new, after)}"
+                    changes.append(Change("retyped", "body", f"{key} {name}", breaking=True, detail=detail))
 
     old_schemas = old.get("components", {}).get("schemas", {})
     new_schemas = new.get("components", {}).get("schemas", {})
-    request_schemas = _request_schemas(old) | _request_schemas(new)
+    request_schemas = _reachable(old, request=True) | _reachable(new, request=True)
+    response_schemas = _reachable(old, request=False) | _reachable(new, request=False)
     for name in sorted(new_schemas.keys() - old_schemas.keys()):
         changes.append(Change("added", "schema", name, breaking=False))
     for name in sorted(old_schemas.keys() - new_schemas.keys()):
         changes.append(Change("removed", "schema", name, breaking=True))
     for name in sorted(old_schemas.keys() & new_schemas.keys()):
-        before, after = old_schemas[name], new_schemas[name]
-        in_request = name in request_schemas
+        objects[name] = (old_schemas[name], new_schemas[name], name in request_schemas, name in response_schemas)
+    for name, (before, after, in_request, in_response) in sorted(objects.items()):
         changes.extend(_enum_changes(name, before, after, in_request=in_request))
-        old_fields, new_fields = before.get("properties", {}), after.get("properties", {})
-        old_required, new_required = set(before.get("required", [])), set(after.get("required", []))
-        for field in sorted(new_fields.keys() - old_fields.keys()):
-            breaking = in_request and field in new_required
-            changes.append(
-                Change("added", "field", f"{name}.{field}", breaking=breaking, detail="required" if breaking else "")
-            )
-        for field in sorted(old_fields.keys() - new_fields.keys()):
-            changes.append(Change("removed", "field", f"{name}.{field}", breaking=True))
-        for field in sorted(old_fields.keys() & new_fields.keys()):
-            old_type, new_type = _type_of(old, old_fields[field]), _type_of(new, new_fields[field])
-            if old_type != new_type:
-                changes.append(
-                    Change("retyped", "field", f"{name}.{field}", breaking=True, detail=f"{old_type} -> {new_type}")
-                )
-            if field in new_required - old_required and in_request:
-                changes.append(Change("required", "field", f"{name}.{field}", breaking=True))
-            if field in old_required - new_required and not in_request:
-                # A response field that may now be missing breaks readers that rely on it.
-                changes.append(Change("optional", "field", f"{name}.{field}", breaking=True))
-            changes.extend(
-                _enum_changes(f"{name}.{field}", old_fields[field], new_fields[field], in_request=in_request)
-            )
+        changes.extend(_field_changes(name, old, new, before, after, in_request=in_request, in_response=in_response))
     return changes
+
+
+def _operation_changes(key: str, old_op: Mapping[str, Any], new_op: Mapping[str, Any]) -> Iterator[Change]:
+    # The generator names each function after its operationId, in a module per first tag:
+    # changing either moves `flick_api.api.<tag>.<operation_id>` out from under its importers.
+    for label, field in (("operationId", "operationId"), ("tag", "tags")):
+        before, after = old_op.get(field), new_op.get(field)
+        if field == "tags":
+            before, after = (before or [None])[0], (after or [None])[0]
+        if before != after:
+            yield Change("renamed", "operation", key, breaking=True, detail=f"{label} {before} -> {after}")
+
+
+def _parameter_changes(
+    key: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    old_params: Mapping[str, Mapping[str, Any]],
+    new_params: Mapping[str, Mapping[str, Any]],
+) -> Iterator[Change]:
+    for name in sorted(new_params.keys() - old_params.keys()):
+        required = bool(new_params[name].get("required"))
+        yield Change("added", "parameter", f"{key} {name}", breaking=required, detail="required" if required else "")
+    for name in sorted(old_params.keys() - new_params.keys()):
+        yield Change("removed", "parameter", f"{key} {name}", breaking=True)
+    for name in sorted(old_params.keys() & new_params.keys()):
+        before, after = old_params[name], new_params[name]
+        old_type, new_type = _type_of(old, before.get("schema")), _type_of(new, after.get("schema"))
+        if old_type != new_type:
+            yield Change("retyped", "parameter", f"{key} {name}", breaking=True, detail=f"{old_type} -> {new_type}")
+        if not before.get("required") and after.get("required"):
+            yield Change("required", "parameter", f"{key} {name}", breaking=True)
+        # Only inline enums here: one behind a $ref is reported once, under its component schema.
+        yield from _enum_changes(f"{key} {name}", before.get("schema"), after.get("schema"), in_request=True)
+
+
+def _field_changes(
+    name: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    before: Any,
+    after: Any,
+    *,
+    in_request: bool,
+    in_response: bool,
+) -> Iterator[Change]:
+    old_fields, old_required = _fields(old, before)
+    new_fields, new_required = _fields(new, after)
+    for field in sorted(new_fields.keys() - old_fields.keys()):
+        breaking = in_request and field in new_required
+        yield Change("added", "field", f"{name}.{field}", breaking=breaking, detail="required" if breaking else "")
+    for field in sorted(old_fields.keys() - new_fields.keys()):
+        yield Change("removed", "field", f"{name}.{field}", breaking=True)
+    for field in sorted(old_fields.keys() & new_fields.keys()):
+        old_type, new_type = _type_of(old, old_fields[field]), _type_of(new, new_fields[field])
+        if old_type != new_type:
+            yield Change("retyped", "field", f"{name}.{field}", breaking=True, detail=f"{old_type} -> {new_type}")
+        if field in new_required - old_required:
+            # A request field callers may have left out is now demanded.
+            yield Change("required", "field", f"{name}.{field}", breaking=in_request)
+        if field in old_required - new_required:
+            # A response field that may now be missing breaks readers that rely on it.
+            yield Change("optional", "field", f"{name}.{field}", breaking=in_response)
+        yield from _enum_changes(f"{name}.{field}", old_fields[field], new_fields[field], in_request=in_request)
 
 
 def _enum_changes(where: str, before: Any, after: Any, *, in_request: bool) -> Iterator[Change]:
@@ -329,9 +411,52 @@ def drift(expected: Path, actual: Path) -> list[str]:
 
 
 def check(*, schema_path: Path = SCHEMA_PATH, generated_dir: Path = GENERATED_DIR) -> list[str]:
+    """Regenerate from `schema_path` into a temp dir; return the drift from `generated_dir`."""
+    if not schema_path.is_file():
+        raise RegenError(f"could not read {schema_path}: no such file")
     with tempfile.TemporaryDirectory() as tmp:
         fresh = generate(schema_path, Path(tmp))
         return drift(fresh, generated_dir / PACKAGE)
+
+
+def _read_current(schema_path: Path) -> dict[str, Any]:
+    if not schema_path.exists():
+        return {}
+    try:
+        current = json.loads(schema_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # ValueError covers both JSON and UTF-8 decoding
+        raise RegenError(f"the current {schema_path} is unreadable, so no change summary is possible: {exc}") from exc
+    return current if isinstance(current, dict) else {}
+
+
+def _install(fresh: Path, generated_dir: Path, schema_path: Path, text: str) -> None:
+    """Swap the freshly generated package and the new schema in; on any failure put both back."""
+    target = generated_dir / PACKAGE
+    backup = generated_dir / f".{PACKAGE}.old"  # git-ignored, in case a crash leaves it behind
+    staged_schema = schema_path.with_name(f".{schema_path.name}.new")
+    shutil.rmtree(backup, ignore_errors=True)
+    try:
+        generated_dir.mkdir(parents=True, exist_ok=True)
+        staged_schema.write_text(text, encoding="utf-8")
+        if target.exists():
+            target.rename(backup)
+        try:
+            shutil.copytree(fresh, target)
+            os.replace(staged_schema, schema_path)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            if backup.exists():
+                backup.rename(target)
+            raise
+    except OSError as exc:
+        raise RegenError(f"could not write {target} and {schema_path}: {exc}") from exc
+    finally:
+        staged_schema.unlink(missing_ok=True)
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def _display(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def regenerate(
@@ -342,10 +467,14 @@ def regenerate(
     generated_dir: Path = GENERATED_DIR,
     out: Any = sys.stdout,
 ) -> int:
-    """Pull, validate, summarise and regenerate; return the exit code."""
+    """Pull, validate, summarise and regenerate; return the exit code (0, or 3 on breaking changes).
+
+    Raises:
+        RegenError: the pull, validation or generation failed; nothing was written.
+    """
     new = load_schema(source)
     text = normalise(new)
-    old = json.loads(schema_path.read_text(encoding="utf-8")) if schema_path.exists() else {}
+    old = _read_current(schema_path)
     changes = sorted(summarise_changes(old, new), key=lambda c: (not c.breaking, c.what, c.where))
     if changes:
         print(f"{len(changes)} change(s) against {schema_path.name}:", file=out)
@@ -361,18 +490,10 @@ def regenerate(
     with tempfile.TemporaryDirectory() as tmp:
         staged_schema = Path(tmp) / "openapi.json"
         staged_schema.write_text(text, encoding="utf-8")
+        # Generate from the staged copy, so a failure leaves the old schema and tree intact.
         fresh = generate(staged_schema, Path(tmp) / "out")
-        # Swap in only after generation succeeded, so a failure leaves the old tree intact.
-        target = generated_dir / PACKAGE
-        backup = generated_dir / f".{PACKAGE}.old"
-        shutil.rmtree(backup, ignore_errors=True)
-        generated_dir.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            target.rename(backup)
-        shutil.copytree(fresh, target)
-        shutil.rmtree(backup, ignore_errors=True)
-        schema_path.write_text(text, encoding="utf-8")
-    print(f"regenerated generated/{PACKAGE} from {source}", file=out)
+        _install(fresh, generated_dir, schema_path, text)
+    print(f"regenerated {_display(generated_dir / PACKAGE)} and {_display(schema_path)} from {source}", file=out)
     return 0
 
 
