@@ -223,7 +223,16 @@ class APIDisabledError(APIError):
 
 
 class MalformedResponseError(APIError):
-    """The server's answer could not be read: not JSON, truncated, or the wrong shape."""
+    """The server's answer could not be read: not JSON, truncated, or the wrong shape.
+
+    Attributes:
+        transient: True when the body was not JSON at all (cut off in transit, or a proxy's
+            page): worth retrying. A JSON body of the wrong shape will not fix itself.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.transient = transient
 
 
 _CODE_TO_CLASS: dict[str, type[APIError]] = {

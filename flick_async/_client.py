@@ -1,0 +1,407 @@
+"""`AsyncFlick`: configuration, the request pipeline, and the endpoints that hang off it.
+
+Every request goes through `_Transport.request`: throttle, send, sync the rate-limit state,
+translate errors, retry. It is the one place where foreign exceptions (httpx, the generated
+client's parsing) become `FlickError`s.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import platform
+import random
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypeVar
+
+import anyio
+import httpx
+from flick_api.api.profile import get_profile
+from flick_api.api.resolve import resolve_title
+from flick_api.models import Profile, ResolveResult
+
+from ._clock import Clock, SystemClock
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ClientClosedError,
+    FlickError,
+    MalformedResponseError,
+    ValidationError,
+    error_from_response,
+)
+from ._events import Hook, RetryScheduled, emit
+from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
+from ._retry import RetryPolicy
+from ._validation import check_api_key, check_resolve
+
+if TYPE_CHECKING:
+    from ._resources import Lists, Reviews, Watchlist
+    from ._throttle import Throttle
+
+__all__ = ["DEFAULT_BASE_URL", "NOT_GIVEN", "AsyncFlick"]
+
+__version__ = "0.1.0"
+DEFAULT_BASE_URL: Final = "https://flickmovies.com/api/beta"
+T = TypeVar("T")
+
+
+class _NotGiven:
+    """Tells "not given" from None (as httpx's USE_CLIENT_DEFAULT does)."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = _NotGiven()
+
+
+def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise ValidationError("base_url", f"is not a valid URL ({exc})", base_url) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValidationError("base_url", "must be an http(s) URL with a host", base_url)
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        raise ValidationError(
+            "base_url",
+            "plain http would send the API key in clear; use https, a loopback host, or allow_insecure_http=True",
+            base_url,
+        )
+    return str(url).rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _Transport:
+    """Sends one API call: throttle, send, sync rate-limit state, translate errors, retry."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        base_url: str,
+        auth_headers: Mapping[str, str],
+        timeout: float | None,
+        retry: RetryPolicy,
+        throttle: Throttle | None,
+        clock: Clock,
+        hooks: Sequence[Hook],
+    ) -> None:
+        self.http = http
+        self.base_url = base_url
+        self._auth_headers = dict(auth_headers)
+        self._timeout = timeout
+        self.retry = retry
+        self.throttle = throttle
+        self._clock = clock
+        self._hooks = hooks
+        self._rng = random.Random()
+        self.last_status: RateLimitStatus | None = None
+
+    async def request(self, kwargs: Mapping[str, Any], parse: Callable[[Any], T]) -> T:
+        """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body."""
+        headers = {**kwargs.get("headers", {}), **self._auth_headers}
+        request = self.http.build_request(
+            kwargs["method"].upper(),
+            self.base_url + kwargs["url"],
+            params=kwargs.get("params"),
+            json=kwargs.get("json"),
+            headers=headers,
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(request, parse)
+            except FlickError as error:
+                delay = self.retry.delay(error, attempt, rng=self._rng)
+                if delay is None:
+                    raise
+                emit(self._hooks, RetryScheduled(request.method, request.url.path, attempt, delay, error))
+            await self._clock.sleep(delay)
+
+    async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T]) -> T:
+        method, url = request.method, str(request.url.copy_with(query=None))
+        if self.throttle is not None:
+            await self.throttle.acquire()
+        sent_at = self._clock.monotonic()
+        try:
+            # httpx enforces the timeout on real sockets; the deadline here covers transports
+            # that ignore it (in-process ASGI) and a server that trickles bytes.
+            with anyio.fail_after(self._timeout):
+                response = await self.http.send(request, follow_redirects=False)
+        except TimeoutError as exc:
+            raise APITimeoutError(f"no answer within {self._timeout}s", method=method, url=url) from exc
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(f"timed out ({type(exc).__name__})", method=method, url=url) from exc
+        except httpx.HTTPError as exc:
+            raise APIConnectionError(f"{type(exc).__name__}: {exc}", method=method, url=url) from exc
+        status = parse_rate_limit_headers(response.headers)
+        if status is not None:
+            self.last_status = status
+        if self.throttle is not None:
+            self.throttle.observe(
+                status_code=response.status_code,
+                headers=response.headers,
+                sent_at=sent_at,
+                received_at=self._clock.monotonic(),
+            )
+        if response.is_redirect:
+            # Following a redirect could hand the key to another host; refuse and say where.
+            location = response.headers.get("location", "?")
+            raise APIError(
+                f"redirected to {location}; not followed, so the API key is not sent elsewhere",
+                status_code=response.status_code,
+                headers=response.headers,
+                method=method,
+                url=url,
+            )
+        if not response.is_success:
+            raise error_from_response(response)
+        return _parse_body(response, parse)
+
+
+def _parse_body(response: httpx.Response, parse: Callable[[Any], T]) -> T:
+    request = response.request
+    common: dict[str, Any] = {
+        "status_code": response.status_code,
+        "headers": response.headers,
+        "method": request.method,
+        "url": str(request.url.copy_with(query=None)),
+    }
+    try:
+        data = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedResponseError(f"the response body is not valid JSON ({exc})", transient=True, **common) from exc
+    try:
+        return parse(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MalformedResponseError(
+            f"the response does not have the documented shape ({type(exc).__name__}: {exc})", **common
+        ) from exc
+
+
+class AsyncFlick:
+    """The Flick API client. One client is meant to be shared by many tasks.
+
+    Args:
+        api_key: A `flick_sk_…` key. Defaults to the `FLICK_API_KEY` environment variable.
+        base_url: Defaults to `FLICK_BASE_URL`, then `https://flickmovies.com/api/beta`.
+        auth: Send the key as `Authorization: Bearer` (`"bearer"`) or as `X-API-Key`.
+        timeout: Seconds one attempt may take; None waits forever.
+        max_retries: Retries of a failed request (connection errors, timeouts, 429, 5xx).
+        max_retry_wait: The longest `Retry-After` to sleep through; a longer one raises
+            `RateLimitError` at once.
+        retry_policy: Full control of retries; replaces `max_retries` and `max_retry_wait`.
+        throttle: True (default) shares one rate limiter among all clients of this key in the
+            process, so that jobs run at the limit without 429s; False turns throttling off; or
+            pass a limiter (`RateLimiter`, `RedisRateLimiter`).
+        wait_for_daily_reset: With the default throttle, sleep until UTC midnight when the
+            day's quota is spent instead of raising `DailyQuotaExceededError`.
+        http_client: An `httpx.AsyncClient` to send through (proxies, transports, limits). It
+            is not closed by `aclose()`.
+        hooks: Callables that receive every `RetryScheduled` and `ThrottleWait` event.
+        clock: Where time is read and slept; tests pass `flick_async.testing.FakeClock`.
+        allow_insecure_http: Allow `http://` to hosts other than loopback.
+
+    Raises:
+        ValidationError: No key, a malformed key, or a bad base URL.
+
+    Example:
+        async with AsyncFlick() as flick:
+            profile = await flick.me()
+            async for review in flick.reviews.iter():
+                print(review.media.title, review.rating)
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        auth: Literal["bearer", "x-api-key"] = "bearer",
+        timeout: float | None = 30.0,
+        max_retries: int | _NotGiven = NOT_GIVEN,
+        max_retry_wait: float | _NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None = None,
+        throttle: bool | Throttle = True,
+        wait_for_daily_reset: bool = False,
+        http_client: httpx.AsyncClient | None = None,
+        hooks: Sequence[Hook] = (),
+        clock: Clock | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        api_key = check_api_key(api_key if api_key is not None else os.environ.get("FLICK_API_KEY"))
+        base_url = base_url if base_url is not None else os.environ.get("FLICK_BASE_URL") or DEFAULT_BASE_URL
+        base_url = _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        if auth not in ("bearer", "x-api-key"):
+            raise ValidationError("auth", 'must be "bearer" or "x-api-key"', auth)
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+            raise ValidationError("timeout", "must be a positive number of seconds or None", timeout)
+        retry = _retry_policy(retry_policy, max_retries, max_retry_wait)
+        clock = clock if clock is not None else SystemClock()
+        hooks = tuple(hooks)
+
+        limiter: Throttle | None
+        if throttle is True:
+            from ._throttle import RateLimiter
+
+            limiter = RateLimiter.shared(
+                api_key, base_url, clock=clock, hooks=hooks, wait_for_daily_reset=wait_for_daily_reset
+            )
+        elif throttle is False:
+            limiter = None
+        else:
+            limiter = throttle
+
+        self._owns_http = http_client is None
+        http = http_client or httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+        auth_header = {"Authorization": f"Bearer {api_key}"} if auth == "bearer" else {"X-API-Key": api_key}
+        self._transport = _Transport(
+            http=http,
+            base_url=base_url,
+            auth_headers={
+                **auth_header,
+                "User-Agent": f"flick-async/{__version__} httpx/{httpx.__version__} python/{platform.python_version()}",
+                "Accept": "application/json",
+            },
+            timeout=timeout,
+            retry=retry,
+            throttle=limiter,
+            clock=clock,
+            hooks=hooks,
+        )
+        self._closed = False
+
+        from ._resources import Lists, Reviews, Watchlist
+
+        self._reviews = Reviews(self)
+        self._watchlist = Watchlist(self)
+        self._lists = Lists(self)
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    async def me(self) -> Profile:
+        """The profile of the account that owns the API key."""
+        return await self._request(get_profile._get_kwargs(), Profile.from_dict)
+
+    async def resolve(
+        self,
+        title: str,
+        *,
+        year: int | None = None,
+        media_type: Literal["movie", "tv"] | None = None,
+    ) -> ResolveResult:
+        """Resolve a loose title (and optionally year and type) to TMDB ids.
+
+        A fuzzy match, not an authority: `result.match` is the strongest candidate or None,
+        `result.candidates` up to five ranked alternatives, each with a `score` (0–1) and a
+        `confidence`; verify a `low` one before writing a review for it.
+
+        Raises:
+            ValidationError: `title` is not 1–200 characters, or `media_type` is not movie/tv.
+        """
+        args = check_resolve(title, year, media_type)
+        return await self._request(resolve_title._get_kwargs(**args), ResolveResult.from_dict)
+
+    @property
+    def reviews(self) -> Reviews:
+        """Your reviews: `list`, `iter`, `create`, `create_many`, `stream_create`."""
+        return self._reviews
+
+    @property
+    def watchlist(self) -> Watchlist:
+        """Your watchlist: `list`, `iter`."""
+        return self._watchlist
+
+    @property
+    def lists(self) -> Lists:
+        """Your custom lists: `list`, `iter`, and `items(list_id)`."""
+        return self._lists
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def rate_limit(self) -> RateLimitStatus | None:
+        """The key's rate-limit state from the latest response's headers (None before any)."""
+        throttle = self._transport.throttle
+        shared = throttle.status if throttle is not None else None
+        return shared or self._transport.last_status
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.base_url
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    async def _request(self, kwargs: Mapping[str, Any], parse: Callable[[Any], T]) -> T:
+        if self._closed:
+            raise ClientClosedError("this AsyncFlick client is closed; create a new one")
+        return await self._transport.request(kwargs, parse)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the client (and its HTTP connections, unless you passed `http_client`)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_http:
+            await self._transport.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        if self._closed:
+            raise ClientClosedError("this AsyncFlick client is closed; create a new one")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        # Never the key: reprs end up in logs and tracebacks.
+        state = "closed" if self._closed else "open"
+        return f"<AsyncFlick base_url={self._transport.base_url!r} {state}>"
+
+
+def _retry_policy(
+    retry_policy: RetryPolicy | None,
+    max_retries: int | _NotGiven,
+    max_retry_wait: float | _NotGiven,
+) -> RetryPolicy:
+    if retry_policy is not None:
+        if not isinstance(max_retries, _NotGiven) or not isinstance(max_retry_wait, _NotGiven):
+            raise ValidationError("retry_policy", "replaces max_retries and max_retry_wait; pass one or the other")
+        return retry_policy
+    options: dict[str, Any] = {}
+    if not isinstance(max_retries, _NotGiven):
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValidationError("max_retries", "must be a non-negative integer", max_retries)
+        options["max_retries"] = max_retries
+    if not isinstance(max_retry_wait, _NotGiven):
+        if isinstance(max_retry_wait, bool) or not isinstance(max_retry_wait, int | float) or max_retry_wait < 0:
+            raise ValidationError("max_retry_wait", "must be a non-negative number of seconds", max_retry_wait)
+        options["max_retry_wait"] = float(max_retry_wait)
+    return RetryPolicy(**options)

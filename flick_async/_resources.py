@@ -1,0 +1,219 @@
+"""The endpoint groups hanging off `AsyncFlick`: reviews, watchlist, lists."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from flick_api.api.lists import list_list_items, list_lists
+from flick_api.api.reviews import create_review, list_reviews
+from flick_api.api.watchlist import list_watchlist
+from flick_api.models import (
+    CustomList,
+    CustomListPage,
+    ListItem,
+    ListItemPage,
+    Media,
+    Review,
+    ReviewPage,
+    ReviewWriteResult,
+    WatchlistItem,
+    WatchlistPage,
+)
+
+from ._pagination import Page, PageIterator
+from ._validation import ReviewInput, check_list_id, check_page
+
+if TYPE_CHECKING:
+    from ._client import AsyncFlick
+
+__all__ = ["ListItems", "Lists", "Reviews", "Watchlist"]
+
+T = TypeVar("T")
+DEFAULT_PAGE_SIZE = 50  # the API's own default for list()
+ITER_PAGE_SIZE = 100  # the API's maximum: iter() spends the fewest requests
+
+
+class _GeneratedPage(Protocol[T]):  # the shape every generated *Page model has
+    data: list[T]
+    page: int
+    limit: int
+    total: int
+    has_more: bool
+
+
+def _page(generated: _GeneratedPage[T]) -> Page[T]:
+    return Page(
+        items=list(generated.data),
+        page=generated.page,
+        limit=generated.limit,
+        total=generated.total,
+        has_more=generated.has_more,
+    )
+
+
+def _media_key(media: Media) -> tuple[Hashable, ...]:
+    return (media.tmdb_id, str(media.type_), media.season_number or None, media.episode_number or None)
+
+
+class _Paged:
+    """Shared list()/iter() plumbing over one generated list operation."""
+
+    def __init__(
+        self,
+        client: AsyncFlick,
+        build: Callable[..., dict[str, Any]],
+        parse: Callable[[Any], _GeneratedPage[Any]],
+        key: Callable[[Any], Hashable],
+        path_args: Sequence[Any] = (),
+    ) -> None:
+        self._client = client
+        self._build = build
+        self._parse = parse
+        self._key = key
+        self._path_args = tuple(path_args)
+
+    async def _list(self, page: int, limit: int) -> Page[Any]:
+        page, limit = check_page(page, limit)
+        kwargs = self._build(*self._path_args, page=page, limit=limit)
+        return _page(await self._client._request(kwargs, self._parse))
+
+    def _iter(self, limit: int, start_page: int, max_items: int | None) -> PageIterator[Any]:
+        return PageIterator(self._list, self._key, start_page=start_page, limit=limit, max_items=max_items)
+
+
+class Reviews(_Paged):
+    """Your reviews, newest first."""
+
+    def __init__(self, client: AsyncFlick) -> None:
+        super().__init__(client, list_reviews._get_kwargs, ReviewPage.from_dict, lambda review: review.id)
+
+    async def list(self, *, page: int = 1, limit: int = DEFAULT_PAGE_SIZE) -> Page[Review]:
+        """One page of your reviews (`limit` 1–100)."""
+        return await self._list(page, limit)
+
+    def iter(
+        self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
+    ) -> PageIterator[Review]:
+        """Every review, fetched page by page as you iterate; see `PageIterator`."""
+        return self._iter(limit, start_page, max_items)
+
+    async def create(
+        self,
+        tmdb_id: str,
+        *,
+        media_type: str,
+        season_number: int | None = None,
+        episode_number: int | None = None,
+        rating: float | None = None,
+        review: str | None = None,
+        watched_date: datetime.date | str | None = None,
+        tags: Sequence[str] = (),
+    ) -> ReviewWriteResult:
+        """Write one review.
+
+        Re-sending an identical review (same title, rating, text and watched date) returns the
+        existing one with `deduplicated=True` instead of creating a copy; that is also why a
+        retried POST is safe.
+
+        Args:
+            tmdb_id: The title's TMDB id; for seasons and episodes, the show's id.
+            media_type: `movie`, `tv`, `tv_season` or `tv_episode`.
+            season_number: Required for `tv_season` and `tv_episode`.
+            episode_number: Required for `tv_episode`.
+            rating: 0–10; omit for an unrated log.
+            review: Up to 10,000 characters.
+            watched_date: A date (or `YYYY-MM-DD`), not in the future.
+            tags: Up to 20 tags of up to 64 characters each.
+
+        Raises:
+            ValidationError: A field breaks a rule of the reference; nothing was sent.
+            MediaNotFoundError: No such title on TMDB.
+
+        Example:
+            result = await flick.reviews.create("27205", media_type="movie", rating=9)
+            print(result.review.id, result.deduplicated)
+        """
+        body = ReviewInput(
+            tmdb_id=tmdb_id,
+            media_type=media_type,
+            season_number=season_number,
+            episode_number=episode_number,
+            rating=rating,
+            review=review,
+            watched_date=watched_date,
+            tags=tags,
+        ).to_request()
+        return await self._client._request(create_review._get_kwargs(body=body), ReviewWriteResult.from_dict)
+
+
+class Watchlist(_Paged):
+    """Your watchlist, most recently added first."""
+
+    def __init__(self, client: AsyncFlick) -> None:
+        super().__init__(
+            client,
+            list_watchlist._get_kwargs,
+            WatchlistPage.from_dict,
+            lambda item: (_media_key(item.media), item.added_at),
+        )
+
+    async def list(self, *, page: int = 1, limit: int = DEFAULT_PAGE_SIZE) -> Page[WatchlistItem]:
+        """One page of your watchlist (`limit` 1–100)."""
+        return await self._list(page, limit)
+
+    def iter(
+        self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
+    ) -> PageIterator[WatchlistItem]:
+        """Every watchlist item, fetched page by page as you iterate."""
+        return self._iter(limit, start_page, max_items)
+
+
+class Lists(_Paged):
+    """Custom lists you own (the watchlist is separate)."""
+
+    def __init__(self, client: AsyncFlick) -> None:
+        super().__init__(client, list_lists._get_kwargs, CustomListPage.from_dict, lambda item: item.id)
+
+    async def list(self, *, page: int = 1, limit: int = DEFAULT_PAGE_SIZE) -> Page[CustomList]:
+        """One page of your lists (`limit` 1–100)."""
+        return await self._list(page, limit)
+
+    def iter(
+        self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
+    ) -> PageIterator[CustomList]:
+        """Every list, fetched page by page as you iterate."""
+        return self._iter(limit, start_page, max_items)
+
+    def items(self, list_id: str) -> ListItems:
+        """The items of one list (ranked lists in rank order).
+
+        Raises:
+            ValidationError: `list_id` is empty.
+        """
+        return ListItems(self._client, check_list_id(list_id))
+
+
+class ListItems(_Paged):
+    """The items of one of your lists. A list that is not yours raises `NotFoundError`."""
+
+    def __init__(self, client: AsyncFlick, list_id: str) -> None:
+        super().__init__(
+            client,
+            list_list_items._get_kwargs,
+            ListItemPage.from_dict,
+            lambda item: (_media_key(item.media), item.rank, item.added_at),
+            path_args=(list_id,),
+        )
+        self.list_id = list_id
+
+    async def list(self, *, page: int = 1, limit: int = DEFAULT_PAGE_SIZE) -> Page[ListItem]:
+        """One page of the list's items (`limit` 1–100)."""
+        return await self._list(page, limit)
+
+    def iter(
+        self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
+    ) -> PageIterator[ListItem]:
+        """Every item of the list, fetched page by page as you iterate."""
+        return self._iter(limit, start_page, max_items)

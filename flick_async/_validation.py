@@ -1,0 +1,245 @@
+"""Client-side checks of every constraint in the API reference, run before anything is sent.
+
+A request the server would reject costs a request from the rate limit and a round trip; catching
+it here is cheaper and gives a precise `ValidationError` naming the field and the rule.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+from flick_api.models import MediaType, ResolvableMediaType, ReviewCreate
+from flick_api.types import UNSET
+
+from ._errors import ValidationError
+
+__all__ = [
+    "API_KEY_PREFIX",
+    "ReviewInput",
+    "check_api_key",
+    "check_list_id",
+    "check_page",
+    "check_resolve",
+]
+
+API_KEY_PREFIX = "flick_sk_"
+MAX_TITLE = 200
+MAX_LIMIT = 100
+MAX_REVIEW = 10_000
+MAX_TAGS = 20
+MAX_TAG = 64
+MIN_RATING, MAX_RATING = 0.0, 10.0
+# A watched date is "not in the future" on the server's calendar. The earliest calendar on
+# Earth (UTC+14) can be a day ahead of UTC, so only dates past that are surely in the future.
+_MAX_DAYS_AHEAD_OF_UTC = 1
+_WHITESPACE = re.compile(r"\s")
+
+_REDACTED = "<redacted>"
+
+
+def check_api_key(api_key: object) -> str:
+    """Return the key if it looks like a Flick key; never echo it in the error."""
+    if not isinstance(api_key, str) or not api_key:
+        raise ValidationError(
+            "api_key",
+            "no API key: pass api_key= or set FLICK_API_KEY",
+            _REDACTED if api_key else api_key,
+        )
+    if _WHITESPACE.search(api_key):
+        raise ValidationError(
+            "api_key", "must not contain whitespace or newlines (copied with a stray space?)", _REDACTED
+        )
+    if not api_key.startswith(API_KEY_PREFIX) or len(api_key) == len(API_KEY_PREFIX):
+        raise ValidationError("api_key", f"must look like {API_KEY_PREFIX}…", _REDACTED)
+    return api_key
+
+
+def _check_int(field: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, "must be an integer", value)
+    if value < minimum:
+        raise ValidationError(field, f"must be at least {minimum}", value)
+    if maximum is not None and value > maximum:
+        raise ValidationError(field, f"must be at most {maximum}", value)
+    return value
+
+
+def check_page(page: object, limit: object) -> tuple[int, int]:
+    """Validate `page` (≥ 1) and `limit` (1–100)."""
+    return _check_int("page", page, minimum=1), _check_int("limit", limit, minimum=1, maximum=MAX_LIMIT)
+
+
+def check_list_id(list_id: object) -> str:
+    if not isinstance(list_id, str) or not list_id.strip():
+        raise ValidationError("list_id", "must be a non-empty string (an id from lists.list())", list_id)
+    return list_id
+
+
+def _enum_value(field: str, value: object, enum: type[MediaType] | type[ResolvableMediaType]) -> str:
+    known = [member.value for member in enum]
+    if isinstance(value, enum) and value.value in known:
+        return value.value
+    if isinstance(value, str) and value in known:
+        return value
+    raise ValidationError(field, f"must be one of {', '.join(known)}", value)
+
+
+def check_resolve(title: object, year: object, media_type: object) -> dict[str, Any]:
+    """Validate `/resolve` arguments; return them ready for the generated request builder."""
+    if not isinstance(title, str):
+        raise ValidationError("title", "must be a string", title)
+    if not 1 <= len(title) <= MAX_TITLE:
+        raise ValidationError("title", f"must be 1–{MAX_TITLE} characters long", title)
+    args: dict[str, Any] = {"title": title}
+    if year is not None:
+        args["year"] = _check_int("year", year, minimum=0)
+    if media_type is not None:
+        args["media_type"] = ResolvableMediaType(_enum_value("media_type", media_type, ResolvableMediaType))
+    return args
+
+
+def _to_date(field: str, value: object) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        raise ValidationError(field, "must be a date (YYYY-MM-DD), not a datetime", value)
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            if len(value) != 10:
+                raise ValueError(value)
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(field, "must be a date written YYYY-MM-DD", value) from None
+    raise ValidationError(field, "must be a datetime.date or a YYYY-MM-DD string", value)
+
+
+def _converter_tags(value: object) -> object:
+    # A lone string is a classic misuse (it would become one tag per character): keep it as is
+    # so that validation names it, and turn any other iterable into a tuple.
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | set | frozenset | tuple | list):
+        return value
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class ReviewInput:
+    """One review to write, as `reviews.create()` and `reviews.create_many()` take it.
+
+    Args:
+        tmdb_id: The title's TMDB id; for seasons and episodes, the show's id.
+        media_type: `movie`, `tv`, `tv_season` or `tv_episode`.
+        season_number: Required for `tv_season` and `tv_episode`.
+        episode_number: Required for `tv_episode`.
+        rating: 0–10; None for an unrated log.
+        review: Up to 10,000 characters.
+        watched_date: A `datetime.date` or `YYYY-MM-DD` string, not in the future.
+        tags: Up to 20 tags of up to 64 characters.
+
+    Example:
+        ReviewInput(tmdb_id="27205", media_type="movie", rating=9, watched_date="2026-05-01")
+    """
+
+    tmdb_id: str
+    media_type: str
+    season_number: int | None = None
+    episode_number: int | None = None
+    rating: float | None = None
+    review: str | None = None
+    watched_date: datetime.date | str | None = None
+    tags: Sequence[str] = attrs.field(default=(), converter=_converter_tags)
+
+    @classmethod
+    def coerce(cls, item: ReviewInput | Mapping[str, Any]) -> ReviewInput:
+        """Accept a `ReviewInput` or a mapping with the same fields as `reviews.create()`."""
+        if isinstance(item, ReviewInput):
+            return item
+        if isinstance(item, Mapping):
+            unknown = set(item) - set(attrs.fields_dict(cls))
+            if unknown:
+                raise ValidationError(sorted(unknown)[0], "is not a review field", item[sorted(unknown)[0]])
+            try:
+                return cls(**item)
+            except TypeError as exc:  # a required field is missing
+                missing = next((f for f in ("tmdb_id", "media_type") if f not in item), "item")
+                raise ValidationError(missing, "is required", None) from exc
+        raise ValidationError("item", "must be a ReviewInput or a mapping of review fields", item)
+
+    def to_request(self, *, today: datetime.date | None = None) -> ReviewCreate:
+        """Check every rule of the reference and build the generated request model.
+
+        Raises:
+            ValidationError: The first rule this review breaks.
+        """
+        tmdb_id = self.tmdb_id
+        if isinstance(tmdb_id, int) and not isinstance(tmdb_id, bool):
+            tmdb_id = str(tmdb_id)  # TMDB ids are numeric; the API wants them as strings
+        if not isinstance(tmdb_id, str) or not tmdb_id.strip():
+            raise ValidationError("tmdb_id", "must be a non-empty string", self.tmdb_id)
+        media_type = MediaType(_enum_value("media_type", self.media_type, MediaType))
+
+        season = self.season_number
+        episode = self.episode_number
+        if season is not None:
+            _check_int("season_number", season, minimum=0)
+        if episode is not None:
+            _check_int("episode_number", episode, minimum=0)
+        if media_type in (MediaType.TV_SEASON, MediaType.TV_EPISODE) and season is None:
+            raise ValidationError("season_number", f"is required when media_type is {media_type.value}", None)
+        if media_type == MediaType.TV_EPISODE and episode is None:
+            raise ValidationError("episode_number", "is required when media_type is tv_episode", None)
+        if media_type in (MediaType.MOVIE, MediaType.TV) and season is not None:
+            raise ValidationError("season_number", "applies only to tv_season and tv_episode", season)
+        if media_type != MediaType.TV_EPISODE and episode is not None:
+            raise ValidationError("episode_number", "applies only to tv_episode", episode)
+
+        rating = self.rating
+        if rating is not None:
+            if isinstance(rating, bool) or not isinstance(rating, int | float):
+                raise ValidationError("rating", "must be a number", rating)
+            if math.isnan(rating) or not MIN_RATING <= rating <= MAX_RATING:
+                raise ValidationError("rating", "must be between 0 and 10", rating)
+
+        if self.review is not None:
+            if not isinstance(self.review, str):
+                raise ValidationError("review", "must be a string", self.review)
+            if len(self.review) > MAX_REVIEW:
+                raise ValidationError("review", f"must be at most {MAX_REVIEW:,} characters", len(self.review))
+
+        watched = _to_date("watched_date", self.watched_date)
+        if watched is not None:
+            limit = (today or datetime.datetime.now(datetime.UTC).date()) + datetime.timedelta(
+                days=_MAX_DAYS_AHEAD_OF_UTC
+            )
+            if watched > limit:
+                raise ValidationError("watched_date", "must not be in the future", watched.isoformat())
+
+        tags = self.tags
+        if isinstance(tags, str | bytes) or not isinstance(tags, tuple):
+            raise ValidationError("tags", "must be a list of strings", tags)
+        if len(tags) > MAX_TAGS:
+            raise ValidationError("tags", f"must hold at most {MAX_TAGS} tags", len(tags))
+        for index, tag in enumerate(tags):
+            if not isinstance(tag, str):
+                raise ValidationError(f"tags[{index}]", "must be a string", tag)
+            if len(tag) > MAX_TAG:
+                raise ValidationError(f"tags[{index}]", f"must be at most {MAX_TAG} characters", tag)
+
+        return ReviewCreate(
+            tmdb_id=tmdb_id,
+            media_type=media_type,
+            season_number=UNSET if season is None else season,
+            episode_number=UNSET if episode is None else episode,
+            rating=UNSET if rating is None else float(rating),
+            review=UNSET if self.review is None else self.review,
+            watched_date=UNSET if watched is None else watched,
+            tags=list(tags) if tags else UNSET,
+        )
