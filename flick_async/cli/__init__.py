@@ -1,0 +1,1 @@
+"""The `flick` command line (install the `cli` extra)."""
