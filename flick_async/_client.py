@@ -84,6 +84,23 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+class CallRecord:
+    """What the attempts of one call may have done on the server (for exact bulk accounting).
+
+    Attributes:
+        sent: An attempt reached the network (the throttle let it through).
+        uncertain: An attempt ended without a definite answer (no response, a 5xx, an
+            unreadable body), so the server may have acted on it. A 4xx is definite: the API
+            writes nothing for a rejected request.
+    """
+
+    __slots__ = ("sent", "uncertain")
+
+    def __init__(self) -> None:
+        self.sent = False
+        self.uncertain = False
+
+
 class _Transport:
     """Sends one API call: throttle, send, sync rate-limit state, translate errors, retry."""
 
@@ -110,7 +127,9 @@ class _Transport:
         self._rng = random.Random()
         self.last_status: RateLimitStatus | None = None
 
-    async def request(self, kwargs: Mapping[str, Any], parse: Callable[[Any], T]) -> T:
+    async def request(
+        self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], record: CallRecord | None = None
+    ) -> T:
         """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body."""
         headers = {**kwargs.get("headers", {}), **self._auth_headers}
         request = self.http.build_request(
@@ -124,7 +143,7 @@ class _Transport:
         while True:
             attempt += 1
             try:
-                return await self._attempt(request, parse)
+                return await self._attempt(request, parse, record or CallRecord())
             except FlickError as error:
                 delay = self.retry.delay(error, attempt, rng=self._rng)
                 if delay is None:
@@ -132,11 +151,29 @@ class _Transport:
                 emit(self._hooks, RetryScheduled(request.method, request.url.path, attempt, delay, error))
             await self._clock.sleep(delay)
 
-    async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T]) -> T:
+    async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T], record: CallRecord) -> T:
         method, url = request.method, str(request.url.copy_with(query=None))
         if self.throttle is not None:
             await self.throttle.acquire()
         sent_at = self._clock.monotonic()
+        record.sent = True
+        try:
+            return await self._exchange(request, parse, method, url, sent_at)
+        except APIError as error:
+            if error.status_code >= 500 or isinstance(error, MalformedResponseError):
+                record.uncertain = True
+            raise
+        except APIConnectionError:
+            record.uncertain = True
+            raise
+        except BaseException:
+            # Cancelled (or worse) mid-exchange: the server may have the request.
+            record.uncertain = True
+            raise
+
+    async def _exchange(
+        self, request: httpx.Request, parse: Callable[[Any], T], method: str, url: str, sent_at: float
+    ) -> T:
         try:
             # httpx enforces the timeout on real sockets; the deadline here covers transports
             # that ignore it (in-process ASGI) and a server that trickles bytes.
@@ -352,10 +389,12 @@ class AsyncFlick:
     def is_closed(self) -> bool:
         return self._closed
 
-    async def _request(self, kwargs: Mapping[str, Any], parse: Callable[[Any], T]) -> T:
+    async def _request(
+        self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], record: CallRecord | None = None
+    ) -> T:
         if self._closed:
             raise ClientClosedError("this AsyncFlick client is closed; create a new one")
-        return await self._transport.request(kwargs, parse)
+        return await self._transport.request(kwargs, parse, record)
 
     # -- lifecycle -------------------------------------------------------------------------
 
