@@ -54,6 +54,9 @@ def check_api_key(api_key: object) -> str:
         raise ValidationError(
             "api_key", "must not contain whitespace or newlines (copied with a stray space?)", _REDACTED
         )
+    if not api_key.isascii() or not api_key.isprintable():
+        # Headers are ASCII: httpx would otherwise fail later with a UnicodeEncodeError.
+        raise ValidationError("api_key", "must contain only printable ASCII characters", _REDACTED)
     if not api_key.startswith(API_KEY_PREFIX) or len(api_key) == len(API_KEY_PREFIX):
         raise ValidationError("api_key", f"must look like {API_KEY_PREFIX}…", _REDACTED)
     return api_key
