@@ -153,6 +153,9 @@ class _Transport:
 
     async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T], record: CallRecord) -> T:
         method, url = request.method, str(request.url.copy_with(query=None))
+        if self.http.is_closed:
+            # httpx would raise a bare RuntimeError; a closed http_client means a closed client.
+            raise ClientClosedError("the httpx.AsyncClient passed as http_client is closed")
         if self.throttle is not None:
             await self.throttle.acquire()
         sent_at = self._clock.monotonic()
