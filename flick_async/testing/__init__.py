@@ -1,0 +1,87 @@
+"""A complete in-memory Flick API: the local stand-in server for tests, demos and CI.
+
+In the spirit of stripe-mock and moto: a real server (auth, rate limits, validation,
+pagination, deduplicated writes, fuzzy resolve), not canned responses. It needs the
+`testing` extra (`pip install 'flick-async[testing]'`: starlette, uvicorn, rapidfuzz).
+
+In process, with no sockets::
+
+    from flick_async.testing import DEMO_API_KEY, FlickServer
+
+    server = FlickServer(window_seconds=2)               # 60 requests per 2 s
+    async with httpx.AsyncClient(transport=server.transport(), base_url=server.base_url) as http:
+        await http.get("/me", headers={"Authorization": f"Bearer {DEMO_API_KEY}"})
+
+Over a loopback socket (uvicorn in a background thread)::
+
+    with serve_in_thread(server) as base_url:           # "http://127.0.0.1:<port>/api/beta"
+        ...
+
+Standalone: `python -m flick_async.testing serve --port 8080` (`--help` lists the options).
+
+The server's handles:
+
+    FlickServer(*, catalog=None, clock=None, rate_limit=60, window_seconds=60.0,
+                daily_limit=5000, revocation_delay=30.0, max_body_bytes=8 MiB,
+                fault_seed=0, demo=True)
+    server.transport()                  httpx transport into the app (use this in process)
+    server.base_url                     base URL to pair with transport()
+    server.app                          the ASGI app
+    server.demo_account                 the seeded demo Pro account (key DEMO_API_KEY)
+    server.add_account(username=None, *, pro=True, api_key=None, ...) -> Account (.id, .api_key)
+    server.add_key(account) -> key      server.revoke_key(key, *, delay=None)
+    server.set_pro(account, pro)        server.api_disabled = True   (every request: 503)
+    server.reviews(account) / .watchlist(account) / .lists(account) / .profile(account)
+    server.add_review(account, ...) / .add_to_watchlist(account, ...) / .add_list(account, ...)
+    server.faults.add("POST /me/reviews/batch", DropAfterCommit(), on=[3, 7])
+    server.faults.add("*", InternalError(), probability=0.2)      (seeded by fault_seed)
+    server.request_log                  entries (time, key_id, route, status, fault);
+                                        .for_key(key), .statuses(key), .max_per_window(2.0, api_key=key)
+
+`account` arguments take an `Account`, an account id, or one of the account's API keys.
+Rate limits: only accepted requests count; a 429 spends nothing (see `_ratelimit.py`).
+Catalog CSV formats: `Catalog` (`_catalog.py`). Fault semantics: `Faults` (`_faults.py`).
+"""
+
+from ._catalog import Catalog, CatalogError, Title
+from ._clock import FakeClock
+from ._faults import (
+    APIDisabled,
+    BadGatewayHTML,
+    DropAfterCommit,
+    Fault,
+    Faults,
+    InternalError,
+    NonStandardStatus,
+    RateLimitBurst,
+    Slow,
+    TruncatedJSON,
+)
+from ._requestlog import LoggedRequest, RequestLog
+from ._serve import serve_in_thread
+from ._server import DEMO_API_KEY, FlickServer, FlickTransport
+from ._store import Account
+
+__all__ = [
+    "DEMO_API_KEY",
+    "APIDisabled",
+    "Account",
+    "BadGatewayHTML",
+    "Catalog",
+    "CatalogError",
+    "DropAfterCommit",
+    "FakeClock",
+    "Fault",
+    "Faults",
+    "FlickServer",
+    "FlickTransport",
+    "InternalError",
+    "LoggedRequest",
+    "NonStandardStatus",
+    "RateLimitBurst",
+    "RequestLog",
+    "Slow",
+    "Title",
+    "TruncatedJSON",
+    "serve_in_thread",
+]

@@ -1,0 +1,213 @@
+"""Fault injection: make chosen requests fail the ways real servers and proxies fail.
+
+A rule names a route (`"POST /me/reviews/batch"`, `"GET /me/lists/{list_id}/items"`, or
+`"*"` for every route), a fault, and when it fires: on every matching request, on exact
+request numbers of that route (`on=[3, 7]`: the 3rd and 7th matching requests since the
+rule was added), or with a probability drawn from the server's seeded `random.Random`.
+Rules are checked in the order they were added; the first that fires wins.
+
+Faults are applied after authentication (a request with a bad key gets its 401 as usual)
+and, except for `RateLimitBurst`, after the rate limiter has counted the request:
+
+| fault                 | answer                                               | handler runs? |
+|-----------------------|------------------------------------------------------|---------------|
+| `InternalError`       | 500 `internal_error` envelope                        | no            |
+| `APIDisabled`         | 503 `api_disabled` envelope                          | no            |
+| `RateLimitBurst(n)`   | n consecutive 429 `rate_limited`, `Retry-After`      | no, not counted |
+| `Slow(seconds)`       | the normal answer, after sleeping on the server clock| yes           |
+| `DropAfterCommit`     | connection dropped after the write is stored         | yes           |
+| `BadGatewayHTML`      | 502 with an nginx-style HTML page                    | no            |
+| `NonStandardStatus`   | 520 (or any status) with an empty body               | no            |
+| `TruncatedJSON`       | the normal status, JSON body cut in half             | yes           |
+
+The proxy faults (`BadGatewayHTML`, `NonStandardStatus`) carry no `X-RateLimit-*` headers:
+they stand for an answer from something in front of the API, not from the API.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "APIDisabled",
+    "BadGatewayHTML",
+    "DropAfterCommit",
+    "Fault",
+    "Faults",
+    "InternalError",
+    "NonStandardStatus",
+    "RateLimitBurst",
+    "Slow",
+    "TruncatedJSON",
+]
+
+
+class Fault:
+    """Base class of the faults."""
+
+
+@dataclass(frozen=True)
+class InternalError(Fault):
+    """500 `internal_error`; nothing is written."""
+
+
+@dataclass(frozen=True)
+class APIDisabled(Fault):
+    """503 `api_disabled`; nothing is written."""
+
+
+@dataclass(frozen=True)
+class RateLimitBurst(Fault):
+    """`count` consecutive 429s (this request and the next `count - 1` matching ones).
+
+    Args:
+        count: How many requests in a row are refused.
+        retry_after: The `Retry-After` value, in whole seconds.
+        window: The window the 429s name, `"minute"` or `"day"`.
+    """
+
+    count: int = 3
+    retry_after: int = 1
+    window: str = "minute"
+
+
+@dataclass(frozen=True)
+class Slow(Fault):
+    """Answer normally, but only after `seconds` on the server's clock (for client timeouts)."""
+
+    seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class DropAfterCommit(Fault):
+    """Run the request (a write is stored), then drop the connection instead of answering.
+
+    Over a socket the client sees the response start, then the connection die mid-body; through
+    `FlickServer.transport()` it gets `httpx.RemoteProtocolError`, as for a real drop.
+    """
+
+
+@dataclass(frozen=True)
+class BadGatewayHTML(Fault):
+    """502 with an HTML body, as a proxy in front of the API sends; nothing is written."""
+
+
+@dataclass(frozen=True)
+class NonStandardStatus(Fault):
+    """A status outside the API's set (Cloudflare's 520 by default), empty body; nothing is written."""
+
+    status: int = 520
+
+
+@dataclass(frozen=True)
+class TruncatedJSON(Fault):
+    """Run the request, then send its JSON body cut off half-way (Content-Length matches the cut)."""
+
+
+@dataclass
+class _Rule:
+    route: str
+    fault: Fault
+    on: frozenset[int] | None
+    probability: float | None
+    seen: int = 0
+    fired: int = 0
+
+
+class Faults:
+    """The fault rules of one server (`FlickServer.faults`).
+
+    Args:
+        seed: Seeds the `random.Random` that probabilistic rules draw from.
+
+    Example:
+        server.faults.add("POST /me/reviews/batch", DropAfterCommit(), on=[2])
+        server.faults.add("*", InternalError(), probability=0.1)
+        server.faults.clear()
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.random = random.Random(seed)
+        self._rules: list[_Rule] = []
+        self._bursts: dict[str, tuple[RateLimitBurst, int]] = {}  # rule route -> (burst, refusals left)
+        self._lock = threading.Lock()
+
+    def add(
+        self,
+        route: str,
+        fault: Fault,
+        *,
+        on: Iterable[int] | None = None,
+        probability: float | None = None,
+    ) -> None:
+        """Inject `fault` into requests to `route`.
+
+        Args:
+            route: `"METHOD /path"` as in openapi.json (with or without `/api/beta`), or `"*"`.
+            fault: What to do.
+            on: 1-based numbers of the matching requests that fail; counted from this call.
+            probability: Chance (0–1) that each matching request fails, from the seeded RNG.
+                With neither `on` nor `probability`, every matching request fails.
+        """
+        if on is not None and probability is not None:
+            raise ValueError("pass on= or probability=, not both")
+        if probability is not None and not 0 <= probability <= 1:
+            raise ValueError("probability must be between 0 and 1")
+        with self._lock:
+            self._rules.append(
+                _Rule(_normalize_route(route), fault, frozenset(on) if on is not None else None, probability)
+            )
+
+    def clear(self) -> None:
+        """Remove every rule and end any burst in progress."""
+        with self._lock:
+            self._rules.clear()
+            self._bursts.clear()
+
+    def pick(self, route: str) -> Fault | None:
+        """The fault for this request to `route` (`"GET /me"`), or None; advances the rule counters."""
+        with self._lock:
+            for scope in (route, "*"):
+                burst = self._bursts.get(scope)
+                if burst is not None:
+                    fault, left = burst
+                    if left <= 1:
+                        del self._bursts[scope]
+                    else:
+                        self._bursts[scope] = (fault, left - 1)
+                    return fault
+            chosen: Fault | None = None
+            chosen_scope = route
+            for rule in self._rules:
+                if rule.route not in ("*", route):
+                    continue
+                rule.seen += 1
+                if chosen is not None:
+                    continue
+                if rule.on is not None:
+                    fires = rule.seen in rule.on
+                elif rule.probability is not None:
+                    fires = self.random.random() < rule.probability
+                else:
+                    fires = True
+                if fires:
+                    rule.fired += 1
+                    chosen, chosen_scope = rule.fault, rule.route
+            if isinstance(chosen, RateLimitBurst) and chosen.count > 1:
+                self._bursts[chosen_scope] = (chosen, chosen.count - 1)
+            return chosen
+
+
+def _normalize_route(route: str) -> str:
+    if route.strip() == "*":
+        return "*"
+    method, _, path = route.strip().partition(" ")
+    path = path.strip()
+    if path.startswith("/api/beta"):
+        path = path[len("/api/beta") :]
+    if not method or not path.startswith("/"):
+        raise ValueError(f"routes look like 'POST /me/reviews/batch' or '*', not {route!r}")
+    return f"{method.upper()} {path}"
