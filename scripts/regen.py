@@ -514,7 +514,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print("generated/ matches openapi.json")
             return 0
-        return regenerate(args.source, allow_breaking=args.allow_breaking)
+        # sys.stdout looked up now, not when regenerate() was defined, so redirection reaches it.
+        return regenerate(args.source, allow_breaking=args.allow_breaking, out=sys.stdout)
     except RegenError as exc:
         print(f"regen: {exc}; nothing was changed.", file=sys.stderr)
         return 2

@@ -1,0 +1,723 @@
+"""scripts/regen.py: deterministic generation, the drift check, the change summary and safe failure."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT / "openapi.json"
+GENERATED_PACKAGE = ROOT / "generated" / "flick_api"
+
+
+def _load_regen() -> ModuleType:
+    # scripts/ is not a package: load the script from its path, as the Makefile runs it.
+    spec = importlib.util.spec_from_file_location("regen", ROOT / "scripts" / "regen.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["regen"] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+regen = _load_regen()
+
+Doc = dict[str, Any]
+
+
+def snapshot(*paths: Path) -> dict[str, bytes]:
+    """Every file under the given files and folders, by path, with its bytes."""
+    files: dict[str, bytes] = {}
+    for path in paths:
+        candidates = [path] if path.is_file() else sorted(path.rglob("*"))
+        for file in candidates:
+            if file.is_file() and "__pycache__" not in file.parts:
+                files[str(file)] = file.read_bytes()
+    return files
+
+
+@pytest.fixture(scope="module")
+def fresh_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """flick_api generated once from the real openapi.json into a temp dir."""
+    package: Path = regen.generate(SCHEMA_PATH, tmp_path_factory.mktemp("fresh"))
+    return package
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the real schema and generated tree: (schema path, generated dir)."""
+    schema = tmp_path / "openapi.json"
+    shutil.copyfile(SCHEMA_PATH, schema)
+    generated = tmp_path / "generated"
+    shutil.copytree(GENERATED_PACKAGE, generated / "flick_api", ignore=shutil.ignore_patterns("__pycache__"))
+    return schema, generated
+
+
+def real_schema() -> Doc:
+    doc: Doc = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return doc
+
+
+def write_json(path: Path, doc: Any) -> str:
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
+# --- generation and drift ----------------------------------------------------------------
+
+
+def test_generation_is_deterministic(fresh_package: Path, tmp_path: Path) -> None:
+    """Two generator runs from the same schema give byte-identical trees."""
+    again = regen.generate(SCHEMA_PATH, tmp_path)
+    one = {Path(k).relative_to(fresh_package): v for k, v in snapshot(fresh_package).items()}
+    two = {Path(k).relative_to(again): v for k, v in snapshot(again).items()}
+    assert one == two
+    assert Path("models/media_type.py") in one
+
+
+def test_committed_tree_matches_schema(fresh_package: Path) -> None:
+    """generated/flick_api is exactly what openapi.json generates (the drift check on the real tree)."""
+    assert regen.drift(fresh_package, GENERATED_PACKAGE) == []
+
+
+def test_drift_empty_for_unedited_copy(fresh_package: Path, workspace: tuple[Path, Path]) -> None:
+    """An unedited copy of the tree shows no drift."""
+    _, generated = workspace
+    assert regen.drift(fresh_package, generated / "flick_api") == []
+
+
+def test_drift_lists_each_hand_edit(fresh_package: Path, workspace: tuple[Path, Path]) -> None:
+    """The drift names an edited file (with its diff), an added file and a removed file."""
+    _, generated = workspace
+    package = generated / "flick_api"
+    media = package / "models" / "media.py"
+    media.write_text(media.read_text(encoding="utf-8").replace("tmdb_id: str\n", "tmdb_id: int\n"), encoding="utf-8")
+    (package / "models" / "extra.py").write_text("X = 1\n", encoding="utf-8")
+    (package / "errors.py").unlink()
+
+    lines = regen.drift(fresh_package, package)
+
+    assert "unexpected file: generated/flick_api/models/extra.py\n" in lines
+    assert "missing file: generated/flick_api/errors.py\n" in lines
+    assert "--- generated/flick_api/models/media.py\n" in lines
+    assert "+++ regenerated/flick_api/models/media.py\n" in lines
+    assert "-    tmdb_id: int\n" in lines
+    assert "+    tmdb_id: str\n" in lines
+    headers = [line for line in lines if line.startswith(("---", "unexpected", "missing"))]
+    assert len(headers) == 3, headers
+
+
+def test_drift_ignores_bytecode_caches(fresh_package: Path, tmp_path: Path) -> None:
+    """Importing the generated package (which writes __pycache__) is not drift."""
+    copy_ = tmp_path / "flick_api"
+    shutil.copytree(fresh_package, copy_)
+    (copy_ / "__pycache__").mkdir()
+    (copy_ / "__pycache__" / "client.cpython-311.pyc").write_bytes(b"\0")
+    assert regen.drift(fresh_package, copy_) == []
+
+
+def test_check_without_schema_is_a_clear_error(tmp_path: Path) -> None:
+    """check() on a missing schema raises RegenError naming the file."""
+    with pytest.raises(regen.RegenError, match=r"could not read .*nope\.json: no such file"):
+        regen.check(schema_path=tmp_path / "nope.json", generated_dir=tmp_path)
+
+
+def test_main_check_exit_codes(
+    workspace: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--check` exits 0 when the tree matches, 1 (printing the diff) on drift, 2 when it cannot run."""
+    schema, generated = workspace
+    original = regen.check
+
+    monkeypatch.setattr(regen, "check", functools.partial(original, schema_path=schema, generated_dir=generated))
+    assert regen.main(["--check"]) == 0
+    assert capsys.readouterr().out == "generated/ matches openapi.json\n"
+
+    (generated / "flick_api" / "types.py").write_text("# edited\n", encoding="utf-8")
+    assert regen.main(["--check"]) == 1
+    captured = capsys.readouterr()
+    assert "--- generated/flick_api/types.py\n" in captured.out
+    assert "generated/ has drifted from openapi.json" in captured.err
+
+    missing = tmp_path / "missing.json"
+    monkeypatch.setattr(regen, "check", functools.partial(original, schema_path=missing, generated_dir=generated))
+    assert regen.main(["--check"]) == 2
+    assert capsys.readouterr().err == f"regen: could not read {missing}: no such file; nothing was changed.\n"
+
+
+# --- the change summary ------------------------------------------------------------------
+
+RESPONSE_OK = {
+    "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}}
+}
+
+
+def fixture_schema() -> Doc:
+    """A small API: list and create items, and an inline-bodied note endpoint.
+
+    Color and Dims are used by both the request (ItemCreate) and the response (Item); Status
+    only by the response; Legacy by nothing.
+    """
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Fixture", "version": "1"},
+        "paths": {
+            "/items": {
+                "get": {
+                    "operationId": "listItems",
+                    "tags": ["items"],
+                    "parameters": [
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}},
+                    ],
+                    "responses": RESPONSE_OK,
+                },
+                "post": {
+                    "operationId": "createItem",
+                    "tags": ["items"],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemCreate"}}},
+                    },
+                    "responses": RESPONSE_OK,
+                },
+            },
+            "/notes": {
+                "post": {
+                    "operationId": "createNote",
+                    "tags": ["notes"],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"text": {"type": "string"}},
+                                    "required": ["text"],
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"204": {"description": "Saved."}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "ItemCreate": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "size": {"type": "integer"},
+                        "color": {"$ref": "#/components/schemas/Color"},
+                        "dims": {"$ref": "#/components/schemas/Dims"},
+                    },
+                    "required": ["name"],
+                },
+                "Item": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "note": {"type": "string"},
+                        "color": {"$ref": "#/components/schemas/Color"},
+                        "status": {"$ref": "#/components/schemas/Status"},
+                        "dims": {"$ref": "#/components/schemas/Dims"},
+                    },
+                    "required": ["id", "name"],
+                },
+                "Dims": {
+                    "type": "object",
+                    "properties": {"w": {"type": "integer"}, "h": {"type": "integer"}},
+                    "required": ["w"],
+                },
+                "Color": {"type": "string", "enum": ["red", "green"]},
+                "Status": {"type": "string", "enum": ["active", "archived"]},
+                "Legacy": {"type": "object"},
+            }
+        },
+    }
+
+
+def _schemas(doc: Doc) -> dict[str, Any]:
+    schemas: dict[str, Any] = doc["components"]["schemas"]
+    return schemas
+
+
+def _list_params(doc: Doc) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = doc["paths"]["/items"]["get"]["parameters"]
+    return params
+
+
+def _add_operation(doc: Doc) -> None:
+    doc["paths"]["/items/{id}"] = {
+        "delete": {
+            "operationId": "deleteItem",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "Gone."}},
+        }
+    }
+
+
+def _add_param(*, required: bool) -> Callable[[Doc], object]:
+    def mutate(doc: Doc) -> None:
+        _list_params(doc).append({"name": "offset", "in": "query", "required": required, "schema": {"type": "integer"}})
+
+    return mutate
+
+
+def _add_path_param(doc: Doc) -> None:
+    doc["paths"]["/items"]["parameters"] = [
+        {"name": "X-Tenant", "in": "header", "required": True, "schema": {"type": "string"}}
+    ]
+
+
+def _add_field(schema: str, field: str, *, required: bool) -> Callable[[Doc], object]:
+    def mutate(doc: Doc) -> None:
+        target = _schemas(doc)[schema]
+        target["properties"][field] = {"type": "string"}
+        if required:
+            target["required"].append(field)
+
+    return mutate
+
+
+def _set_required(schema: str, field: str, *, required: bool) -> Callable[[Doc], object]:
+    def mutate(doc: Doc) -> None:
+        target = _schemas(doc)[schema]
+        if required:
+            target["required"].append(field)
+        else:
+            target["required"].remove(field)
+
+    return mutate
+
+
+def _enum(schema: str, *, add: str = "", remove: str = "") -> Callable[[Doc], object]:
+    def mutate(doc: Doc) -> None:
+        values: list[str] = _schemas(doc)[schema]["enum"]
+        if add:
+            values.append(add)
+        if remove:
+            values.remove(remove)
+
+    return mutate
+
+
+def _note_body(doc: Doc) -> dict[str, Any]:
+    body: dict[str, Any] = doc["paths"]["/notes"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return body
+
+
+# (id, mutation of the fixture schema, the whole expected summary as (kind, what, where, breaking))
+CHANGES: list[tuple[str, Callable[[Doc], object], list[tuple[str, str, str, bool]]]] = [
+    ("no-change", lambda doc: None, []),
+    ("operation-added", _add_operation, [("added", "operation", "DELETE /items/{id}", False)]),
+    (
+        "operation-removed",
+        lambda doc: doc["paths"]["/items"].pop("get"),
+        [("removed", "operation", "GET /items", True)],
+    ),
+    (
+        "operation-renamed",
+        lambda doc: doc["paths"]["/items"]["post"].update(operationId="addItem"),
+        [("renamed", "operation", "POST /items", True)],
+    ),
+    (
+        "operation-retagged",
+        lambda doc: doc["paths"]["/items"]["post"].update(tags=["things"]),
+        [("renamed", "operation", "POST /items", True)],
+    ),
+    (
+        "parameter-added-optional",
+        _add_param(required=False),
+        [("added", "parameter", "GET /items query:offset", False)],
+    ),
+    ("parameter-added-required", _add_param(required=True), [("added", "parameter", "GET /items query:offset", True)]),
+    (
+        "path-level-parameter-added",
+        _add_path_param,
+        [
+            ("added", "parameter", "GET /items header:X-Tenant", True),
+            ("added", "parameter", "POST /items header:X-Tenant", True),
+        ],
+    ),
+    (
+        "parameter-removed",
+        lambda doc: _list_params(doc).pop(0),
+        [("removed", "parameter", "GET /items query:limit", True)],
+    ),
+    (
+        "parameter-retyped",
+        lambda doc: _list_params(doc)[0].update(schema={"type": "string"}),
+        [("retyped", "parameter", "GET /items query:limit", True)],
+    ),
+    (
+        "parameter-now-required",
+        lambda doc: _list_params(doc)[0].update(required=True),
+        [("required", "parameter", "GET /items query:limit", True)],
+    ),
+    (
+        "parameter-enum-value-added",
+        lambda doc: _list_params(doc)[1]["schema"]["enum"].append("c"),
+        [("added", "enum value", 'GET /items query:kind "c"', False)],
+    ),
+    (
+        "parameter-enum-value-removed",
+        lambda doc: _list_params(doc)[1]["schema"]["enum"].remove("b"),
+        [("removed", "enum value", 'GET /items query:kind "b"', True)],
+    ),
+    ("schema-added", lambda doc: _schemas(doc).update(Tag={"type": "string"}), [("added", "schema", "Tag", False)]),
+    ("schema-removed", lambda doc: _schemas(doc).pop("Legacy"), [("removed", "schema", "Legacy", True)]),
+    (
+        "request-field-added-optional",
+        _add_field("ItemCreate", "tag", required=False),
+        [("added", "field", "ItemCreate.tag", False)],
+    ),
+    (
+        "request-field-added-required",
+        _add_field("ItemCreate", "tag", required=True),
+        [("added", "field", "ItemCreate.tag", True)],
+    ),
+    (
+        "response-field-added-required",
+        _add_field("Item", "owner", required=True),
+        [("added", "field", "Item.owner", False)],
+    ),
+    (
+        "field-removed",
+        lambda doc: _schemas(doc)["Item"]["properties"].pop("note"),
+        [("removed", "field", "Item.note", True)],
+    ),
+    (
+        "field-retyped",
+        lambda doc: _schemas(doc)["Item"]["properties"].update(name={"type": "integer"}),
+        [("retyped", "field", "Item.name", True)],
+    ),
+    (
+        "field-made-nullable",
+        lambda doc: _schemas(doc)["Item"]["properties"].update(name={"type": ["string", "null"]}),
+        [("retyped", "field", "Item.name", True)],
+    ),
+    (
+        "request-field-now-required",
+        _set_required("ItemCreate", "size", required=True),
+        [("required", "field", "ItemCreate.size", True)],
+    ),
+    (
+        "request-field-now-optional",
+        _set_required("ItemCreate", "name", required=False),
+        [("optional", "field", "ItemCreate.name", False)],
+    ),
+    (
+        "response-field-now-required",
+        _set_required("Item", "note", required=True),
+        [("required", "field", "Item.note", False)],
+    ),
+    (
+        "response-field-now-optional",
+        _set_required("Item", "name", required=False),
+        [("optional", "field", "Item.name", True)],
+    ),
+    (
+        "shared-field-now-required",
+        _set_required("Dims", "h", required=True),
+        [("required", "field", "Dims.h", True)],
+    ),
+    (
+        "shared-field-now-optional",
+        _set_required("Dims", "w", required=False),
+        [("optional", "field", "Dims.w", True)],
+    ),
+    (
+        "inline-request-body-field-added-required",
+        lambda doc: (
+            _note_body(doc)["properties"].update(lang={"type": "string"}),
+            _note_body(doc)["required"].append("lang"),
+        ),
+        [("added", "field", "POST /notes application/json request body.lang", True)],
+    ),
+    (
+        "inline-request-body-field-retyped",
+        lambda doc: _note_body(doc)["properties"].update(text={"type": "integer"}),
+        [("retyped", "field", "POST /notes application/json request body.text", True)],
+    ),
+    ("request-enum-value-added", _enum("Color", add="blue"), [("added", "enum value", 'Color "blue"', False)]),
+    ("request-enum-value-removed", _enum("Color", remove="green"), [("removed", "enum value", 'Color "green"', True)]),
+    ("response-enum-value-added", _enum("Status", add="deleted"), [("added", "enum value", 'Status "deleted"', False)]),
+    (
+        "response-enum-value-removed",
+        _enum("Status", remove="archived"),
+        [("removed", "enum value", 'Status "archived"', False)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
+def test_change_summary(
+    mutate: Callable[[Doc], object], expected: list[tuple[str, str, str, bool]], tmp_path: Path
+) -> None:
+    """summarise_changes names each kind of change once and flags exactly the breaking ones."""
+    old = fixture_schema()
+    new = copy.deepcopy(old)
+    mutate(new)
+    regen.validate(new, "fixture")  # the fixture stays a valid OpenAPI document
+
+    changes = regen.summarise_changes(old, new)
+
+    assert sorted((c.kind, c.what, c.where, c.breaking) for c in changes) == sorted(expected)
+
+
+# (id, change, how the summary prints it)
+CHANGE_LINES = [
+    ("breaking", ("removed", "field", "Item.note", True, ""), "BREAKING field removed: Item.note"),
+    (
+        "with-detail",
+        ("retyped", "parameter", "GET /items query:limit", True, "integer -> string"),
+        "BREAKING parameter retyped: GET /items query:limit (integer -> string)",
+    ),
+    ("compatible", ("added", "enum value", 'Color "blue"', False, ""), 'enum value added: Color "blue"'),
+]
+
+
+@pytest.mark.parametrize(("fields", "line"), [c[1:] for c in CHANGE_LINES], ids=[c[0] for c in CHANGE_LINES])
+def test_change_str(fields: tuple[str, str, str, bool, str], line: str) -> None:
+    """A change prints as one line, BREAKING first when it is, with its detail in parentheses."""
+    assert str(regen.Change(*fields)) == line
+
+
+def test_retype_detail_names_both_types() -> None:
+    """A retyped field says what it was and what it became, nullability included."""
+    old = fixture_schema()
+    new = copy.deepcopy(old)
+    _schemas(new)["Item"]["properties"]["name"] = {"type": ["string", "null"]}
+    [change] = regen.summarise_changes(old, new)
+    assert change.detail == "string -> null|string"
+
+
+# --- regenerate --------------------------------------------------------------------------
+
+
+def test_breaking_change_exits_3_and_writes_nothing(workspace: tuple[Path, Path], tmp_path: Path) -> None:
+    """A breaking pull without --allow-breaking prints the summary, returns 3 and leaves both files alone."""
+    schema, generated = workspace
+    new = real_schema()
+    del new["paths"]["/me"]
+    before = snapshot(schema, generated)
+    out = StringIO()
+
+    code = regen.regenerate(
+        write_json(tmp_path / "new.json", new), schema_path=schema, generated_dir=generated, out=out
+    )
+
+    assert code == 3
+    assert out.getvalue() == (
+        "1 change(s) against openapi.json:\n"
+        "  BREAKING operation removed: GET /me\n"
+        "1 breaking change(s); nothing written. Re-run with --allow-breaking.\n"
+    )
+    assert snapshot(schema, generated) == before
+
+
+def test_main_returns_3_on_breaking_change(
+    workspace: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--from` with a breaking schema exits 3 through the CLI, writing nothing."""
+    schema, generated = workspace
+    new = real_schema()
+    del new["paths"]["/me"]
+    source = write_json(tmp_path / "new.json", new)
+    before = snapshot(schema, generated)
+    monkeypatch.setattr(
+        regen, "regenerate", functools.partial(regen.regenerate, schema_path=schema, generated_dir=generated)
+    )
+    assert regen.main(["--from", source]) == 3
+    assert "BREAKING operation removed: GET /me" in capsys.readouterr().out
+    assert snapshot(schema, generated) == before
+
+
+def _not_utf8(path: Path) -> str:
+    path.write_bytes(b"\xff\xfe{}")
+    return str(path)
+
+
+# (id, make the source in a temp dir, what the error says)
+BAD_SOURCES: list[tuple[str, Callable[[Path], str], str]] = [
+    ("unreachable-url", lambda tmp: "http://127.0.0.1:9/openapi.json", r"could not fetch http://127\.0\.0\.1:9/"),
+    ("invalid-url", lambda tmp: "http://[::1/openapi.json", r"could not fetch http://\[::1/openapi\.json"),
+    ("missing-file", lambda tmp: str(tmp / "absent.json"), r"could not read .*absent\.json: No such file"),
+    ("a-folder", lambda tmp: str(tmp), r"could not read .*: Is a directory"),
+    ("not-json", lambda tmp: write_text(tmp / "bad.json", "<html>oops</html>"), r"bad\.json is not JSON"),
+    ("not-utf8", lambda tmp: _not_utf8(tmp / "bin.json"), r"bin\.json is not JSON: not UTF-8"),
+    ("json-array", lambda tmp: write_json(tmp / "list.json", []), r"is not an OpenAPI document \(top level"),
+    ("no-version", lambda tmp: write_json(tmp / "x.json", {"info": {}}), r"has no `openapi` version field"),
+    ("swagger-2", lambda tmp: write_json(tmp / "x.json", {"swagger": "2.0"}), r"has no `openapi` version field"),
+    (
+        "openapi-2",
+        lambda tmp: write_json(tmp / "x.json", {"openapi": "2.0"}),
+        r"declares openapi '2\.0'; expected OpenAPI 3\.0 or 3\.1",
+    ),
+    (
+        "invalid-openapi",
+        lambda tmp: write_json(tmp / "x.json", {"openapi": "3.1.0", "paths": {}}),
+        r"x\.json is not a valid OpenAPI document: \"info\" is a required property",
+    ),
+    (
+        "dangling-ref",
+        lambda tmp: write_json(tmp / "x.json", _dangling_ref()),
+        r"x\.json is not a valid OpenAPI document: .*/components/schemas/Nope",
+    ),
+]
+
+
+def write_text(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _dangling_ref() -> Doc:
+    doc = real_schema()
+    doc["components"]["schemas"]["Review"]["properties"]["media"] = {"$ref": "#/components/schemas/Nope"}
+    return doc
+
+
+@pytest.mark.parametrize(("make_source", "message"), [b[1:] for b in BAD_SOURCES], ids=[b[0] for b in BAD_SOURCES])
+def test_failed_pull_changes_nothing(
+    make_source: Callable[[Path], str], message: str, workspace: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A pull that cannot be read or validated raises RegenError with a clear message and writes nothing."""
+    schema, generated = workspace
+    source = make_source(tmp_path)
+    before = snapshot(schema, generated)
+    with pytest.raises(regen.RegenError, match=message):
+        regen.regenerate(source, schema_path=schema, generated_dir=generated, out=StringIO())
+    assert snapshot(schema, generated) == before
+
+
+def test_main_reports_failed_pull(
+    workspace: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the CLI a failed pull exits 2 and says on stderr that nothing was changed."""
+    schema, generated = workspace
+    monkeypatch.setattr(
+        regen, "regenerate", functools.partial(regen.regenerate, schema_path=schema, generated_dir=generated)
+    )
+    before = snapshot(schema, generated)
+    assert regen.main(["--from", str(tmp_path / "absent.json")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"regen: could not read {tmp_path / 'absent.json'}: No such file or directory; nothing was changed.\n"
+    assert snapshot(schema, generated) == before
+
+
+def test_failed_generation_changes_nothing(
+    workspace: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the generator fails, the schema and the tree stay as they were."""
+    schema, generated = workspace
+    new = real_schema()
+    new["components"]["schemas"]["Review"]["properties"]["spoiler"] = {"type": "boolean"}
+
+    def fail(schema_path: Path, output_dir: Path) -> Path:
+        raise regen.RegenError("openapi-python-client failed:\nboom")
+
+    monkeypatch.setattr(regen, "generate", fail)
+    before = snapshot(schema, generated)
+    with pytest.raises(regen.RegenError, match="boom"):
+        regen.regenerate(
+            write_json(tmp_path / "new.json", new), schema_path=schema, generated_dir=generated, out=StringIO()
+        )
+    assert snapshot(schema, generated) == before
+
+
+def test_failed_install_restores_the_old_tree(
+    workspace: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If copying the new tree in fails midway, the old tree and schema are put back and no backup is left."""
+    schema, generated = workspace
+    new = real_schema()
+    new["components"]["schemas"]["Review"]["properties"]["spoiler"] = {"type": "boolean"}
+    source = write_json(tmp_path / "new.json", new)
+    before = snapshot(schema, generated)
+
+    def half_copy(src: Path, dst: Path) -> None:
+        Path(dst).mkdir(parents=True)
+        (Path(dst) / "__init__.py").write_text("# half\n", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(regen.shutil, "copytree", half_copy)
+    with pytest.raises(regen.RegenError, match=r"could not write .*No space left on device"):
+        regen.regenerate(source, schema_path=schema, generated_dir=generated, out=StringIO())
+    monkeypatch.undo()
+    assert snapshot(schema, generated) == before
+    assert sorted(p.name for p in generated.iterdir()) == ["flick_api"]
+    assert sorted(p.name for p in schema.parent.iterdir() if p.is_file()) == ["new.json", "openapi.json"]
+
+
+def test_regenerate_real_schema_end_to_end(workspace: tuple[Path, Path], tmp_path: Path) -> None:
+    """A modified copy of the real schema gives an accurate summary, a new tree and a normalised schema."""
+    schema, generated = workspace
+    new = real_schema()
+    new["components"]["schemas"]["MediaType"]["enum"].append("short")
+    new["components"]["schemas"]["Review"]["properties"]["spoiler"] = {"type": "boolean"}
+    del new["paths"]["/me/watchlist"]
+    out = StringIO()
+
+    code = regen.regenerate(
+        write_json(tmp_path / "new.json", new),
+        allow_breaking=True,
+        schema_path=schema,
+        generated_dir=generated,
+        out=out,
+    )
+
+    assert code == 0
+    assert out.getvalue().splitlines() == [
+        "3 change(s) against openapi.json:",
+        "  BREAKING operation removed: GET /me/watchlist",
+        '  enum value added: MediaType "short"',
+        "  field added: Review.spoiler",
+        f"regenerated {generated / 'flick_api'} and {schema} from {tmp_path / 'new.json'}",
+    ]
+    assert schema.read_text(encoding="utf-8") == regen.normalise(new)
+    assert regen.check(schema_path=schema, generated_dir=generated) == []
+    assert not (generated / "flick_api" / "api" / "watchlist").exists()
+
+    # The regenerated package, imported in a fresh interpreter so it cannot clash with flick_api here.
+    probe = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from flick_api.models import Media, MediaType, Review
+assert MediaType("short") is MediaType.SHORT
+media = {"tmdb_id": "1", "type": "short", "title": "T", "year": None, "poster_url": None}
+review = Review.from_dict({"id": "r", "media": media, "rating": None, "review": None, "watched_date": None,
+                           "tags": [], "source": "api", "created_at": "2026-06-14T20:31:00Z", "spoiler": True})
+assert review.media.type_ is MediaType.SHORT and review.spoiler is True, review
+assert review.additional_properties == {}, review.additional_properties
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(generated)], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok\n", "")
+
+
+def test_regenerate_without_changes_says_so(workspace: tuple[Path, Path]) -> None:
+    """Pulling the current schema reports no changes and leaves identical files."""
+    schema, generated = workspace
+    before = snapshot(schema, generated)
+    out = StringIO()
+    assert regen.regenerate(str(SCHEMA_PATH), schema_path=schema, generated_dir=generated, out=out) == 0
+    assert out.getvalue().splitlines()[0] == "no schema changes against openapi.json"
+    assert snapshot(schema, generated) == before
