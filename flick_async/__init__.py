@@ -4,6 +4,7 @@ async with flick_async.AsyncFlick() as flick:      # FLICK_API_KEY from the envi
     print((await flick.me()).username)
 """
 
+from ._batch import BatchCounts, BatchOutcome, BatchResult, BatchStream
 from ._client import DEFAULT_BASE_URL, NOT_GIVEN, AsyncFlick, __version__
 from ._clock import Clock, SystemClock
 from ._errors import (
@@ -60,6 +61,10 @@ __all__ = [
     "APITimeoutError",
     "AsyncFlick",
     "AuthenticationError",
+    "BatchCounts",
+    "BatchOutcome",
+    "BatchResult",
+    "BatchStream",
     "Candidate",
     "ClientClosedError",
     "Clock",

@@ -94,11 +94,18 @@ class CallRecord:
             writes nothing for a rejected request.
     """
 
-    __slots__ = ("sent", "uncertain")
+    __slots__ = ("_on_sent", "sent", "uncertain")
 
-    def __init__(self) -> None:
+    def __init__(self, on_sent: Callable[[], None] | None = None) -> None:
         self.sent = False
         self.uncertain = False
+        self._on_sent = on_sent
+
+    def mark_sent(self) -> None:
+        if not self.sent:
+            self.sent = True
+            if self._on_sent is not None:
+                self._on_sent()
 
 
 class _Transport:
@@ -159,7 +166,7 @@ class _Transport:
         if self.throttle is not None:
             await self.throttle.acquire()
         sent_at = self._clock.monotonic()
-        record.sent = True
+        record.mark_sent()
         try:
             return await self._exchange(request, parse, method, url, sent_at)
         except APIError as error:

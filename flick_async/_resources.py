@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import AsyncIterable, Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from flick_api.api.lists import list_list_items, list_lists
@@ -22,6 +22,7 @@ from flick_api.models import (
     WatchlistPage,
 )
 
+from ._batch import MAX_CHUNK, BatchResult, BatchStream, ProgressCallback, ReviewItem, run_to_result
 from ._pagination import Page, PageIterator
 from ._validation import ReviewInput, check_list_id, check_page
 
@@ -146,6 +147,83 @@ class Reviews(_Paged):
             tags=tags,
         ).to_request()
         return await self._client._request(create_review._get_kwargs(body=body), ReviewWriteResult.from_dict)
+
+    async def create_many(
+        self,
+        items: Iterable[ReviewItem] | AsyncIterable[ReviewItem],
+        *,
+        concurrency: int = 4,
+        chunk_size: int = MAX_CHUNK,
+        validate: bool = True,
+        on_progress: ProgressCallback | None = None,
+    ) -> BatchResult:
+        """Write many reviews through the batch endpoint, `chunk_size` per request.
+
+        Items are read lazily; up to `concurrency` chunks are in flight, every request through
+        the client's throttle and retry policy. Transient failures retry the whole chunk, which
+        is safe because the server deduplicates: an item stored before a response was lost
+        comes back `deduplicated`, never as a copy.
+
+        Args:
+            items: `ReviewInput`s, or mappings with the same fields as `create()`; any iterable
+                or async iterable.
+            concurrency: Chunks in flight at once.
+            chunk_size: Items per batch request (1–50).
+            validate: Check each item before sending; an invalid item becomes a `failed`
+                outcome with a `ValidationError` and costs no request.
+            on_progress: Called as `(done, total or None, BatchCounts)` as chunks complete.
+
+        Returns:
+            One outcome per input item, in input order.
+
+        Raises:
+            AuthenticationError, PermissionDeniedError, APIDisabledError, DailyQuotaExceededError:
+                The job stopped; the exception's `.partial` is a `BatchResult` with every
+                confirmed outcome and the indices left `unsent` or `unconfirmed`.
+
+        Example:
+            result = await flick.reviews.create_many(
+                ReviewInput(tmdb_id=row.id, media_type="movie", rating=row.stars * 2) for row in rows
+            )
+            print(result.counts)
+            retry = [outcome.input for outcome in result.failed()]
+        """
+        return await run_to_result(
+            self.stream_create(
+                items, concurrency=concurrency, chunk_size=chunk_size, validate=validate, on_progress=on_progress
+            )
+        )
+
+    def stream_create(
+        self,
+        items: Iterable[ReviewItem] | AsyncIterable[ReviewItem],
+        *,
+        concurrency: int = 4,
+        chunk_size: int = MAX_CHUNK,
+        validate: bool = True,
+        on_progress: ProgressCallback | None = None,
+    ) -> BatchStream:
+        """Like `create_many`, but yields outcomes as chunks finish and keeps none of them.
+
+        For inputs too large to keep results for; memory stays constant. Each outcome carries
+        its input `index`. Use it as a context manager, which keeps the chunk tasks inside the
+        block; after leaving early, the stream's `undelivered`, `unsent` and `unconfirmed`
+        account for every item read.
+
+        Example:
+            async with flick.reviews.stream_create(huge_async_generator()) as outcomes:
+                async for outcome in outcomes:
+                    if outcome.status == "failed":
+                        failures.write(outcome.index, outcome.error)
+        """
+        return BatchStream(
+            self._client,
+            items,
+            concurrency=concurrency,
+            chunk_size=chunk_size,
+            validate=validate,
+            on_progress=on_progress,
+        )
 
 
 class Watchlist(_Paged):

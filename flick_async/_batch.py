@@ -1,0 +1,471 @@
+"""Bulk review writes: chunks of up to 50 through `POST /me/reviews/batch`, several in flight.
+
+Every item handed in is accounted for exactly once:
+
+- it gets a `BatchOutcome` (`created`, `deduplicated` or `failed`), or
+- the job stopped before the server answered for it, and its index is in `unsent` (the server
+  has not stored it: never sent, or rejected whole) or `unconfirmed` (sent without an answer:
+  it may be stored; re-sending is safe because the server deduplicates).
+
+Input is read lazily and at most `concurrency + 1` chunks are held at once, so the streaming
+variant runs in constant memory whatever the input's length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections import deque
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sized
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
+
+import anyio
+import attrs
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from flick_api.api.reviews import create_reviews_batch
+from flick_api.models import Review, ReviewBatchCreate, ReviewBatchItemResult
+
+from ._client import CallRecord
+from ._errors import (
+    APIDisabledError,
+    AuthenticationError,
+    ClientClosedError,
+    DailyQuotaExceededError,
+    FlickError,
+    MalformedResponseError,
+    PermissionDeniedError,
+    ValidationError,
+    error_from_envelope,
+)
+from ._validation import ReviewInput
+
+if TYPE_CHECKING:
+    from ._client import AsyncFlick
+
+__all__ = ["MAX_CHUNK", "BatchCounts", "BatchOutcome", "BatchResult", "BatchStream", "ReviewItem", "run_to_result"]
+
+MAX_CHUNK = 50  # the API's limit per batch request
+OutcomeStatus = Literal["created", "deduplicated", "failed"]
+ReviewItem: TypeAlias = ReviewInput | Mapping[str, Any]
+ProgressCallback = Callable[[int, "int | None", "BatchCounts"], None]
+
+# These stop the whole job: every other chunk would fail the same way.
+_JOB_ERRORS = (AuthenticationError, PermissionDeniedError, APIDisabledError, DailyQuotaExceededError, ClientClosedError)
+
+
+@attrs.frozen
+class BatchOutcome:
+    """What became of one input item.
+
+    Attributes:
+        index: The item's position in the input, from 0.
+        status: `created`, `deduplicated` (an identical review already existed), or `failed`.
+        input: The item as handed in (a `ReviewInput` where it could be read as one), so that
+            failures can be re-submitted.
+        review: The created or existing review, where the server returned one.
+        error: Why the item failed (`ValidationError`, a per-item server error, or the error
+            that made its chunk give up).
+    """
+
+    index: int
+    status: OutcomeStatus
+    input: Any
+    review: Review | None = None
+    error: FlickError | None = None
+
+
+@attrs.frozen
+class BatchCounts:
+    """Running totals of a bulk write."""
+
+    created: int = 0
+    deduplicated: int = 0
+    failed: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.created + self.deduplicated + self.failed
+
+
+@attrs.frozen
+class BatchResult:
+    """One outcome per input item, in input order, and what was left when a job stopped early.
+
+    Attributes:
+        outcomes: Outcomes in input order.
+        unsent: Indices the server has not stored (never sent, or rejected as a whole).
+        unconfirmed: Indices sent without an answer; they may be stored, and are safe to resend.
+        complete: True when every item read from the input has an outcome.
+    """
+
+    outcomes: list[BatchOutcome]
+    unsent: list[int] = attrs.field(factory=list)
+    unconfirmed: list[int] = attrs.field(factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.unsent and not self.unconfirmed
+
+    @property
+    def counts(self) -> BatchCounts:
+        created = deduplicated = failed = 0
+        for outcome in self.outcomes:
+            if outcome.status == "created":
+                created += 1
+            elif outcome.status == "deduplicated":
+                deduplicated += 1
+            else:
+                failed += 1
+        return BatchCounts(created, deduplicated, failed)
+
+    @property
+    def created(self) -> int:
+        return self.counts.created
+
+    @property
+    def deduplicated(self) -> int:
+        return self.counts.deduplicated
+
+    @property
+    def failed_count(self) -> int:
+        return self.counts.failed
+
+    def failed(self) -> list[BatchOutcome]:
+        """The failed outcomes; `[o.input for o in result.failed()]` re-submits them."""
+        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+    def __iter__(self) -> Iterator[BatchOutcome]:
+        return iter(self.outcomes)
+
+
+@attrs.define
+class _Chunk:
+    indices: list[int] = attrs.field(factory=list)
+    inputs: list[ReviewInput] = attrs.field(factory=list)
+    bodies: list[dict[str, Any]] = attrs.field(factory=list)
+
+
+def _body(item: ReviewInput, *, validate: bool) -> dict[str, Any]:
+    if validate:
+        return item.to_request().to_dict()
+    # Unvalidated: send the fields as given and let the server judge each item.
+    body: dict[str, Any] = {}
+    for field in attrs.fields(ReviewInput):
+        value = getattr(item, field.name)
+        if value is None or (field.name == "tags" and not value):
+            continue
+        if isinstance(value, datetime.date):
+            value = value.isoformat()
+        body[field.name] = list(value) if field.name == "tags" else value
+    return body
+
+
+class BatchStream:
+    """Outcomes of a bulk write as its chunks finish: `reviews.stream_create(...)`.
+
+    Use it as an async context manager, then iterate. The context manager is what keeps the
+    chunk tasks inside your call: leaving the block early (a `break`, an exception,
+    cancellation) stops them, and `undelivered`, `unsent` and `unconfirmed` then say exactly
+    where the job stopped.
+
+    Example:
+        async with flick.reviews.stream_create(rows) as outcomes:
+            async for outcome in outcomes:
+                journal.record(outcome.index, outcome.status)
+    """
+
+    def __init__(
+        self,
+        client: AsyncFlick,
+        items: Iterable[ReviewItem] | AsyncIterable[ReviewItem],
+        *,
+        concurrency: int = 4,
+        chunk_size: int = MAX_CHUNK,
+        validate: bool = True,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValidationError("concurrency", "must be a positive integer", concurrency)
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or not 1 <= chunk_size <= MAX_CHUNK:
+            raise ValidationError("chunk_size", f"must be an integer from 1 to {MAX_CHUNK}", chunk_size)
+        if not isinstance(items, Iterable | AsyncIterable) or isinstance(items, str | bytes | Mapping):
+            raise ValidationError("items", "must be an iterable or async iterable of review inputs", items)
+        self._client = client
+        self._items = items
+        self._concurrency = concurrency
+        self._chunk_size = chunk_size
+        self._validate = validate
+        self._on_progress = on_progress
+        self.total: int | None = len(items) if isinstance(items, Sized) else None
+        self.consumed = 0
+        # Every index read is in exactly one place: an outcome (delivered or in _ready),
+        # _pending (not sent), _in_flight (sent, no answer), _rejected or _uncertain (the job
+        # stopped on it). Outcomes are recorded synchronously when decided, so cancellation at
+        # any await loses none.
+        self._ready: deque[BatchOutcome] = deque()
+        self._max_ready = chunk_size * (concurrency + 1)
+        self._pending: set[int] = set()
+        self._in_flight: set[int] = set()
+        self._rejected: set[int] = set()
+        self._uncertain: set[int] = set()
+        self._created = self._deduplicated = self._failed = 0
+        self._reported = 0
+        self._error: FlickError | None = None
+        self._done = False
+        self._consumer_wakeup = anyio.Event()
+        self._room = anyio.Event()
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self._job_scope: anyio.CancelScope | None = None
+
+    # -- accounting ------------------------------------------------------------------------
+
+    @property
+    def counts(self) -> BatchCounts:
+        """Outcomes decided so far (delivered or not)."""
+        return BatchCounts(self._created, self._deduplicated, self._failed)
+
+    @property
+    def undelivered(self) -> list[BatchOutcome]:
+        """Outcomes decided but not yet yielded (after leaving the block early)."""
+        return list(self._ready)
+
+    @property
+    def unsent(self) -> list[int]:
+        """Indices read but not stored by the server: never sent, or rejected whole."""
+        return sorted(self._pending | self._rejected)
+
+    @property
+    def unconfirmed(self) -> list[int]:
+        """Indices sent without an answer: they may be stored; resending is safe."""
+        return sorted(self._in_flight | self._uncertain)
+
+    @property
+    def error(self) -> FlickError | None:
+        """The error that stopped the job, if one did."""
+        return self._error
+
+    # -- context manager and iteration -----------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._task_group is not None:
+            raise RuntimeError("a BatchStream can be entered only once")
+        self._task_group = anyio.create_task_group()
+        await self._task_group.__aenter__()
+        self._task_group.start_soon(self._run)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        assert self._task_group is not None
+        self._task_group.cancel_scope.cancel()  # no-op once the job is done; else stop it
+        return await self._task_group.__aexit__(exc_type, exc, tb)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> BatchOutcome:
+        if self._task_group is None:
+            raise RuntimeError("use `async with reviews.stream_create(...) as outcomes:` before iterating")
+        while True:
+            if self._ready:
+                outcome = self._ready.popleft()
+                self._room.set()
+                return outcome
+            if self._done:
+                if self._error is not None:
+                    raise self._error
+                raise StopAsyncIteration
+            wakeup = self._consumer_wakeup = anyio.Event()
+            await wakeup.wait()
+
+    # -- the job ---------------------------------------------------------------------------
+
+    def _deliver(self, outcomes: list[BatchOutcome]) -> None:
+        for outcome in outcomes:
+            if outcome.status == "created":
+                self._created += 1
+            elif outcome.status == "deduplicated":
+                self._deduplicated += 1
+            else:
+                self._failed += 1
+        self._ready.extend(outcomes)
+        self._consumer_wakeup.set()
+
+    async def _wait_for_room(self) -> None:
+        # Backpressure: a consumer slower than the server holds back the input, so memory stays
+        # bounded by the undelivered outcomes plus the chunks in flight.
+        while len(self._ready) >= self._max_ready:
+            room = self._room = anyio.Event()
+            await room.wait()
+
+    async def _run(self) -> None:
+        chunks_send, chunks_receive = anyio.create_memory_object_stream[_Chunk](0)
+        try:
+            async with anyio.create_task_group() as job:
+                self._job_scope = job.cancel_scope
+                job.start_soon(self._produce, chunks_send)
+                for _ in range(self._concurrency):
+                    job.start_soon(self._work, chunks_receive.clone())
+                chunks_receive.close()
+        finally:
+            self._done = True
+            self._consumer_wakeup.set()
+        self._report_progress()
+
+    async def _produce(self, chunks: MemoryObjectSendStream[_Chunk]) -> None:
+        async with chunks:
+            chunk = _Chunk()
+            async for item in _aiter(self._items):
+                index = self.consumed
+                self.consumed += 1
+                try:
+                    review_input = ReviewInput.coerce(item)
+                    body = _body(review_input, validate=self._validate)
+                except ValidationError as error:
+                    self._deliver([BatchOutcome(index, "failed", item, error=error)])
+                else:
+                    self._pending.add(index)
+                    chunk.indices.append(index)
+                    chunk.inputs.append(review_input)
+                    chunk.bodies.append(body)
+                    if len(chunk.indices) == self._chunk_size:
+                        await chunks.send(chunk)
+                        chunk = _Chunk()
+                await self._wait_for_room()
+            if chunk.indices:
+                await chunks.send(chunk)
+
+    async def _work(self, chunks: MemoryObjectReceiveStream[_Chunk]) -> None:
+        async with chunks:
+            async for chunk in chunks:
+                outcomes = await self._send_chunk(chunk)
+                if outcomes is not None:
+                    self._deliver(outcomes)
+                    self._report_progress()
+                await self._wait_for_room()
+
+    def _mark_sent(self, indices: list[int]) -> None:
+        self._pending.difference_update(indices)
+        self._in_flight.update(indices)
+
+    def _settle(self, indices: list[int]) -> None:
+        self._pending.difference_update(indices)
+        self._in_flight.difference_update(indices)
+
+    async def _send_chunk(self, chunk: _Chunk) -> list[BatchOutcome] | None:
+        kwargs = create_reviews_batch._get_kwargs(body=ReviewBatchCreate(reviews=[]))
+        kwargs["json"] = {"reviews": chunk.bodies}
+        record = CallRecord(on_sent=lambda: self._mark_sent(chunk.indices))
+        # Cancellation leaves the indices where they are: _pending (unsent) or _in_flight
+        # (unconfirmed), which is exactly what is known about them.
+        try:
+            results = await self._client._request(kwargs, _parse_results, record)
+        except _JOB_ERRORS as error:
+            self._settle(chunk.indices)
+            (self._uncertain if record.uncertain else self._rejected).update(chunk.indices)
+            if self._error is None:
+                self._error = error
+            assert self._job_scope is not None
+            self._job_scope.cancel()
+            return None
+        except FlickError as error:
+            # Retries are spent: each item fails with the last error, and the job goes on.
+            self._settle(chunk.indices)
+            return [
+                BatchOutcome(i, "failed", item, error=error)
+                for i, item in zip(chunk.indices, chunk.inputs, strict=True)
+            ]
+        self._settle(chunk.indices)
+        return [
+            self._outcome(i, item, results, p)
+            for p, (i, item) in enumerate(zip(chunk.indices, chunk.inputs, strict=True))
+        ]
+
+    @staticmethod
+    def _outcome(index: int, item: ReviewInput, results: list[Any], position: int) -> BatchOutcome:
+        raw = results[position] if position < len(results) else None
+        unreadable = MalformedResponseError(
+            "the batch response has no readable result for this item", status_code=200, method="POST"
+        )
+        if not isinstance(raw, dict) or raw.get("index", position) != position:
+            return BatchOutcome(index, "failed", item, error=unreadable)
+        try:
+            result = ReviewBatchItemResult.from_dict(raw)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return BatchOutcome(index, "failed", item, error=unreadable)
+        review = result.review if isinstance(result.review, Review) else None
+        if result.error is not None:
+            details = result.error.details
+            error = error_from_envelope(
+                status_code=200,
+                code=str(result.error.code),
+                message=result.error.message,
+                details=details.to_dict() if details else None,
+                method="POST",
+            )
+            return BatchOutcome(index, "failed", item, review=review, error=error)
+        if result.deduplicated:
+            return BatchOutcome(index, "deduplicated", item, review=review)
+        if result.created:
+            return BatchOutcome(index, "created", item, review=review)
+        return BatchOutcome(index, "failed", item, review=review, error=unreadable)
+
+    def _report_progress(self) -> None:
+        counts = self.counts
+        if self._on_progress is not None and counts.done != self._reported:
+            self._reported = counts.done
+            self._on_progress(counts.done, self.total, counts)
+
+
+async def run_to_result(stream: BatchStream) -> BatchResult:
+    """Run a `BatchStream` to the end and collect its outcomes in input order.
+
+    A job-stopping error is re-raised with `.partial` (a `BatchResult`) attached; so is
+    cancellation, where the cancellation exception allows it.
+    """
+    outcomes: list[BatchOutcome] = []
+    try:
+        async with stream:
+            async for outcome in stream:
+                outcomes.append(outcome)
+    except BaseException as exc:
+        partial = BatchResult(
+            sorted([*outcomes, *stream.undelivered], key=_by_index),
+            unsent=stream.unsent,
+            unconfirmed=stream.unconfirmed,
+        )
+        with contextlib.suppress(AttributeError, TypeError):
+            exc.partial = partial  # type: ignore[attr-defined]
+        raise
+    outcomes.sort(key=_by_index)
+    return BatchResult(outcomes)
+
+
+def _by_index(outcome: BatchOutcome) -> int:
+    return outcome.index
+
+
+def _parse_results(data: Any) -> list[Any]:
+    results = data["results"]
+    if not isinstance(results, list):
+        raise TypeError("results is not a list")
+    return results
+
+
+async def _aiter(items: Iterable[ReviewItem] | AsyncIterable[ReviewItem]) -> AsyncIterator[Any]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+            # A long synchronous iterable must not starve the chunk tasks.
+            await anyio.lowlevel.checkpoint()
