@@ -56,6 +56,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     DIARY: _COMMON_COLUMNS,
     REVIEWS: (*_COMMON_COLUMNS[:6], "Review", *_COMMON_COLUMNS[6:]),
 }
+_COLUMNS_LINE = {name: (",".join(columns) + "\n").encode() for name, columns in _COLUMNS.items()}
 _REEXPORT = "export your data again from letterboxd.com (Settings > Data > Export your data) and pass that ZIP as it is"
 # What mojibake repairs to: accented Latin letters and typographic punctuation.
 _PLAUSIBLE = re.compile("[\u00a0-\u024f\u2010-\u2044\u20ac\u2122]")
@@ -289,8 +290,13 @@ def read_letterboxd(
                         counts[section] += _count_rows(data)
                 continue
             diary_data, reviews_data = export.read(prefix + DIARY), export.read(prefix + REVIEWS)
-            if section and diary_data is None and reviews_data is None:
-                continue  # older exports have no deleted/ or orphaned/ at all
+            if section:
+                # Older exports have no deleted/ or orphaned/; a half-present one is read as it is
+                # rather than refused, since only the export proper must be complete.
+                if diary_data is None and reviews_data is None:
+                    continue
+                diary_data = _COLUMNS_LINE[DIARY] if diary_data is None else diary_data
+                reviews_data = _COLUMNS_LINE[REVIEWS] if reviews_data is None else reviews_data
             if diary_data is None or reviews_data is None:
                 missing, present = (DIARY, REVIEWS) if diary_data is None else (REVIEWS, DIARY)
                 raise LetterboxdFormatError(

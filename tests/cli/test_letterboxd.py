@@ -294,6 +294,23 @@ def test_rewatches_each_get_their_own_review_by_uri(tmp_path: Path) -> None:
     ]
 
 
+def test_same_day_viewings_pair_by_uri_not_file_order(tmp_path: Path) -> None:
+    """Two identical-looking viewings (same day, same rating): the URI, not the order, says which review is whose."""
+    diary = DIARY_HEADER + (
+        "2021-01-01,Heat,1995,https://boxd.it/t1,4,,,2020-12-31\n"
+        "2021-01-01,Heat,1995,https://boxd.it/t2,4,Yes,,2020-12-31\n"
+    )
+    reviews = REVIEWS_HEADER + (
+        "2021-01-01,Heat,1995,https://boxd.it/t2,4,Yes,evening,,2020-12-31\n"
+        "2021-01-01,Heat,1995,https://boxd.it/t1,4,,morning,,2020-12-31\n"
+    )
+    export = read_letterboxd(make_export(tmp_path, {"diary.csv": diary, "reviews.csv": reviews}))
+    assert [(e.uri, e.review, e.review_row) for e in export] == [
+        ("https://boxd.it/t1", "morning", 2),
+        ("https://boxd.it/t2", "evening", 1),
+    ]
+
+
 def test_without_uris_reviews_pair_by_name_year_watched_date_and_rating(tmp_path: Path) -> None:
     """Rows without URIs pair on (Name, Year, Watched Date, Rating); same-day twins pair in file order."""
     diary = DIARY_HEADER + (
@@ -320,7 +337,7 @@ def test_without_uris_reviews_pair_by_name_year_watched_date_and_rating(tmp_path
 
 
 def test_zip_and_folder_read_the_same(tmp_path: Path) -> None:
-    """A ZIP, a ZIP of the unpacked folder, and the folder give equal results."""
+    """A ZIP, a ZIP of the unpacked folder, the folder, and a folder holding it give equal results."""
     files = {
         "diary.csv": DIARY_HEADER + "2020-01-01,Heat,1995,https://boxd.it/f1,4,,,2019-12-31\n",
         "reviews.csv": REVIEWS_HEADER + "2020-01-01,Heat,1995,https://boxd.it/f1,4,,good,,2019-12-31\n",
@@ -333,6 +350,15 @@ def test_zip_and_folder_read_the_same(tmp_path: Path) -> None:
     assert [(e.section, e.name, e.review) for e in folder] == [("", "Heat", "good"), ("deleted", "Gone", None)]
     assert flat == folder
     assert nested == folder
+    make_export(tmp_path / "outer" / "letterboxd-me", files)
+    assert read_letterboxd(tmp_path / "outer", include_deleted=True) == folder
+
+
+def test_half_present_deleted_folder_is_read(tmp_path: Path) -> None:
+    """deleted/ with a diary.csv but no reviews.csv is read as it is (only the export proper must be whole)."""
+    root = make_export(tmp_path, {"deleted/diary.csv": DIARY_HEADER + "2020-01-01,Gone,1995,,,,,2019-12-31\n"})
+    export = read_letterboxd(root, include_deleted=True)
+    assert [(e.section, e.source, e.name) for e in export] == [("deleted", "deleted/diary.csv", "Gone")]
 
 
 def test_deleted_and_orphaned_skipped_by_default(tmp_path: Path) -> None:
