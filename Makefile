@@ -36,5 +36,16 @@ check-generated: install
 regen: install
 	$(PY) scripts/regen.py --from '$(FROM)' $(ARGS)
 
-test: install lint typecheck check-generated
+# The Redis rate-limiter tests need a real redis-server: install it from Debian's packages
+# when it is missing (CI runs as root; elsewhere sudo is used if present).
+services:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+
+test: install services lint typecheck check-generated
 	$(VENV)/bin/pytest
+
+# Benchmarks print ratios against a baseline measured in the same run; they assert nothing.
+bench: install
+	@for bench in tests/benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench || exit 1; done
