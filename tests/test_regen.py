@@ -182,6 +182,8 @@ def fixture_schema() -> Doc:
                     "parameters": [
                         {"name": "limit", "in": "query", "schema": {"type": "integer"}},
                         {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}},
+                        # behind a $ref: an enum change is reported once, under Color
+                        {"name": "color", "in": "query", "schema": {"$ref": "#/components/schemas/Color"}},
                     ],
                     "responses": RESPONSE_OK,
                 },
