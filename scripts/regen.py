@@ -8,7 +8,7 @@ A pull is validated and diffed against the current `openapi.json` before anythin
 written; breaking changes stop it (exit 3) unless `--allow-breaking` is given. A failed pull,
 an invalid schema or a failed generation leaves `openapi.json` and `generated/` untouched.
 
-Exit codes: 0 done, 1 drift found, 2 could not read/validate/generate, 3 breaking changes.
+Exit codes: 0 done, 1 drift found, 2 could not read/validate/generate/write, 3 breaking changes.
 """
 
 from __future__ import annotations
@@ -99,6 +99,8 @@ def normalise(document: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, order=True)
 class Change:
+    """One difference between the current schema and a pulled one, as the summary prints it."""
+
     kind: str  # "added", "removed", "retyped", "renamed", "required", "optional"
     what: str  # "operation", "parameter", "body", "schema", "field", "enum value"
     where: str
@@ -452,7 +454,8 @@ def _install(fresh: Path, generated_dir: Path, schema_path: Path, text: str) -> 
         raise RegenError(f"could not write {target} and {schema_path}: {exc}") from exc
     finally:
         staged_schema.unlink(missing_ok=True)
-        shutil.rmtree(backup, ignore_errors=True)
+        if target.exists():  # never drop the backup while it is the only copy
+            shutil.rmtree(backup, ignore_errors=True)
 
 
 def _display(path: Path) -> str:
