@@ -28,6 +28,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "openapi.json"
+# The local Flick server serves the schema at /api/beta/openapi.json, also from an installed
+# wheel, so it ships a byte-identical copy as package data; regen writes it, --check guards it.
+SERVED_SCHEMA_PATH = ROOT / "flick_async" / "testing" / "openapi.json"
 GENERATED_DIR = ROOT / "generated"
 PACKAGE = "flick_api"
 CONFIG_PATH = ROOT / "scripts" / "generator.yaml"
@@ -515,10 +518,19 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.writelines(lines)
                 print("generated/ has drifted from openapi.json: run `make regen FROM=openapi.json`.", file=sys.stderr)
                 return 1
+            if SERVED_SCHEMA_PATH.read_bytes() != SCHEMA_PATH.read_bytes():
+                print(
+                    f"{_display(SERVED_SCHEMA_PATH)} differs from openapi.json: run `make regen FROM=openapi.json`.",
+                    file=sys.stderr,
+                )
+                return 1
             print("generated/ matches openapi.json")
             return 0
         # sys.stdout looked up now, not when regenerate() was defined, so redirection reaches it.
-        return regenerate(args.source, allow_breaking=args.allow_breaking, out=sys.stdout)
+        code = regenerate(args.source, allow_breaking=args.allow_breaking, out=sys.stdout)
+        if code == 0:
+            shutil.copyfile(SCHEMA_PATH, SERVED_SCHEMA_PATH)
+        return code
     except RegenError as exc:
         print(f"regen: {exc}; nothing was changed.", file=sys.stderr)
         return 2
