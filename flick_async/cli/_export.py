@@ -1,0 +1,187 @@
+"""`flick export`: a complete backup of the account, streamed to JSON Lines or CSV.
+
+Records are written as their page arrives, so memory does not grow with the account. Each file
+is written under a `.part` name and renamed when complete: a file with the final name is a
+whole backup, never a cut-off one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import anyio
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from flick_async._client import AsyncFlick
+from flick_async.cli._common import api_options, make_client, run, stderr_console
+from flick_async.cli._main import cli
+from flick_async.cli._records import KINDS, Kind, Listable, tracked_iter
+
+__all__ = ["export"]
+
+_SINGLE = ("reviews", "watchlist")
+
+
+class _Writer:
+    """One output file: JSON Lines or CSV rows of one record kind."""
+
+    def __init__(self, stream: IO[str], kind: Kind[Any], fmt: str, extra_fields: tuple[str, ...] = ()) -> None:
+        self._stream = stream
+        self._kind = kind
+        self._fmt = fmt
+        self.count = 0
+        self._csv: csv.DictWriter[str] | None = None
+        if fmt == "csv":
+            self._csv = csv.DictWriter(stream, fieldnames=[*extra_fields, *kind.csv_fields], lineterminator="\n")
+            self._csv.writeheader()
+
+    def write(self, record: Any, **extra: Any) -> None:
+        if self._csv is not None:
+            row = {**extra, **self._kind.csv_row(record)}
+            self._csv.writerow({k: "" if v is None else v for k, v in row.items()})
+        else:
+            self._stream.write(json.dumps({**extra, **record.to_dict()}, ensure_ascii=False) + "\n")
+        self.count += 1
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    """stdout for None; otherwise `path`, written as `path.part` and renamed when complete."""
+    if path is None:
+        yield sys.stdout
+        return
+    part = path.with_name(path.name + ".part")
+    with part.open("w", encoding="utf-8", newline="") as stream:
+        try:
+            yield stream
+        except BaseException:
+            stream.close()
+            part.unlink(missing_ok=True)
+            raise
+    os.replace(part, path)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=stderr_console(),
+        transient=False,
+    )
+
+
+async def _export_paged(client: AsyncFlick, what: str, stream: IO[str], fmt: str, progress: Progress) -> int:
+    kind = KINDS[what]
+    resource: Listable = client.reviews if what == "reviews" else client.watchlist
+    records, totals = tracked_iter(resource, kind)
+    writer = _Writer(stream, kind, fmt)
+    task = progress.add_task(what, total=None)
+    async for record in records:
+        writer.write(record)
+        progress.update(task, completed=writer.count, total=totals.total)
+    progress.update(task, completed=writer.count, total=writer.count)
+    return writer.count
+
+
+async def _export_lists(
+    client: AsyncFlick, lists_stream: IO[str], items_stream: IO[str], fmt: str, progress: Progress
+) -> tuple[int, int]:
+    lists, totals = tracked_iter(client.lists, KINDS["lists"])
+    list_writer = _Writer(lists_stream, KINDS["lists"], fmt)
+    item_writer = _Writer(items_stream, KINDS["list_items"], fmt, extra_fields=("list_id",))
+    list_task = progress.add_task("lists", total=None)
+    item_task = progress.add_task("list items", total=0)
+    expected_items = 0
+    async for custom_list in lists:
+        list_writer.write(custom_list)
+        expected_items += custom_list.item_count
+        progress.update(list_task, completed=list_writer.count, total=totals.total)
+        progress.update(item_task, total=expected_items)
+        records, _ = tracked_iter(client.lists.items(custom_list.id), KINDS["list_items"])
+        async for item in records:
+            item_writer.write(item, list_id=custom_list.id)
+            progress.update(item_task, completed=item_writer.count)
+    progress.update(list_task, completed=list_writer.count, total=list_writer.count)
+    progress.update(item_task, completed=item_writer.count, total=item_writer.count)
+    return list_writer.count, item_writer.count
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["reviews", "watchlist", "lists", "all"]), default="all")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True, help="File format."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="For reviews or watchlist: the file (default: stdout). For lists or all: a folder, created if "
+    "needed, that receives reviews, watchlist, lists and list_items files.",
+)
+@api_options
+@click.pass_context
+def export(ctx: click.Context, what: str, fmt: str, output: Path | None) -> None:
+    """Back up the account: reviews, watchlist, lists and their items.
+
+    JSON Lines keep every field as the API returns it; CSV flattens each record (tags joined
+    with ", "). Records stream to disk as they arrive, with progress on stderr; a file appears
+    under its final name only once complete.
+
+    \b
+    flick export reviews --format csv -o reviews.csv
+    flick export all -o flick-backup/
+    """
+    if what not in _SINGLE and output is None:
+        raise click.UsageError(f"`flick export {what}` writes several files: pass -o FOLDER")
+    if what not in _SINGLE and output is not None and output.exists() and not output.is_dir():
+        raise click.UsageError(f"-o {output}: exists and is not a folder (`flick export {what}` writes several files)")
+    if what in _SINGLE and output is not None and output.is_dir():
+        raise click.UsageError(f"-o {output}: is a folder; `flick export {what}` writes one file")
+    client = make_client(ctx)
+
+    async def main() -> None:
+        written: list[str] = []
+        async with client:
+            with _progress() as progress:
+                if what in _SINGLE:
+                    with _output(output) as stream:
+                        count = await _export_paged(client, what, stream, fmt, progress)
+                    written.append(f"{count:,} {what} → {output or 'stdout'}")
+                else:
+                    assert output is not None
+                    written.extend(await _export_folder(client, what, output, fmt, progress))
+        _report(written)
+
+    run(main)
+
+
+async def _export_folder(client: AsyncFlick, what: str, output: Path, fmt: str, progress: Progress) -> list[str]:
+    await anyio.Path(output).mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in _SINGLE if what == "all" else ():
+        path = output / f"{kind}.{fmt}"
+        with _output(path) as stream:
+            count = await _export_paged(client, kind, stream, fmt, progress)
+        written.append(f"{count:,} {kind} → {path}")
+    lists_path, items_path = output / f"lists.{fmt}", output / f"list_items.{fmt}"
+    with _output(lists_path) as lists_stream, _output(items_path) as items_stream:
+        n_lists, n_items = await _export_lists(client, lists_stream, items_stream, fmt, progress)
+    written.append(f"{n_lists:,} lists → {lists_path}")
+    written.append(f"{n_items:,} list items → {items_path}")
+    return written
+
+
+def _report(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"Exported {line}", err=True)

@@ -1,0 +1,1 @@
+"""`flick import letterboxd` (in progress)."""
