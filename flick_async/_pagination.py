@@ -117,11 +117,14 @@ class PageIterator(AsyncIterator[T], Generic[T]):
                 self.stop_reason = self._reason_not_to_fetch()
             if self.stop_reason is not None:
                 raise StopAsyncIteration
-            page = await self._fetch(self.next_page, self._limit)
+            requested = self.next_page
+            page = await self._fetch(requested, self._limit)
             self.pages_fetched += 1
             self._last_page = page
             self._max_total = max(self._max_total, page.total)
-            self.next_page = page.page + 1
+            # The page asked for, not the one the server echoes: one that ignores `page` must
+            # not keep this iterator on the same page forever.
+            self.next_page = requested + 1
             self._buffer = iter(page.items)
             if not page.items and page.has_more:
                 self._finish("empty_page")
