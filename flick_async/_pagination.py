@@ -62,7 +62,9 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         stop_reason: Why iteration ended: `"exhausted"` (the server said no more),
             `"max_items"`, `"empty_page"` (an empty page claimed `has_more`), or
             `"page_bound"` (more pages than the server's own total allows). None while running.
-        next_page: The page a later `iter(start_page=...)` should resume from.
+        next_page: The page a later `iter(start_page=...)` should resume from. Resuming never
+            skips an item: when `max_items` stopped part-way through a page, it is that page
+            (whose items already yielded come again).
         pages_fetched: Requests spent so far.
         duplicates_skipped: Items skipped because an earlier page already yielded them.
 
@@ -88,6 +90,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._limit = limit
         self._max_items = max_items
         self._buffer: Iterator[T] = iter(())
+        self._unread = 0  # items of the current page not taken from the buffer yet
         self._seen: set[Hashable] = set()
         self._yielded = 0
         self._last_page: Page[T] | None = None
@@ -106,6 +109,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
                 self._finish("max_items")
             if self.stop_reason is None:
                 for item in self._buffer:
+                    self._unread -= 1
                     key = self._key(item)
                     if key in self._seen:
                         self.duplicates_skipped += 1
@@ -126,6 +130,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             # not keep this iterator on the same page forever.
             self.next_page = requested + 1
             self._buffer = iter(page.items)
+            self._unread = len(page.items)
             if not page.items and page.has_more:
                 self._finish("empty_page")
 
@@ -145,6 +150,8 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         if self.stop_reason is not None:
             return
         self.stop_reason = reason
+        if reason == "max_items" and self._unread > 0:
+            self.next_page -= 1  # resume on the page that was cut short, not after it
         if reason == "empty_page":
             logger.warning("stopped paging at page %d: an empty page claimed has_more", self.next_page - 1)
         elif reason == "page_bound":
