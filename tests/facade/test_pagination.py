@@ -1,0 +1,234 @@
+"""Auto-pagination: lazy, bounded, never repeating an item, resumable."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from flick_async import AsyncFlick, Page, PageIterator
+from flick_async.testing import DEMO_API_KEY, FlickServer
+
+from .helpers import MOCK_BASE_URL, page_json
+
+
+class Feed:
+    """A newest-first list endpoint in memory, with hooks to change it between fetches."""
+
+    def __init__(self, count: int) -> None:
+        self.items = [f"item{n}" for n in range(count, 0, -1)]  # newest first
+        self.fetches: list[tuple[int, int]] = []
+        self.before_fetch: Callable[[int], None] = lambda page: None
+        self._added = 0
+
+    def add_newest(self, count: int) -> None:
+        self._added += count
+        self.items[:0] = [f"new{self._added - n}" for n in range(count)]
+
+    async def fetch(self, page: int, limit: int) -> Page[str]:
+        self.before_fetch(page)
+        self.fetches.append((page, limit))
+        start = (page - 1) * limit
+        chunk = self.items[start : start + limit]
+        return Page(
+            items=chunk,
+            page=page,
+            limit=limit,
+            total=len(self.items),
+            has_more=start + limit < len(self.items),
+        )
+
+    def iterate(self, **options: int | None) -> PageIterator[str]:
+        limit = options.pop("limit", 2)
+        assert limit is not None
+        return PageIterator(self.fetch, lambda item: item, limit=limit, **options)  # type: ignore[arg-type]
+
+
+async def _collect(iterator: PageIterator[str]) -> list[str]:
+    return [item async for item in iterator]
+
+
+async def test_pages_are_fetched_only_when_needed() -> None:
+    """Nothing is fetched before the first item is asked for, and each page only when reached."""
+    feed = Feed(5)
+    iterator = feed.iterate()
+    assert feed.fetches == []
+    assert await anext(iterator) == "item5"
+    assert await anext(iterator) == "item4"
+    assert feed.fetches == [(1, 2)]
+    assert await anext(iterator) == "item3"
+    assert feed.fetches == [(1, 2), (2, 2)]
+    assert iterator.stop_reason is None
+
+
+async def test_iteration_stops_when_the_server_says_no_more() -> None:
+    """`has_more: false` ends iteration, with every item yielded once and the reason recorded."""
+    feed = Feed(5)
+    iterator = feed.iterate()
+    assert await _collect(iterator) == ["item5", "item4", "item3", "item2", "item1"]
+    assert (iterator.stop_reason, iterator.pages_fetched, iterator.duplicates_skipped) == ("exhausted", 3, 0)
+    assert feed.fetches == [(1, 2), (2, 2), (3, 2)]
+
+
+async def test_an_empty_page_claiming_more_stops_iteration(caplog: pytest.LogCaptureFixture) -> None:
+    """An empty page with `has_more: true` ends iteration instead of paging forever, with a warning."""
+
+    async def fetch(page: int, limit: int) -> Page[str]:
+        items = ["a", "b"] if page == 1 else []
+        return Page(items=items, page=page, limit=limit, total=100, has_more=True)
+
+    iterator = PageIterator(fetch, lambda item: item, limit=2)
+    assert await _collect(iterator) == ["a", "b"]
+    assert (iterator.stop_reason, iterator.pages_fetched) == ("empty_page", 2)
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("flick_async", "WARNING", "stopped paging at page 2: an empty page claimed has_more")
+    ]
+
+
+async def test_a_server_that_never_stops_is_bounded_by_its_total(caplog: pytest.LogCaptureFixture) -> None:
+    """A server repeating the same page with `has_more: true` is stopped once its own total is passed."""
+    fetched: list[int] = []
+
+    async def fetch(page: int, limit: int) -> Page[str]:
+        fetched.append(page)
+        return Page(items=["a", "b"], page=page, limit=limit, total=3, has_more=True)
+
+    iterator = PageIterator(fetch, lambda item: item, limit=2)
+    assert await _collect(iterator) == ["a", "b"]
+    assert (iterator.stop_reason, fetched, iterator.duplicates_skipped) == ("page_bound", [1, 2, 3], 4)
+    assert [r.getMessage() for r in caplog.records] == [
+        "stopped paging at page 4: the server kept reporting has_more past its total of 3"
+    ]
+
+
+async def test_a_server_that_ignores_the_page_parameter_is_bounded() -> None:
+    """A server answering page 1 whatever is asked still ends iteration after a bounded number of requests."""
+    feed = Feed(6)
+
+    async def always_first(page: int, limit: int) -> Page[str]:
+        calls.append(page)
+        if len(calls) > 20:
+            raise AssertionError("paged forever")
+        return await feed.fetch(1, limit)
+
+    calls: list[int] = []
+    iterator = PageIterator(always_first, lambda item: item, limit=2)
+    assert await _collect(iterator) == ["item6", "item5"]
+    assert (iterator.stop_reason, calls) == ("page_bound", [1, 2, 3, 4])
+
+
+async def test_items_added_while_paging_are_never_yielded_twice() -> None:
+    """Newest-first pages shift when items arrive; the iterator skips the repeats and loses nothing."""
+    feed = Feed(7)
+    feed.before_fetch = lambda page: feed.add_newest(3) if page in (2, 3) else None
+    iterator = feed.iterate()
+    items = await _collect(iterator)
+    assert len(items) == len(set(items))
+    assert [item for item in items if item.startswith("item")] == [f"item{n}" for n in range(7, 0, -1)]
+    assert iterator.duplicates_skipped == 4  # i7, n1, then i7 and i6 again: pushed back by the new items
+
+
+@pytest.mark.parametrize(
+    ("max_items", "pages", "reason"),
+    [(0, 0, "max_items"), (1, 1, "max_items"), (2, 1, "max_items"), (3, 2, "max_items"), (50, 3, "exhausted")],
+)
+async def test_max_items_caps_what_is_yielded_and_fetched(max_items: int, pages: int, reason: str) -> None:
+    """`max_items` yields at most that many items and fetches no page it does not need."""
+    feed = Feed(5)
+    iterator = feed.iterate(max_items=max_items)
+    items = await _collect(iterator)
+    assert items == ["item5", "item4", "item3", "item2", "item1"][:max_items]
+    assert iterator.pages_fetched == pages
+    assert iterator.stop_reason == reason
+
+
+@pytest.mark.parametrize("max_items", [2, 3, 4])
+async def test_resuming_from_next_page_loses_nothing(max_items: int) -> None:
+    """A second iterator started at the first one's `next_page` carries on without skipping an item."""
+    feed = Feed(7)
+    first = feed.iterate(max_items=max_items)
+    head = await _collect(first)
+    rest = await _collect(feed.iterate(start_page=first.next_page))
+    assert head == [f"item{n}" for n in range(7, 7 - max_items, -1)]
+    assert set(head) | set(rest) == set(feed.items)
+    assert rest[-1] == "item1"
+
+
+async def test_start_page_skips_earlier_pages() -> None:
+    """`start_page` begins at that page; `next_page` then points past the last page fetched."""
+    feed = Feed(7)
+    iterator = feed.iterate(start_page=3)
+    assert await _collect(iterator) == ["item3", "item2", "item1"]
+    assert (feed.fetches, iterator.next_page, iterator.stop_reason) == ([(3, 2), (4, 2)], 5, "exhausted")
+
+
+def test_page_is_iterable_and_knows_the_next_page() -> None:
+    """A Page iterates and sizes like its items and names its successor."""
+    more = Page(items=["a", "b"], page=2, limit=2, total=9, has_more=True)
+    last = Page(items=["c"], page=5, limit=2, total=9, has_more=False)
+    assert (list(more), len(more), more.next_page) == (["a", "b"], 2, 3)
+    assert (list(last), len(last), last.next_page) == (["c"], 1, None)
+
+
+# -- the endpoints' iterators -------------------------------------------------------------------
+
+ITERATORS = [
+    pytest.param(lambda f: f.reviews.iter(), "/me/reviews", id="reviews"),
+    pytest.param(lambda f: f.watchlist.iter(), "/me/watchlist", id="watchlist"),
+    pytest.param(lambda f: f.lists.iter(), "/me/lists", id="lists"),
+    pytest.param(lambda f: f.lists.items("lst_7").iter(), "/me/lists/lst_7/items", id="list-items"),
+]
+
+
+@pytest.mark.parametrize(("make", "path"), ITERATORS)
+async def test_iter_asks_for_100_items_a_page(
+    httpx_mock: HTTPXMock, mock_client: AsyncFlick, make: Callable[[AsyncFlick], PageIterator[object]], path: str
+) -> None:
+    """`iter()` pages with limit=100 (the API's maximum) and is lazy until iterated."""
+    httpx_mock.add_response(
+        url=f"{MOCK_BASE_URL}{path}?page=1&limit=100", json=page_json([], limit=100, total=0, has_more=False)
+    )
+    iterator = make(mock_client)
+    assert httpx_mock.get_requests() == []
+    assert [item async for item in iterator] == []
+    assert iterator.stop_reason == "exhausted"
+
+
+async def test_reviews_added_on_the_server_between_pages_are_not_repeated(
+    server: FlickServer, client: AsyncFlick
+) -> None:
+    """Against the local server: reviews written mid-iteration shift pages, yet every review comes once."""
+    before = [review["id"] for review in server.reviews(DEMO_API_KEY)]
+    seen: list[str] = []
+    iterator = client.reviews.iter(limit=5)
+    async for review in iterator:
+        seen.append(review.id)
+        if len(seen) % 5 == 0:  # the page is used up: the next item triggers the next fetch
+            server.add_review(DEMO_API_KEY, tmdb_id="27205", rating=len(seen) / 5, review=f"Mid-iteration {len(seen)}")
+    assert len(before) > 10
+    assert seen == before
+    assert iterator.duplicates_skipped == len(before) // 5
+    assert iterator.stop_reason == "exhausted"
+
+
+async def test_iterating_a_real_endpoint_with_max_items_and_resume(server: FlickServer, client: AsyncFlick) -> None:
+    """Against the local server: max_items then resume from `next_page` covers the whole watchlist."""
+    expected = [item["added_at"] for item in server.watchlist(DEMO_API_KEY)]
+    first = client.watchlist.iter(limit=2, max_items=4)
+    head = [item async for item in first]
+    rest = [item async for item in client.watchlist.iter(limit=2, start_page=first.next_page)]
+    assert first.stop_reason == "max_items"
+    assert [item.added_at.isoformat().replace("+00:00", "Z") for item in head + rest] == expected
+
+
+async def test_iterating_logs_nothing_on_a_normal_run(
+    server: FlickServer, client: AsyncFlick, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A normal walk over a list's items is silent at WARNING."""
+    caplog.set_level(logging.WARNING)
+    [first_list, *_] = server.lists(DEMO_API_KEY)
+    items = [item async for item in client.lists.items(first_list["id"]).iter(limit=1)]
+    assert len(items) == first_list["item_count"]
+    assert caplog.records == []
