@@ -16,8 +16,10 @@ an exception in a handler a 500 `internal_error` (logged on `flick_async.testing
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email.utils
+import functools
 import importlib.resources
 import json
 import logging
@@ -214,20 +216,20 @@ class _API:
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise Invalid({"content-type": "must be application/json"}, "Send the body as application/json.")
         limit = self.server.max_body_bytes
+        too_large = Invalid(
+            {"body": f"must be at most {limit:,} bytes"}, f"Request body too large (max {limit:,} bytes)."
+        )
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise Invalid(
-                {"body": f"must be at most {limit:,} bytes"}, f"Request body too large (max {limit:,} bytes)."
-            )
+            raise too_large
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Invalid(
-                    {"body": f"must be at most {limit:,} bytes"}, f"Request body too large (max {limit:,} bytes)."
-                )
-            chunks.append(chunk)
+        async with contextlib.aclosing(request.stream()) as stream:
+            async for chunk in stream:
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
         try:
             return json.loads(b"".join(chunks), parse_constant=_reject_constant)
         except (ValueError, RecursionError) as exc:
@@ -243,7 +245,7 @@ class _API:
 
     async def resolve(self, request: Request, account_id: str) -> Response:
         title, year, media_type = resolve_params(request.query_params)
-        candidates = self.server.catalog.resolver.resolve(title, year=year, media_type=media_type)  # type: ignore[arg-type]
+        candidates = self.server.catalog.resolver.resolve(title, year=year, media_type=media_type)
         found = [c.as_json() for c in candidates]
         return JSONResponse({"match": found[0] if found else None, "candidates": found})
 
@@ -331,9 +333,7 @@ class _API:
         return self.public(Response(schema_bytes(), media_type="application/json"))
 
     async def docs(self, request: Request) -> Response:
-        from ._docs import render
-
-        return self.public(HTMLResponse(render(json.loads(schema_bytes()))))
+        return self.public(HTMLResponse(docs_html()))
 
     def public(self, response: Response) -> Response:
         """The schema and docs need no key and spend nothing, but carry the usual headers."""
@@ -369,12 +369,18 @@ def _log_entry(
     )
 
 
+@functools.cache
 def schema_bytes() -> bytes:
     """The project's openapi.json, as shipped inside the package."""
-    return _SCHEMA.read_bytes()
+    return (importlib.resources.files("flick_async.testing") / "openapi.json").read_bytes()
 
 
-_SCHEMA = importlib.resources.files("flick_async.testing") / "openapi.json"
+@functools.cache
+def docs_html() -> str:
+    """The docs page, rendered once from the shipped schema."""
+    from ._docs import render
+
+    return render(json.loads(schema_bytes()))
 
 
 def build_app(server: FlickServer) -> Starlette:

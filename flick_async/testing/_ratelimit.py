@@ -69,6 +69,7 @@ class RateLimiter:
         self._days: dict[str, tuple[int, int]] = {}  # key id -> (UTC day index, count)
 
     def _counts(self, key_id: str | None, now: float) -> tuple[int, int, int, int]:
+        """(window index, used in it, UTC day index, used in it)."""
         window = math.floor(now / self.window_seconds)
         day = math.floor(now / _DAY)
         used = used_day = 0
@@ -79,40 +80,40 @@ class RateLimiter:
             used_day = m if d == day else 0
         return window, used, day, used_day
 
-    def _decision(self, window: int, used: int, day: int, used_day: int, **refusal: object) -> Decision:
+    def _decision(
+        self, counts: tuple[int, int, int, int], *, refused: str | None = None, retry_after: int | None = None
+    ) -> Decision:
+        window, used, _, used_day = counts
         return Decision(
+            allowed=refused is None,
             limit=self.limit,
             remaining=max(0, self.limit - used),
             reset=math.ceil((window + 1) * self.window_seconds),
             limit_day=self.daily_limit,
             remaining_day=max(0, self.daily_limit - used_day),
-            **refusal,  # type: ignore[arg-type]
+            window=refused,
+            retry_after=retry_after,
         )
 
     def peek(self, key_id: str | None, now: float) -> Decision:
         """The headers for a response that spends nothing (auth failures, unknown routes)."""
         with self._lock:
-            counts = self._counts(key_id, now)
-        return self._decision(*counts, allowed=True)
+            return self._decision(self._counts(key_id, now))
 
     def hit(self, key_id: str, now: float) -> Decision:
         """Count one request if both windows have room; otherwise refuse it, counting nothing."""
         with self._lock:
-            window, used, day, used_day = self._counts(key_id, now)
+            counts = window, used, day, used_day = self._counts(key_id, now)
             if used_day >= self.daily_limit:
-                retry = math.ceil((day + 1) * _DAY - now)
-                return self._decision(window, used, day, used_day, allowed=False, window="day", retry_after=retry)
+                return self._decision(counts, refused="day", retry_after=math.ceil((day + 1) * _DAY - now))
             if used >= self.limit:
-                retry = math.ceil((window + 1) * self.window_seconds - now)
-                return self._decision(
-                    window, used, day, used_day, allowed=False, window="minute", retry_after=max(1, retry)
-                )
+                retry = max(1, math.ceil((window + 1) * self.window_seconds - now))
+                return self._decision(counts, refused="minute", retry_after=retry)
             self._windows[key_id] = (window, used + 1)
             self._days[key_id] = (day, used_day + 1)
-            return self._decision(window, used + 1, day, used_day + 1, allowed=True)
+            return self._decision((window, used + 1, day, used_day + 1))
 
     def refuse(self, key_id: str | None, now: float, *, retry_after: int, window: str = "minute") -> Decision:
         """A refusal that did not come from the counters (an injected 429 burst)."""
         with self._lock:
-            counts = self._counts(key_id, now)
-        return self._decision(*counts, allowed=False, window=window, retry_after=retry_after)
+            return self._decision(self._counts(key_id, now), refused=window, retry_after=retry_after)

@@ -3,21 +3,23 @@
 Titles and aliases are normalised once, when the index is built: accents stripped, case
 folded, apostrophes dropped, other punctuation turned into spaces, `&` read as `and`, and a
 leading article ("The", "A", "An") removed. A query is normalised the same way, exact
-normalised names are looked up in a dict, and `rapidfuzz.process.extract` (WRatio, C++) finds
-the nearest others. Each candidate is then rescored so that a title that merely contains the
-query ("Up" in "Upgrade") scores below one that is the query, and a given `year` moves
-same-named titles apart.
+normalised names are looked up in a dict, and the nearest others are found as `Resolver`
+says. Each candidate is then rescored (`_text_score`) so that a title that merely contains
+the query ("Godfather" in "The Godfather Part II") scores below one that is the query, and a
+given `year` moves same-named titles apart: a year off by one costs 0.05, a
+further one 0.2, a title without a year 0.1.
 
 Scores (0–1) and confidence:
     1.0            the exact normalised title (or alias)
     high           ≥ 0.90, or exact title with exact year; never when another candidate
                    scores within 0.02 without being that exact title-and-year
     medium         ≥ 0.70
-    low            otherwise (candidates below 0.55 are dropped; `match` is None when none remain)
+    low            otherwise (candidates below 0.6 are dropped; `match` is None when none remain)
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -33,19 +35,38 @@ __all__ = ["Candidate", "Resolver", "normalize"]
 _APOSTROPHES = re.compile(r"['’ʼ`´]")
 _NON_WORD = re.compile(r"[\W_]+")
 _ARTICLES = frozenset({"the", "a", "an"})
-_CUTOFF = 0.55
-_POOL = 40  # fuzzy hits rescored per query
+_CUTOFF = 0.6
+_POOL = 50  # fuzzy hits rescored per query
 
 
 def normalize(text: str) -> str:
     """Fold a title to the form titles are compared in."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.casefold()
     text = _APOSTROPHES.sub("", text.replace("&", " and "))
     words = _NON_WORD.sub(" ", text).split()
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     return " ".join(words)
+
+
+def _text_score(query: str, name: str) -> float:
+    """How alike two different normalised names are, below 1.0.
+
+    Edit similarity, in order or not; or the shared words when one name's words are all in the
+    other's, discounted by how much of the longer name is left over ("godfather" is in "godfather
+    part ii", but it is not that film). Substrings that cut through words ("her" in "godfather")
+    earn nothing, unlike in WRatio.
+    """
+    coverage = min(len(query), len(name)) / max(len(query), len(name))
+    score = max(
+        fuzz.ratio(query, name),
+        fuzz.token_sort_ratio(query, name),
+        fuzz.token_set_ratio(query, name) * (0.75 + 0.2 * coverage),
+    )
+    return min(score / 100, 0.99)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,60 +89,86 @@ class Candidate:
         }
 
 
-class _Index:
-    """Normalised names of one slice of the catalog, each pointing at its title."""
-
-    def __init__(self, titles: Sequence[Title], positions: Sequence[int]) -> None:
-        self.names: list[str] = []
-        self.owners: list[int] = []
-        self.exact: dict[str, list[int]] = {}
-        for position in positions:
-            title = titles[position]
-            for name in dict.fromkeys(normalize(n) for n in (title.title, *title.aliases)):
-                if not name:
-                    continue
-                self.names.append(name)
-                self.owners.append(position)
-                self.exact.setdefault(name, []).append(position)
-
-
 class Resolver:
-    """Resolves loose titles against a fixed list of titles (build once, query many times)."""
+    """Resolves loose titles against a fixed list of titles (build once, query many times).
+
+    Every distinct normalised name (titles and aliases) is stored once, with the titles it
+    names, its words sorted (for word-order swaps) and an inverted index from words to names
+    (for a query whose words all appear in a longer title). A query gathers its pool from the
+    exact name, the nearest names by edit similarity in either word order (rapidfuzz, C++), and
+    the shortest names holding all its words; only that pool is rescored in Python.
+    """
 
     def __init__(self, titles: Sequence[Title]) -> None:
         self._titles = titles
-        everything = range(len(titles))
-        self._indexes = {
-            None: _Index(titles, everything),
-            "movie": _Index(titles, [i for i in everything if titles[i].media_type == "movie"]),
-            "tv": _Index(titles, [i for i in everything if titles[i].media_type == "tv"]),
-        }
+        self._ids: dict[str, int] = {}
+        self._names: list[str] = []
+        self._owners: list[list[int]] = []
+        self._kinds: list[set[str]] = []
+        for position, title in enumerate(titles):
+            for raw in (title.title, *title.aliases):
+                name = normalize(raw)
+                if not name:
+                    continue
+                i = self._ids.get(name)
+                if i is None:
+                    i = self._ids[name] = len(self._names)
+                    self._names.append(name)
+                    self._owners.append([])
+                    self._kinds.append(set())
+                if not self._owners[i] or self._owners[i][-1] != position:
+                    self._owners[i].append(position)
+                self._kinds[i].add(title.media_type)
+        self._postings: dict[str, set[int]] = {}
+        for i, name in enumerate(self._names):
+            for word in name.split():
+                self._postings.setdefault(word, set()).add(i)
+        everything = list(range(len(self._names)))
+        self._scopes: dict[str | None, tuple[list[int], list[str], list[str]]] = {}
+        for kind in (None, "movie", "tv"):
+            members = everything if kind is None else [i for i in everything if kind in self._kinds[i]]
+            names = [self._names[i] for i in members]
+            self._scopes[kind] = (members, names, [" ".join(sorted(n.split())) for n in names])
 
     def exact(self, query: str, *, year: int | None = None, media_type: MediaKind | None = None) -> Title | None:
         """The first title whose normalised name is the query's (and whose year matches, if given)."""
-        for position in self._indexes[media_type].exact.get(normalize(query), ()):
-            if year is None or self._titles[position].year == year:
-                return self._titles[position]
+        i = self._ids.get(normalize(query))
+        for position in self._owners[i] if i is not None else ():
+            title = self._titles[position]
+            if (media_type is None or title.media_type == media_type) and (year is None or title.year == year):
+                return title
         return None
+
+    def _pool(self, q: str, media_type: MediaKind | None) -> set[int]:
+        members, names, sorted_names = self._scopes[media_type]
+        pool = set()
+        if q in self._ids:
+            pool.add(self._ids[q])
+        for choices, query in ((names, q), (sorted_names, " ".join(sorted(q.split())))):
+            hits = process.extract(query, choices, scorer=fuzz.ratio, processor=None, limit=_POOL, score_cutoff=55)
+            pool.update(members[j] for _, _, j in hits)
+        postings = sorted((self._postings.get(w, set()) for w in set(q.split())), key=len)
+        if postings and postings[0]:
+            holding = set.intersection(*postings)
+            if media_type is not None:
+                holding = {i for i in holding if media_type in self._kinds[i]}
+            pool.update(heapq.nsmallest(_POOL, holding, key=lambda i: (len(self._names[i]), i)))
+        return pool
 
     def resolve(
         self, query: str, *, year: int | None = None, media_type: MediaKind | None = None, limit: int = 5
     ) -> list[Candidate]:
         """Up to `limit` candidates, strongest first (ties keep catalog order)."""
-        index = self._indexes[media_type]
         q = normalize(query)
         if not q:
             return []
         best: dict[int, float] = {}
-        for position in index.exact.get(q, ()):
-            best[position] = 1.0
-        hits = process.extract(q, index.names, scorer=fuzz.WRatio, processor=None, limit=_POOL, score_cutoff=50)
-        for name, _, i in hits:
-            position = index.owners[i]
-            if best.get(position) == 1.0:
-                continue
-            text = max(fuzz.ratio(q, name), fuzz.token_sort_ratio(q, name), 0.9 * fuzz.WRatio(q, name)) / 100
-            best[position] = max(best.get(position, 0.0), min(text, 0.99))
+        for i in self._pool(q, media_type):
+            name = self._names[i]
+            text = 1.0 if name == q else _text_score(q, name)
+            for position in self._owners[i]:
+                if media_type is None or self._titles[position].media_type == media_type:
+                    best[position] = max(best.get(position, 0.0), text)
         scored: list[tuple[float, bool, int]] = []
         for position, text in best.items():
             title_year = self._titles[position].year

@@ -11,7 +11,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._catalog import Title
-from ._store import Account
+from ._store import Account, Source
 
 if TYPE_CHECKING:
     from ._server import FlickServer
@@ -106,7 +106,13 @@ def seed_demo(server: FlickServer) -> Account:
     for i, (title, (rating, text, tags)) in enumerate(zip(reviewed, _NOTES, strict=False)):
         entries.append((300 - 20 * i, {"tmdb_id": title.tmdb_id, "rating": rating, "review": text, "tags": tags}))
     for i, (show, (rating, text, tags)) in enumerate(zip(shows, _SHOW_NOTES, strict=False)):
-        fields = {"tmdb_id": show.tmdb_id, "media_type": "tv", "rating": rating, "review": text, "tags": tags}
+        fields: dict[str, Any] = {
+            "tmdb_id": show.tmdb_id,
+            "media_type": "tv",
+            "rating": rating,
+            "review": text,
+            "tags": tags,
+        }
         entries.append((250 - 30 * i, fields))
     episodic = next(
         (s for s in (*shows, *server.catalog) if s.media_type == "tv" and server.catalog.seasons(s.tmdb_id)), None
@@ -131,7 +137,7 @@ def seed_demo(server: FlickServer) -> Account:
     entries.sort(key=lambda entry: -entry[0])
     for n, (days_ago, fields) in enumerate(entries):
         created_at, watched = when(days_ago)
-        source = "import" if n % 3 == 0 else "app"
+        source: Source = "import" if n % 3 == 0 else "app"
         server.add_review(account, **fields, watched_date=watched, source=source, created_at=created_at)
 
     for i, title in enumerate(to_watch):
@@ -152,7 +158,7 @@ def seed_demo(server: FlickServer) -> Account:
             description="In order, and I will not be taking questions.",
             created_at=now - 90 * _DAY,
         )
-    comfort = [(t.tmdb_id, "movie", "Sunday-afternoon watch") for t in reviewed[4:6]]
+    comfort: list[tuple[str, str, str | None]] = [(t.tmdb_id, "movie", "Sunday-afternoon watch") for t in reviewed[4:6]]
     comfort += [(s.tmdb_id, "tv", None) for s in shows[:1]]
     if comfort:
         server.add_list(account, "Comfort rewatches", comfort, created_at=now - 30 * _DAY)

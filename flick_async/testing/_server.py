@@ -147,6 +147,23 @@ class FlickServer:
         wait = self.revocation_delay if delay is None else delay
         self.store.revoke_key(key, effective_at=self.clock.time() + wait)
 
+    def load_accounts(self, data: object) -> list[Account]:
+        """Create accounts from decoded JSON, as `--accounts FILE` does.
+
+        The format: `{"accounts": [...]}` (or just the list), each account an object with
+        `username` (required), `display_name`, `avatar_url`, `pro` (default true), `keys` (API
+        keys to create) and `revoked_keys` (keys created already revoked)::
+
+            {"accounts": [
+              {"username": "alice", "pro": true, "keys": ["flick_sk_alice_0123456789"]},
+              {"username": "bob", "pro": false, "keys": ["flick_sk_bob_0123456789"],
+               "revoked_keys": ["flick_sk_bob_old_0123456789"]}
+            ]}
+
+        New accounts start empty. Returns them, each with its first key.
+        """
+        return load_accounts(self, data)
+
     def set_pro(self, account: Account | str, pro: bool) -> None:
         """Give or take away Flick Pro."""
         self.store.set_pro(self._account_id(account), pro)
@@ -265,3 +282,32 @@ class FlickServer:
         if account.startswith("flick_sk_"):
             return self.store.account_for_key(account).id
         return self.store.account(account).id
+
+
+def load_accounts(server: FlickServer, data: object) -> list[Account]:
+    """Create the accounts of an accounts fixture (format in `FlickServer.load_accounts`)."""
+    entries = data.get("accounts") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        raise ValueError('an accounts fixture is {"accounts": [...]} or a list of accounts')
+    created = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("username"), str):
+            raise ValueError(f"accounts[{i}] needs a username")
+        keys = entry.get("keys", [])
+        revoked = entry.get("revoked_keys", [])
+        if not all(isinstance(k, str) for k in (*keys, *revoked)):
+            raise ValueError(f"accounts[{i}]: keys and revoked_keys are lists of strings")
+        account = server.add_account(
+            entry["username"],
+            pro=bool(entry.get("pro", True)),
+            display_name=entry.get("display_name"),
+            avatar_url=entry.get("avatar_url"),
+            with_key=False,
+        )
+        for key in keys:
+            server.add_key(account, key)
+        for key in revoked:
+            server.add_key(account, key)
+            server.revoke_key(key, delay=0)
+        created.append(Account(account.id, account.username, keys[0] if keys else None))
+    return created

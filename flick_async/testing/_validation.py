@@ -10,6 +10,7 @@ import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ._catalog import MediaRef
 
@@ -80,7 +81,7 @@ def review_input(body: object, *, today: datetime.date) -> ReviewInput:
         ("episode_number", episode, ("tv_episode",)),
     ):
         if name in body:
-            if not _is_int(value) or value < 0:
+            if not _is_int(value) or value < 0:  # type: ignore[operator]
                 errors[name] = "must be an integer of at least 0"
         elif media_type in needed_by:
             errors[name] = f"is required when media_type is {media_type}"
@@ -118,7 +119,7 @@ def review_input(body: object, *, today: datetime.date) -> ReviewInput:
     elif media_type == "tv_season":
         episode = None
     ref = MediaRef(tmdb_id, media_type, season, episode)  # type: ignore[arg-type]
-    return ReviewInput(ref, rating, review, watched, tuple(tags))  # type: ignore[arg-type]
+    return ReviewInput(ref, rating, review, watched, tuple(tags))
 
 
 def _parse_date(value: object) -> datetime.date | None:
@@ -168,7 +169,7 @@ def page_params(query: Mapping[str, str]) -> tuple[int, int]:
     return page or 1, limit or 50
 
 
-def resolve_params(query: Mapping[str, str]) -> tuple[str, int | None, str | None]:
+def resolve_params(query: Mapping[str, str]) -> tuple[str, int | None, Any]:
     """`(title, year, media_type)` of a resolve query."""
     errors: dict[str, str] = {}
     title = query.get("title")
@@ -182,4 +183,5 @@ def resolve_params(query: Mapping[str, str]) -> tuple[str, int | None, str | Non
         errors["media_type"] = "must be movie or tv"
     if errors:
         raise Invalid(errors)
-    return title, year, media_type  # type: ignore[return-value]
+    assert title is not None
+    return title, year, media_type
