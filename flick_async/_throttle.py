@@ -1,0 +1,672 @@
+"""Client-side rate limiting that runs as close to the key's budget as it can without a 429.
+
+The Flick API counts requests in fixed windows (60 a minute, 5,000 a UTC day) and says where
+each window ends (`X-RateLimit-Reset`). A plain token bucket ignores that schedule: refilled
+continuously, it can put nearly twice the limit into one server window. `RateLimiter` instead
+keeps two buckets that refill on the *server's* boundaries:
+
+- the minute bucket refills to full when the server's minute window ends, the day bucket at the
+  server's UTC midnight; a request takes one token from both at once, or waits for both;
+- every response lowers the local estimate (never raises it): the server's `Remaining`
+  includes other clients of the key, so their use shows up as a faster-falling count;
+- boundaries are placed on the local monotonic clock through what the responses say about the
+  server's clock (`Date`, and the moment `Reset` moves on), so a wrong local wall clock changes
+  nothing;
+- a 429 pauses the whole key once, for `Retry-After`; waiters then resume in FIFO order.
+
+Where the server's windows sit in local time
+    `offset = server Unix time − local monotonic time` is bracketed by every response: the
+    server wrote `Date` (whole seconds, possibly a second stale where servers cache it) at some
+    instant between `sent_at` and `received_at`, so `Date − received_at ≤ offset <
+    Date + 2 − sent_at`; a response carrying a newer `Reset` than a window we knew proves the
+    server had passed that window's end before `received_at`, which is exact where `Date` is
+    coarse. Bounds from many responses intersect, so after one window turn the lower bound is
+    within a round trip of the truth. A window ending at server time `R` is refilled at local
+    `R − lower + safety_margin`: never before the server's own turn, whatever the drift
+    (bounds widen by 20 ppm of elapsed time).
+
+Requests in flight across a turn
+    A request granted just before the turn may be counted by the server in the next window.
+    So no token is granted from a window in its last `max round trip + safety_margin` seconds
+    before the earliest moment it could end; a bulk job has spent its tokens long before, so
+    this costs nothing there. Responses that carry an older window's `Reset` (or an older
+    `Date` day) only inform the clock, never the new window's count.
+
+Before the first response
+    Nothing is known: the window might have started just now or be nearly spent by another
+    client. So the first request goes alone, as a probe; the rest wait for its answer (or, if it
+    never gets one, for `window_seconds / 4`, at most 10 s, before probing again). A server that sends no
+    rate-limit headers gets a sliding window instead (at most `per_minute` grants in any
+    `window_seconds`), which cannot overrun a fixed window wherever it sits.
+
+Other clients of the key
+    Their requests raise the server's count above ours; the excess lowers our estimate. Our own
+    requests still in flight are not yet in the server's count, so the excess is seen late by up
+    to that many requests; the shared 429 pause covers the rest.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import hashlib
+import math
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, Final, Literal, Protocol
+
+import anyio
+import attrs
+import httpx
+
+from ._clock import Clock, SystemClock
+from ._errors import DailyQuotaExceededError, parse_retry_after
+from ._events import Hook, ThrottleWait, emit, logger
+from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
+
+__all__ = ["NoThrottle", "RateLimiter", "Throttle", "ThrottleEstimate", "key_digest"]
+
+_DAY: Final = 86_400.0
+# Worst-case rate difference between the server's clock and our monotonic clock (NTP keeps both
+# within a few ppm): old bounds on the offset are widened by this so they stay valid. Larger
+# costs throughput on long runs, where bulk traffic rarely re-tightens the bound.
+_DRIFT: Final = 2e-5
+# Servers (uvicorn among them) refresh a cached `Date` once a second, so it may lag by one more.
+_DATE_SLACK: Final = 2.0
+_RTT_SAMPLES: Final = 64
+_SYSTEM_CLOCK: Final = SystemClock()
+
+WaitReason = Literal["minute", "day", "paused"]
+
+
+def key_digest(api_key: str) -> str:
+    """The SHA-256 hex digest that names a key in registries and Redis; the key itself is never stored."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+class Throttle(Protocol):
+    """What the client calls around every request."""
+
+    async def acquire(self) -> None:
+        """Wait (FIFO) until one token is free in both buckets and the key is not paused; take it.
+
+        Raises:
+            DailyQuotaExceededError: At once when the day is spent (unless built with
+                `wait_for_daily_reset=True`).
+        """
+        ...
+
+    def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
+        """Sync from one response; `sent_at`/`received_at` are `clock.monotonic()` around the exchange."""
+        ...
+
+    @property
+    def status(self) -> RateLimitStatus | None:
+        """The latest server-reported snapshot, or None before any."""
+        ...
+
+
+@attrs.frozen
+class ThrottleEstimate:
+    """What the limiter believes about the key right now (`RateLimiter.estimate`).
+
+    Attributes:
+        synced: Whether a response has shown the server's windows yet.
+        minute_remaining: Tokens left in the current minute window (None before sync).
+        minute_resets_in: Seconds until the minute bucket refills (None before sync).
+        day_remaining: Tokens left today (None before sync).
+        day_resets_in: Seconds until the day bucket refills (None before sync).
+        paused_for: Seconds left of a 429 pause (0 when not paused).
+        waiting: Tasks queued in `acquire()`.
+    """
+
+    synced: bool
+    minute_remaining: int | None
+    minute_resets_in: float | None
+    day_remaining: int | None
+    day_resets_in: float | None
+    paused_for: float
+    waiting: int
+
+
+def parse_server_time(headers: httpx.Headers) -> float | None:
+    """The response's `Date` header as Unix time, or None when absent or unreadable."""
+    raw = headers.get("date")
+    if raw is None:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return when.timestamp()
+
+
+def parse_reset(headers: httpx.Headers) -> float | None:
+    """`X-RateLimit-Reset` as a float (a fractional reset must not be truncated to an earlier second)."""
+    raw = headers.get("x-ratelimit-reset")
+    if raw is None:
+        return None
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+class _ServerClock:
+    """Bounds on `offset = server Unix time − local monotonic time`, widened by drift as they age."""
+
+    def __init__(self) -> None:
+        self._low: float | None = None
+        self._low_at = 0.0
+        self._high: float | None = None
+        self._high_at = 0.0
+
+    def low(self, now: float) -> float | None:
+        return None if self._low is None else self._low - _DRIFT * max(0.0, now - self._low_at)
+
+    def high(self, now: float) -> float | None:
+        return None if self._high is None else self._high + _DRIFT * max(0.0, now - self._high_at)
+
+    def constrain(self, *, now: float, low: float | None = None, high: float | None = None) -> None:
+        current_low, current_high = self.low(now), self.high(now)
+        if high is not None and current_low is not None and high < current_low:
+            # The server wrote this before the moment we believed its clock had reached: its
+            # clock stepped back. Start over from this answer alone (a lower `low` is the safe side).
+            logger.info("rate limiter: the server's clock moved; re-learning where its windows sit")
+            self._low, self._high, self._low_at, self._high_at = low, high, now, now
+            return
+        if low is not None:
+            self._low, self._low_at = (low if current_low is None else max(current_low, low)), now
+        if high is not None:
+            self._high, self._high_at = (high if current_high is None else min(current_high, high)), now
+        if self._low is not None and self._high is not None and self._high < self._low:
+            # Only the lower bound guards against overrunning; an upper bound contradicted by a
+            # newer lower one (the server's clock stepped forward) collapses onto it.
+            self._high = self._low
+
+
+@attrs.define
+class _Window:
+    """One server window (a minute window or a UTC day) as this process sees it."""
+
+    limit: int
+    end: float | None = None  # server Unix time at which the window ends
+    confirmed: bool = False  # the server reported `end` (rather than us assuming the next window)
+    granted: int = 0  # our grants charged to this window
+    used_elsewhere: int = 0  # server-counted requests beyond our grants (other clients)
+
+    @property
+    def available(self) -> int:
+        return max(0, self.limit - self.granted - self.used_elsewhere)
+
+    def sync(self, *, remaining: int, limit: int | None) -> None:
+        if limit is not None:
+            self.limit = min(self.limit, limit)
+        self.used_elsewhere = max(self.used_elsewhere, (self.limit - remaining) - self.granted)
+
+
+@attrs.define(eq=False)
+class _Waiter:
+    event: anyio.Event = attrs.field(factory=anyio.Event)
+
+
+class _Core:
+    """The shared state of one key: buckets, clock bounds, pause and the FIFO queue."""
+
+    def __init__(
+        self, *, per_minute: int, per_day: int, window_seconds: float, clock: Clock, safety_margin: float
+    ) -> None:
+        if per_minute < 1 or per_day < 1 or window_seconds <= 0 or safety_margin < 0:
+            raise ValueError("limits must be at least 1, the window longer than 0 s and the margin not negative")
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self.window_seconds = window_seconds
+        self.clock = clock
+        self.margin = safety_margin
+        self.server = _ServerClock()
+        self.minute = _Window(per_minute)
+        self.day = _Window(per_day)
+        self.synced = False
+        self.probe_deadline: float | None = None  # while unsynced: when an unanswered probe is given up
+        self.answered = False  # any response at all (headers or not) has arrived
+        self.grants: deque[float] = deque()  # recent grant times (monotonic)
+        self.local_day: tuple[int, int] = (0, 0)  # unsynced fallback: (UTC day index, grants)
+        self.in_flight = 0
+        self.rtts: deque[float] = deque(maxlen=_RTT_SAMPLES)
+        self.paused_until = -math.inf
+        self.queue: deque[_Waiter] = deque()
+        self.head_scope: anyio.CancelScope | None = None
+        self.status: RateLimitStatus | None = None
+
+    # -- where the windows sit on the local clock ---------------------------------------------
+
+    def refill_at(self, window: _Window, now: float) -> float:
+        """Local monotonic time at which `window` has surely ended on the server (+ margin)."""
+        assert window.end is not None
+        low = self.server.low(now)
+        assert low is not None
+        at = window.end - low + self.margin
+        if not window.confirmed and window.granted:
+            # Assumed, never reported: a server whose window starts with its first request ends
+            # it later than we guessed; wait for a response to say so, or one window more.
+            at += self.window_seconds
+        return at
+
+    def last_grant_at(self, window: _Window, now: float) -> float:
+        """Latest grant time whose request surely reaches the server before `window` could end."""
+        assert window.end is not None
+        high = self.server.high(now)
+        assert high is not None
+        rtt = max(self.rtts, default=0.0)
+        return window.end - high - rtt - self.margin
+
+    def grants_since(self, since: float) -> int:
+        return sum(1 for t in self.grants if t >= since)
+
+    def roll(self, now: float) -> None:
+        """Start the next window of each bucket whose current one has surely ended."""
+        if not self.synced:
+            return
+        for window, length in ((self.minute, self.window_seconds), (self.day, _DAY)):
+            if window.end is None or now < self.refill_at(window, now):
+                continue
+            straddlers = self.grants_since(self.last_grant_at(window, now))
+            low = self.server.low(now)
+            assert low is not None
+            server_now = now + low
+            # After idling, skip whole windows; fixed windows follow each other back to back.
+            skipped = max(0, math.floor((server_now - window.end) / length)) + 1
+            window.end += skipped * length
+            window.confirmed = length == _DAY  # UTC midnights are known, not assumed
+            window.limit = self.per_minute if length != _DAY else self.per_day
+            window.granted = straddlers
+            window.used_elsewhere = 0
+
+    # -- granting -------------------------------------------------------------------------------
+
+    def delay(self, now: float, *, wait_for_day: bool) -> tuple[float, WaitReason]:
+        """Seconds until a token could be taken (0 when one can be taken now) and why.
+
+        Raises:
+            DailyQuotaExceededError: The day is spent and the caller won't wait for midnight.
+        """
+        self.roll(now)
+        if not self.synced:
+            return self._unsynced_delay(now, wait_for_day=wait_for_day)
+        if self.day.available <= 0:
+            wait = self.refill_at(self.day, now) - now
+            if not wait_for_day:
+                raise self.day_error(now)
+            return wait, "day"
+        if now < self.paused_until:
+            return self.paused_until - now, "paused"
+        if self.minute.available <= 0 or now > self.last_grant_at(self.minute, now):
+            return max(self.refill_at(self.minute, now) - now, 0.0), "minute"
+        return 0.0, "minute"
+
+    def _unsynced_delay(self, now: float, *, wait_for_day: bool) -> tuple[float, WaitReason]:
+        if now < self.paused_until:
+            return self.paused_until - now, "paused"
+        if not self.answered:
+            if self.probe_deadline is not None and now < self.probe_deadline:
+                return self.probe_deadline - now, "minute"
+            return 0.0, "minute"
+        # Headers never came: no window to align to, so never more than the limit in any span
+        # of `window_seconds` (which no fixed window, wherever it starts, can exceed).
+        day, count = self.local_day
+        today = math.floor(self.clock.time() / _DAY)
+        if day == today and count >= self.per_day:
+            if not wait_for_day:
+                raise self.day_error(now)
+            return (today + 1) * _DAY - self.clock.time() + self.margin, "day"
+        horizon = self.window_seconds + self.margin
+        recent = [t for t in self.grants if t > now - horizon]
+        if len(recent) >= self.per_minute:
+            return recent[-self.per_minute] + horizon - now, "minute"
+        return 0.0, "minute"
+
+    def take(self, now: float) -> None:
+        self.roll(now)
+        self.grants.append(now)
+        horizon = 2 * self.window_seconds + self.margin + max(self.rtts, default=0.0)
+        while self.grants and self.grants[0] < now - horizon and len(self.grants) > self.per_minute:
+            self.grants.popleft()
+        self.in_flight += 1
+        if self.synced:
+            self.minute.granted += 1
+            self.day.granted += 1
+            return
+        if not self.answered:
+            self.probe_deadline = now + min(self.window_seconds / 4, 10.0)
+        today = math.floor(self.clock.time() / _DAY)
+        day, count = self.local_day
+        self.local_day = (today, count + 1 if day == today else 1)
+
+    def day_error(self, now: float) -> DailyQuotaExceededError:
+        if self.synced and self.day.end is not None:
+            resets_at = datetime.datetime.fromtimestamp(self.day.end, datetime.UTC)
+            retry_after = max(0.0, self.refill_at(self.day, now) - now)
+        else:
+            midnight = (math.floor(self.clock.time() / _DAY) + 1) * _DAY
+            resets_at = datetime.datetime.fromtimestamp(midnight, datetime.UTC)
+            retry_after = max(0.0, midnight - self.clock.time())
+        return DailyQuotaExceededError(
+            f"the daily quota of {self.day.limit} requests is spent; it resets at {resets_at:%Y-%m-%d %H:%M} UTC",
+            resets_at=resets_at,
+            retry_after=retry_after,
+        )
+
+    def wake_head(self) -> None:
+        """Make the task at the head of the queue look again (the state changed under it)."""
+        if self.head_scope is not None:
+            self.head_scope.cancel()
+
+    # -- syncing --------------------------------------------------------------------------------
+
+    def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
+        now = max(received_at, self.clock.monotonic())
+        self.in_flight = max(0, self.in_flight - 1)
+        self.answered = True
+        self.rtts.append(max(0.0, received_at - sent_at))
+        date = parse_server_time(headers)
+        if date is None:
+            # No `Date`: the local wall clock is all there is (the one case where its skew matters).
+            date = math.floor(self.clock.time() - (now - received_at))
+        status = parse_rate_limit_headers(headers)
+        reset = parse_reset(headers)
+        high = date + _DATE_SLACK - sent_at
+        if reset is not None:
+            # The window ending at `reset` was still open when the server wrote this answer.
+            high = min(high, reset - sent_at)
+        self.server.constrain(now=now, low=date - received_at, high=high)
+        if status is not None:
+            self._sync_minute(status, reset, received_at=received_at, now=now)
+            self._sync_day(status, date, received_at=received_at, now=now)
+            self._keep_status(status, reset)
+        if status_code == 429:
+            self._pause(headers, received_at=received_at, now=now)
+        self.wake_head()
+
+    def _first_sync(self, now: float) -> None:
+        self.synced = True
+        self.probe_deadline = None
+        # Whatever is still in flight may yet be counted by the server in these windows.
+        pending = self.in_flight + 1  # + the request being observed
+        self.minute.granted = self.day.granted = pending
+
+    def _sync_minute(self, status: RateLimitStatus, reset: float | None, *, received_at: float, now: float) -> None:
+        window = self.minute
+        if reset is None:
+            return
+        if not self.synced:
+            self._first_sync(now)
+            window.end, window.confirmed = reset, True
+            self.day.end = None
+        elif window.end is None or reset > window.end:
+            if window.confirmed and window.end is not None:
+                # The server has passed the end of the window we knew: an exact clock bound.
+                self.server.constrain(now=now, low=window.end - received_at)
+                straddlers = self.grants_since(self.last_grant_at(window, now))
+                window.granted, window.used_elsewhere = straddlers, 0
+                window.limit = self.per_minute
+            window.end, window.confirmed = reset, True
+        elif reset < window.end:
+            if window.confirmed:
+                return  # an older window's answer, overtaken in flight: nothing about this one
+            window.end, window.confirmed = reset, True  # our assumed end was wrong; the server's rules
+        else:
+            window.confirmed = True
+        if status.remaining is not None:
+            window.sync(remaining=status.remaining, limit=status.limit)
+
+    def _sync_day(self, status: RateLimitStatus, date: float, *, received_at: float, now: float) -> None:
+        window = self.day
+        if not self.synced:
+            return
+        day_end = (math.floor(date / _DAY) + 1) * _DAY
+        if window.end is None:
+            window.end, window.confirmed = day_end, True
+        elif day_end > window.end:
+            self.server.constrain(now=now, low=window.end - received_at)
+            straddlers = self.grants_since(self.last_grant_at(window, now))
+            window.end, window.granted, window.used_elsewhere, window.limit = day_end, straddlers, 0, self.per_day
+        elif day_end < window.end:
+            return  # yesterday's answer
+        if status.remaining_day is not None:
+            window.sync(remaining=status.remaining_day, limit=status.limit_day)
+
+    def _keep_status(self, status: RateLimitStatus, reset: float | None) -> None:
+        current = self.status
+        newer = current is None or current.reset is None or reset is None or reset > current.reset
+        lower = (
+            current is not None
+            and reset == current.reset
+            and (current.remaining is None or (status.remaining is not None and status.remaining <= current.remaining))
+        )
+        if newer or lower:
+            self.status = status
+
+    def _pause(self, headers: httpx.Headers, *, received_at: float, now: float) -> None:
+        retry_after = parse_retry_after(headers)
+        if retry_after is None:
+            if self.synced and self.minute.end is not None:
+                retry_after = max(0.0, self.refill_at(self.minute, now) - received_at)
+            else:
+                retry_after = self.window_seconds
+        # Counted from the answer's arrival, the latest moment the server could have said it.
+        self.paused_until = max(self.paused_until, received_at + retry_after + self.margin)
+
+
+_REGISTRY: dict[tuple[str, str], _Core] = {}
+
+
+def _same_clock(a: Clock, b: Clock) -> bool:
+    # Every client makes its own SystemClock; they all read the same time.
+    return a is b or (type(a) is SystemClock and type(b) is SystemClock)
+
+
+class RateLimiter:
+    """The default throttle: two server-aligned token buckets, synced from every response.
+
+    One `RateLimiter` per key and base URL per process (`RateLimiter.shared`) makes every client
+    of that key draw from one budget. See the module docstring for how it stays within the
+    server's windows.
+
+    Args:
+        per_minute: Requests per window (the API's `X-RateLimit-Limit`; the lower of this and
+            what the server reports is used).
+        per_day: Requests per UTC day.
+        window_seconds: Length of the "minute" window (60 on the real API).
+        clock: Where time is read and slept (tests pass a `FakeClock`).
+        hooks: Receive a `ThrottleWait` event each time a request has to wait.
+        wait_for_daily_reset: When the day is spent, sleep until UTC midnight instead of raising
+            `DailyQuotaExceededError`.
+        safety_margin: Seconds added after each server boundary before refilling, against
+            server-side clock differences (load balancers) and scheduling delays.
+
+    Example:
+        limiter = RateLimiter.shared(api_key, base_url)
+        await limiter.acquire()
+        sent_at = clock.monotonic()
+        response = await http.send(request)
+        limiter.observe(status_code=response.status_code, headers=response.headers,
+                        sent_at=sent_at, received_at=clock.monotonic())
+    """
+
+    def __init__(
+        self,
+        *,
+        per_minute: int = 60,
+        per_day: int = 5000,
+        window_seconds: float = 60.0,
+        clock: Clock | None = None,
+        hooks: Sequence[Hook] = (),
+        wait_for_daily_reset: bool = False,
+        safety_margin: float = 0.25,
+    ) -> None:
+        self._core = _Core(
+            per_minute=per_minute,
+            per_day=per_day,
+            window_seconds=window_seconds,
+            clock=clock if clock is not None else _SYSTEM_CLOCK,
+            safety_margin=safety_margin,
+        )
+        self._hooks = tuple(hooks)
+        self._wait_for_daily_reset = wait_for_daily_reset
+        self._digest: str | None = None
+
+    @classmethod
+    def shared(cls, api_key: str, base_url: str, **options: Any) -> RateLimiter:
+        """The limiter of `(api_key, base_url)` in this process, created on first use.
+
+        Every call returns a handle on the same budget; `hooks` and `wait_for_daily_reset` are
+        per handle, the limits are the key's. A different injected clock (a test's `FakeClock`)
+        starts a fresh budget.
+
+        Raises:
+            ValueError: The key is already shared here with other limits.
+        """
+        hooks: Sequence[Hook] = options.pop("hooks", ())
+        wait = bool(options.pop("wait_for_daily_reset", False))
+        handle = cls(hooks=hooks, wait_for_daily_reset=wait, **options)
+        digest = key_digest(api_key)
+        registry_key = (digest, base_url.rstrip("/"))
+        core = _REGISTRY.get(registry_key)
+        fresh = handle._core
+        if core is not None and _same_clock(core.clock, fresh.clock):
+            mine = (core.per_minute, core.per_day, core.window_seconds, core.margin)
+            theirs = (fresh.per_minute, fresh.per_day, fresh.window_seconds, fresh.margin)
+            if mine != theirs:
+                raise ValueError(f"this key is already rate-limited here with other limits {mine}, not {theirs}")
+            handle._core = core
+        else:
+            _REGISTRY[registry_key] = fresh
+        handle._digest = digest
+        return handle
+
+    async def acquire(self) -> None:
+        """Wait (FIFO) until one token is free in both buckets and the key is not paused; take it.
+
+        A task cancelled while waiting takes nothing and keeps nobody else waiting.
+
+        Raises:
+            DailyQuotaExceededError: At once when the day is spent (unless built with
+                `wait_for_daily_reset=True`); nothing was sent.
+        """
+        core = self._core
+        clock = core.clock
+        if not core.queue:
+            now = clock.monotonic()
+            delay, _ = core.delay(now, wait_for_day=self._wait_for_daily_reset)
+            if delay <= 0:
+                core.take(now)
+                return
+        waiter = _Waiter()
+        core.queue.append(waiter)
+        reported: WaitReason | None = None
+        now = clock.monotonic()
+        delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset)
+        if delay > 0:
+            emit(self._hooks, ThrottleWait(delay, reason))
+            reported = reason
+        try:
+            while True:
+                if core.queue[0] is not waiter:
+                    await waiter.event.wait()
+                    continue
+                now = clock.monotonic()
+                delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset)
+                if delay <= 0:
+                    core.take(now)
+                    return
+                if reason != reported:
+                    emit(self._hooks, ThrottleWait(delay, reason))
+                    reported = reason
+                with anyio.CancelScope() as scope:
+                    core.head_scope = scope
+                    await clock.sleep(delay)
+                if core.head_scope is scope:
+                    core.head_scope = None
+        finally:
+            # Granted, refused or cancelled: leave the queue and let the next waiter look.
+            # No await happens between taking a token and returning, so a cancellation can
+            # never land after the take.
+            was_head = bool(core.queue) and core.queue[0] is waiter
+            if was_head and core.head_scope is not None:
+                core.head_scope = None
+            core.queue.remove(waiter)
+            if was_head and core.queue:
+                core.queue[0].event.set()
+
+    def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
+        """Sync from one response.
+
+        Args:
+            status_code: The response's HTTP status; a 429 pauses the key for `Retry-After`.
+            headers: The response's headers (`X-RateLimit-*`, `Date`, `Retry-After`).
+            sent_at: `clock.monotonic()` just before sending.
+            received_at: `clock.monotonic()` when the response arrived.
+        """
+        self._core.observe(status_code=status_code, headers=headers, sent_at=sent_at, received_at=received_at)
+
+    @property
+    def status(self) -> RateLimitStatus | None:
+        """The latest server-reported snapshot (newest window; out-of-order answers don't roll it back)."""
+        return self._core.status
+
+    @property
+    def estimate(self) -> ThrottleEstimate:
+        """The limiter's current belief: tokens left in each bucket, time to refill, pause, queue."""
+        core = self._core
+        now = core.clock.monotonic()
+        core.roll(now)
+        paused_for = max(0.0, core.paused_until - now)
+        if not core.synced or core.minute.end is None or core.day.end is None:
+            return ThrottleEstimate(False, None, None, None, None, paused_for, len(core.queue))
+        return ThrottleEstimate(
+            synced=True,
+            minute_remaining=core.minute.available,
+            minute_resets_in=max(0.0, core.refill_at(core.minute, now) - now),
+            day_remaining=core.day.available,
+            day_resets_in=max(0.0, core.refill_at(core.day, now) - now),
+            paused_for=paused_for,
+            waiting=len(core.queue),
+        )
+
+    def __repr__(self) -> str:
+        core = self._core
+        key = f", key=sha256:{self._digest[:12]}" if self._digest else ""
+        return (
+            f"RateLimiter(per_minute={core.per_minute}, per_day={core.per_day}, "
+            f"window_seconds={core.window_seconds}{key})"
+        )
+
+
+class NoThrottle:
+    """A throttle that never waits: it only records the latest rate-limit snapshot.
+
+    For callers who pace requests themselves; 429s then reach the caller (or its retries).
+    """
+
+    def __init__(self) -> None:
+        self._status: RateLimitStatus | None = None
+
+    async def acquire(self) -> None:
+        """Return at once."""
+
+    def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
+        """Remember the response's rate-limit headers."""
+        status = parse_rate_limit_headers(headers)
+        if status is not None:
+            self._status = status
+
+    @property
+    def status(self) -> RateLimitStatus | None:
+        """The latest snapshot."""
+        return self._status
+
+    def __repr__(self) -> str:
+        return "NoThrottle()"

@@ -1,0 +1,538 @@
+"""The in-process rate limiter against a fake server with the API's fixed windows, in fake time."""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import email.utils
+import math
+import random
+
+import anyio
+import httpx
+import pytest
+
+from flick_async._errors import DailyQuotaExceededError, RateLimitError
+from flick_async._events import Event, ThrottleWait
+from flick_async._throttle import NoThrottle, RateLimiter, key_digest
+from flick_async.testing._clock import FakeClock
+
+START = 1_781_200_500.0  # FakeClock's default wall time; a multiple of 60
+
+
+class FakeServer:
+    """Fixed windows aligned on Unix time, on a server clock of its own; a 429 spends nothing."""
+
+    def __init__(
+        self,
+        clock: FakeClock,
+        *,
+        limit: int = 60,
+        window: float = 60.0,
+        daily: int = 5000,
+        server_time: float = START + 23.4,
+        send_date: bool = True,
+    ) -> None:
+        self.clock = clock
+        self.limit, self.window, self.daily = limit, window, daily
+        self.offset = server_time - clock.monotonic()
+        self.send_date = send_date
+        self.counts: collections.Counter[int] = collections.Counter()
+        self.day_counts: collections.Counter[int] = collections.Counter()
+        self.log: list[tuple[float, int]] = []  # (server time, status)
+        self.extra_used = 0  # requests by another client of the key, counted like ours
+
+    def now(self) -> float:
+        return self.clock.monotonic() + self.offset
+
+    def other_client(self, n: int) -> None:
+        """Spend `n` requests of the current window as another client of the key would."""
+        now = self.now()
+        self.counts[math.floor(now / self.window)] += n
+        self.day_counts[math.floor(now / 86_400)] += n
+
+    def hit(self) -> tuple[int, httpx.Headers]:
+        now = self.now()
+        index, day = math.floor(now / self.window), math.floor(now / 86_400)
+        status = 200
+        retry_after: int | None = None
+        if self.day_counts[day] >= self.daily:
+            status, retry_after = 429, math.ceil((day + 1) * 86_400 - now)
+        elif self.counts[index] >= self.limit:
+            status, retry_after = 429, max(1, math.ceil((index + 1) * self.window - now))
+        else:
+            self.counts[index] += 1
+            self.day_counts[day] += 1
+        self.log.append((now, status))
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(max(0, self.limit - self.counts[index])),
+            "X-RateLimit-Reset": str(math.ceil((index + 1) * self.window)),
+            "X-RateLimit-Limit-Day": str(self.daily),
+            "X-RateLimit-Remaining-Day": str(max(0, self.daily - self.day_counts[day])),
+        }
+        if self.send_date:
+            headers["Date"] = email.utils.formatdate(math.floor(now), usegmt=True)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return status, httpx.Headers(headers)
+
+    def hit_count_free(self) -> tuple[int, httpx.Headers]:
+        """The headers of the current state, counting nothing."""
+        self.counts[math.floor(self.now() / self.window)] -= 1
+        self.day_counts[math.floor(self.now() / 86_400)] -= 1
+        status, headers = self.hit()
+        self.log.pop()
+        return status, headers
+
+    def accepted_per_window(self) -> collections.Counter[int]:
+        return collections.Counter(math.floor(t / self.window) for t, status in self.log if status == 200)
+
+    def count(self, status: int) -> int:
+        return sum(1 for _, s in self.log if s == status)
+
+
+async def call(limiter: RateLimiter, server: FakeServer, *, latency: float = 0.02) -> int:
+    """One request as the client makes it: acquire, travel, the server counts, travel back, observe."""
+    await limiter.acquire()
+    sent_at = server.clock.monotonic()
+    await server.clock.sleep(latency)
+    status, headers = server.hit()
+    await server.clock.sleep(latency)
+    limiter.observe(status_code=status, headers=headers, sent_at=sent_at, received_at=server.clock.monotonic())
+    return status
+
+
+async def bulk(limiter: RateLimiter, server: FakeServer, n: int, tasks: int, *, latency: float = 0.02) -> list[float]:
+    """`n` requests from `tasks` workers; returns the server times of the accepted ones."""
+    todo = iter(range(n))
+    times: list[float] = []
+
+    async def worker() -> None:
+        for _ in todo:
+            while await call(limiter, server, latency=latency) == 429:
+                pass
+            times.append(server.now())
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(server.clock.run_autojump)
+        async with anyio.create_task_group() as workers:
+            for _ in range(tasks):
+                workers.start_soon(worker)
+        tg.cancel_scope.cancel()
+    return times
+
+
+def headers(
+    *, remaining: int, reset: float, date: float, remaining_day: int = 4000, retry_after: int | None = None
+) -> httpx.Headers:
+    """The headers of one answer, as the API sends them."""
+    values = {
+        "X-RateLimit-Limit": "60",
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": str(int(reset)),
+        "X-RateLimit-Limit-Day": "5000",
+        "X-RateLimit-Remaining-Day": str(remaining_day),
+        "Date": email.utils.formatdate(math.floor(date), usegmt=True),
+    }
+    if retry_after is not None:
+        values["Retry-After"] = str(retry_after)
+    return httpx.Headers(values)
+
+
+async def test_bulk_run_fills_each_server_window_without_a_429() -> None:
+    """300 requests from 16 tasks: every server window gets exactly 60, none gets more, no 429."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    limiter = RateLimiter(clock=clock)
+    await bulk(limiter, server, 300, 16)
+    assert server.count(429) == 0
+    per_window = server.accepted_per_window()
+    assert sorted(per_window.values()) == [60, 60, 60, 60, 60]
+
+
+async def test_refill_follows_the_servers_reset_within_the_margin() -> None:
+    """After the first turn, each window's first request reaches the server within margin + latency of its reset."""
+    clock = FakeClock()
+    server = FakeServer(clock, server_time=START + 41.7)
+    limiter = RateLimiter(clock=clock, safety_margin=0.1)
+    await bulk(limiter, server, 240, 8)
+    firsts = sorted({math.floor(t / 60): t for t, _ in reversed(server.log)}.values())
+    # The first window starts mid-way; later ones start when the server's window does.
+    lags = [t - math.floor(t / 60) * 60 for t in firsts[1:]]
+    assert len(lags) == 3
+    # margin + one-way latency + what the clock bounds still allow (a round trip, drift)
+    assert all(0.1 + 0.02 <= lag < 0.1 + 0.02 + 0.04 + 0.01 for lag in lags)
+    assert server.count(429) == 0
+
+
+async def test_first_request_goes_alone_until_its_answer() -> None:
+    """Before any answer only one probe is let through; the rest wait for its headers."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    server.other_client(50)  # the window is nearly spent already: a blind burst would overrun it
+    limiter = RateLimiter(clock=clock)
+    statuses = []
+
+    async def one() -> None:
+        statuses.append(await call(limiter, server))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        async with anyio.create_task_group() as inner:
+            for _ in range(20):
+                inner.start_soon(one)
+        tg.cancel_scope.cancel()
+    assert statuses == [200] * 20
+    assert max(server.accepted_per_window().values()) <= 10
+    assert server.count(429) == 0
+
+
+async def test_one_request_takes_from_both_buckets_or_neither() -> None:
+    """With the day spent and minute tokens left, acquire raises at once and the minute bucket is untouched."""
+    clock = FakeClock()
+    server = FakeServer(clock, daily=30)
+    limiter = RateLimiter(clock=clock, per_day=30)
+    await bulk(limiter, server, 30, 4)
+    before = limiter.estimate
+    assert (before.minute_remaining, before.day_remaining) == (30, 0)
+    with pytest.raises(DailyQuotaExceededError) as caught:
+        await limiter.acquire()
+    after = limiter.estimate
+    assert (after.minute_remaining, after.day_remaining) == (30, 0)
+    assert isinstance(caught.value, RateLimitError)
+    midnight = (math.floor(server.now() / 86_400) + 1) * 86_400
+    assert caught.value.resets_at == datetime.datetime.fromtimestamp(midnight, datetime.UTC)
+    assert server.count(429) == 0
+
+
+async def test_minute_wait_does_not_spend_a_day_token() -> None:
+    """A task waiting for the minute window holds no day token meanwhile."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    limiter = RateLimiter(clock=clock)
+    await bulk(limiter, server, 60, 4)
+    day_before = limiter.estimate.day_remaining
+    assert limiter.estimate.minute_remaining == 0
+    with anyio.move_on_after(0.05):  # real time: the task parks in the queue
+        await limiter.acquire()
+    assert limiter.estimate.day_remaining == day_before
+    assert limiter.estimate.waiting == 0
+
+
+async def test_remaining_only_lowers_the_estimate_and_out_of_order_answers_restore_nothing() -> None:
+    """Answers in any order leave the lowest Remaining of the window; a higher one later changes nothing."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    now, wall = clock.monotonic(), START + 10
+    reset = START + 60
+    await limiter.acquire()
+    limiter.observe(
+        status_code=200, headers=headers(remaining=59, reset=reset, date=wall), sent_at=now, received_at=now
+    )
+    for _ in range(3):
+        await limiter.acquire()
+    assert limiter.estimate.minute_remaining == 56
+    # Another client spent 20: the latest answer shows it ...
+    h = headers(remaining=36, reset=reset, date=wall)
+    limiter.observe(status_code=200, headers=h, sent_at=now, received_at=now)
+    assert limiter.estimate.minute_remaining == 36
+    # ... and the two answers that were overtaken in flight don't bring the quota back.
+    for remaining in (58, 57):
+        h = headers(remaining=remaining, reset=reset, date=wall)
+        limiter.observe(status_code=200, headers=h, sent_at=now, received_at=now)
+    assert limiter.estimate.minute_remaining == 36
+    assert limiter.status is not None
+    assert limiter.status.remaining == 36
+
+
+async def test_answer_from_the_previous_window_does_not_touch_the_new_one() -> None:
+    """An answer that carries the old window's Reset, arriving after the turn, leaves the new window full."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0, wall = clock.monotonic(), START + 50
+    await limiter.acquire()
+    limiter.observe(
+        status_code=200, headers=headers(remaining=59, reset=START + 60, date=wall), sent_at=t0, received_at=t0
+    )
+    await limiter.acquire()  # in flight across the turn
+    clock.advance(10.5)
+    t1 = clock.monotonic()
+    new = headers(remaining=59, reset=START + 120, date=START + 60)
+    limiter.observe(status_code=200, headers=new, sent_at=t1, received_at=t1)
+    old = headers(remaining=0, reset=START + 60, date=START + 59)
+    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t1)
+    assert limiter.estimate.minute_remaining == 59
+    assert limiter.status is not None
+    assert limiter.status.reset == START + 120
+
+
+async def test_another_client_of_the_key_is_absorbed_without_429s_once_seen() -> None:
+    """A second client spending 30 a window shrinks our share; after its first answer we stay within the limit."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    limiter = RateLimiter(clock=clock)
+
+    async def other() -> None:
+        while True:
+            server.other_client(30)
+            index = math.floor(server.now() / 60)
+            await clock.sleep((index + 1) * 60 - server.now() + 0.5)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(other)
+        await bulk(limiter, server, 150, 1, latency=0.02)
+        tg.cancel_scope.cancel()
+    assert all(n <= 60 - 30 for n in server.accepted_per_window().values())
+    assert server.count(429) == 0
+
+
+@pytest.mark.parametrize("wall_skew", [-3_600.0, 7.5, 86_400.0 * 3], ids=["hour-slow", "seconds-fast", "days-fast"])
+async def test_a_skewed_local_wall_clock_changes_nothing(wall_skew: float) -> None:
+    """The same run with the local wall clock wrong by an hour, 7.5 s or days: identical grant times, no 429."""
+
+    async def run(skew: float) -> list[float]:
+        clock = FakeClock()
+        server = FakeServer(clock, server_time=START + 12.3)
+        clock.set_wall_time(clock.time() + skew)
+        limiter = RateLimiter(clock=clock)
+        await bulk(limiter, server, 200, 8)
+        assert server.count(429) == 0
+        return [t for t, _ in server.log]
+
+    assert await run(wall_skew) == await run(0.0)
+
+
+async def test_429_pauses_every_waiter_together_then_resumes_in_fifo_order() -> None:
+    """One 429 with Retry-After holds all queued tasks until it runs out; they then go in arrival order."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    limiter.observe(
+        status_code=200, headers=headers(remaining=59, reset=START + 60, date=START + 5), sent_at=t0, received_at=t0
+    )
+    await limiter.acquire()
+    too_many = headers(remaining=55, reset=START + 60, date=START + 5, retry_after=7)
+    limiter.observe(status_code=429, headers=too_many, sent_at=t0, received_at=t0)
+    order: list[tuple[int, float]] = []
+
+    async def waiter(i: int) -> None:
+        await limiter.acquire()
+        order.append((i, clock.monotonic() - t0))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        async with anyio.create_task_group() as inner:
+            for i in range(10):
+                inner.start_soon(waiter, i)
+                await anyio.wait_all_tasks_blocked()
+        tg.cancel_scope.cancel()
+    assert [i for i, _ in order] == list(range(10))
+    assert all(7.0 <= at < 7.0 + limiter._core.margin + 1e-9 for _, at in order)
+
+
+async def test_429_from_a_burst_on_the_server_holds_everyone_for_retry_after() -> None:
+    """No request is sent after a 429 until its Retry-After has run out, however many tasks wait."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    limiter = RateLimiter(clock=clock)
+    latency = 0.02
+    told_at = [math.inf]  # server time at which the client reads the 429
+    original = server.hit
+
+    def hit() -> tuple[int, httpx.Headers]:
+        sent = server.now() - latency
+        if len(server.log) == 25:  # inject one 429 mid-window, spending nothing
+            told_at[0] = server.now() + latency
+            server.log.append((server.now(), 429))
+            _, h = server.hit_count_free()
+            return 429, httpx.Headers({**h, "Retry-After": "4"})
+        if sent > told_at[0] + 1e-6:  # sent after the client read the 429
+            assert sent >= told_at[0] + 4, "a request was sent inside the Retry-After pause"
+        return original()
+
+    server.hit = hit  # type: ignore[method-assign]
+    await bulk(limiter, server, 80, 16, latency=latency)
+    assert server.count(429) == 1
+    assert told_at[0] < math.inf
+
+
+async def test_fifo_order_under_a_full_bucket() -> None:
+    """Tasks that queue on an empty bucket get tokens in the order they asked."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    limiter = RateLimiter(clock=clock)
+    await bulk(limiter, server, 60, 8)
+    granted: list[int] = []
+
+    async def one(i: int) -> None:
+        await limiter.acquire()
+        granted.append(i)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        async with anyio.create_task_group() as inner:
+            for i in range(100):
+                inner.start_soon(one, i)
+                await anyio.wait_all_tasks_blocked()
+        tg.cancel_scope.cancel()
+    assert granted == list(range(100))
+
+
+async def test_cancellation_under_load_loses_and_leaks_no_token() -> None:
+    """200 tasks, 70 cancelled at random while queued: every token goes to a finisher, in order, none lost."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    limiter = RateLimiter(clock=clock)
+    rng = random.Random(5)
+    arrived: list[int] = []
+    done: list[int] = []
+    cancelled: list[int] = []
+
+    async def one(i: int, scope: anyio.CancelScope) -> None:
+        with scope:
+            arrived.append(i)
+            await limiter.acquire()
+            done.append(i)
+        if scope.cancelled_caught:
+            cancelled.append(i)
+
+    await bulk(limiter, server, 1, 1)  # sync with the server first
+    async with anyio.create_task_group() as tg:
+        scopes = [anyio.CancelScope() for _ in range(200)]
+        async with anyio.create_task_group() as inner:
+            for i, scope in enumerate(scopes):
+                inner.start_soon(one, i, scope)
+            await anyio.wait_all_tasks_blocked()
+            assert len(done) == 59  # time stands still: the rest are queued
+            queued = [i for i in arrived if i not in done]
+            for i in rng.sample(queued, 70):
+                scopes[i].cancel()
+                if rng.random() < 0.5:
+                    await anyio.wait_all_tasks_blocked()
+            tg.start_soon(clock.run_autojump)
+        tg.cancel_scope.cancel()
+    assert len(cancelled) == 70
+    assert done == [i for i in arrived if i not in cancelled]  # FIFO among the survivors
+    # 1 (sync) + 130 grants over three windows: the third holds exactly what is left, nothing leaked.
+    assert limiter.estimate.minute_remaining == 60 - (1 + 130 - 120)
+    assert limiter.estimate.waiting == 0
+
+
+async def test_cancel_racing_the_grant_strands_nothing() -> None:
+    """Waiters cancelled in the very step their turn comes: each either returns with a token or takes none."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    limiter = RateLimiter(clock=clock)
+    await bulk(limiter, server, 60, 4)
+    assert limiter.estimate.minute_remaining == 0
+    returned: list[int] = []
+    raised: list[int] = []
+
+    async def one(i: int, scope: anyio.CancelScope) -> None:
+        with scope:
+            try:
+                await limiter.acquire()
+            except anyio.get_cancelled_exc_class():
+                raised.append(i)
+                raise
+            returned.append(i)
+
+    scopes = [anyio.CancelScope() for _ in range(10)]
+    async with anyio.create_task_group() as tg:
+        for i, scope in enumerate(scopes):
+            tg.start_soon(one, i, scope)
+            await anyio.wait_all_tasks_blocked()
+        resets_in = limiter.estimate.minute_resets_in
+        assert resets_in is not None
+        clock.advance(resets_in + 0.01)  # + the drift allowance that grows as time passes
+        for scope in scopes[::2]:  # the head's wake-up and these cancels land in the same step
+            scope.cancel()
+        await anyio.wait_all_tasks_blocked()
+    assert sorted(returned + raised) == list(range(10))
+    assert set(range(1, 10, 2)) <= set(returned)
+    assert limiter.estimate.minute_remaining == 60 - len(returned)
+    assert limiter.estimate.waiting == 0
+
+
+async def test_day_rollover_at_utc_midnight() -> None:
+    """The spent day raises until the server's UTC midnight; with wait_for_daily_reset, waits and goes on."""
+    clock = FakeClock()
+    midnight = (math.floor(START / 86_400) + 1) * 86_400
+    server = FakeServer(clock, daily=100, server_time=midnight - 90.0)
+    limiter = RateLimiter(clock=clock, per_day=100)
+    await bulk(limiter, server, 100, 8)
+    with pytest.raises(DailyQuotaExceededError) as caught:
+        await limiter.acquire()
+    assert caught.value.resets_at == datetime.datetime.fromtimestamp(midnight, datetime.UTC)
+    waiting = RateLimiter.__new__(RateLimiter)
+    waiting.__dict__.update(limiter.__dict__, _wait_for_daily_reset=True)
+    times = await bulk(waiting, server, 30, 4)
+    assert min(times) >= midnight
+    assert server.count(429) == 0
+    assert limiter.estimate.day_remaining == 70
+
+
+async def test_waits_are_reported_to_hooks() -> None:
+    """A task that must wait emits ThrottleWait with the reason and the expected delay."""
+    clock = FakeClock()
+    server = FakeServer(clock, server_time=START + 30)
+    events: list[Event] = []
+    limiter = RateLimiter(clock=clock, hooks=[events.append], safety_margin=0.25)
+    await bulk(limiter, server, 61, 4)
+    waits = [e for e in events if isinstance(e, ThrottleWait)]
+    assert waits
+    assert {e.reason for e in waits} == {"minute"}
+    assert max(e.delay for e in waits) == pytest.approx(30.25, abs=1.1)
+
+
+async def test_without_rate_limit_headers_a_sliding_window_holds_the_limit() -> None:
+    """A server that sends no X-RateLimit-* headers still never gets more than the limit in any window span."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, per_minute=10, window_seconds=10.0, safety_margin=0.0)
+    sent: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        sent.append(clock.monotonic())
+        limiter.observe(status_code=200, headers=httpx.Headers(), sent_at=sent[-1], received_at=sent[-1])
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        async with anyio.create_task_group() as inner:
+            for _ in range(35):
+                inner.start_soon(one)
+        tg.cancel_scope.cancel()
+    assert all(sum(1 for t in sent if start <= t < start + 10.0) <= 10 for start in sent)
+    assert sent[-1] - sent[0] == pytest.approx(30.0)
+
+
+async def test_shared_returns_one_budget_per_key_and_never_shows_the_key() -> None:
+    """Clients of one key share one budget; another key or URL gets its own; the key is in no repr."""
+    clock = FakeClock()
+    key = "flick_sk_" + "s3cret" * 5
+    a = RateLimiter.shared(key, "https://flickmovies.com/api/beta", clock=clock)
+    b = RateLimiter.shared(key, "https://flickmovies.com/api/beta/", clock=clock, hooks=[print])
+    other = RateLimiter.shared(key + "x", "https://flickmovies.com/api/beta", clock=clock)
+    assert a._core is b._core
+    assert other._core is not a._core
+    await a.acquire()  # the probe: nothing else goes before its answer
+    assert b.estimate.synced is False
+    with anyio.move_on_after(0.05):
+        await b.acquire()
+        pytest.fail("the second client bypassed the first one's probe")
+    assert key not in repr(a)
+    assert key_digest(key)[:12] in repr(a)
+    with pytest.raises(ValueError, match="other limits"):
+        RateLimiter.shared(key, "https://flickmovies.com/api/beta", clock=clock, per_minute=30)
+
+
+async def test_no_throttle_never_waits_and_keeps_the_snapshot() -> None:
+    """NoThrottle lets everything through at once and reports the latest headers."""
+    throttle = NoThrottle()
+    for _ in range(500):
+        await throttle.acquire()
+    throttle.observe(status_code=200, headers=headers(remaining=3, reset=START, date=START), sent_at=0, received_at=0)
+    assert throttle.status is not None
+    assert throttle.status.remaining == 3
