@@ -16,14 +16,13 @@ keeps two buckets that refill on the *server's* boundaries:
 
 Where the server's windows sit in local time
     `offset = server Unix time − local monotonic time` is bracketed by every response: the
-    server wrote `Date` (whole seconds, possibly a second stale where servers cache it) at some
-    instant between `sent_at` and `received_at`, so `Date − received_at ≤ offset <
-    Date + 2 − sent_at`; a response carrying a newer `Reset` than a window we knew proves the
-    server had passed that window's end before `received_at`, which is exact where `Date` is
-    coarse. Bounds from many responses intersect, so after one window turn the lower bound is
-    within a round trip of the truth. A window ending at server time `R` is refilled at local
-    `R − lower + safety_margin`: never before the server's own turn, whatever the drift
-    (bounds widen by 20 ppm of elapsed time).
+    server wrote `Date` (whole seconds) at some instant between `sent_at` and `received_at`, so
+    `Date − received_at ≤ offset < Date + 1 − sent_at`; a response carrying a newer `Reset`
+    than a window we knew proves the server had passed that window's end before `received_at`,
+    which is exact where `Date` is coarse. Bounds from many responses intersect, so after one
+    window turn the lower bound is within a round trip of the truth. A window ending at server
+    time `R` is refilled at local `R − lower + safety_margin`: never before the server's own
+    turn, whatever the drift (bounds widen by 20 ppm of elapsed time).
 
 Requests in flight across a turn
     A request granted just before the turn may be counted by the server in the next window.
@@ -71,8 +70,10 @@ _DAY: Final = 86_400.0
 # within a few ppm): old bounds on the offset are widened by this so they stay valid. Larger
 # costs throughput on long runs, where bulk traffic rarely re-tightens the bound.
 _DRIFT: Final = 2e-5
-# Servers (uvicorn among them) refresh a cached `Date` once a second, so it may lag by one more.
-_DATE_SLACK: Final = 2.0
+# `Date` is the server's time floored to the second. (A server that caches it, as uvicorn does by
+# default, makes it up to a second older: that only loosens the lower bound, and the upper bound
+# it contradicts is dropped, see `_ServerClock.constrain`.)
+_DATE_SLACK: Final = 1.0
 _RTT_SAMPLES: Final = 64
 _SYSTEM_CLOCK: Final = SystemClock()
 
@@ -170,9 +171,12 @@ class _ServerClock:
     def high(self, now: float) -> float | None:
         return None if self._high is None else self._high + _DRIFT * max(0.0, now - self._high_at)
 
-    def constrain(self, *, now: float, low: float | None = None, high: float | None = None) -> None:
+    def constrain(
+        self, *, now: float, low: float | None = None, high: float | None = None, exact: bool = False
+    ) -> None:
+        """Narrow the bounds; `exact` marks an upper bound that cannot be wrong (from `Reset`)."""
         current_low, current_high = self.low(now), self.high(now)
-        if high is not None and current_low is not None and high < current_low:
+        if exact and high is not None and current_low is not None and high < current_low:
             # The server wrote this before the moment we believed its clock had reached: its
             # clock stepped back. Start over from this answer alone (a lower `low` is the safe side).
             logger.info("rate limiter: the server's clock moved; re-learning where its windows sit")
@@ -183,8 +187,8 @@ class _ServerClock:
         if high is not None:
             self._high, self._high_at = (high if current_high is None else min(current_high, high)), now
         if self._low is not None and self._high is not None and self._high < self._low:
-            # Only the lower bound guards against overrunning; an upper bound contradicted by a
-            # newer lower one (the server's clock stepped forward) collapses onto it.
+            # Only the lower bound guards against overrunning; an upper bound it contradicts (a
+            # stale `Date`, or the server's clock stepped forward) collapses onto it.
             self._high = self._low
 
 
@@ -260,8 +264,13 @@ class _Core:
         assert window.end is not None
         high = self.server.high(now)
         assert high is not None
+        low = self.server.low(now)
+        assert low is not None
         rtt = max(self.rtts, default=0.0)
-        return window.end - high - rtt - self.margin
+        opens = window.end - self.window_seconds - low + self.margin
+        # While the clock is too uncertain for a guard to fit in the window, the window's first
+        # instant stays open, or nothing would ever be granted.
+        return max(window.end - high - rtt - self.margin, opens)
 
     def grants_since(self, since: float) -> int:
         return sum(1 for t in self.grants if t >= since)
@@ -377,11 +386,10 @@ class _Core:
             date = math.floor(self.clock.time() - (now - received_at))
         status = parse_rate_limit_headers(headers)
         reset = parse_reset(headers)
-        high = date + _DATE_SLACK - sent_at
+        self.server.constrain(now=now, low=date - received_at, high=date + _DATE_SLACK - sent_at)
         if reset is not None:
             # The window ending at `reset` was still open when the server wrote this answer.
-            high = min(high, reset - sent_at)
-        self.server.constrain(now=now, low=date - received_at, high=high)
+            self.server.constrain(now=now, high=reset - sent_at, exact=True)
         if status is not None:
             self._sync_minute(status, reset, received_at=received_at, now=now)
             self._sync_day(status, date, received_at=received_at, now=now)

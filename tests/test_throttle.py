@@ -371,11 +371,11 @@ async def test_fifo_order_under_a_full_bucket() -> None:
         granted.append(i)
 
     async with anyio.create_task_group() as tg:
-        tg.start_soon(clock.run_autojump)
         async with anyio.create_task_group() as inner:
             for i in range(100):
                 inner.start_soon(one, i)
-                await anyio.wait_all_tasks_blocked()
+                await anyio.wait_all_tasks_blocked()  # time stands still: each queues behind the last
+            tg.start_soon(clock.run_autojump)
         tg.cancel_scope.cancel()
     assert granted == list(range(100))
 
