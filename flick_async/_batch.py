@@ -302,9 +302,12 @@ class BatchStream:
     async def _wait_for_room(self) -> None:
         # Backpressure: a consumer slower than the server holds back the input, so memory stays
         # bounded by the undelivered outcomes plus the chunks in flight.
+        # The producer and every worker may wait at once: they share one event, replaced only
+        # once set, so that one `set()` from the consumer wakes them all.
         while len(self._ready) >= self._max_ready:
-            room = self._room = anyio.Event()
-            await room.wait()
+            if self._room.is_set():
+                self._room = anyio.Event()
+            await self._room.wait()
 
     async def _run(self) -> None:
         chunks_send, chunks_receive = anyio.create_memory_object_stream[_Chunk](0)
