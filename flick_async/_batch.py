@@ -266,6 +266,12 @@ class BatchStream:
     ) -> bool | None:
         assert self._task_group is not None
         self._task_group.cancel_scope.cancel()  # no-op once the job is done; else stop it
+        if exc is not None and not isinstance(exc, anyio.get_cancelled_exc_class()):
+            # The block's own exception (the job's error from `__anext__`, or the caller's) must
+            # come out as itself: handed to the task group, it would come out wrapped in an
+            # ExceptionGroup. The chunk tasks are stopped all the same.
+            await self._task_group.__aexit__(None, None, None)
+            return None
         return await self._task_group.__aexit__(exc_type, exc, tb)
 
     def __aiter__(self) -> Self:
