@@ -335,11 +335,13 @@ class BatchStream:
             async for item in _aiter(self._items):
                 index = self.consumed
                 self.consumed += 1
+                review_input: ReviewItem = item
                 try:
                     review_input = ReviewInput.coerce(item)
                     body = _body(review_input, validate=self._validate)
                 except ValidationError as error:
-                    self._deliver([BatchOutcome(index, "failed", item, error=error)])
+                    # The input as documented: a ReviewInput where the item could be read as one.
+                    self._deliver([BatchOutcome(index, "failed", review_input, error=error)])
                 else:
                     self._pending.add(index)
                     chunk.indices.append(index)
