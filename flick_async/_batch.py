@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator, Mapping, Sized
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
@@ -330,9 +330,11 @@ class BatchStream:
         self._report_progress()
 
     async def _produce(self, chunks: MemoryObjectSendStream[_Chunk]) -> None:
-        async with chunks:
+        # aclosing: a job stopped early must not leave the wrapper generator to the garbage
+        # collector (an "Exception ignored" warning on trio, a stray finalizer task on asyncio).
+        async with chunks, contextlib.aclosing(_aiter(self._items)) as source:
             chunk = _Chunk()
-            async for item in _aiter(self._items):
+            async for item in source:
                 index = self.consumed
                 self.consumed += 1
                 review_input: ReviewItem = item
@@ -471,7 +473,7 @@ def _parse_results(data: Any) -> list[Any]:
     return results
 
 
-async def _aiter(items: Iterable[ReviewItem] | AsyncIterable[ReviewItem]) -> AsyncIterator[Any]:
+async def _aiter(items: Iterable[ReviewItem] | AsyncIterable[ReviewItem]) -> AsyncGenerator[Any, None]:
     if isinstance(items, AsyncIterable):
         async for item in items:
             yield item
