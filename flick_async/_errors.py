@@ -320,8 +320,28 @@ def error_from_envelope(
     if issubclass(cls, RateLimitError):
         details_window = (details or {}).get("window")
         window = details_window if details_window in ("minute", "day") else _rate_limit_window(message)
+        if cls is RateLimitError and window == "day":
+            # As documented on the class: retries and bulk jobs stop on it instead of
+            # re-sending until midnight.
+            return DailyQuotaExceededError(
+                message, resets_at=_day_reset(headers), retry_after=parse_retry_after(headers), **common
+            )
         return cls(message, retry_after=parse_retry_after(headers), window=window, **common)
     return cls(message, **common)
+
+
+def _day_reset(headers: httpx.Headers) -> datetime.datetime:
+    """The next UTC midnight after the response's `Date` (daily windows reset at UTC midnight)."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        now = parsedate_to_datetime(headers["date"])
+    except (KeyError, TypeError, ValueError):
+        now = datetime.datetime.now(datetime.UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=datetime.UTC)
+    tomorrow = now.astimezone(datetime.UTC).date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(tomorrow, datetime.time(), datetime.UTC)
 
 
 def error_from_response(response: httpx.Response) -> APIError:
