@@ -43,24 +43,69 @@ Rate limits: only accepted requests count; a 429 spends nothing (see `_ratelimit
 Catalog CSV formats: `Catalog` (`_catalog.py`). Fault semantics: `Faults` (`_faults.py`).
 """
 
-from ._catalog import Catalog, CatalogError, Title
-from ._clock import FakeClock
-from ._faults import (
-    APIDisabled,
-    BadGatewayHTML,
-    DropAfterCommit,
-    Fault,
-    Faults,
-    InternalError,
-    NonStandardStatus,
-    RateLimitBurst,
-    Slow,
-    TruncatedJSON,
-)
-from ._requestlog import LoggedRequest, RequestLog
-from ._serve import serve_in_thread
-from ._server import DEMO_API_KEY, FlickServer, FlickTransport
-from ._store import Account
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._catalog import Catalog, CatalogError, Title
+    from ._clock import FakeClock
+    from ._faults import (
+        APIDisabled,
+        BadGatewayHTML,
+        DropAfterCommit,
+        Fault,
+        Faults,
+        InternalError,
+        NonStandardStatus,
+        RateLimitBurst,
+        Slow,
+        TruncatedJSON,
+    )
+    from ._requestlog import LoggedRequest, RequestLog
+    from ._serve import serve_in_thread
+    from ._server import DEMO_API_KEY, FlickServer, FlickTransport
+    from ._store import Account
+
+# Names are imported on first use: the pytest plugin lives in this package and is loaded by
+# every pytest run where flick-async is installed, with or without the `testing` extra.
+_HOMES = {
+    "Account": "_store",
+    "APIDisabled": "_faults",
+    "BadGatewayHTML": "_faults",
+    "Catalog": "_catalog",
+    "CatalogError": "_catalog",
+    "DEMO_API_KEY": "_server",
+    "DropAfterCommit": "_faults",
+    "FakeClock": "_clock",
+    "Fault": "_faults",
+    "Faults": "_faults",
+    "FlickServer": "_server",
+    "FlickTransport": "_server",
+    "InternalError": "_faults",
+    "LoggedRequest": "_requestlog",
+    "NonStandardStatus": "_faults",
+    "RateLimitBurst": "_faults",
+    "RequestLog": "_requestlog",
+    "Slow": "_faults",
+    "Title": "_catalog",
+    "TruncatedJSON": "_faults",
+    "serve_in_thread": "_serve",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "DEMO_API_KEY",
