@@ -1,0 +1,94 @@
+"""Bulk writes through server faults: a 5,000-item soak, chunks that spend their retries, and re-submitting failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flick_api.models import Review
+
+from flick_async import (
+    APITimeoutError,
+    AsyncFlick,
+    BatchCounts,
+    BatchOutcome,
+    BatchResult,
+    Event,
+    InternalServerError,
+    RetryPolicy,
+    RetryScheduled,
+)
+from flick_async.testing import (
+    Account,
+    DropAfterCommit,
+    FakeClock,
+    FlickServer,
+    InternalError,
+    RateLimitBurst,
+    Slow,
+    TruncatedJSON,
+)
+
+from .helpers import BATCH_ROUTE, autojumping, batch_requests, items, stored_texts, texts
+
+SOAK_ITEMS = 5000
+# Generous retries without backoff: every chunk gets through, and nothing sleeps for real.
+SOAK_RETRIES = RetryPolicy(max_retries=12, initial_delay=0.0, jitter=0.0)
+
+
+async def test_fault_soak_stores_each_input_exactly_once(
+    make_client: Callable[..., AsyncFlick], clock: FakeClock, server: FlickServer, account: Account
+) -> None:
+    """Through 500s, drops after commit, 429 bursts and timeouts, each input is stored once and has one outcome."""
+    server.faults.add(BATCH_ROUTE, InternalError(), probability=0.05)
+    server.faults.add(BATCH_ROUTE, DropAfterCommit(), probability=0.02)
+    server.faults.add(BATCH_ROUTE, RateLimitBurst(count=3, retry_after=2), probability=0.02)
+    server.faults.add(BATCH_ROUTE, TruncatedJSON(), probability=0.01)
+    # The server's clock never moves, so a slow answer never comes: the client's timeout ends it.
+    server.faults.add(BATCH_ROUTE, Slow(30.0), probability=0.02)
+    events: list[Event] = []
+    rows = items(SOAK_ITEMS)
+    async with make_client(retry_policy=SOAK_RETRIES, timeout=0.25, hooks=[events.append]) as flick:
+        result = await autojumping(clock, lambda: flick.reviews.create_many(rows, concurrency=8))
+        if result.failed():  # a chunk spent every retry: re-submitting completes the set
+            again = await autojumping(clock, lambda: flick.reviews.create_many([o.input for o in result.failed()]))
+            assert again.failed() == []
+
+    stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
+    assert stored_texts(server, account) == texts(rows)  # one copy of each, none missing
+    assert [o.index for o in result] == list(range(SOAK_ITEMS))
+    assert all(o.input.review == rows[o.index]["review"] for o in result)
+    assert all(o.review == stored[o.input.review] for o in result if o.status != "failed")
+    assert (result.complete, result.counts.done) == (True, SOAK_ITEMS)
+    assert result.created + result.deduplicated + result.failed_count == SOAK_ITEMS
+
+    faults = [entry.fault for entry in server.request_log]
+    timeouts = [e for e in events if isinstance(e, RetryScheduled) and isinstance(e.error, APITimeoutError)]
+    assert {"InternalError", "DropAfterCommit", "RateLimitBurst", "TruncatedJSON"} <= set(faults)
+    assert timeouts, "no request ran past the client's timeout"
+    # A chunk stored by an attempt whose answer was lost comes back deduplicated on its retry, whole.
+    lost_commits = faults.count("DropAfterCommit") + faults.count("TruncatedJSON")
+    assert result.deduplicated % 50 == 0
+    assert 0 < result.deduplicated <= 50 * lost_commits
+    assert 2 in clock.slept  # Retry-After of the 429 bursts was honoured (on the fake clock)
+
+
+async def test_a_chunk_that_spends_its_retries_fails_whole_and_resubmits_cleanly(
+    make_client: Callable[..., AsyncFlick], server: FlickServer, account: Account
+) -> None:
+    """A chunk stored, then answered 500 until its retries run out, fails whole; re-sending it deduplicates."""
+    server.faults.add(BATCH_ROUTE, DropAfterCommit(), on=[2])
+    server.faults.add(BATCH_ROUTE, InternalError(), on=[3, 4, 5])
+    rows = items(150)
+    async with make_client(retry_policy=RetryPolicy(max_retries=3, initial_delay=0.0, jitter=0.0)) as flick:
+        result = await flick.reviews.create_many(rows, concurrency=1)
+        assert [o.index for o in result.failed()] == list(range(50, 100))
+        assert all(isinstance(o.error, InternalServerError) for o in result.failed())
+        assert (result.counts, result.complete) == (BatchCounts(created=100, failed=50), True)
+        assert batch_requests(server) == 6
+        # The failed chunk was stored by the dropped attempt: re-sending it copies nothing.
+        again = await flick.reviews.create_many([o.input for o in result.failed()])
+    stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
+    assert again == BatchResult(
+        [BatchOutcome(i, "deduplicated", o.input, review=stored[o.input.review]) for i, o in enumerate(result.failed())]
+    )
+    assert stored_texts(server, account) == texts(rows)
