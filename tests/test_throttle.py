@@ -2,142 +2,19 @@
 
 from __future__ import annotations
 
-import collections
 import datetime
-import email.utils
 import math
 import random
 
 import anyio
 import httpx
 import pytest
+from _throttle_fakes import START, FakeServer, bulk, call, headers
 
 from flick_async._errors import DailyQuotaExceededError, RateLimitError
 from flick_async._events import Event, ThrottleWait
 from flick_async._throttle import NoThrottle, RateLimiter, key_digest
 from flick_async.testing._clock import FakeClock
-
-START = 1_781_200_500.0  # FakeClock's default wall time; a multiple of 60
-
-
-class FakeServer:
-    """Fixed windows aligned on Unix time, on a server clock of its own; a 429 spends nothing."""
-
-    def __init__(
-        self,
-        clock: FakeClock,
-        *,
-        limit: int = 60,
-        window: float = 60.0,
-        daily: int = 5000,
-        server_time: float = START + 23.4,
-        send_date: bool = True,
-    ) -> None:
-        self.clock = clock
-        self.limit, self.window, self.daily = limit, window, daily
-        self.offset = server_time - clock.monotonic()
-        self.send_date = send_date
-        self.counts: collections.Counter[int] = collections.Counter()
-        self.day_counts: collections.Counter[int] = collections.Counter()
-        self.log: list[tuple[float, int]] = []  # (server time, status)
-        self.extra_used = 0  # requests by another client of the key, counted like ours
-
-    def now(self) -> float:
-        return self.clock.monotonic() + self.offset
-
-    def other_client(self, n: int) -> None:
-        """Spend `n` requests of the current window as another client of the key would."""
-        now = self.now()
-        self.counts[math.floor(now / self.window)] += n
-        self.day_counts[math.floor(now / 86_400)] += n
-
-    def hit(self) -> tuple[int, httpx.Headers]:
-        now = self.now()
-        index, day = math.floor(now / self.window), math.floor(now / 86_400)
-        status = 200
-        retry_after: int | None = None
-        if self.day_counts[day] >= self.daily:
-            status, retry_after = 429, math.ceil((day + 1) * 86_400 - now)
-        elif self.counts[index] >= self.limit:
-            status, retry_after = 429, max(1, math.ceil((index + 1) * self.window - now))
-        else:
-            self.counts[index] += 1
-            self.day_counts[day] += 1
-        self.log.append((now, status))
-        headers = {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(max(0, self.limit - self.counts[index])),
-            "X-RateLimit-Reset": str(math.ceil((index + 1) * self.window)),
-            "X-RateLimit-Limit-Day": str(self.daily),
-            "X-RateLimit-Remaining-Day": str(max(0, self.daily - self.day_counts[day])),
-        }
-        if self.send_date:
-            headers["Date"] = email.utils.formatdate(math.floor(now), usegmt=True)
-        if retry_after is not None:
-            headers["Retry-After"] = str(retry_after)
-        return status, httpx.Headers(headers)
-
-    def hit_count_free(self) -> tuple[int, httpx.Headers]:
-        """The headers of the current state, counting nothing."""
-        self.counts[math.floor(self.now() / self.window)] -= 1
-        self.day_counts[math.floor(self.now() / 86_400)] -= 1
-        status, headers = self.hit()
-        self.log.pop()
-        return status, headers
-
-    def accepted_per_window(self) -> collections.Counter[int]:
-        return collections.Counter(math.floor(t / self.window) for t, status in self.log if status == 200)
-
-    def count(self, status: int) -> int:
-        return sum(1 for _, s in self.log if s == status)
-
-
-async def call(limiter: RateLimiter, server: FakeServer, *, latency: float = 0.02) -> int:
-    """One request as the client makes it: acquire, travel, the server counts, travel back, observe."""
-    await limiter.acquire()
-    sent_at = server.clock.monotonic()
-    await server.clock.sleep(latency)
-    status, headers = server.hit()
-    await server.clock.sleep(latency)
-    limiter.observe(status_code=status, headers=headers, sent_at=sent_at, received_at=server.clock.monotonic())
-    return status
-
-
-async def bulk(limiter: RateLimiter, server: FakeServer, n: int, tasks: int, *, latency: float = 0.02) -> list[float]:
-    """`n` requests from `tasks` workers; returns the server times of the accepted ones."""
-    todo = iter(range(n))
-    times: list[float] = []
-
-    async def worker() -> None:
-        for _ in todo:
-            while await call(limiter, server, latency=latency) == 429:
-                pass
-            times.append(server.now())
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(server.clock.run_autojump)
-        async with anyio.create_task_group() as workers:
-            for _ in range(tasks):
-                workers.start_soon(worker)
-        tg.cancel_scope.cancel()
-    return times
-
-
-def headers(
-    *, remaining: int, reset: float, date: float, remaining_day: int = 4000, retry_after: int | None = None
-) -> httpx.Headers:
-    """The headers of one answer, as the API sends them."""
-    values = {
-        "X-RateLimit-Limit": "60",
-        "X-RateLimit-Remaining": str(remaining),
-        "X-RateLimit-Reset": str(int(reset)),
-        "X-RateLimit-Limit-Day": "5000",
-        "X-RateLimit-Remaining-Day": str(remaining_day),
-        "Date": email.utils.formatdate(math.floor(date), usegmt=True),
-    }
-    if retry_after is not None:
-        values["Retry-After"] = str(retry_after)
-    return httpx.Headers(values)
 
 
 async def test_bulk_run_fills_each_server_window_without_a_429() -> None:

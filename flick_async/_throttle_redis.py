@@ -1,0 +1,481 @@
+"""One rate-limit budget for every process and machine that shares a key, kept in Redis.
+
+The same model as `RateLimiter` (server-aligned minute and day windows, synced down from every
+response, a shared 429 pause), with the state in one Redis hash and every step a Lua script,
+so that taking a token and syncing from a response are each atomic across workers.
+
+- One clock: Redis's `TIME`. Workers pass only durations measured on their own monotonic clock
+  (how long ago a request was sent and its answer received), never a timestamp.
+- Reservations, not polling: `acquire()` takes a ticket in the first window that has room (the
+  current one, or a later one once the current is spent) and is told when that window opens.
+  It sleeps exactly that long and confirms the ticket (a 429 pause or another client's use may
+  have voided it, then it takes a new one). Hundreds of workers never stampede at a boundary:
+  each wakes at its own window's start, once. Tickets of one window go out in the order they
+  were taken.
+- A cancelled reservation is given back (its place is reused by the next taker).
+- Keys are `{flick:<sha256 prefix>}:...`, one Redis Cluster slot per key.
+- Redis down: a local `RateLimiter` holding `fallback_share` of the budget takes over (logged
+  once); each `rejoin_after` seconds one call tries Redis again and, when it answers, all go
+  back to it.
+
+redis-py's asyncio client serves asyncio; under trio the sync client runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import anyio
+import anyio.to_thread
+import httpx
+import sniffio
+
+from ._clock import Clock, SystemClock
+from ._errors import DailyQuotaExceededError, parse_retry_after
+from ._events import Hook, ThrottleWait, emit, logger
+from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
+from ._throttle import RateLimiter, key_digest, parse_reset, parse_server_time
+
+if TYPE_CHECKING:
+    import redis
+    import redis.asyncio
+
+__all__ = ["RedisRateLimiter"]
+
+# One script, several entry points, so they share the window arithmetic. All times are in
+# seconds; `T` is Redis time; windows are named by their end in the API server's Unix time;
+# `low`/`high` bound `offset = server time - Redis time`.
+_LUA: Final = r"""
+local key, mode = KEYS[1], ARGV[1]
+local limit, dlimit = tonumber(ARGV[2]), tonumber(ARGV[3])
+local window, margin = tonumber(ARGV[4]), tonumber(ARGV[5])
+local T
+if ARGV[6] ~= '' then T = tonumber(ARGV[6]) else
+  local t = redis.call('TIME'); T = tonumber(t[1]) + tonumber(t[2]) / 1e6 end
+local DRIFT, DAY, SLACK = 2e-5, 86400, 1
+local s = {}
+local raw = redis.call('HGETALL', key)
+for i = 1, #raw, 2 do s[raw[i]] = tonumber(raw[i + 1]) or raw[i + 1] end
+local function num(name, default) local v = s[name]; if v == nil then return default end; return v end
+local function put(name, value) s[name] = value; redis.call('HSET', key, name, tostring(value)) end
+local function low() return num('low', 0) - DRIFT * math.max(0, T - num('low_at', T)) end
+local function high() return num('high', 0) + DRIFT * math.max(0, T - num('high_at', T)) end
+local function refill(e) return e - low() + margin end
+local function last_grant(e)
+  return math.max(e - high() - num('rtt', 0) - margin, refill(e - window))
+end
+local function issued(e) return tonumber(redis.call('HGET', key, 'n:' .. e) or '0') end
+local function ext(e) return tonumber(redis.call('HGET', key, 'x:' .. e) or '0') end
+local function retkey(e) return key .. ':ret:' .. e end
+
+local function roll()
+  if num('synced', 0) ~= 1 then return end
+  local wend = num('wend', 0)
+  if T >= refill(wend) then
+    local skip = math.max(0, math.floor((T + low() - wend) / window)) + 1
+    for i = 0, math.min(skip, 64) - 1 do
+      local e = wend + i * window
+      redis.call('HDEL', key, 'n:' .. e, 'x:' .. e); redis.call('DEL', retkey(e))
+    end
+    put('wend', wend + skip * window)
+  end
+  local dend = num('dend', 0)
+  if T >= refill(dend) then
+    put('dend', dend + (math.floor((T + low() - dend) / DAY) + 1) * DAY); put('dn', 0); put('dx', 0)
+  end
+end
+
+local function reserve()
+  if num('synced', 0) ~= 1 then
+    if num('probe', 0) > T then return {'poll', tostring(num('probe', 0) - T)} end
+    put('probe', T + tonumber(ARGV[7]))
+    return {'go', '0', '0', '0'}
+  end
+  roll()
+  local dend = num('dend', 0)
+  if num('dn', 0) + num('dx', 0) >= num('dlimit_seen', dlimit) then
+    return {'day', tostring(dend), tostring(refill(dend) - T)}
+  end
+  local wend, paused = num('wend', 0), num('paused', 0)
+  local e = wend
+  for _ = 1, 100000 do
+    local opens = T
+    if e ~= wend then
+      opens = refill(e - window)
+      -- by then the drift allowance will have grown: wake once, not twice
+      opens = opens + 2 * DRIFT * (opens - T) + 0.001
+    end
+    local from = math.max(opens, paused)
+    if from <= last_grant(e) then
+      local idx = redis.call('LPOP', retkey(e))
+      if not idx then
+        local n = issued(e)
+        if n + ext(e) < num('limit_seen', limit) then idx = n + 1; redis.call('HSET', key, 'n:' .. e, idx) end
+      end
+      if idx then
+        put('dn', num('dn', 0) + 1)
+        return {'at', tostring(e), tostring(idx), tostring(math.max(0, from - T))}
+      end
+    end
+    e = e + window
+  end
+  return {'poll', tostring(window)}
+end
+
+local function give_back(e, idx)
+  if num('synced', 0) == 1 and e >= num('wend', 0) then
+    redis.call('RPUSH', retkey(e), idx); redis.call('PEXPIRE', retkey(e), math.ceil((e - T + 2 * window) * 1000))
+    put('dn', math.max(0, num('dn', 0) - 1))
+  end
+end
+
+local function constrain(lo, hi, exact)
+  if exact and num('low', nil) ~= nil and hi < low() then
+    -- the server's clock stepped back: start over from this answer
+    put('low', lo); put('high', hi); put('low_at', T); put('high_at', T); return
+  end
+  if num('low', nil) == nil or lo > low() then put('low', lo) else put('low', low()) end
+  put('low_at', T)
+  if num('high', nil) == nil or hi < high() then put('high', hi) else put('high', high()) end
+  put('high_at', T)
+  if s['high'] < s['low'] then put('high', s['low']) end
+end
+
+redis.call('PEXPIRE', key, 3 * DAY * 1000)
+if mode == 'reserve' then return reserve() end
+if mode == 'claim' then
+  local e, idx = tonumber(ARGV[8]), tonumber(ARGV[9])
+  if num('synced', 0) ~= 1 or e == 0 then return {'ok'} end
+  roll()
+  local wend = num('wend', 0)
+  if e > wend then return {'wait', tostring(math.max(0.001, refill(e - window) - T))} end
+  if e < wend or num('paused', 0) > T or T > last_grant(e) then
+    if e == wend and idx + ext(e) <= num('limit_seen', limit) then give_back(e, idx) end
+    return reserve()
+  end
+  if idx + ext(e) > num('limit_seen', limit) then return reserve() end
+  return {'ok'}
+end
+if mode == 'release' then
+  local e, idx = tonumber(ARGV[8]), tonumber(ARGV[9])
+  if e ~= 0 then give_back(e, idx) end
+  return {'ok'}
+end
+if mode == 'sync' then
+  -- ARGV: 8 age_sent, 9 age_received, 10 date, 11 reset, 12 remaining, 13 limit, 14 remaining_day,
+  --       15 limit_day, 16 status, 17 retry_after
+  local sent, received = T - tonumber(ARGV[8]), T - tonumber(ARGV[9])
+  local date, reset = tonumber(ARGV[10]), tonumber(ARGV[11])
+  local remaining, lim = tonumber(ARGV[12]), tonumber(ARGV[13])
+  local remaining_day, dlim = tonumber(ARGV[14]), tonumber(ARGV[15])
+  put('rtt', math.max(num('rtt', 0) * 0.98, T - sent - (T - received)))
+  constrain(date - received, date + SLACK - sent, false)
+  if reset then constrain(num('low', date - received), reset - sent, true) end
+  if reset then
+    if num('synced', 0) ~= 1 then
+      put('synced', 1); put('wend', reset); redis.call('HSET', key, 'n:' .. reset, 1)
+      put('dend', (math.floor(date / DAY) + 1) * DAY); put('dn', 1); put('dx', 0)
+    elseif reset > num('wend', 0) then
+      local lo = num('wend', 0) - received
+      if lo > low() then put('low', lo); put('low_at', T) end
+      put('wend', reset)
+    end
+    if lim then put('limit_seen', math.min(limit, lim)) end
+    if dlim then put('dlimit_seen', math.min(dlimit, dlim)) end
+    if reset == num('wend', 0) and remaining then
+      local x = (num('limit_seen', limit) - remaining) - issued(reset)
+      if x > ext(reset) then redis.call('HSET', key, 'x:' .. reset, x) end
+    end
+    local de = (math.floor(date / DAY) + 1) * DAY
+    if de > num('dend', 0) then put('dend', de); put('dn', 0); put('dx', 0) end
+    if de == num('dend', 0) and remaining_day then
+      put('dx', math.max(num('dx', 0), (num('dlimit_seen', dlimit) - remaining_day) - num('dn', 0)))
+    end
+  end
+  if tonumber(ARGV[16]) == 429 then
+    local wait = tonumber(ARGV[17])
+    if not wait then wait = window end
+    put('paused', math.max(num('paused', 0), received + wait + margin))
+  end
+  return {'ok'}
+end
+return redis.error_reply('unknown mode ' .. mode)
+"""
+
+_POLL: Final = 0.05
+_CONNECTIONS: Final = 32  # between looks while the first (probe) request of the key is out
+
+
+class _Unavailable(Exception):
+    """Redis did not answer."""
+
+
+class RedisRateLimiter:
+    """The `RateLimiter` model with its state in Redis: one budget for every worker of a key.
+
+    Args:
+        url: The Redis URL (`redis://host:6379/0`).
+        api_key: The API key whose budget this is; only its SHA-256 names the Redis keys.
+        per_minute: Requests per window.
+        per_day: Requests per UTC day.
+        window_seconds: Length of the "minute" window (60 on the real API).
+        clock: Where this process sleeps and measures durations.
+        hooks: Receive a `ThrottleWait` event for every wait.
+        wait_for_daily_reset: When the day is spent, sleep until UTC midnight instead of raising.
+        safety_margin: Seconds added after each server boundary before its window's tokens are used.
+        fallback_share: The share of the budget this process may use on its own while Redis is
+            down (e.g. `1 / workers`); None to raise Redis's error instead.
+        rejoin_after: Seconds between attempts to reach Redis again while falling back.
+        socket_timeout: Seconds before a Redis call counts as failed.
+
+    Example:
+        limiter = RedisRateLimiter("redis://localhost:6379/0", api_key=key, fallback_share=1 / 8)
+        client = AsyncFlick(api_key=key, throttle=limiter)
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        api_key: str,
+        per_minute: int = 60,
+        per_day: int = 5000,
+        window_seconds: float = 60.0,
+        clock: Clock | None = None,
+        hooks: Sequence[Hook] = (),
+        wait_for_daily_reset: bool = False,
+        safety_margin: float = 0.25,
+        fallback_share: float | None = 0.25,
+        rejoin_after: float = 5.0,
+        socket_timeout: float = 1.0,
+        _now: Clock | None = None,
+    ) -> None:
+        if fallback_share is not None and not 0 < fallback_share <= 1:
+            raise ValueError("fallback_share must be in (0, 1]")
+        self._url = url
+        digest = key_digest(api_key)
+        self._key = f"{{flick:{digest[:16]}}}:state"
+        self._digest = digest
+        self._config = [str(per_minute), str(per_day), repr(float(window_seconds)), repr(float(safety_margin))]
+        self._window = window_seconds
+        self._probe_timeout = min(window_seconds / 4, 10.0)
+        self._clock = clock if clock is not None else SystemClock()
+        self._now = _now  # tests only: read "Redis time" from this clock instead of TIME
+        self._hooks = tuple(hooks)
+        self._wait_for_day = wait_for_daily_reset
+        self._socket_timeout = socket_timeout
+        self._fallback_share = fallback_share
+        self._rejoin_after = rejoin_after
+        self._fallback: RateLimiter | None = None
+        self._fallback_since = 0.0
+        self._last_try = -math.inf
+        if fallback_share is not None:
+            self._fallback = RateLimiter(
+                per_minute=max(1, math.floor(per_minute * fallback_share)),
+                per_day=max(1, math.floor(per_day * fallback_share)),
+                window_seconds=window_seconds,
+                clock=self._clock,
+                hooks=hooks,
+                wait_for_daily_reset=wait_for_daily_reset,
+                safety_margin=safety_margin,
+            )
+        self.falling_back = False
+        self._pending: list[tuple[int, httpx.Headers, float, float]] = []
+        self._status: RateLimitStatus | None = None
+        self._async_client: redis.asyncio.Redis | None = None
+        self._async_script: Any = None
+        self._sync_client: redis.Redis | None = None
+        self._sync_script: Any = None
+
+    # -- Redis calls -----------------------------------------------------------------------------
+
+    async def _run(self, mode: str, *extra: object) -> list[str]:
+        import redis
+        import redis.asyncio
+
+        now = "" if self._now is None else repr(self._now.time())
+        args: list[Any] = [mode, *self._config, now, repr(self._probe_timeout), *extra]
+        try:
+            if sniffio.current_async_library() == "asyncio":
+                if self._async_client is None:
+                    # A blocking pool: a burst of tasks queues for a connection instead of failing
+                    # with "Too many connections" (which is not Redis being down).
+                    pool = redis.asyncio.BlockingConnectionPool.from_url(
+                        self._url,
+                        max_connections=_CONNECTIONS,
+                        timeout=None,
+                        socket_timeout=self._socket_timeout,
+                        socket_connect_timeout=self._socket_timeout,
+                    )
+                    self._async_client = redis.asyncio.Redis(connection_pool=pool)
+                    self._async_script = self._async_client.register_script(_LUA)
+                result = await self._async_script(keys=[self._key], args=args)
+            else:
+                if self._sync_client is None:
+                    self._sync_client = redis.Redis.from_url(
+                        self._url, socket_timeout=self._socket_timeout, socket_connect_timeout=self._socket_timeout
+                    )
+                    self._sync_script = self._sync_client.register_script(_LUA)
+                script = self._sync_script
+                result = await anyio.to_thread.run_sync(lambda: script(keys=[self._key], args=args))
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise _Unavailable(str(exc)) from exc
+        return [item.decode() if isinstance(item, bytes) else str(item) for item in result]
+
+    def _fall_back(self, error: _Unavailable) -> RateLimiter:
+        if self._fallback is None:
+            raise error.__cause__ or error
+        if not self.falling_back:
+            logger.warning(
+                "rate limiter: Redis unreachable (%s); this process now uses %.0f%% of the budget on its own",
+                error,
+                100 * (self._fallback_share or 0),
+            )
+            self.falling_back = True
+        self._last_try = self._clock.monotonic()
+        return self._fallback
+
+    def _should_try_redis(self) -> bool:
+        return not self.falling_back or self._clock.monotonic() - self._last_try >= self._rejoin_after
+
+    # -- the Throttle protocol -------------------------------------------------------------------
+
+    async def acquire(self) -> None:
+        """Wait for this worker's reservation in the shared budget, then take it.
+
+        Raises:
+            DailyQuotaExceededError: At once when the day is spent (unless built with
+                `wait_for_daily_reset=True`).
+        """
+        if not self._should_try_redis():
+            assert self._fallback is not None
+            await self._fallback.acquire()
+            return
+        try:
+            await self._acquire_shared()
+        except _Unavailable as error:
+            await self._fall_back(error).acquire()
+            return
+        if self.falling_back:
+            logger.warning("rate limiter: Redis is back; sharing the budget again")
+            self.falling_back = False
+
+    async def _acquire_shared(self) -> None:
+        await self.flush()
+        reply = await self._run("reserve")
+        reported: str | None = None
+        ticket = ("0", "0")
+        while True:
+            kind = reply[0]
+            if kind in ("ok", "go"):
+                return
+            if kind == "day":
+                end, wait = float(reply[1]), float(reply[2])
+                if not self._wait_for_day:
+                    resets_at = datetime.datetime.fromtimestamp(end, datetime.UTC)
+                    raise DailyQuotaExceededError(
+                        f"the daily quota is spent; it resets at {resets_at:%Y-%m-%d %H:%M} UTC",
+                        resets_at=resets_at,
+                        retry_after=wait,
+                    )
+                emit(self._hooks, ThrottleWait(wait, "day"))
+                await self._clock.sleep(wait)
+                reply = await self._run("reserve")
+                continue
+            if kind in ("poll", "wait"):
+                await self._clock.sleep(min(float(reply[1]), _POLL) if kind == "poll" else float(reply[1]))
+                reply = await (self._run("reserve") if kind == "poll" else self._run("claim", *ticket))
+                continue
+            # "at": a ticket (window end, index) that is due after `delay` seconds.
+            ticket = (reply[1], reply[2])
+            delay = float(reply[3])
+            if delay <= 0:
+                return
+            if reported is None:
+                emit(self._hooks, ThrottleWait(delay, "minute"))
+                reported = "minute"
+            try:
+                await self._clock.sleep(delay)
+            except BaseException:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(self._socket_timeout):
+                    await self._run("release", *ticket)
+                raise
+            reply = await self._run("claim", *ticket)
+
+    def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
+        """Queue a sync of the shared state from one response (see `aobserve`)."""
+        # The facade calls observe() synchronously; the Redis round trip happens in `aobserve`,
+        # which `acquire` cannot wait for. So record locally and sync on the next call.
+        self._pending.append((status_code, headers, sent_at, received_at))
+        status = parse_rate_limit_headers(headers)
+        if status is not None:
+            self._status = status
+        if self._fallback is not None:
+            self._fallback.observe(status_code=status_code, headers=headers, sent_at=sent_at, received_at=received_at)
+
+    async def aobserve(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
+        """Sync the shared state from one response now (one Redis round trip).
+
+        Args:
+            status_code: The response's status; a 429 pauses every worker for `Retry-After`.
+            headers: The response's headers.
+            sent_at: `clock.monotonic()` just before sending.
+            received_at: `clock.monotonic()` when the response arrived.
+        """
+        self.observe(status_code=status_code, headers=headers, sent_at=sent_at, received_at=received_at)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Send the responses observed since the last flush to Redis."""
+        while self._pending:
+            # Taken before the await, so concurrent flushes never send one response twice.
+            status_code, headers, sent_at, received_at = self._pending.pop(0)
+            date = parse_server_time(headers)
+            if date is None:
+                date = math.floor(self._clock.time())
+            status = parse_rate_limit_headers(headers)
+            reset = parse_reset(headers)
+            retry_after = parse_retry_after(headers)
+            now = self._clock.monotonic()
+
+            def text(value: float | None) -> str:
+                return "" if value is None else repr(float(value))
+
+            try:
+                await self._run(
+                    "sync",
+                    repr(now - sent_at),
+                    repr(now - received_at),
+                    repr(float(date)),
+                    text(reset),
+                    text(status.remaining if status else None),
+                    text(status.limit if status else None),
+                    text(status.remaining_day if status else None),
+                    text(status.limit_day if status else None),
+                    str(status_code),
+                    text(retry_after),
+                )
+            except _Unavailable as error:
+                self._fall_back(error)
+                self._pending.clear()
+                return
+
+    @property
+    def status(self) -> RateLimitStatus | None:
+        """The latest snapshot this process saw."""
+        return self._status
+
+    async def aclose(self) -> None:
+        """Close the Redis connections."""
+        if self._async_client is not None:
+            await self._async_client.aclose(close_connection_pool=True)
+            self._async_client = None
+        if self._sync_client is not None:
+            self._sync_client.close()
+            self._sync_client = None
+
+    def __repr__(self) -> str:
+        return f"RedisRateLimiter(key=sha256:{self._digest[:12]}, falling_back={self.falling_back})"

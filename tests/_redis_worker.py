@@ -1,0 +1,49 @@
+"""One worker process of the shared-budget test: N requests through a `RedisRateLimiter`.
+
+Usage: python tests/_redis_worker.py REDIS_URL BASE_URL API_KEY N WINDOW_SECONDS BACKEND
+Prints one JSON line: {"statuses": [...]}.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import anyio
+import httpx
+
+from flick_async._clock import SystemClock
+from flick_async._throttle_redis import RedisRateLimiter
+
+
+async def main(redis_url: str, base_url: str, api_key: str, n: int, window: float) -> list[int]:
+    clock = SystemClock()
+    limiter = RedisRateLimiter(redis_url, api_key=api_key, window_seconds=window, clock=clock, fallback_share=None)
+    statuses: list[int] = []
+    todo = iter(range(n))
+    async with httpx.AsyncClient(base_url=base_url, headers={"X-API-Key": api_key}, timeout=10) as http:
+
+        async def worker() -> None:
+            for _ in todo:
+                await limiter.acquire()
+                sent_at = clock.monotonic()
+                response = await http.get("/me")
+                await limiter.aobserve(
+                    status_code=response.status_code,
+                    headers=response.headers,
+                    sent_at=sent_at,
+                    received_at=clock.monotonic(),
+                )
+                statuses.append(response.status_code)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(8):
+                tg.start_soon(worker)
+    await limiter.aclose()
+    return statuses
+
+
+if __name__ == "__main__":
+    redis_url, base_url, api_key, n, window, backend = sys.argv[1:7]
+    result = anyio.run(main, redis_url, base_url, api_key, int(n), float(window), backend=backend)
+    print(json.dumps({"statuses": result}))

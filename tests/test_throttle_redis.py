@@ -1,0 +1,245 @@
+"""The Redis-backed limiter: one budget for many workers, against a real local redis-server."""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import math
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+import redis
+from _redis_server import RedisServer, redis_server
+from _throttle_fakes import START, FakeServer, bulk, headers
+
+from flick_async._errors import DailyQuotaExceededError
+from flick_async._throttle import key_digest
+from flick_async._throttle_redis import RedisRateLimiter
+from flick_async.testing._clock import FakeClock
+
+KEY = "flick_sk_redis_test_0123456789"
+
+
+@pytest.fixture
+def server() -> Iterator[RedisServer]:
+    """A fresh redis-server on a free loopback port (fails loudly when redis-server is missing)."""
+    with redis_server() as started:
+        yield started
+
+
+class RedisAwareClock(FakeClock):
+    """A FakeClock whose autojump waits while a Redis call is out.
+
+    A task waiting on a socket or a worker thread counts as blocked, so a plain autojump would
+    move fake time in the middle of a Redis round trip, which real time never does at that scale.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = 0
+
+    async def run_autojump(self) -> None:
+        while True:
+            await anyio.wait_all_tasks_blocked()
+            if self.busy:
+                await anyio.sleep(0.0005)
+                continue
+            deadline = self.next_deadline()
+            if deadline is None:
+                await anyio.sleep(0.001)
+                continue
+            self.advance(max(0.0, deadline - self.monotonic()))
+            await anyio.lowlevel.checkpoint()
+
+
+Make = Callable[..., RedisRateLimiter]
+
+
+@pytest.fixture
+async def make() -> AsyncIterator[Make]:
+    """Build limiters on a RedisAwareClock (`make(url, clock, **options)`); closes them afterwards."""
+    made: list[RedisRateLimiter] = []
+
+    def build(url: str, clock: RedisAwareClock, **options: Any) -> RedisRateLimiter:
+        limiter = RedisRateLimiter(url, api_key=KEY, clock=clock, _now=clock, **options)
+        run = limiter._run
+
+        async def tracked(mode: str, *extra: object) -> list[str]:
+            clock.busy += 1
+            try:
+                return await run(mode, *extra)
+            finally:
+                clock.busy -= 1
+
+        limiter._run = tracked  # type: ignore[method-assign]
+        made.append(limiter)
+        return limiter
+
+    yield build
+    for limiter in made:
+        await limiter.aclose()
+
+
+async def test_two_workers_share_one_budget_and_fill_every_window(server: RedisServer, make: Make) -> None:
+    """Two workers of one key: no 429, never more than 60 in a server window, 60 in every full one."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, server_time=START + 20.5)
+    workers = [make(server.url, clock), make(server.url, clock)]
+    await bulk(workers, api, 300, 16)
+    assert api.count(429) == 0
+    per_window = sorted(api.accepted_per_window().items())
+    assert [n for _, n in per_window[:-1]] == [60] * (len(per_window) - 1)
+    assert sum(n for _, n in per_window) == 300
+
+
+async def test_keys_are_hash_tagged_and_never_hold_the_key(server: RedisServer, make: Make) -> None:
+    """Every Redis key sits in one cluster slot ({flick:<sha256 prefix>}) and nothing stored contains the key."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock)
+    worker = make(server.url, clock)
+    await bulk(worker, api, 70, 4)
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    names: list[str] = client.keys("*")  # type: ignore[assignment]
+    assert names
+    assert all(name.startswith("{flick:" + key_digest(KEY)[:16] + "}:") for name in names)
+    stored: dict[str, str] = client.hgetall(names[0])  # type: ignore[assignment]
+    assert stored["synced"] == "1"
+    assert KEY not in "".join(names) + "".join(f"{k}{v}" for k, v in stored.items())
+    assert KEY not in repr(worker)
+    client.close()
+
+
+async def test_a_429_seen_by_one_worker_pauses_the_other(server: RedisServer, make: Make) -> None:
+    """Worker A's 429 with Retry-After 6 holds worker B's next request for those 6 seconds."""
+    clock = RedisAwareClock()
+    a, b = make(server.url, clock), make(server.url, clock)
+    t0 = clock.monotonic()
+    await a.acquire()
+    ok = headers(remaining=59, reset=START + 60, date=START + 5)
+    await a.aobserve(status_code=200, headers=ok, sent_at=t0, received_at=t0)
+    too_many = headers(remaining=50, reset=START + 60, date=START + 5, retry_after=6)
+    await a.aobserve(status_code=429, headers=too_many, sent_at=t0, received_at=t0)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        await b.acquire()
+        tg.cancel_scope.cancel()
+    assert 6.0 <= clock.monotonic() - t0 < 6.0 + 0.25 + 0.1
+
+
+async def test_reservations_wake_each_worker_once_instead_of_polling(server: RedisServer, make: Make) -> None:
+    """120 queued requests on a spent window cost at most two script calls each (reserve, claim)."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock)
+    worker = make(server.url, clock)
+    await bulk(worker, api, 60, 8)
+    calls: collections.Counter[str] = collections.Counter()
+    original = worker._run
+
+    async def counting(mode: str, *extra: object) -> list[str]:
+        calls[mode] += 1
+        return await original(mode, *extra)
+
+    worker._run = counting  # type: ignore[method-assign]
+    await bulk(worker, api, 120, 120)
+    assert calls["reserve"] == 120
+    assert calls["claim"] <= 120
+    assert api.count(429) == 0
+
+
+async def test_a_cancelled_reservation_is_given_back(server: RedisServer, make: Make) -> None:
+    """Cancelling a waiting worker returns its ticket: the window still gets all 60 requests."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock)
+    worker = make(server.url, clock)
+    await bulk(worker, api, 60, 8)  # the first window is spent
+    with anyio.CancelScope() as scope:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(worker.acquire)  # holds a ticket of the next window, then is cancelled
+            await anyio.sleep(0.2)  # real time: let the reservation reach Redis
+            scope.cancel()
+    await bulk(worker, api, 60, 8)
+    assert sorted(api.accepted_per_window().values()) == [60, 60]
+    assert api.count(429) == 0
+
+
+async def test_a_spent_day_raises_at_once_for_every_worker(server: RedisServer, make: Make) -> None:
+    """Once the shared day is spent, any worker's acquire raises DailyQuotaExceededError without waiting."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, daily=50)
+    a, b = make(server.url, clock, per_day=50), make(server.url, clock, per_day=50)
+    await bulk([a, b], api, 50, 4)
+    before = clock.monotonic()
+    with pytest.raises(DailyQuotaExceededError):
+        await b.acquire()
+    assert clock.monotonic() == before
+    assert api.count(429) == 0
+
+
+async def test_redis_outage_falls_back_to_a_fair_share_and_rejoins(
+    server: RedisServer, make: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis stops mid-run: the worker goes on alone within its share, says so once, and rejoins when Redis is back."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, server_time=START + 30)
+    worker = make(server.url, clock, fallback_share=0.5, rejoin_after=1.0, socket_timeout=0.5)
+    await bulk(worker, api, 60, 8)
+    server.stop()
+    with caplog.at_level(logging.WARNING, logger="flick_async"):
+        await bulk(worker, api, 60, 8)
+        assert worker.falling_back
+        server.start()
+        clock.advance(5)
+        await bulk(worker, api, 60, 8)
+        assert not worker.falling_back
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("Redis unreachable" in m for m in messages) == 1
+    assert sum("Redis is back" in m for m in messages) == 1
+    # While alone, at most half the budget per window went out; the server never refused.
+    assert api.count(429) == 0
+    assert max(api.accepted_per_window().values()) <= 60
+
+
+async def test_redis_errors_surface_when_fallback_is_off(make: Make) -> None:
+    """With fallback_share=None, an unreachable Redis is an error, not a silent free-for-all."""
+    clock = RedisAwareClock()
+    dead = f"redis://127.0.0.1:{_unused_port()}/0"
+    worker = make(dead, clock, fallback_share=None, socket_timeout=0.5)
+    with pytest.raises(redis.ConnectionError):
+        await worker.acquire()
+
+
+def _unused_port() -> int:
+    from _redis_server import free_port
+
+    return free_port()
+
+
+@pytest.mark.timeout(120)
+def test_four_processes_share_one_key_without_a_429(server: RedisServer) -> None:  # sync: the workers pick backends
+    """4 OS processes x 150 requests, one key, 60 per 2 s: the server logs no 429 and at most 60 per window."""
+    from flick_async.testing import DEMO_API_KEY, FlickServer, serve_in_thread
+
+    api = FlickServer(rate_limit=60, window_seconds=2.0)
+    worker = Path(__file__).with_name("_redis_worker.py")
+    with serve_in_thread(api) as base_url:
+        processes = [
+            subprocess.Popen(
+                [sys.executable, str(worker), server.url, base_url, DEMO_API_KEY, "150", "2", backend],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for backend in ("asyncio", "trio", "asyncio", "trio")
+        ]
+        outputs = [p.communicate(timeout=100)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0]
+    statuses = [s for out in outputs for s in json.loads(out.strip().splitlines()[-1])["statuses"]]
+    assert collections.Counter(statuses) == {200: 600}
+    assert api.request_log.statuses(DEMO_API_KEY).count(429) == 0
+    assert api.request_log.max_per_window(2.0, api_key=DEMO_API_KEY) <= 60
+    assert math.isclose(len(api.request_log.for_key(DEMO_API_KEY)), 600)
