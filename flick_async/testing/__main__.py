@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if server.demo_account is not None:
         print(f"Demo API key: {DEMO_API_KEY}")
     sys.stdout.flush()
-    uvicorn_server(server, log_level=args.log_level).run(sockets=[sock])
+    uvicorn_server(server.app, log_level=args.log_level).run(sockets=[sock])
     return 0
 
 

@@ -35,6 +35,7 @@ from starlette.types import Receive, Scope, Send
 
 from . import _faults
 from ._ratelimit import Decision
+from ._requestlog import LoggedRequest
 from ._store import hash_key
 from ._validation import Invalid, batch_items, page_params, resolve_params, review_input
 
@@ -196,8 +197,9 @@ class _API:
     @staticmethod
     def stamp(response: Response, decision: Decision, now: float) -> None:
         target = response.inner if isinstance(response, _DroppedResponse) else response
-        target.headers.update(decision.headers())
-        target.headers["Date"] = email.utils.formatdate(now, usegmt=True)
+        # Appended raw: no handler sets these, and MutableHeaders would rescan the list per name.
+        headers = {**decision.headers(), "date": email.utils.formatdate(now, usegmt=True)}
+        target.raw_headers.extend((name.lower().encode(), value.encode()) for name, value in headers.items())
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         """Unknown paths and methods: 404 `not_found` in the envelope, with the usual headers."""
@@ -354,10 +356,8 @@ def _log_entry(
     request: Request,
     status: int,
     fault: _faults.Fault | None,
-) -> Any:
-    from ._requestlog import LoggedRequest
-
-    path = request.url.path
+) -> LoggedRequest:
+    path: str = request.scope["path"]
     return LoggedRequest(
         time=now,
         key_id=key_id,

@@ -10,11 +10,12 @@ import time
 from collections.abc import Iterator
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from ._app import ConnectionDropped
 from ._server import FlickServer
 
-__all__ = ["bind", "serve_in_thread", "uvicorn_server"]
+__all__ = ["bind", "serve_app_in_thread", "serve_in_thread", "uvicorn_server"]
 
 
 class _HideDrops(logging.Filter):
@@ -25,10 +26,15 @@ class _HideDrops(logging.Filter):
         return not isinstance(exc, ConnectionDropped)
 
 
+_HIDE_DROPS = _HideDrops()
+
+
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket (`port=0` picks a free one; read it back with `getsockname()`)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio only sets TCP_NODELAY on accepted sockets whose proto does, and without
+    # it every response waits out the client's delayed ACK (about 40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)
@@ -36,11 +42,11 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_server(server: FlickServer, *, log_level: str = "warning") -> uvicorn.Server:
-    """A uvicorn server for `server.app`; the app sends its own `Date` (from the server clock)."""
-    logging.getLogger("uvicorn.error").addFilter(_HideDrops())
+def uvicorn_server(app: ASGIApp, *, log_level: str = "warning") -> uvicorn.Server:
+    """A uvicorn server for a `FlickServer.app`, which sends its own `Date` (from the server clock)."""
+    logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPS)  # once: the same filter is never added twice
     config = uvicorn.Config(
-        server.app,
+        app,
         log_level=log_level,
         access_log=False,
         date_header=False,
@@ -68,9 +74,16 @@ def serve_in_thread(server: FlickServer | None = None, *, host: str = "127.0.0.1
             httpx.get(f"{base_url}/me", headers={"X-API-Key": DEMO_API_KEY})
     """
     server = server if server is not None else FlickServer()
+    with serve_app_in_thread(server.app, host=host, port=port) as origin:
+        yield f"{origin}/api/beta"
+
+
+@contextlib.contextmanager
+def serve_app_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve any ASGI app like `serve_in_thread` (the benchmark adds a baseline route); yields the origin."""
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
-    runner = uvicorn_server(server)
+    runner = uvicorn_server(app)
     thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, name="flick-server", daemon=True)
     thread.start()
     try:
@@ -80,7 +93,7 @@ def serve_in_thread(server: FlickServer | None = None, *, host: str = "127.0.0.1
                 raise RuntimeError("the Flick server did not start")
             time.sleep(0.005)
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        yield f"http://{shown}:{bound_port}/api/beta"
+        yield f"http://{shown}:{bound_port}"
     finally:
         runner.should_exit = True
         thread.join(timeout=10)
