@@ -1,6 +1,6 @@
 """The titles the server knows: movies and TV shows, and each show's seasons and episodes.
 
-Two CSV files (UTF-8, a header row, RFC 4180 quoting):
+Two CSV files (UTF-8, a byte-order mark tolerated; a header row; RFC 4180 quoting):
 
 `catalog.csv` — one row per movie or show:
 
@@ -111,12 +111,12 @@ class Catalog:
     def from_csv(cls, catalog: str | Path, episodes: str | Path | None = None) -> Catalog:
         """Load `catalog.csv` and optionally `episodes.csv` (formats in this module's docstring)."""
         path = Path(catalog)
-        with path.open(encoding="utf-8", newline="") as f:
+        with path.open(encoding="utf-8-sig", newline="") as f:
             titles = list(_read_titles(f, str(path)))
         rows: list[tuple[str, int, int, str]] = []
         if episodes is not None:
             ep_path = Path(episodes)
-            with ep_path.open(encoding="utf-8", newline="") as f:
+            with ep_path.open(encoding="utf-8-sig", newline="") as f:
                 rows = list(_read_episodes(f, str(ep_path)))
         return cls(titles, rows)
 
@@ -246,8 +246,8 @@ def _builtin() -> Catalog:
     catalog, episodes = data / "catalog.csv", data / "episodes.csv"
     if not catalog.is_file():
         return Catalog()
-    titles = list(_read_titles(io.StringIO(catalog.read_text(encoding="utf-8")), "data/catalog.csv"))
+    titles = list(_read_titles(io.StringIO(catalog.read_text(encoding="utf-8-sig")), "data/catalog.csv"))
     rows: list[tuple[str, int, int, str]] = []
     if episodes.is_file():
-        rows = list(_read_episodes(io.StringIO(episodes.read_text(encoding="utf-8")), "data/episodes.csv"))
+        rows = list(_read_episodes(io.StringIO(episodes.read_text(encoding="utf-8-sig")), "data/episodes.csv"))
     return Catalog(titles, rows)

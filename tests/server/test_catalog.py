@@ -117,3 +117,9 @@ def test_a_hundred_thousand_rows_load_in_seconds(tmp_path: Path) -> None:
     match = catalog.resolver.resolve("title number 4242")[0]
     assert time.perf_counter() - began < 10  # generous for slow CI; the benchmark reports the real figure
     assert (len(catalog), match.title.tmdb_id, match.confidence) == (100_000, "4242", "high")
+
+
+def test_a_byte_order_mark_is_tolerated(tmp_path: Path) -> None:
+    """Spreadsheet exports start with a BOM; the header still reads."""
+    (tmp_path / "c.csv").write_text("\ufefftmdb_id,media_type,title,year\n5,movie,Four Rooms,1995\n", encoding="utf-8")
+    assert list(Catalog.from_csv(tmp_path / "c.csv")) == [Title("5", "movie", "Four Rooms", 1995)]
