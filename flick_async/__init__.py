@@ -4,52 +4,60 @@ async with flick_async.AsyncFlick() as flick:      # FLICK_API_KEY from the envi
     print((await flick.me()).username)
 """
 
-from ._batch import BatchCounts, BatchOutcome, BatchResult, BatchStream
-from ._client import DEFAULT_BASE_URL, NOT_GIVEN, AsyncFlick, __version__
-from ._clock import Clock, SystemClock
-from ._errors import (
-    APIConnectionError,
-    APIDisabledError,
-    APIError,
-    APIKeyRevokedError,
-    APITimeoutError,
-    AuthenticationError,
-    ClientClosedError,
-    DailyQuotaExceededError,
-    FlickError,
-    InternalServerError,
-    InvalidAPIKeyError,
-    InvalidRequestError,
-    MalformedResponseError,
-    MediaNotFoundError,
-    NotFoundError,
-    PermissionDeniedError,
-    ProRequiredError,
-    RateLimitError,
-    ValidationError,
-)
-from ._events import Event, Hook, RetryScheduled, ThrottleWait
-from ._models import (
-    Candidate,
-    Confidence,
-    CustomList,
-    ListItem,
-    Media,
-    MediaType,
-    Profile,
-    ProfileStats,
-    ResolvableMediaType,
-    ResolveResult,
-    Review,
-    ReviewSource,
-    ReviewWriteResult,
-    WatchlistItem,
-)
-from ._pagination import Page, PageIterator
-from ._rate_limit import RateLimitStatus
-from ._resources import ListItems, Lists, Reviews, Watchlist
-from ._retry import RetryPolicy
-from ._validation import ReviewInput
+# Exports load on first use (PEP 562), so `import flick_async` stays cheap for a service that
+# imports it at start-up; `from flick_async import X` loads only what X needs.
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._batch import BatchCounts, BatchOutcome, BatchResult, BatchStream
+    from ._client import DEFAULT_BASE_URL, NOT_GIVEN, AsyncFlick, __version__
+    from ._clock import Clock, SystemClock
+    from ._errors import (
+        APIConnectionError,
+        APIDisabledError,
+        APIError,
+        APIKeyRevokedError,
+        APITimeoutError,
+        AuthenticationError,
+        ClientClosedError,
+        DailyQuotaExceededError,
+        FlickError,
+        InternalServerError,
+        InvalidAPIKeyError,
+        InvalidRequestError,
+        MalformedResponseError,
+        MediaNotFoundError,
+        NotFoundError,
+        PermissionDeniedError,
+        ProRequiredError,
+        RateLimitError,
+        ValidationError,
+    )
+    from ._events import Event, Hook, RetryScheduled, ThrottleWait
+    from ._models import (
+        Candidate,
+        Confidence,
+        CustomList,
+        ListItem,
+        Media,
+        MediaType,
+        Profile,
+        ProfileStats,
+        ResolvableMediaType,
+        ResolveResult,
+        Review,
+        ReviewSource,
+        ReviewWriteResult,
+        WatchlistItem,
+    )
+    from ._pagination import Page, PageIterator
+    from ._rate_limit import RateLimitStatus
+    from ._resources import ListItems, Lists, Reviews, Watchlist
+    from ._retry import RetryPolicy
+    from ._validation import ReviewInput
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -109,3 +117,95 @@ __all__ = [
     "WatchlistItem",
     "__version__",
 ]
+
+_MODULE_OF: dict[str, str] = {
+    name: module
+    for module, names in {
+        "._batch": (
+            "BatchCounts",
+            "BatchOutcome",
+            "BatchResult",
+            "BatchStream",
+        ),
+        "._client": (
+            "DEFAULT_BASE_URL",
+            "NOT_GIVEN",
+            "AsyncFlick",
+            "__version__",
+        ),
+        "._clock": (
+            "Clock",
+            "SystemClock",
+        ),
+        "._errors": (
+            "APIConnectionError",
+            "APIDisabledError",
+            "APIError",
+            "APIKeyRevokedError",
+            "APITimeoutError",
+            "AuthenticationError",
+            "ClientClosedError",
+            "DailyQuotaExceededError",
+            "FlickError",
+            "InternalServerError",
+            "InvalidAPIKeyError",
+            "InvalidRequestError",
+            "MalformedResponseError",
+            "MediaNotFoundError",
+            "NotFoundError",
+            "PermissionDeniedError",
+            "ProRequiredError",
+            "RateLimitError",
+            "ValidationError",
+        ),
+        "._events": (
+            "Event",
+            "Hook",
+            "RetryScheduled",
+            "ThrottleWait",
+        ),
+        "._models": (
+            "Candidate",
+            "Confidence",
+            "CustomList",
+            "ListItem",
+            "Media",
+            "MediaType",
+            "Profile",
+            "ProfileStats",
+            "ResolvableMediaType",
+            "ResolveResult",
+            "Review",
+            "ReviewSource",
+            "ReviewWriteResult",
+            "WatchlistItem",
+        ),
+        "._pagination": (
+            "Page",
+            "PageIterator",
+        ),
+        "._rate_limit": ("RateLimitStatus",),
+        "._resources": (
+            "ListItems",
+            "Lists",
+            "Reviews",
+            "Watchlist",
+        ),
+        "._retry": ("RetryPolicy",),
+        "._validation": ("ReviewInput",),
+    }.items()
+    for name in names
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -10,8 +10,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import platform
 import random
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypeVar
@@ -47,6 +47,7 @@ __all__ = ["DEFAULT_BASE_URL", "NOT_GIVEN", "AsyncFlick"]
 __version__ = "0.1.0"
 DEFAULT_BASE_URL: Final = "https://flickmovies.com/api/beta"
 T = TypeVar("T")
+_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 class _NotGiven:
@@ -325,7 +326,7 @@ class AsyncFlick:
             base_url=base_url,
             auth_headers={
                 **auth_header,
-                "User-Agent": f"flick-async/{__version__} httpx/{httpx.__version__} python/{platform.python_version()}",
+                "User-Agent": f"flick-async/{__version__} httpx/{httpx.__version__} python/{_PYTHON}",
                 "Accept": "application/json",
             },
             timeout=timeout,

@@ -22,12 +22,15 @@ from flick_api.models import (
     WatchlistPage,
 )
 
-from ._batch import MAX_CHUNK, BatchResult, BatchStream, ProgressCallback, ReviewItem, run_to_result
 from ._pagination import Page, PageIterator
 from ._validation import ReviewInput, check_list_id, check_page
 
 if TYPE_CHECKING:
+    from ._batch import BatchResult, BatchStream, ProgressCallback, ReviewItem
     from ._client import AsyncFlick
+
+# _batch (and the anyio streams it uses) loads on the first bulk write: most clients never make one.
+MAX_CHUNK = 50  # the API's limit per batch request
 
 __all__ = ["ListItems", "Lists", "Reviews", "Watchlist"]
 
@@ -188,6 +191,8 @@ class Reviews(_Paged):
             print(result.counts)
             retry = [outcome.input for outcome in result.failed()]
         """
+        from ._batch import run_to_result
+
         return await run_to_result(
             self.stream_create(
                 items, concurrency=concurrency, chunk_size=chunk_size, validate=validate, on_progress=on_progress
@@ -216,6 +221,8 @@ class Reviews(_Paged):
                     if outcome.status == "failed":
                         failures.write(outcome.index, outcome.error)
         """
+        from ._batch import BatchStream
+
         return BatchStream(
             self._client,
             items,
