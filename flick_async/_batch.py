@@ -38,6 +38,7 @@ from ._errors import (
     ValidationError,
     error_from_envelope,
 )
+from ._resources import MAX_CHUNK
 from ._validation import ReviewInput
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_CHUNK", "BatchCounts", "BatchOutcome", "BatchResult", "BatchStream", "ReviewItem", "run_to_result"]
 
-MAX_CHUNK = 50  # the API's limit per batch request
 OutcomeStatus = Literal["created", "deduplicated", "failed"]
 ReviewItem: TypeAlias = ReviewInput | Mapping[str, Any]
 ProgressCallback = Callable[[int, "int | None", "BatchCounts"], None]
