@@ -1,0 +1,99 @@
+"""How each per-item result of a batch answer is read, including answers the SDK cannot read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import httpx
+import pytest
+from flick_api.models import Review
+
+from flick_async import AsyncFlick, BatchOutcome, MalformedResponseError, MediaNotFoundError, ReviewInput
+
+from .helpers import FAST, SERVER_BASE_URL, item
+
+REVIEW_JSON: dict[str, Any] = {
+    "id": "rev_00000001",
+    "media": {"tmdb_id": "27205", "type": "movie", "title": "Inception", "year": 2010, "poster_url": None},
+    "rating": 9.0,
+    "review": None,
+    "watched_date": "2026-06-01",
+    "tags": [],
+    "source": "api",
+    "created_at": "2026-06-14T20:31:00Z",
+}
+GOOD = {"index": 0, "created": True, "deduplicated": False, "review": REVIEW_JSON, "error": None}
+Status = Literal["created", "deduplicated", "failed"]
+UNREADABLE = "the batch response has no readable result for this item"
+
+# One result as the server might send it -> (status, review parsed?, error class or None).
+CASES: dict[str, tuple[Any, Status, bool, type[Exception] | None]] = {
+    "created": (GOOD, "created", True, None),
+    "deduplicated": ({**GOOD, "created": False, "deduplicated": True}, "deduplicated", True, None),
+    "per-item-error": (
+        {**GOOD, "created": False, "review": None, "error": {"code": "media_not_found", "message": "No movie."}},
+        "failed",
+        False,
+        MediaNotFoundError,
+    ),
+    "missing-key": ({k: v for k, v in GOOD.items() if k != "deduplicated"}, "failed", False, MalformedResponseError),
+    "wrong-index": ({**GOOD, "index": 3}, "failed", False, MalformedResponseError),
+    "not-an-object": ([GOOD], "failed", False, MalformedResponseError),
+    "error-without-message": (
+        {**GOOD, "created": False, "error": {"code": "media_not_found"}},
+        "failed",
+        True,
+        MalformedResponseError,
+    ),
+    "neither-created-nor-deduplicated": ({**GOOD, "created": False}, "failed", True, MalformedResponseError),
+    "unreadable-review-kept-out": ({**GOOD, "review": {"id": "rev_1"}}, "created", False, None),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_one_result_is_read_into_one_outcome(case: str) -> None:
+    """Each shape of per-item result gives the outcome the contract implies; an unreadable one fails only its item."""
+    raw, status, has_review, error_class = CASES[case]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)["reviews"]
+        assert len(sent) == 1
+        return httpx.Response(200, json={"results": [raw], "created_count": 0, "deduplicated_count": 0})
+
+    row = item(0)
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
+        AsyncFlick(
+            "flick_sk_unit_0123456789", base_url=SERVER_BASE_URL, http_client=http, throttle=False, retry_policy=FAST
+        ) as flick,
+    ):
+        [outcome] = await flick.reviews.create_many([row])
+    error = outcome.error
+    assert outcome == BatchOutcome(
+        0, status, ReviewInput(**row), review=Review.from_dict(REVIEW_JSON) if has_review else None, error=error
+    )
+    if error_class is None:
+        assert error is None
+    else:
+        assert type(error) is error_class
+    if error_class is MalformedResponseError:
+        assert isinstance(error, MalformedResponseError)
+        assert error.message == UNREADABLE
+
+
+async def test_a_short_results_list_fails_the_items_it_leaves_out() -> None:
+    """Items past the end of `results` fail as unreadable; the ones answered keep their outcome."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"results": [GOOD]})
+
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
+        AsyncFlick(
+            "flick_sk_unit_0123456789", base_url=SERVER_BASE_URL, http_client=http, throttle=False, retry_policy=FAST
+        ) as flick,
+    ):
+        result = await flick.reviews.create_many([item(0), item(1)])
+    assert [o.status for o in result] == ["created", "failed"]
+    assert isinstance(result.outcomes[1].error, MalformedResponseError)
