@@ -53,9 +53,10 @@ Exit codes:
 class Failure(click.ClickException):
     """A failure that `flick` reports as `Error: <message>` and exits with `code`."""
 
-    def __init__(self, message: str, code: ExitCode = ExitCode.ERROR) -> None:
+    def __init__(self, message: str, code: ExitCode = ExitCode.ERROR, *, error: BaseException | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.error = error  # the exception this failure reports, if any
         self.exit_code = int(code)  # type: ignore[misc]  # click declares it on the class; ours varies
 
 
@@ -68,6 +69,12 @@ def failure_from(error: BaseException) -> Failure:
     """Translate an SDK or reader exception into the message and exit code `flick` shows."""
     if isinstance(error, Failure):
         return error
+    failure = _failure_from(error)
+    failure.error = error
+    return failure
+
+
+def _failure_from(error: BaseException) -> Failure:
     if isinstance(error, DailyQuotaExceededError):
         return Failure(
             f"the daily request quota is spent; it resets at {describe_reset(error.resets_at)}", ExitCode.RATE_LIMIT

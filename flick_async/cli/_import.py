@@ -1,1 +1,315 @@
-"""`flick import letterboxd` (in progress)."""
+"""`flick import letterboxd`: the command, its progress bars and its summary (the work is `_importer`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import anyio
+import click
+import httpx
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flick_async._errors import DailyQuotaExceededError, FlickError
+from flick_async._events import Event, RetryScheduled, ThrottleWait
+from flick_async.cli._common import api_options, credentials, make_client, run, stderr_console, stdout_console, warn
+from flick_async.cli._exit import ExitCode, Failure, failure_from
+from flick_async.cli._importer import CHUNK, CONFIDENCE_LEVELS, Importer, ImportOptions, ImportSummary, RateEta
+from flick_async.cli._importer import Progress as ImportProgress
+from flick_async.cli._journal import Journal
+from flick_async.cli._letterboxd import read_letterboxd
+from flick_async.cli._main import cli
+from flick_async.cli._overrides import Overrides
+
+__all__ = ["import_group"]
+
+_MAX_WARNINGS = 5
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import your history from another service."""
+
+
+class _Bars(ImportProgress):
+    """Two rich progress bars (resolve, then write) with a rate-limit-aware ETA and a status line."""
+
+    def __init__(self) -> None:
+        self.eta: RateEta | None = None
+        self.progress = Progress(
+            TextColumn("[bold]{task.description:<9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA {task.fields[eta]}"),
+            TextColumn("{task.fields[status]}", style="dim"),
+            console=stderr_console(),
+        )
+        self._task: TaskID | None = None
+        self._total = 0
+        self._done = 0
+        self._requests_after = 0  # requests of the later phase, for the ETA of this one
+        self._per_request = 1
+
+    def resolve_started(self, total: int, *, batches_after: int = 0) -> None:
+        self._start("Resolve", total, per_request=1)
+
+    def resolved(self, done: int) -> None:
+        self._advance(done)
+
+    def write_started(self, total: int) -> None:
+        self._start("Write", total, per_request=CHUNK)
+
+    def written(self, done: int, summary: ImportSummary) -> None:
+        self._advance(done, f"{summary.created:,} created, {summary.deduplicated:,} deduplicated")
+
+    def _start(self, name: str, total: int, *, per_request: int) -> None:
+        if self._task is not None:
+            self.progress.update(self._task, eta="done", status="")
+        self._total, self._done, self._per_request = total, 0, per_request
+        self._task = self.progress.add_task(name, total=total, eta=self._eta_text(), status="")
+
+    def _advance(self, done: int, status: str = "") -> None:
+        self._done = done
+        if self._task is not None:
+            self.progress.update(self._task, completed=done, eta=self._eta_text(), status=status)
+
+    def _eta_text(self) -> str:
+        left = math.ceil((self._total - self._done) / self._per_request)
+        if left <= 0:
+            return "done"
+        seconds = self.eta.seconds(left) if self.eta is not None else None
+        if seconds is None or self.eta is None:
+            return "…"
+        text = f"{seconds:,.0f}s" if seconds < 120 else f"{seconds / 60:,.0f} min"
+        return text + (" (past today's quota)" if self.eta.beyond_today(left) else "")
+
+    def tick(self) -> None:
+        if self._task is not None:
+            self.progress.update(self._task, eta=self._eta_text())
+
+    def on_event(self, event: Event) -> None:
+        if self._task is None:
+            return
+        if isinstance(event, ThrottleWait):
+            status = f"waiting {event.delay:.1f}s for the rate limit ({event.reason})"
+        elif isinstance(event, RetryScheduled):
+            status = f"retrying in {event.delay:.1f}s: {event.error}"
+        else:
+            return
+        self.progress.update(self._task, status=status)
+
+
+def _counting_client(summary: ImportSummary) -> httpx.AsyncClient:
+    """An httpx client that counts every request sent (retries included) by kind, and the 429s."""
+
+    async def on_request(request: httpx.Request) -> None:
+        path = request.url.path
+        kind = "resolve" if path.endswith("/resolve") else "batch" if path.endswith("/reviews/batch") else "other"
+        summary.requests[kind] += 1
+
+    async def on_response(response: httpx.Response) -> None:
+        if response.status_code == 429:
+            summary.requests["429"] += 1
+
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(30.0),
+        follow_redirects=False,
+        event_hooks={"request": [on_request], "response": [on_response]},
+    )
+
+
+@import_group.command("letterboxd")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--min-confidence",
+    type=click.Choice(CONFIDENCE_LEVELS),
+    default="high",
+    show_default=True,
+    help="The least confidence of a /resolve match that is written; weaker matches go to unmatched.csv.",
+)
+@click.option(
+    "--overrides",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of your own matches: title,year or letterboxd_uri → tmdb_id,media_type. They beat /resolve. "
+    "unmatched.csv has these columns: fill in tmdb_id and media_type and pass it here.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the journal and unmatched.csv live [default: PATH.flick-import beside the export].",
+)
+@click.option("--dry-run", is_flag=True, help="Resolve and report; write nothing.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Import only the first N entries (a sample).")
+@click.option("--include-deleted", is_flag=True, help="Also import entries from deleted/ (you deleted them).")
+@click.option("--include-orphaned", is_flag=True, help="Also import entries from orphaned/ (their film page is gone).")
+@click.option(
+    "--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the summary as JSON to this file."
+)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 16), default=4, show_default=True, help="Batch requests in flight."
+)
+@api_options
+@click.pass_context
+def letterboxd(
+    ctx: click.Context,
+    path: Path,
+    min_confidence: str,
+    overrides: Path | None,
+    state_dir: Path | None,
+    dry_run: bool,
+    limit: int | None,
+    include_deleted: bool,
+    include_orphaned: bool,
+    report: Path | None,
+    concurrency: int,
+) -> None:
+    """Import a Letterboxd export (its ZIP, or the folder it unpacks to): diary and reviews.
+
+    Each diary entry becomes one Flick review (a review's text comes from reviews.csv; ratings
+    are doubled to Flick's 0–10; the watched date falls back to the logged date). Each distinct
+    title and year is resolved once through /resolve; matches below --min-confidence, and
+    anything else not imported, are listed in unmatched.csv with the reason and best candidate.
+
+    Resumable: a journal in the state folder records every answer, so running the same command
+    again (after Ctrl-C, a crash, or the daily quota running out) sends only what is left and
+    never writes a review twice. Requests: one per distinct title and one per 50 reviews written.
+
+    \b
+    flick import letterboxd ~/Downloads/letterboxd-me-2026-06-01-utc.zip
+    flick import letterboxd export/ --dry-run
+    flick import letterboxd export/ --overrides export.flick-import/unmatched.csv
+    """
+    started = time.monotonic()
+    summary = ImportSummary(export=str(path))
+    try:
+        export = read_letterboxd(path, include_deleted=include_deleted, include_orphaned=include_orphaned)
+    except (ValueError, OSError) as exc:  # LetterboxdFormatError is a ValueError
+        raise failure_from(exc) from None
+    for rejected in export.rejected[:_MAX_WARNINGS]:
+        warn(f"skipped {rejected}")
+    if len(export.rejected) > _MAX_WARNINGS:
+        warn(f"… and {len(export.rejected) - _MAX_WARNINGS:,} more rows skipped (all listed in unmatched.csv)")
+    user_overrides = Overrides.read(overrides) if overrides is not None else Overrides()
+
+    api_key, _ = credentials(ctx)
+    state = state_dir if state_dir is not None else path.with_name(path.name + ".flick-import")
+    options = ImportOptions(min_confidence=min_confidence, dry_run=dry_run, limit=limit, concurrency=concurrency)
+    http = _counting_client(summary)
+    bars = _Bars()
+    client = make_client(ctx, hooks=[bars.on_event], http_client=http)
+    bars.eta = RateEta(client)
+    journal = Journal(state / "journal.sqlite3", base_url=client.base_url, api_key=api_key or "")
+    summary.journal = str(journal.path)
+    importer = Importer(client, export, journal, user_overrides, options, summary, bars)
+    console = stderr_console()
+    console.print(f"[bold]{export.summary}[/bold]")
+
+    async def main() -> None:
+        async with client, http:
+            titles = importer.titles_to_resolve()
+            console.print(
+                f"{len(importer.entries):,} entries, {summary.distinct_titles:,} distinct titles: "
+                f"{len(titles):,} to resolve ({summary.resolve_cached:,} already resolved"
+                + (f", {len(user_overrides):,} overrides" if len(user_overrides) else "")
+                + ")."
+            )
+            with bars.progress:
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(_tick, bars)
+                    try:
+                        await importer.resolve(titles)
+                        planned = importer.plan()
+                        if not dry_run and planned:
+                            await importer.write(planned)
+                    finally:
+                        tg.cancel_scope.cancel()
+
+    failure: Failure | None = None
+    try:
+        run(main)
+    except Failure as raised:
+        failure = _stopped(raised, summary)
+    finally:
+        journal.close()
+        summary.elapsed_seconds = time.monotonic() - started
+    importer.write_unmatched(state / "unmatched.csv")
+    _print_summary(summary, dry_run=dry_run)
+    if report is not None:
+        report.write_text(json.dumps(summary.as_json(), indent=2) + "\n", encoding="utf-8")
+    if failure is not None:
+        raise failure
+    if summary.not_imported and not dry_run:
+        raise Failure(
+            f"{summary.not_imported:,} entries were not imported: see {summary.unmatched_csv} "
+            "(fill in tmdb_id and media_type, then re-run with --overrides)",
+            ExitCode.PARTIAL,
+        )
+
+
+async def _tick(bars: _Bars) -> None:
+    # The ETA also moves while nothing finishes (a throttle wait): refresh it a few times a second.
+    while True:
+        await anyio.sleep(0.25)
+        bars.tick()
+
+
+def _stopped(failure: Failure, summary: ImportSummary) -> Failure:
+    """Say where the import stopped and how to resume; keep the failure's exit code."""
+    cause = failure.error
+    resume = "run the same command again to resume; nothing confirmed will be sent twice"
+    if failure.code == ExitCode.INTERRUPTED:
+        summary.stopped = "interrupted"
+        return Failure(f"interrupted; {resume}", ExitCode.INTERRUPTED)
+    if isinstance(cause, DailyQuotaExceededError) or failure.code == ExitCode.RATE_LIMIT:
+        summary.stopped = "daily_quota" if "daily" in failure.message else "rate_limited"
+        if isinstance(cause, DailyQuotaExceededError):
+            summary.resumes_at = cause.resets_at.isoformat()
+        return Failure(f"{failure.message}; {resume} after that", ExitCode.RATE_LIMIT)
+    summary.stopped = "error"
+    if isinstance(cause, FlickError) or failure.code != ExitCode.BAD_INPUT:
+        return Failure(f"{failure.message}; {resume}", failure.code)
+    return failure
+
+
+def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
+    table = Table(title="Letterboxd import" + (" (dry run: nothing written)" if dry_run else ""), show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    resolved = summary.resolved
+    rows: list[tuple[str, str]] = [
+        ("Entries read", f"{summary.entries_read:,}"),
+        ("Rows rejected", f"{summary.rejected_rows:,}"),
+        ("Distinct titles", f"{summary.distinct_titles:,}"),
+        (
+            "Resolved (high / medium / low / none)",
+            f"{resolved['high']:,} / {resolved['medium']:,} / {resolved['low']:,} / {resolved['none']:,}",
+        ),
+        ("Entries matched by override", f"{summary.overridden:,}"),
+        ("Created" if not dry_run else "Would write", f"{summary.created if not dry_run else summary.to_write:,}"),
+        ("Deduplicated", f"{summary.deduplicated:,}"),
+        ("Already imported (earlier runs)", f"{summary.already_imported:,}"),
+        ("Unmatched", f"{summary.unmatched:,}"),
+        ("Failed", f"{summary.failed:,}"),
+    ]
+    if summary.entries != summary.entries_read:
+        rows.insert(1, ("Entries in this run (--limit)", f"{summary.entries:,}"))
+    if summary.stopped is not None:
+        rows.append(("Not sent yet (resume to send)", f"{summary.not_sent:,}"))
+    requests = summary.requests
+    rows += [
+        (
+            "Requests (resolve + batch)",
+            f"{requests['resolve'] + requests['batch'] + requests['other']:,} "
+            f"({requests['resolve']:,} + {requests['batch']:,})",
+        ),
+        ("Elapsed", f"{summary.elapsed_seconds:,.1f}s"),
+    ]
+    for label, value in rows:
+        table.add_row(label, value)
+    stdout_console().print(table)
+    if summary.unmatched_csv and summary.not_imported:
+        click.echo(f"Not imported: {summary.not_imported:,} entries, listed in {summary.unmatched_csv}", err=True)

@@ -1,0 +1,454 @@
+"""The Letterboxd import itself: plan, resolve, write, with every answer journaled.
+
+Phases, each spending only what it must:
+
+1. Plan: every entry either has an override, or needs its (title, year) resolved. Each
+   distinct (title, year) is resolved once, and never again once the journal has its answer.
+2. Resolve: the titles not in the journal, a few in flight at a time (the client's throttle
+   paces them to the rate limit).
+3. Decide: a match at or above `min_confidence` becomes a review; anything else is listed in
+   `unmatched.csv` with its best candidate, for the user to fix and pass back as overrides.
+4. Write: reviews the journal has no verdict for, in batches of 50 through `stream_create`;
+   each verdict is journaled the moment it arrives.
+
+So an import of N entries with U distinct titles costs U resolve requests and ⌈W/50⌉ batch
+requests for the W reviews written (plus retries), and nothing else.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import attrs
+from flick_api.models import Candidate, ResolveResult
+
+from flick_async._client import AsyncFlick
+from flick_async._errors import (
+    APIDisabledError,
+    APIError,
+    AuthenticationError,
+    ClientClosedError,
+    FlickError,
+    PermissionDeniedError,
+    RateLimitError,
+    ValidationError,
+)
+from flick_async._validation import ReviewInput
+from flick_async.cli._journal import Journal, WriteRecord, fingerprint
+from flick_async.cli._letterboxd import LetterboxdEntry, LetterboxdExport, RejectedRow
+from flick_async.cli._overrides import Overrides
+
+__all__ = ["CONFIDENCE_LEVELS", "ImportOptions", "ImportSummary", "Importer", "Progress", "RateEta"]
+
+CONFIDENCE_LEVELS = ("high", "medium", "low")
+CHUNK = 50
+TitleKey = tuple[str, int | None]
+# Errors the server gives for one item that no retry will change: journaled as final.
+_FINAL_ITEM_CODES = frozenset({"media_not_found", "invalid_request"})
+UNMATCHED_FIELDS = (
+    "status",
+    "source",
+    "row",
+    "title",
+    "year",
+    "letterboxd_uri",
+    "watched_date",
+    "reason",
+    "best_title",
+    "best_year",
+    "best_tmdb_id",
+    "best_media_type",
+    "score",
+    "confidence",
+    "tmdb_id",
+    "media_type",
+)
+
+
+@attrs.frozen
+class ImportOptions:
+    """What `flick import letterboxd` was asked to do."""
+
+    min_confidence: str = "high"
+    dry_run: bool = False
+    limit: int | None = None
+    concurrency: int = 4
+    resolve_concurrency: int = 8
+
+
+@attrs.define
+class ImportSummary:
+    """Counts of one run; `as_json()` is what `--report` writes."""
+
+    export: str
+    entries_read: int = 0
+    rejected_rows: int = 0
+    skipped_deleted: int = 0
+    skipped_orphaned: int = 0
+    entries: int = 0
+    distinct_titles: int = 0
+    resolved: dict[str, int] = attrs.field(factory=lambda: dict.fromkeys(("high", "medium", "low", "none"), 0))
+    overridden: int = 0
+    resolve_cached: int = 0
+    to_write: int = 0
+    created: int = 0
+    deduplicated: int = 0
+    already_imported: int = 0
+    unmatched: int = 0
+    failed: int = 0
+    not_sent: int = 0
+    requests: dict[str, int] = attrs.field(factory=lambda: dict.fromkeys(("resolve", "batch", "other", "429"), 0))
+    elapsed_seconds: float = 0.0
+    dry_run: bool = False
+    stopped: str | None = None
+    resumes_at: str | None = None
+    unmatched_csv: str | None = None
+    journal: str | None = None
+
+    @property
+    def not_imported(self) -> int:
+        """Entries that are neither on the account nor on their way: unmatched, failed, rejected."""
+        return self.unmatched + self.failed + self.rejected_rows
+
+    def as_json(self) -> dict[str, Any]:
+        data = attrs.asdict(self)
+        data["requests"] = {**self.requests, "total": sum(v for k, v in self.requests.items() if k != "429")}
+        data["elapsed_seconds"] = round(self.elapsed_seconds, 2)
+        return data
+
+
+class Progress:
+    """Callbacks the import reports through; the CLI draws bars from them. No-ops by default."""
+
+    def resolve_started(self, total: int) -> None: ...
+
+    def resolved(self, done: int) -> None: ...
+
+    def write_started(self, total: int) -> None: ...
+
+    def written(self, done: int, summary: ImportSummary) -> None: ...
+
+
+@attrs.frozen
+class _Decision:
+    tmdb_id: str | None
+    media_type: str | None
+    reason: str | None = None  # why not, when tmdb_id is None
+    best: Candidate | None = None
+
+
+@attrs.frozen
+class _Planned:
+    entry: LetterboxdEntry
+    key: str
+    body: ReviewInput
+
+
+class Importer:
+    """One run of a Letterboxd import.
+
+    Args:
+        client: The API client (its throttle paces every request).
+        export: What the reader read.
+        journal: The journal of this export.
+        overrides: The user's overrides.
+        options: The run's options.
+        summary: Filled in as the run goes, so that it is complete even when the run stops early.
+        progress: Where progress is reported.
+    """
+
+    def __init__(
+        self,
+        client: AsyncFlick,
+        export: LetterboxdExport,
+        journal: Journal,
+        overrides: Overrides,
+        options: ImportOptions,
+        summary: ImportSummary,
+        progress: Progress | None = None,
+    ) -> None:
+        self._client = client
+        self._export = export
+        self._journal = journal
+        self._overrides = overrides
+        self._options = options
+        self.summary = summary
+        self._progress = progress or Progress()
+        self._results: dict[TitleKey, ResolveResult | str] = {}  # an answer, or why there is none
+        self.problems: list[dict[str, Any]] = []
+        entries = export.entries
+        self.entries: Sequence[LetterboxdEntry] = entries[: options.limit] if options.limit is not None else entries
+        s = summary
+        s.entries_read = len(entries)
+        s.rejected_rows = len(export.rejected)
+        s.skipped_deleted = export.summary.skipped_deleted
+        s.skipped_orphaned = export.summary.skipped_orphaned
+        s.entries = len(self.entries)
+        s.dry_run = options.dry_run
+        for rejected in export.rejected:
+            self.problems.append(_rejected_row(rejected))
+
+    # -- plan and resolve ------------------------------------------------------------------
+
+    def titles_to_resolve(self) -> list[TitleKey]:
+        """The distinct (title, year) pairs that need `/resolve`, in export order; counts cache hits."""
+        needed: dict[TitleKey, None] = {}
+        distinct: set[TitleKey] = set()
+        for entry in self.entries:
+            key = (entry.name, entry.year)
+            distinct.add(key)
+            if self._overrides.lookup(title=entry.name, year=entry.year, uri=entry.uri) is None:
+                needed.setdefault(key)
+        self.summary.distinct_titles = len(distinct)
+        todo = []
+        for key in needed:
+            cached = self._journal.resolution(*key)
+            if cached is not None:
+                self._results[key] = cached
+                self.summary.resolve_cached += 1
+            elif not 1 <= len(key[0]) <= 200:
+                self._results[key] = "the title is longer than the 200 characters /resolve accepts"
+            else:
+                todo.append(key)
+        return todo
+
+    async def resolve(self, titles: Sequence[TitleKey]) -> None:
+        """Resolve `titles`, a few at a time, journaling each answer as it arrives.
+
+        Raises:
+            FlickError: One that stops the whole job (auth, quota, rate limit, API disabled).
+        """
+        self._progress.resolve_started(len(titles))
+        done = 0
+        pending: Iterator[TitleKey] = iter(titles)
+
+        async def worker() -> None:
+            nonlocal done
+            for key in pending:
+                title, year = key
+                try:
+                    result = await self._client.resolve(title, year=year)
+                except FlickError as error:
+                    if _stops_job(error):
+                        raise
+                    # Not journaled: a transient failure is worth another try on the next run.
+                    self._results[key] = f"/resolve failed: {error}"
+                else:
+                    self._journal.save_resolution(title, year, result)
+                    self._results[key] = result
+                done += 1
+                self._progress.resolved(done)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(min(self._options.resolve_concurrency, max(1, len(titles)))):
+                tg.start_soon(worker)
+
+    def _decide(self, entry: LetterboxdEntry) -> _Decision:
+        override = self._overrides.lookup(title=entry.name, year=entry.year, uri=entry.uri)
+        if override is not None:
+            return _Decision(override.tmdb_id, override.media_type)
+        answer = self._results.get((entry.name, entry.year))
+        if answer is None:
+            return _Decision(None, None, "not resolved (the run stopped first)")
+        if isinstance(answer, str):
+            return _Decision(None, None, answer)
+        best = answer.match
+        if best is None:
+            return _Decision(None, None, "no plausible match", answer.candidates[0] if answer.candidates else None)
+        confidence = str(best.confidence)
+        wanted = CONFIDENCE_LEVELS.index(self._options.min_confidence)
+        if confidence in CONFIDENCE_LEVELS and CONFIDENCE_LEVELS.index(confidence) <= wanted:
+            return _Decision(best.tmdb_id, str(best.media_type), best=best)
+        reason = f"best match is only {confidence} confidence (--min-confidence {self._options.min_confidence})"
+        return _Decision(None, None, reason, best)
+
+    def plan(self) -> list[_Planned]:
+        """Turn entries into reviews to write; list the rest as problems. Counts everything."""
+        s = self.summary
+        for answer in self._results.values():
+            if isinstance(answer, ResolveResult):
+                s.resolved[str(answer.match.confidence) if answer.match is not None else "none"] += 1
+            else:
+                s.resolved["none"] += 1
+        planned: list[_Planned] = []
+        seen: set[str] = set()
+        for entry in self.entries:
+            decision = self._decide(entry)
+            if self._overrides.lookup(title=entry.name, year=entry.year, uri=entry.uri) is not None:
+                s.overridden += 1
+            if decision.tmdb_id is None or decision.media_type is None:
+                s.unmatched += 1
+                self.problems.append(_problem(entry, "unmatched", decision.reason or "", decision.best))
+                continue
+            review = ReviewInput(
+                tmdb_id=decision.tmdb_id,
+                media_type=decision.media_type,
+                rating=entry.rating,
+                review=entry.review,
+                watched_date=entry.watched_date,
+                tags=entry.tags,
+            )
+            try:
+                body = review.to_request().to_dict()
+            except ValidationError as error:
+                s.failed += 1
+                self.problems.append(_problem(entry, "failed", f"not valid for Flick: {error}", decision.best))
+                continue
+            key = fingerprint(body)
+            known = self._journal.write(key)
+            if known is not None:
+                if known.status == "failed":
+                    s.failed += 1
+                    self.problems.append(_problem(entry, "failed", known.error or "refused", decision.best))
+                else:
+                    s.already_imported += 1
+                continue
+            if key in seen:
+                # The same review twice in the export (one viewing logged twice): the server would
+                # deduplicate the second; it is cheaper not to send it.
+                s.deduplicated += 1
+                continue
+            seen.add(key)
+            planned.append(_Planned(entry, key, review))
+        s.to_write = len(planned)
+        return planned
+
+    # -- write -----------------------------------------------------------------------------
+
+    async def write(self, planned: Sequence[_Planned]) -> None:
+        """Write `planned` in batches, journaling each verdict as it arrives.
+
+        Raises:
+            FlickError: One that stops the whole job; everything confirmed before it is journaled.
+        """
+        s = self.summary
+        s.not_sent = len(planned)
+        self._progress.write_started(len(planned))
+        done = 0
+        async with self._client.reviews.stream_create(
+            [p.body for p in planned], concurrency=self._options.concurrency, chunk_size=CHUNK
+        ) as outcomes:
+            async for outcome in outcomes:
+                item = planned[outcome.index]
+                done += 1
+                s.not_sent -= 1
+                review_id = outcome.review.id if outcome.review is not None else None
+                if outcome.status in ("created", "deduplicated"):
+                    self._journal.save_write(item.key, WriteRecord(outcome.status, review_id, None))
+                    if outcome.status == "created":
+                        s.created += 1
+                    else:
+                        s.deduplicated += 1
+                else:
+                    error = outcome.error
+                    message = str(error) if error is not None else "failed"
+                    final = isinstance(error, ValidationError) or (
+                        isinstance(error, APIError) and error.code in _FINAL_ITEM_CODES
+                    )
+                    if final:
+                        self._journal.save_write(item.key, WriteRecord("failed", review_id, message))
+                    else:
+                        message += " (sent again on the next run)"
+                    s.failed += 1
+                    self.problems.append(_problem(item.entry, "failed", message, None))
+                self._progress.written(done, s)
+
+    # -- report ----------------------------------------------------------------------------
+
+    def write_unmatched(self, path: Path) -> None:
+        """Write every entry not imported, for the user to fix and pass back with --overrides."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=UNMATCHED_FIELDS, lineterminator="\n")
+            writer.writeheader()
+            for problem in self.problems:
+                writer.writerow(problem)
+        self.summary.unmatched_csv = str(path)
+
+
+def _stops_job(error: FlickError) -> bool:
+    # One of these means every other request would fail too: stop, rather than fail each title.
+    return isinstance(
+        error, AuthenticationError | PermissionDeniedError | APIDisabledError | RateLimitError | ClientClosedError
+    )
+
+
+def _problem(entry: LetterboxdEntry, status: str, reason: str, best: Candidate | None) -> dict[str, Any]:
+    return {
+        "status": status,
+        "source": entry.source,
+        "row": entry.row,
+        "title": entry.name,
+        "year": entry.year,
+        "letterboxd_uri": entry.uri,
+        "watched_date": entry.watched_date.isoformat(),
+        "reason": reason,
+        "best_title": best.title if best else None,
+        "best_year": best.year if best else None,
+        "best_tmdb_id": best.tmdb_id if best else None,
+        "best_media_type": str(best.media_type) if best else None,
+        "score": f"{best.score:.2f}" if best else None,
+        "confidence": str(best.confidence) if best else None,
+        "tmdb_id": None,
+        "media_type": None,
+    }
+
+
+def _rejected_row(rejected: RejectedRow) -> dict[str, Any]:
+    return {
+        "status": "rejected",
+        "source": rejected.source,
+        "row": rejected.row,
+        "reason": str(rejected),
+        **dict.fromkeys(("title", "year", "letterboxd_uri", "watched_date")),
+    }
+
+
+class RateEta:
+    """Seconds that `n` more requests will take under the key's rate limit.
+
+    From the last `X-RateLimit-*` snapshot: what is left of the current window goes at once, every
+    further `limit` requests take one window. The window's length is learned from how far
+    `X-RateLimit-Reset` moves when a window turns.
+    """
+
+    def __init__(self, client: AsyncFlick, clock: Callable[[], float] = time.time) -> None:
+        self._client = client
+        self._clock = clock
+        self._last_reset: float | None = None
+        self.window: float | None = None
+
+    def observe(self) -> None:
+        status = self._client.rate_limit
+        if status is None or status.reset is None:
+            return
+        if self._last_reset is not None and status.reset > self._last_reset:
+            step = status.reset - self._last_reset
+            self.window = step if self.window is None else min(self.window, step)
+        self._last_reset = status.reset
+
+    def seconds(self, requests: int) -> float | None:
+        """The estimate, or None before the first response."""
+        self.observe()
+        status = self._client.rate_limit
+        if requests <= 0:
+            return 0.0
+        if status is None or status.limit is None or status.remaining is None or status.reset is None:
+            return None
+        if requests <= status.remaining:
+            return 0.0
+        to_reset = max(0.0, status.reset - self._clock())
+        window = self.window if self.window is not None else max(to_reset, 1.0)
+        windows = math.ceil((requests - status.remaining) / max(1, status.limit))
+        return to_reset + (windows - 1) * window
+
+    def beyond_today(self, requests: int) -> bool:
+        """Whether `requests` is more than the day's quota has left."""
+        status = self._client.rate_limit
+        return status is not None and status.remaining_day is not None and requests > status.remaining_day
