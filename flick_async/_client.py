@@ -160,7 +160,6 @@ class _Transport:
             await self._clock.sleep(delay)
 
     async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T], record: CallRecord) -> T:
-        method, url = request.method, str(request.url.copy_with(query=None))
         if self.http.is_closed:
             # httpx would raise a bare RuntimeError; a closed http_client means a closed client.
             raise ClientClosedError("the httpx.AsyncClient passed as http_client is closed")
@@ -169,7 +168,7 @@ class _Transport:
         sent_at = self._clock.monotonic()
         record.mark_sent()
         try:
-            return await self._exchange(request, parse, method, url, sent_at)
+            return await self._exchange(request, parse, sent_at)
         except APIError as error:
             if error.status_code >= 500 or isinstance(error, MalformedResponseError):
                 record.uncertain = True
@@ -182,20 +181,22 @@ class _Transport:
             record.uncertain = True
             raise
 
-    async def _exchange(
-        self, request: httpx.Request, parse: Callable[[Any], T], method: str, url: str, sent_at: float
-    ) -> T:
+    async def _exchange(self, request: httpx.Request, parse: Callable[[Any], T], sent_at: float) -> T:
         try:
             # httpx enforces the timeout on real sockets; the deadline here covers transports
             # that ignore it (in-process ASGI) and a server that trickles bytes.
             with anyio.fail_after(self._timeout):
                 response = await self.http.send(request, follow_redirects=False)
         except TimeoutError as exc:
-            raise APITimeoutError(f"no answer within {self._timeout}s", method=method, url=url) from exc
+            raise APITimeoutError(
+                f"no answer within {self._timeout}s", method=request.method, url=_url(request)
+            ) from exc
         except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"timed out ({type(exc).__name__})", method=method, url=url) from exc
+            raise APITimeoutError(
+                f"timed out ({type(exc).__name__})", method=request.method, url=_url(request)
+            ) from exc
         except httpx.HTTPError as exc:
-            raise APIConnectionError(f"{type(exc).__name__}: {exc}", method=method, url=url) from exc
+            raise APIConnectionError(f"{type(exc).__name__}: {exc}", method=request.method, url=_url(request)) from exc
         status = parse_rate_limit_headers(response.headers)
         if status is not None:
             self.last_status = status
@@ -213,31 +214,40 @@ class _Transport:
                 f"redirected to {location}; not followed, so the API key is not sent elsewhere",
                 status_code=response.status_code,
                 headers=response.headers,
-                method=method,
-                url=url,
+                method=request.method,
+                url=_url(request),
             )
         if not response.is_success:
             raise error_from_response(response)
         return _parse_body(response, parse)
 
 
+def _url(request: httpx.Request) -> str:
+    """The URL an error names, without the query (computed only for errors: it is not free)."""
+    return str(request.url.copy_with(query=None))
+
+
 def _parse_body(response: httpx.Response, parse: Callable[[Any], T]) -> T:
-    request = response.request
-    common: dict[str, Any] = {
-        "status_code": response.status_code,
-        "headers": response.headers,
-        "method": request.method,
-        "url": str(request.url.copy_with(query=None)),
-    }
     try:
         data = json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedResponseError(f"the response body is not valid JSON ({exc})", transient=True, **common) from exc
+        raise MalformedResponseError(
+            f"the response body is not valid JSON ({exc})",
+            transient=True,
+            status_code=response.status_code,
+            headers=response.headers,
+            method=response.request.method,
+            url=_url(response.request),
+        ) from exc
     try:
         return parse(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise MalformedResponseError(
-            f"the response does not have the documented shape ({type(exc).__name__}: {exc})", **common
+            f"the response does not have the documented shape ({type(exc).__name__}: {exc})",
+            status_code=response.status_code,
+            headers=response.headers,
+            method=response.request.method,
+            url=_url(response.request),
         ) from exc
 
 

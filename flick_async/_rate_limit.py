@@ -27,14 +27,13 @@ class RateLimitStatus:
     remaining_day: int | None
 
 
-def _int_header(headers: httpx.Headers, name: str) -> int | None:
-    raw = headers.get(name)
-    if raw is None:
-        return None
-    try:
-        return int(float(raw.strip()))
-    except ValueError:
-        return None
+_FIELDS = {
+    b"x-ratelimit-limit": "limit",
+    b"x-ratelimit-remaining": "remaining",
+    b"x-ratelimit-reset": "reset",
+    b"x-ratelimit-limit-day": "limit_day",
+    b"x-ratelimit-remaining-day": "remaining_day",
+}
 
 
 def parse_rate_limit_headers(headers: httpx.Headers) -> RateLimitStatus | None:
@@ -42,13 +41,16 @@ def parse_rate_limit_headers(headers: httpx.Headers) -> RateLimitStatus | None:
 
     Unreadable values become None rather than errors: the API is beta and headers may change.
     """
-    status = RateLimitStatus(
-        limit=_int_header(headers, "x-ratelimit-limit"),
-        remaining=_int_header(headers, "x-ratelimit-remaining"),
-        reset=_int_header(headers, "x-ratelimit-reset"),
-        limit_day=_int_header(headers, "x-ratelimit-limit-day"),
-        remaining_day=_int_header(headers, "x-ratelimit-remaining-day"),
-    )
-    if all(value is None for value in attrs.astuple(status)):
+    # One pass over the raw pairs: this runs on every response, and httpx's case-insensitive
+    # lookups rescan every header each time.
+    values: dict[str, int | None] = {}
+    for name, raw in headers.raw:
+        field = _FIELDS.get(name.lower())
+        if field is not None:
+            try:
+                values[field] = int(float(raw.strip()))
+            except ValueError:
+                values[field] = None
+    if not values:
         return None
-    return status
+    return RateLimitStatus(**{field: values.get(field) for field in _FIELDS.values()})
