@@ -114,7 +114,6 @@ class _Rule:
     on: frozenset[int] | None
     probability: float | None
     seen: int = 0
-    fired: int = 0
 
 
 class Faults:
@@ -194,7 +193,6 @@ class Faults:
                 else:
                     fires = True
                 if fires:
-                    rule.fired += 1
                     chosen, chosen_scope = rule.fault, rule.route
             if isinstance(chosen, RateLimitBurst) and chosen.count > 1:
                 self._bursts[chosen_scope] = (chosen, chosen.count - 1)
