@@ -29,6 +29,7 @@ The server's handles:
     server.app                          the ASGI app
     server.demo_account                 the seeded demo Pro account (key DEMO_API_KEY)
     server.add_account(username=None, *, pro=True, api_key=None, ...) -> Account (.id, .api_key)
+    server.load_accounts({"accounts": [...]})   as --accounts FILE (format: FlickServer.load_accounts)
     server.add_key(account) -> key      server.revoke_key(key, *, delay=None)
     server.set_pro(account, pro)        server.api_disabled = True   (every request: 503)
     server.reviews(account) / .watchlist(account) / .lists(account) / .profile(account)
@@ -41,6 +42,7 @@ The server's handles:
 `account` arguments take an `Account`, an account id, or one of the account's API keys.
 Rate limits: only accepted requests count; a 429 spends nothing (see `_ratelimit.py`).
 Catalog CSV formats: `Catalog` (`_catalog.py`). Fault semantics: `Faults` (`_faults.py`).
+pytest fixtures (`flick_server`, `flick_api_key`, `flick_transport`): `pytest_plugin.py`.
 """
 
 from __future__ import annotations
