@@ -26,10 +26,12 @@ Where the server's windows sit in local time
 
 Requests in flight across a turn
     A request granted just before the turn may be counted by the server in the next window.
-    So no token is granted from a window in its last `max round trip + safety_margin` seconds
-    before the earliest moment it could end; a bulk job has spent its tokens long before, so
-    this costs nothing there. Responses that carry an older window's `Reset` (or an older
-    `Date` day) only inform the clock, never the new window's count.
+    So a grant in a window's last `max round trip + safety_margin` seconds before the earliest
+    moment it could end also holds a token of the next window; its answer says which window
+    counted it (`Reset`), and the other token is given back. (Answer and grant are matched
+    through a context variable: the caller observes in the task that acquired.) Responses that
+    carry an older window's `Reset` (or an older `Date` day) only inform the clock, never the
+    new window's count.
 
 Before the first response
     Nothing is known: the window might have started just now or be nearly spent by another
@@ -46,6 +48,7 @@ Other clients of the key
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import email.utils
 import hashlib
@@ -200,6 +203,7 @@ class _Window:
     end: float | None = None  # server Unix time at which the window ends
     confirmed: bool = False  # the server reported `end` (rather than us assuming the next window)
     granted: int = 0  # our grants charged to this window
+    held: int = 0  # tokens of the next window held for late grants of this one
     used_elsewhere: int = 0  # server-counted requests beyond our grants (other clients)
 
     @property
@@ -210,6 +214,18 @@ class _Window:
         if limit is not None:
             self.limit = min(self.limit, limit)
         self.used_elsewhere = max(self.used_elsewhere, (self.limit - remaining) - self.granted)
+
+
+@attrs.define(eq=False)
+class _Ticket:
+    """The grant a task holds between `acquire()` and `observe()` (they run in one task)."""
+
+    core: _Core
+    end: float  # the minute window it was charged to
+    held: bool  # it also holds a token of the next window
+
+
+_TICKET: contextvars.ContextVar[_Ticket | None] = contextvars.ContextVar("flick_async_throttle_ticket", default=None)
 
 
 @attrs.define(eq=False)
@@ -264,13 +280,8 @@ class _Core:
         assert window.end is not None
         high = self.server.high(now)
         assert high is not None
-        low = self.server.low(now)
-        assert low is not None
         rtt = max(self.rtts, default=0.0)
-        opens = window.end - self.window_seconds - low + self.margin
-        # While the clock is too uncertain for a guard to fit in the window, the window's first
-        # instant stays open, or nothing would ever be granted.
-        return max(window.end - high - rtt - self.margin, opens)
+        return window.end - high - rtt - self.margin
 
     def grants_since(self, since: float) -> int:
         return sum(1 for t in self.grants if t >= since)
@@ -282,7 +293,10 @@ class _Core:
         for window, length in ((self.minute, self.window_seconds), (self.day, _DAY)):
             if window.end is None or now < self.refill_at(window, now):
                 continue
-            straddlers = self.grants_since(self.last_grant_at(window, now))
+            if length == _DAY:
+                straddlers = self.grants_since(self.last_grant_at(window, now))
+            else:
+                straddlers, window.held = window.held, 0  # late grants not yet known to be in the old window
             low = self.server.low(now)
             assert low is not None
             server_now = now + low
@@ -312,7 +326,8 @@ class _Core:
             return wait, "day"
         if now < self.paused_until:
             return self.paused_until - now, "paused"
-        if self.minute.available <= 0 or now > self.last_grant_at(self.minute, now):
+        late = now > self.last_grant_at(self.minute, now)
+        if self.minute.available <= 0 or (late and self.minute.held >= self.minute.limit):
             return max(self.refill_at(self.minute, now) - now, 0.0), "minute"
         return 0.0, "minute"
 
@@ -347,6 +362,13 @@ class _Core:
         if self.synced:
             self.minute.granted += 1
             self.day.granted += 1
+            # Granted so late that the server may count it in the next window: hold a token of
+            # that window too, until the answer says which window it landed in.
+            late = now > self.last_grant_at(self.minute, now)
+            if late:
+                self.minute.held += 1
+            assert self.minute.end is not None
+            _TICKET.set(_Ticket(self, self.minute.end, held=late))
             return
         if not self.answered:
             self.probe_deadline = now + min(self.window_seconds / 4, 10.0)
@@ -405,10 +427,26 @@ class _Core:
         pending = self.in_flight + 1  # + the request being observed
         self.minute.granted = self.day.granted = pending
 
+    def _release_hold(self, reset: float | None) -> None:
+        """The answer to a late grant says which window counted it; free the other window's token."""
+        ticket = _TICKET.get()
+        if ticket is None or ticket.core is not self or not ticket.held or reset is None:
+            return
+        ticket.held = False
+        if reset > ticket.end:
+            return  # it landed in the next window: the held token was really spent
+        window = self.minute
+        if window.end is not None and window.end > ticket.end:
+            window.granted = max(0, window.granted - 1)  # the next window has begun: give it back there
+        else:
+            window.held = max(0, window.held - 1)
+
     def _sync_minute(self, status: RateLimitStatus, reset: float | None, *, received_at: float, now: float) -> None:
         window = self.minute
         if reset is None:
             return
+        if self.synced:
+            self._release_hold(reset)
         if not self.synced:
             self._first_sync(now)
             window.end, window.confirmed = reset, True
@@ -417,8 +455,7 @@ class _Core:
             if window.confirmed and window.end is not None:
                 # The server has passed the end of the window we knew: an exact clock bound.
                 self.server.constrain(now=now, low=window.end - received_at)
-                straddlers = self.grants_since(self.last_grant_at(window, now))
-                window.granted, window.used_elsewhere = straddlers, 0
+                window.granted, window.used_elsewhere, window.held = window.held, 0, 0
                 window.limit = self.per_minute
             window.end, window.confirmed = reset, True
         elif reset < window.end:
