@@ -243,7 +243,7 @@ async def test_a_slow_consumer_holds_back_the_job_without_deadlock(client: Async
         async with client.reviews.stream_create(rows, concurrency=4) as stream:
             async for _ in stream:
                 seen += 1
-                if seen % 100 == 1:
+                if seen % 500 == 1:
                     await anyio.wait_all_tasks_blocked()  # the job fills the buffer and waits
                     # The buffer's bound, plus a chunk from each worker that was already on its way.
                     assert len(stream.undelivered) <= 50 * (4 + 1) + 50 * 4
