@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from ._rate_limit import RateLimitStatus
     from ._resources import ListItems, Lists, Reviews, Watchlist
     from ._retry import RetryPolicy
+    from ._throttle import RateLimiter, Throttle, ThrottleEstimate
+    from ._throttle_redis import RedisRateLimiter
     from ._validation import ReviewInput
 
 __all__ = [
@@ -101,6 +103,8 @@ __all__ = [
     "ProfileStats",
     "RateLimitError",
     "RateLimitStatus",
+    "RateLimiter",
+    "RedisRateLimiter",
     "ResolvableMediaType",
     "ResolveResult",
     "RetryPolicy",
@@ -111,6 +115,8 @@ __all__ = [
     "ReviewWriteResult",
     "Reviews",
     "SystemClock",
+    "Throttle",
+    "ThrottleEstimate",
     "ThrottleWait",
     "ValidationError",
     "Watchlist",
@@ -192,6 +198,9 @@ _MODULE_OF: dict[str, str] = {
             "Watchlist",
         ),
         "._retry": ("RetryPolicy",),
+        "._throttle": ("RateLimiter", "Throttle", "ThrottleEstimate"),
+        # Loaded only when asked for: it needs the `redis` extra.
+        "._throttle_redis": ("RedisRateLimiter",),
         "._validation": ("ReviewInput",),
     }.items()
     for name in names

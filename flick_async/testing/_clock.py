@@ -50,8 +50,14 @@ class FakeClock:
             await anyio.lowlevel.checkpoint()
             return
         event = anyio.Event()
-        heapq.heappush(self._sleepers, (self._now + seconds, next(self._counter), event))
-        await event.wait()
+        entry = (self._now + seconds, next(self._counter), event)
+        heapq.heappush(self._sleepers, entry)
+        try:
+            await event.wait()
+        finally:
+            if not event.is_set():  # cancelled: autojump must not wake for a sleeper that left
+                self._sleepers.remove(entry)
+                heapq.heapify(self._sleepers)
 
     def advance(self, seconds: float) -> None:
         """Move time forward and wake the sleepers that are due."""

@@ -65,7 +65,8 @@ class FlickServer:
             r = await client.get("/me", headers={"Authorization": f"Bearer {DEMO_API_KEY}"})
     """
 
-    base_url = "http://flick.local/api/beta"
+    # A loopback host, so AsyncFlick accepts plain http for it without allow_insecure_http.
+    base_url = "http://127.0.0.1/api/beta"
     """The base URL to pair with `transport()` (any host works in process)."""
 
     def __init__(

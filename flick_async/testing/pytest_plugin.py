@@ -7,6 +7,12 @@ Fixtures:
     flick_server: a fresh `FlickServer` per test (built-in catalog, demo account seeded).
     flick_api_key: the demo account's key (`DEMO_API_KEY`).
     flick_transport: `flick_server.transport()`, an httpx transport into the server.
+    flick_client: an `AsyncFlick` wired to `flick_server` in process, with a rate limiter of
+        its own (not the process-wide one of its key, so tests never share quota).
+
+    async def test_writes(flick_client, flick_server):
+        await flick_client.reviews.create("27205", media_type="movie", rating=9)
+        assert len(flick_server.reviews(flick_api_key)) > 0
 
 Override `flick_server` in a conftest to change its limits, clock or catalog. The server's
 modules are imported inside the fixtures, so merely having this plugin installed costs
@@ -20,6 +26,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from flick_async import AsyncFlick
     from flick_async.testing import FlickServer, FlickTransport
 
 
@@ -43,3 +50,22 @@ def flick_api_key(flick_server: FlickServer) -> str:
 def flick_transport(flick_server: FlickServer) -> FlickTransport:
     """An httpx transport serving requests from `flick_server` in process."""
     return flick_server.transport()
+
+
+@pytest.fixture
+def flick_client(flick_server: FlickServer, flick_api_key: str) -> AsyncFlick:
+    """An `AsyncFlick` talking to `flick_server` in process, throttled by a limiter of its own.
+
+    A plain (sync) fixture, so it works with any async test plugin; it holds no sockets, and
+    `async with flick_client:` closes it when a test wants to.
+    """
+    import httpx
+
+    from flick_async import AsyncFlick, RateLimiter
+
+    return AsyncFlick(
+        flick_api_key,
+        base_url=flick_server.base_url,
+        http_client=httpx.AsyncClient(transport=flick_server.transport()),
+        throttle=RateLimiter(clock=flick_server.clock),
+    )
