@@ -38,8 +38,12 @@ class Live:
         )
 
     def routes(self) -> list[str]:
-        """The routes of every request this account's key sent, oldest first."""
-        return [entry.route for entry in self.server.request_log.for_key(self.api_key)]
+        """The routes of the requests this account's key spent (a 429 spends nothing), oldest first."""
+        return [entry.route for entry in self.server.request_log.for_key(self.api_key) if entry.status != 429]
+
+    def refused(self) -> int:
+        """How many of this key's requests were answered 429 (each is retried: a retry, not a new request)."""
+        return sum(entry.status == 429 for entry in self.server.request_log.for_key(self.api_key))
 
 
 def serve(server: FlickServer) -> Iterator[Live]:
@@ -55,8 +59,12 @@ def serve(server: FlickServer) -> Iterator[Live]:
 
 @pytest.fixture
 def live() -> Iterator[Live]:
-    """A server with limits high enough that no test waits for them."""
-    yield from serve(FlickServer(rate_limit=100_000, daily_limit=100_000))
+    """A server with the API's 60 requests per window, in 1-second windows, and no daily cap to speak of.
+
+    The SDK throttles itself to the API's 60 per window whatever the server allows, so a short
+    window (real time: this server runs on a socket) is what keeps an import test quick.
+    """
+    yield from serve(FlickServer(rate_limit=60, window_seconds=1.0, daily_limit=100_000))
 
 
 def one_line_error(result: Result) -> str:
