@@ -43,7 +43,7 @@ def _identities(reviews: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(r["media"]["tmdb_id"], r["media"]["type"], r["rating"], r["review"], r["watched_date"]) for r in reviews]
 
 
-def _import(live: Live, export: Path, state: Path, *args: str) -> tuple[Any, dict[str, Any]]:
+def _import(live: Live, export: Path, state: Path, *args: str | Path) -> tuple[Any, dict[str, Any]]:
     report = state / "report.json"
     result = live.flick("import", "letterboxd", export, "--state-dir", state, "--report", report, *args)
     return result, _report(report)
