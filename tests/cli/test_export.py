@@ -1,0 +1,98 @@
+"""`flick export` and `flick server` against a live server."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from flick_async import Review
+from flick_async.testing import APIDisabled
+
+from .conftest import Live, one_line_error
+
+
+@pytest.fixture
+def stocked(live: Live) -> Live:
+    """An account with 130 reviews (two pages), a watchlist item and a list of two."""
+    s, a = live.server, live.account
+    for day in range(130):
+        s.add_review(a, tmdb_id="348", rating=day % 11, watched_date=f"2020-{day // 28 + 1:02d}-{day % 28 + 1:02d}")
+    s.add_review(a, tmdb_id="679", review='Quotes "inside", commas, and\nnewlines', tags=["a b", "c"])
+    s.add_to_watchlist(a, tmdb_id="348")
+    s.add_list(a, "Two", [("348", "movie"), ("679", "movie", "second")], ranked=True)
+    return live
+
+
+def test_export_all_jsonl_is_a_complete_backup(stocked: Live, tmp_path: Path) -> None:
+    """`export all` writes every review, watchlist item, list and list item as JSON Lines."""
+    result = stocked.flick("export", "all", "-o", tmp_path / "backup")
+    assert result.exit_code == 0, result.output
+    files = {p.name: p.read_text(encoding="utf-8").splitlines() for p in (tmp_path / "backup").iterdir()}
+    assert sorted(files) == ["list_items.jsonl", "lists.jsonl", "reviews.jsonl", "watchlist.jsonl"]
+    server_reviews = stocked.server.reviews(stocked.account)
+    assert [json.loads(line) for line in files["reviews.jsonl"]] == [
+        Review.from_dict(r).to_dict() for r in server_reviews
+    ]
+    [the_list] = [json.loads(line) for line in files["lists.jsonl"]]
+    items = [json.loads(line) for line in files["list_items.jsonl"]]
+    assert [(i["list_id"], i["rank"], i["note"]) for i in items] == [
+        (the_list["id"], 1, None),
+        (the_list["id"], 2, "second"),
+    ]
+    assert len(files["watchlist.jsonl"]) == 1
+    assert "Exported 131 reviews" in result.stderr
+
+
+def test_export_reviews_csv_round_trips_awkward_text(stocked: Live, tmp_path: Path) -> None:
+    """CSV export quotes commas, quotes and newlines, and joins tags with ', '."""
+    out = tmp_path / "reviews.csv"
+    assert stocked.flick("export", "reviews", "--format", "csv", "-o", out).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 131
+    [awkward] = [r for r in rows if r["tmdb_id"] == "679"]
+    assert (awkward["review"], awkward["tags"], awkward["media_type"]) == (
+        'Quotes "inside", commas, and\nnewlines',
+        "a b, c",
+        "movie",
+    )
+
+
+def test_export_to_stdout_streams_jsonl(stocked: Live) -> None:
+    """Without -o, a single kind goes to stdout, one JSON object per line."""
+    result = stocked.flick("export", "watchlist")
+    assert result.exit_code == 0
+    [item] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert item["media"]["tmdb_id"] == "348"
+
+
+def test_failed_export_leaves_no_file_that_looks_complete(stocked: Live, tmp_path: Path) -> None:
+    """A failing second page stops the export (exit 1) and no reviews.jsonl (or .part) is left."""
+    stocked.server.faults.add("GET /me/reviews", APIDisabled(), on=[2])  # not retried: fails at once
+    out = tmp_path / "reviews.jsonl"
+    result = stocked.flick("export", "reviews", "-o", out)
+    assert result.exit_code == 1
+    assert "api_disabled" in one_line_error(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_of_several_files_needs_a_folder(live: Live) -> None:
+    """`export all` without -o is a usage error (exit 2), before any request."""
+    result = live.flick("export", "all")
+    assert result.exit_code == 2
+    assert live.routes() == []
+
+
+def test_server_help_is_the_testing_server_help(live: Live) -> None:
+    """`flick server --help` passes through to `python -m flick_async.testing serve`."""
+    from click.testing import CliRunner
+
+    from flick_async.cli._main import cli
+
+    result = CliRunner().invoke(cli, ["server", "--help"])
+    assert result.exit_code == 0
+    assert "--window-seconds" in result.stdout
+    assert "--daily-limit" in result.stdout
