@@ -151,7 +151,7 @@ class _Chunk:
 
 def _body(item: ReviewInput, *, validate: bool) -> dict[str, Any]:
     if validate:
-        return item.to_request().to_dict()
+        return item.to_body()
     # Unvalidated: send the fields as given and let the server judge each item.
     body: dict[str, Any] = {}
     for field in attrs.fields(ReviewInput):

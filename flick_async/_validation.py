@@ -14,7 +14,6 @@ from typing import Any
 
 import attrs
 from flick_api.models import MediaType, ResolvableMediaType, ReviewCreate
-from flick_api.types import UNSET
 
 from ._errors import ValidationError
 
@@ -83,13 +82,18 @@ def check_list_id(list_id: object) -> str:
     return list_id
 
 
+_KNOWN: dict[type[MediaType] | type[ResolvableMediaType], frozenset[str]] = {
+    enum: frozenset(member.value for member in enum) for enum in (MediaType, ResolvableMediaType)
+}
+
+
 def _enum_value(field: str, value: object, enum: type[MediaType] | type[ResolvableMediaType]) -> str:
-    known = [member.value for member in enum]
-    if isinstance(value, enum) and value.value in known:
-        return value.value
-    if isinstance(value, str) and value in known:
-        return value
-    raise ValidationError(field, f"must be one of {', '.join(known)}", value)
+    # Requests take only the values this SDK was generated with: a typo must not reach the server.
+    # (Responses are the other way round: an unknown value there parses.)
+    known = _KNOWN[enum]
+    if isinstance(value, str) and value in known:  # enum members are str too
+        return str(value)
+    raise ValidationError(field, f"must be one of {', '.join(member.value for member in enum)}", value)
 
 
 def check_resolve(title: object, year: object, media_type: object) -> dict[str, Any]:
@@ -166,7 +170,7 @@ class ReviewInput:
         if isinstance(item, ReviewInput):
             return item
         if isinstance(item, Mapping):
-            unknown = set(item) - set(attrs.fields_dict(cls))
+            unknown = item.keys() - _REVIEW_FIELDS
             if unknown:
                 raise ValidationError(sorted(unknown)[0], "is not a review field", item[sorted(unknown)[0]])
             try:
@@ -182,12 +186,23 @@ class ReviewInput:
         Raises:
             ValidationError: The first rule this review breaks.
         """
+        return ReviewCreate.from_dict(self.to_body(today=today))
+
+    def to_body(self, *, today: datetime.date | None = None) -> dict[str, Any]:
+        """Check every rule of the reference and return the JSON body the API takes.
+
+        Bulk writes build this per item, so it goes straight to the dict that
+        `to_request().to_dict()` would give, without the round trip through the model.
+
+        Raises:
+            ValidationError: The first rule this review breaks.
+        """
         tmdb_id = self.tmdb_id
         if isinstance(tmdb_id, int) and not isinstance(tmdb_id, bool):
             tmdb_id = str(tmdb_id)  # TMDB ids are numeric; the API wants them as strings
         if not isinstance(tmdb_id, str) or not tmdb_id.strip():
             raise ValidationError("tmdb_id", "must be a non-empty string", self.tmdb_id)
-        media_type = MediaType(_enum_value("media_type", self.media_type, MediaType))
+        media_type = _enum_value("media_type", self.media_type, MediaType)
 
         season = self.season_number
         episode = self.episode_number
@@ -196,7 +211,7 @@ class ReviewInput:
         if episode is not None:
             _check_int("episode_number", episode, minimum=0)
         if media_type in (MediaType.TV_SEASON, MediaType.TV_EPISODE) and season is None:
-            raise ValidationError("season_number", f"is required when media_type is {media_type.value}", None)
+            raise ValidationError("season_number", f"is required when media_type is {media_type}", None)
         if media_type == MediaType.TV_EPISODE and episode is None:
             raise ValidationError("episode_number", "is required when media_type is tv_episode", None)
         if media_type in (MediaType.MOVIE, MediaType.TV) and season is not None:
@@ -236,13 +251,20 @@ class ReviewInput:
             if len(tag) > MAX_TAG:
                 raise ValidationError(f"tags[{index}]", f"must be at most {MAX_TAG} characters", tag)
 
-        return ReviewCreate(
-            tmdb_id=tmdb_id,
-            media_type=media_type,
-            season_number=UNSET if season is None else season,
-            episode_number=UNSET if episode is None else episode,
-            rating=UNSET if rating is None else float(rating),
-            review=UNSET if self.review is None else self.review,
-            watched_date=UNSET if watched is None else watched,
-            tags=list(tags) if tags else UNSET,
-        )
+        body: dict[str, Any] = {"tmdb_id": tmdb_id, "media_type": media_type}
+        if season is not None:
+            body["season_number"] = season
+        if episode is not None:
+            body["episode_number"] = episode
+        if rating is not None:
+            body["rating"] = float(rating)
+        if self.review is not None:
+            body["review"] = self.review
+        if watched is not None:
+            body["watched_date"] = watched.isoformat()
+        if tags:
+            body["tags"] = list(tags)
+        return body
+
+
+_REVIEW_FIELDS = frozenset(field.name for field in attrs.fields(ReviewInput))
