@@ -46,6 +46,11 @@ services:
 test: install services lint typecheck check-generated
 	$(VENV)/bin/pytest
 
+# The README's main job: a local Flick server in the background, the real Letterboxd export
+# imported into it under the real limits (in 1-second windows), then the reviews listed.
+demo: install
+	$(PY) -m flick_async.cli.demo
+
 # Benchmarks print ratios against a baseline measured in the same run; they assert nothing.
 bench: install
 	@for bench in tests/benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench || exit 1; done
