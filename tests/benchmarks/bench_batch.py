@@ -4,22 +4,26 @@ Not a test (nothing asserts): run it and read the numbers.
 
     .venv/bin/python tests/benchmarks/bench_batch.py [--items 20000] [--rounds 3] [--stream-items 1000000]
 
-Throughput: the local Flick server is served by uvicorn in a thread on loopback (rate limits
-lifted), and the same reviews are written in chunks of 50 at concurrency 1, 4 and 16, through
-`AsyncFlick(throttle=False).reviews.create_many` and through a bare `httpx.AsyncClient` loop that
-posts the same `{"reviews": [...]}` bodies with the same number of workers and only
-`json.loads`es the answers (no validation, no models). Every run writes to a fresh account, so
-both sides make the server do the same work (creating, never deduplicating). Rounds alternate
-raw and create_many; medians are compared. Target: create_many ≥ 0.9 × raw. The server's store
-is `gc.freeze()`d before each run, so that the collections the client's allocations trigger do
-not rescan every review the in-thread server has kept (that would charge the server's heap to
-whichever side allocates more).
+Throughput: the local Flick server runs in its own process (`python -m flick_async.testing serve`
+on a free loopback port, rate limits lifted), and the same reviews are written in chunks of 50 at
+concurrency 1, 4 and 16, through `AsyncFlick(throttle=False).reviews.create_many` and through a
+bare `httpx.AsyncClient` loop that posts the same `{"reviews": [...]}` bodies with the same number
+of workers and only `json.loads`es the answers (no validation, no models). Every run writes to a
+fresh account (created up front through `--accounts FILE`), so both sides make the server do the
+same work (creating, never deduplicating). Rounds alternate raw and create_many; medians are
+compared. Target: create_many ≥ 0.9 × raw.
 
-Where the time goes (cProfile of create_many against an instant `httpx.MockTransport`, per
-item): client-side validation (`ReviewInput.coerce` + `to_request`, ~19 µs), parsing each
-returned review into the generated `Review` model (~11 µs), and the bulk machinery itself
-(~10 µs: outcomes, accounting, ordering). The raw loop does none of it, and with the server in
-the same process every microsecond of client CPU is also server time lost to the GIL.
+Why a separate process: a server in the benchmark's own process (uvicorn in a thread) shares one
+GIL with the client, so every microsecond of client CPU is also taken from the server. That is
+not how a client meets a real server, and it charges the SDK's per-item work (validation, parsing
+each returned `Review`, accounting) twice: once as client time, once as server time lost. Apart,
+the client's work costs throughput only where it does not overlap the server's. The machine's
+load average is printed at the start and the end: other processes compete for the same cores.
+
+Where the client's time goes (cProfile of create_many against an instant `httpx.MockTransport`):
+client-side validation (`ReviewInput.coerce` + `to_body`), parsing each returned review into the
+generated `Review` model, and the bulk machinery itself (outcomes, accounting, ordering). The raw
+loop does none of it.
 
 Peak memory: each side runs once more per concurrency in a fresh subprocess (against the same
 server), with `tracemalloc` started once the client exists: its peak is what the job itself
@@ -35,28 +39,75 @@ no growth between the two.
 from __future__ import annotations
 
 import argparse
-import gc
+import contextlib
 import json
+import os
+import re
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
 import httpx
 
 from flick_async import AsyncFlick
-from flick_async.testing import Catalog, FlickServer, serve_in_thread
+from flick_async.testing import Catalog
 
 TARGET_RATIO = 0.9
 CHUNK = 50
 CONCURRENCIES = (1, 4, 16)
 LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
 MOVIES = [title.tmdb_id for title in Catalog.builtin() if title.media_type == "movie"]
+UNLIMITED = str(10**9)
+
+
+class Keys:
+    """The API keys of the accounts the server was started with: one fresh account per run."""
+
+    def __init__(self, count: int) -> None:
+        self._keys = iter([f"flick_sk_bench{i:04d}_0123456789" for i in range(count)])
+        self.fixture = {
+            "accounts": [
+                {"username": f"bench{i:04d}", "keys": [f"flick_sk_bench{i:04d}_0123456789"]} for i in range(count)
+            ]
+        }
+
+    def fresh(self) -> str:
+        return next(self._keys)
+
+
+@contextlib.contextmanager
+def serve_in_process(keys: Keys) -> Iterator[str]:
+    """Serve the local Flick API from a separate process on a free loopback port; yield its URL."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="bench_accounts_") as accounts:
+        json.dump(keys.fixture, accounts)
+        accounts.flush()
+        command = [sys.executable, "-m", "flick_async.testing", "serve", "--port", "0", "--no-demo"]
+        command += ["--accounts", accounts.name, "--rate-limit", UNLIMITED, "--daily-limit", UNLIMITED]
+        command += ["--log-level", "error"]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
+            try:
+                assert server.stdout is not None
+                # The socket listens before this line is printed: connections queue until uvicorn runs.
+                first = server.stdout.readline()
+                found = re.search(r"http://\S+/api/beta", first)
+                if found is None:
+                    raise RuntimeError(f"the server did not start: {first!r}")
+                yield found.group(0)
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
 
 
 def peak_rss() -> int:
@@ -126,30 +177,21 @@ SIDES: dict[str, Callable[[str, str, list[dict[str, Any]], int], Any]] = {"raw":
 # -- throughput ------------------------------------------------------------------------------------
 
 
-def timed(side: str, server: FlickServer, base_url: str, rows: list[dict[str, Any]], concurrency: int) -> float:
+def timed(side: str, keys: Keys, base_url: str, rows: list[dict[str, Any]], concurrency: int) -> float:
     """Seconds one side takes to write `rows` into a fresh account."""
-    key = server.add_account().api_key
-    assert key is not None
-    # The server shares this process and keeps every review written so far: frozen, its store
-    # is not rescanned by each garbage collection the client's allocations trigger.
-    gc.collect()
-    gc.freeze()
-    try:
-        start = time.perf_counter()
-        written = anyio.run(SIDES[side], base_url, key, rows, concurrency)
-        elapsed = time.perf_counter() - start
-    finally:
-        gc.unfreeze()
+    key = keys.fresh()
+    start = time.perf_counter()
+    written = anyio.run(SIDES[side], base_url, key, rows, concurrency)
+    elapsed = time.perf_counter() - start
     assert written == len(rows), f"{side} wrote {written} of {len(rows)}"
     return elapsed
 
 
-def child_memory(side: str, server: FlickServer, base_url: str, n: int, concurrency: int) -> dict[str, float]:
+def child_memory(side: str, keys: Keys, base_url: str, n: int, concurrency: int) -> dict[str, float]:
     """Peak memory of one side's job, measured in a fresh interpreter."""
     result: dict[str, float] = {}
     for trace in ("trace", "rss"):  # tracemalloc's own bookkeeping would inflate the RSS
-        key = server.add_account().api_key
-        assert key is not None
+        key = keys.fresh()
         out = subprocess.run(
             [sys.executable, __file__, "--child", side, base_url, key, str(n), str(concurrency), trace],
             capture_output=True,
@@ -261,24 +303,29 @@ def main() -> None:
         return
 
     rows = review_rows(args.items)
-    server = FlickServer(rate_limit=10**9, daily_limit=10**9)
-    print(f"create_many vs raw httpx: {args.items:,} reviews in chunks of {CHUNK}, loopback uvicorn, throttle off")
+    # Per side: a warm-up run, then per concurrency its timed rounds and two memory subprocesses.
+    keys = Keys(len(SIDES) * (1 + len(CONCURRENCIES) * (args.rounds + 2)))
+    print(load_average(), "at the start")
+    print(
+        f"create_many vs raw httpx: {args.items:,} reviews in chunks of {CHUNK}, "
+        "server in its own process on loopback, throttle off"
+    )
     print(f"  wall time: median of {args.rounds} alternating rounds; memory: subprocesses (tracemalloc peak, peak RSS)")
     print(
         f"  {'concurrency':>11}  {'raw s':>7}  {'facade s':>8}  {'ratio':>6}  {'raw peak':>11}  {'facade peak':>11}"
         f"  {'raw maxrss':>11}  {'facade maxrss':>13}"
     )
-    with serve_in_thread(server) as base_url:
+    with serve_in_process(keys) as base_url:
         warm = review_rows(2 * CHUNK * 16)
         for side in SIDES:
-            timed(side, server, base_url, warm, 16)
+            timed(side, keys, base_url, warm, 16)
         for concurrency in CONCURRENCIES:
             times: dict[str, list[float]] = {side: [] for side in SIDES}
             for _ in range(args.rounds):
                 for side in SIDES:
-                    times[side].append(timed(side, server, base_url, rows, concurrency))
+                    times[side].append(timed(side, keys, base_url, rows, concurrency))
             raw_s, facade_s = statistics.median(times["raw"]), statistics.median(times["facade"])
-            memory = {side: child_memory(side, server, base_url, args.items, concurrency) for side in SIDES}
+            memory = {side: child_memory(side, keys, base_url, args.items, concurrency) for side in SIDES}
             ratio = raw_s / facade_s  # throughput ratio: facade items/s over raw items/s
             verdict = "" if ratio >= TARGET_RATIO else "  MISSED"
             raw_mem, facade_mem = memory["raw"], memory["facade"]
@@ -289,6 +336,7 @@ def main() -> None:
     print(f"  ratio = create_many throughput / raw throughput (target >= {TARGET_RATIO})")
 
     if not args.stream_items:
+        print(load_average(), "at the end")
         return
     out = subprocess.run(
         [sys.executable, __file__, "--child", "stream", str(args.stream_items), "4"],
@@ -300,6 +348,7 @@ def main() -> None:
     print(f"stream_create of a {args.stream_items:,}-item async generator, concurrency 4, httpx.MockTransport")
     print(f"  maxrss after 20,000 outcomes  {mib(marks['maxrss_20k'])}")
     print(f"  maxrss at the end             {mib(marks['maxrss_end'])}   ({marks['seconds']:.1f} s)")
+    print(load_average(), "at the end")
 
 
 if __name__ == "__main__":
