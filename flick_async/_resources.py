@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncIterable, Callable, Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from flick_api.api.lists import list_list_items, list_lists
 from flick_api.api.reviews import create_review, list_reviews
@@ -61,15 +61,15 @@ def _media_key(media: Media) -> tuple[Hashable, ...]:
     return (media.tmdb_id, str(media.type_), media.season_number or None, media.episode_number or None)
 
 
-class _Paged:
-    """Shared list()/iter() plumbing over one generated list operation."""
+class _Paged(Generic[T]):
+    """`list()` and `iter()` over one generated list operation; subclasses name the operation."""
 
     def __init__(
         self,
         client: AsyncFlick,
         build: Callable[..., dict[str, Any]],
-        parse: Callable[[Any], _GeneratedPage[Any]],
-        key: Callable[[Any], Hashable],
+        parse: Callable[[Any], _GeneratedPage[T]],
+        key: Callable[[T], Hashable],
         path_args: Sequence[Any] = (),
     ) -> None:
         self._client = client
@@ -78,30 +78,31 @@ class _Paged:
         self._key = key
         self._path_args = tuple(path_args)
 
-    async def _list(self, page: int, limit: int) -> Page[Any]:
+    async def list(self, *, page: int = 1, limit: int = DEFAULT_PAGE_SIZE) -> Page[T]:
+        """One page (`page` from 1, `limit` 1–100), in the server's order.
+
+        Raises:
+            ValidationError: `page` or `limit` is out of range; nothing was sent.
+        """
         page, limit = check_page(page, limit)
         kwargs = self._build(*self._path_args, page=page, limit=limit)
         return _page(await self._client._request(kwargs, self._parse))
 
-    def _iter(self, limit: int, start_page: int, max_items: int | None) -> PageIterator[Any]:
-        return PageIterator(self._list, self._key, start_page=start_page, limit=limit, max_items=max_items)
+    def iter(
+        self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
+    ) -> PageIterator[T]:
+        """Every item, fetched page by page as you iterate; see `PageIterator` for how it stops."""
+        return PageIterator(self._fetch, self._key, start_page=start_page, limit=limit, max_items=max_items)
+
+    async def _fetch(self, page: int, limit: int) -> Page[T]:
+        return await self.list(page=page, limit=limit)
 
 
-class Reviews(_Paged):
+class Reviews(_Paged[Review]):
     """Your reviews, newest first."""
 
     def __init__(self, client: AsyncFlick) -> None:
         super().__init__(client, list_reviews._get_kwargs, ReviewPage.from_dict, lambda review: review.id)
-
-    async def list(self, *, page: int = 1, limit: int = DEFAULT_PAGE_SIZE) -> Page[Review]:
-        """One page of your reviews (`limit` 1–100)."""
-        return await self._list(page, limit)
-
-    def iter(
-        self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
-    ) -> PageIterator[Review]:
-        """Every review, fetched page by page as you iterate; see `PageIterator`."""
-        return self._iter(limit, start_page, max_items)
 
     async def create(
         self,
@@ -233,7 +234,7 @@ class Reviews(_Paged):
         )
 
 
-class Watchlist(_Paged):
+class Watchlist(_Paged[WatchlistItem]):
     """Your watchlist, most recently added first."""
 
     def __init__(self, client: AsyncFlick) -> None:
@@ -244,32 +245,12 @@ class Watchlist(_Paged):
             lambda item: (_media_key(item.media), item.added_at),
         )
 
-    async def list(self, *, page: int = 1, limit: int = DEFAULT_PAGE_SIZE) -> Page[WatchlistItem]:
-        """One page of your watchlist (`limit` 1–100)."""
-        return await self._list(page, limit)
 
-    def iter(
-        self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
-    ) -> PageIterator[WatchlistItem]:
-        """Every watchlist item, fetched page by page as you iterate."""
-        return self._iter(limit, start_page, max_items)
-
-
-class Lists(_Paged):
+class Lists(_Paged[CustomList]):
     """Custom lists you own (the watchlist is separate)."""
 
     def __init__(self, client: AsyncFlick) -> None:
         super().__init__(client, list_lists._get_kwargs, CustomListPage.from_dict, lambda item: item.id)
-
-    async def list(self, *, page: int = 1, limit: int = DEFAULT_PAGE_SIZE) -> Page[CustomList]:
-        """One page of your lists (`limit` 1–100)."""
-        return await self._list(page, limit)
-
-    def iter(
-        self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
-    ) -> PageIterator[CustomList]:
-        """Every list, fetched page by page as you iterate."""
-        return self._iter(limit, start_page, max_items)
 
     def items(self, list_id: str) -> ListItems:
         """The items of one list (ranked lists in rank order).
@@ -280,7 +261,7 @@ class Lists(_Paged):
         return ListItems(self._client, check_list_id(list_id))
 
 
-class ListItems(_Paged):
+class ListItems(_Paged[ListItem]):
     """The items of one of your lists. A list that is not yours raises `NotFoundError`."""
 
     def __init__(self, client: AsyncFlick, list_id: str) -> None:
@@ -292,13 +273,3 @@ class ListItems(_Paged):
             path_args=(list_id,),
         )
         self.list_id = list_id
-
-    async def list(self, *, page: int = 1, limit: int = DEFAULT_PAGE_SIZE) -> Page[ListItem]:
-        """One page of the list's items (`limit` 1–100)."""
-        return await self._list(page, limit)
-
-    def iter(
-        self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
-    ) -> PageIterator[ListItem]:
-        """Every item of the list, fetched page by page as you iterate."""
-        return self._iter(limit, start_page, max_items)
