@@ -19,10 +19,19 @@ Where the server's windows sit in local time
     server wrote `Date` (whole seconds) at some instant between `sent_at` and `received_at`, so
     `Date − received_at ≤ offset < Date + 1 − sent_at`; a response carrying a newer `Reset`
     than a window we knew proves the server had passed that window's end before `received_at`,
-    which is exact where `Date` is coarse. Bounds from many responses intersect, so after one
-    window turn the lower bound is within a round trip of the truth. A window ending at server
-    time `R` is refilled at local `R − lower + safety_margin`: never before the server's own
-    turn, whatever the drift (bounds widen by 20 ppm of elapsed time).
+    which is exact where `Date` is coarse. Bounds from many responses intersect. A window ending
+    at server time `R` is refilled at local `R − lower + safety_margin`: never before the
+    server's own turn, whatever the drift (bounds widen by 20 ppm of elapsed time).
+
+Sounding the server's clock
+    Bulk traffic tightens nothing: it always reaches the server the same time after a refill,
+    so each window opens late by whatever the first `Date` left unknown (up to a second). While
+    the bracket is wider than 20 ms (or two round trips) and more demand is in sight (a waiter
+    behind, or answers still to come), the window's last token is held back and sent when the
+    bracket's midpoint says the server's clock passes a whole second inside the window: `Date`
+    then shows which side it landed on, halving the bracket (plus a round trip) per window. The
+    window is spent either way, so this costs no throughput; a last request with nothing after
+    it goes at once.
 
 Requests in flight across a turn
     A request granted just before the turn may be counted by the server in the next window.
@@ -78,6 +87,9 @@ _DRIFT: Final = 2e-5
 # it contradicts is dropped, see `_ServerClock.constrain`.)
 _DATE_SLACK: Final = 1.0
 _RTT_SAMPLES: Final = 64
+# Below this width (or twice the fastest round trip, which bounds what a sounding can learn) the
+# bracket on the server's clock is tight enough: the window's last token is no longer held back.
+_TIGHT: Final = 0.02
 _SYSTEM_CLOCK: Final = SystemClock()
 
 WaitReason = Literal["minute", "day", "paused"]
@@ -310,8 +322,11 @@ class _Core:
 
     # -- granting -------------------------------------------------------------------------------
 
-    def delay(self, now: float, *, wait_for_day: bool) -> tuple[float, WaitReason]:
+    def delay(self, now: float, *, wait_for_day: bool, head: bool = True) -> tuple[float, WaitReason]:
         """Seconds until a token could be taken (0 when one can be taken now) and why.
+
+        `head=False` asks for a waiter with others ahead of it: a last token held back for the
+        head (see `sounding_at`) is not its to take.
 
         Raises:
             DailyQuotaExceededError: The day is spent and the caller won't wait for midnight.
@@ -329,7 +344,31 @@ class _Core:
         late = now > self.last_grant_at(self.minute, now)
         if self.minute.available <= 0 or (late and self.minute.held >= self.minute.limit):
             return max(self.refill_at(self.minute, now) - now, 0.0), "minute"
+        # Held only while more demand is visible (someone queued behind, or answers still to come
+        # whose tasks may ask again): a last request with nobody after it goes at once.
+        if self.minute.available == 1 and (len(self.queue) > 1 or self.in_flight > 0):
+            at = self.sounding_at(now)
+            if at is not None and now < at:
+                return (at - now if head else max(self.refill_at(self.minute, now) - now, 0.0)), "minute"
         return 0.0, "minute"
+
+    def sounding_at(self, now: float) -> float | None:
+        """When to send the minute window's last token so that its `Date` halves the clock bracket.
+
+        None: don't hold it (tight already, or no whole second is left at which the request
+        surely lands in this window). See "Sounding the server's clock" above.
+        """
+        low, high = self.server.low(now), self.server.high(now)
+        if low is None or high is None or self.minute.end is None:
+            return None
+        rtt = min(self.rtts, default=0.0)
+        if high - low <= max(_TIGHT, 2 * rtt):
+            return None
+        # Aim at the offset that splits what the two possible answers leave: `Date` one second
+        # short gives `high' = mark − sent_at`, the mark itself gives `low' = mark − received_at`.
+        aim = (low + high + rtt) / 2
+        at = math.ceil(now + aim) - aim
+        return at if at <= self.last_grant_at(self.minute, now) else None
 
     def _unsynced_delay(self, now: float, *, wait_for_day: bool) -> tuple[float, WaitReason]:
         if now < self.paused_until:
@@ -613,7 +652,7 @@ class RateLimiter:
         core.queue.append(waiter)
         reported: WaitReason | None = None
         now = clock.monotonic()
-        delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset)
+        delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset, head=core.queue[0] is waiter)
         if delay > 0:
             emit(self._hooks, ThrottleWait(delay, reason))
             reported = reason

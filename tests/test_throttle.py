@@ -43,6 +43,64 @@ async def test_refill_follows_the_servers_reset_within_the_margin() -> None:
     assert server.count(429) == 0
 
 
+@pytest.mark.parametrize("into_second", [0.05, 0.5, 0.95], ids=["early", "mid", "late"])
+async def test_soundings_close_the_clock_bracket_and_pull_each_window_start_in(into_second: float) -> None:
+    """However far into its second the first answer came, within 7 windows each window opens within 10 ms of margin."""
+    clock = FakeClock()
+    margin, latency = 0.1, 0.002
+    server = FakeServer(clock, window=2.0, server_time=START + 20 + into_second)
+    limiter = RateLimiter(clock=clock, window_seconds=2.0, safety_margin=margin)
+    await bulk(limiter, server, 600, 32, latency=latency)
+    assert server.count(429) == 0
+    # The held-back token always lands in its own window: every window still gets all 60.
+    assert sorted(server.accepted_per_window().values()) == [60] * 10
+    firsts = sorted({math.floor(t / 2.0): t for t, _ in reversed(server.log)}.values())
+    lags = [t - math.floor(t / 2.0) * 2.0 for t in firsts[1:]]
+    assert all(lag >= margin + latency for lag in lags)
+    assert all(lag < margin + latency + 0.01 for lag in lags[6:])
+    low = limiter._core.server.low(clock.monotonic())
+    assert low is not None
+    assert 0 <= server.offset - low < 0.01
+
+
+async def test_the_last_token_is_not_held_when_no_one_else_wants_one() -> None:
+    """One task alone: its request for the window's last token goes at once, though the bracket is still wide."""
+    clock = FakeClock()
+    server = FakeServer(clock, server_time=START + 10.1)  # all 60 answered within one second of the server's
+    limiter = RateLimiter(clock=clock)
+    await bulk(limiter, server, 60, 1, latency=0.005)
+    assert clock.monotonic() == pytest.approx(1_000 + 60 * 0.01)
+    assert server.count(429) == 0
+    core = limiter._core
+    low, high = core.server.low(clock.monotonic()), core.server.high(clock.monotonic())
+    assert low is not None
+    assert high is not None
+    assert high - low > 0.1  # still wide enough to sound: the demand rule, not a tight bracket, let it go
+
+
+async def test_a_queued_waiter_is_told_it_waits_for_the_refill_not_for_the_held_token() -> None:
+    """Behind a head that waits to sound the clock, the next waiter's ThrottleWait names the refill."""
+    clock = FakeClock()
+    server = FakeServer(clock, server_time=START + 10.5)
+    events: list[Event] = []
+    limiter = RateLimiter(clock=clock, hooks=[events.append])
+    await bulk(limiter, server, 58, 4)
+    await limiter.acquire()  # still in flight: its task may want another token
+    assert limiter.estimate.minute_remaining == 1
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.acquire)
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(limiter.acquire)
+        await anyio.wait_all_tasks_blocked()
+        assert limiter.estimate.waiting == 2  # the head holds the last token back
+        tg.cancel_scope.cancel()
+    waits = [e.delay for e in events if isinstance(e, ThrottleWait)]
+    resets_in = limiter.estimate.minute_resets_in
+    assert resets_in is not None
+    assert waits[-2] < 1.0  # the head: until the next whole second it aims at
+    assert waits[-1] == pytest.approx(resets_in, abs=1e-6)
+
+
 async def test_first_request_goes_alone_until_its_answer() -> None:
     """Before any answer only one probe is let through; the rest wait for its headers."""
     clock = FakeClock()
@@ -282,7 +340,9 @@ async def test_cancellation_under_load_loses_and_leaks_no_token() -> None:
             for i, scope in enumerate(scopes):
                 inner.start_soon(one, i, scope)
             await anyio.wait_all_tasks_blocked()
-            assert len(done) == 59  # time stands still: the rest are queued
+            # Time stands still: the rest are queued (the window's last token waits for the moment
+            # that times a clock sounding, one answer having left the bracket a second wide).
+            assert len(done) == 58
             queued = [i for i in arrived if i not in done]
             for i in rng.sample(queued, 70):
                 scopes[i].cancel()

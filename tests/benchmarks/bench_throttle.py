@@ -45,6 +45,9 @@ class Run:
     early_sends: int = 0  # ours sent while a 429's Retry-After we had seen was still running
     first: httpx.Response | None = None
     sends: list[float] = field(default_factory=list)
+    # Local wall time of each send and answer (the server shares this machine's clock) by the window
+    # that counted it: where the time above T* goes.
+    windows: dict[float, list[float]] = field(default_factory=dict)
     pauses: list[tuple[float, float]] = field(default_factory=list)  # (429 received, Retry-After end)
 
 
@@ -67,10 +70,12 @@ async def ours(base_url: str, key: str) -> Run:
             for _ in todo:
                 while True:
                     await limiter.acquire()
-                    sent_at = clock.monotonic()
+                    sent_at, sent_wall = clock.monotonic(), time.time()
                     run.sends.append(sent_at)
                     response = await http.get("/me")
                     received_at = clock.monotonic()
+                    reset = float(response.headers["x-ratelimit-reset"])
+                    run.windows.setdefault(reset, []).extend((sent_wall, time.time()))
                     limiter.observe(
                         status_code=response.status_code,
                         headers=response.headers,
@@ -145,6 +150,15 @@ def report(name: str, run: Run) -> None:
         f"  {name:<34} wall {run.wall:6.2f} s   T* {run.ideal:6.2f} s   ratio {run.wall / run.ideal:5.3f}   "
         f"429s {run.too_many:4d}   completed {run.completed}/{N}"
     )
+    if run.windows:
+        # T* ends when the last window opens: the excess is how late its first request went, plus
+        # how long its requests took to be answered.
+        last = max(run.windows)
+        opened = last - WINDOW
+        print(
+            f"  {'':<34} last window: first send +{min(run.windows[last]) - opened:.3f} s after it opened, "
+            f"last answer +{max(run.windows[last]) - opened:.3f} s"
+        )
 
 
 def free_port() -> int:
