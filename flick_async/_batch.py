@@ -18,13 +18,14 @@ import datetime
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator, Mapping, Sized
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, cast
 
 import anyio
 import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from flick_api.api.reviews import create_reviews_batch
-from flick_api.models import Review, ReviewBatchCreate
+from flick_api.models import Media, MediaType, Review, ReviewBatchCreate, ReviewSource
+from flick_api.types import UNSET
 
 from ._client import CallRecord
 from ._errors import (
@@ -292,6 +293,26 @@ class BatchStream:
             wakeup = self._consumer_wakeup = anyio.Event()
             await wakeup.wait()
 
+    async def _next_ready(self) -> list[BatchOutcome]:
+        """Every outcome ready now (at least one), or `[]` once the job is over.
+
+        `run_to_result` takes outcomes a chunk at a time: one `__anext__` per item was a
+        coroutine and an event `set()` per item. Taken in one synchronous step, none is lost to
+        cancellation between leaving `_ready` and reaching the caller.
+        """
+        while True:
+            if self._ready:
+                ready = list(self._ready)
+                self._ready.clear()
+                self._room.set()
+                return ready
+            if self._done:
+                if self._error is not None:
+                    raise self._error
+                return []
+            wakeup = self._consumer_wakeup = anyio.Event()
+            await wakeup.wait()
+
     # -- the job ---------------------------------------------------------------------------
 
     def _deliver(self, outcomes: list[BatchOutcome]) -> None:
@@ -330,32 +351,52 @@ class BatchStream:
         self._report_progress()
 
     async def _produce(self, chunks: MemoryObjectSendStream[_Chunk]) -> None:
-        # aclosing: a job stopped early must not leave the wrapper generator to the garbage
-        # collector (an "Exception ignored" warning on trio, a stray finalizer task on asyncio).
-        async with chunks, contextlib.aclosing(_aiter(self._items, self._chunk_size)) as source:
+        async with chunks:
             chunk = _Chunk()
-            async for item in source:
-                index = self.consumed
-                self.consumed += 1
-                review_input: ReviewItem = item
-                try:
-                    review_input = ReviewInput.coerce(item)
-                    body = _body(review_input, validate=self._validate)
-                except ValidationError as error:
-                    # The input as documented: a ReviewInput where the item could be read as one.
-                    self._deliver([BatchOutcome(index, "failed", review_input, error=error)])
-                else:
-                    self._pending.add(index)
-                    chunk.indices.append(index)
-                    chunk.inputs.append(review_input)
-                    chunk.bodies.append(body)
-                    if len(chunk.indices) == self._chunk_size:
+            items = self._items
+            if isinstance(items, AsyncIterable):
+                # aclosing: a job stopped early must not leave the wrapper generator to the garbage
+                # collector (an "Exception ignored" warning on trio, a stray finalizer task on asyncio).
+                async with contextlib.aclosing(_aiter(items)) as source:
+                    async for item in source:
+                        if self._take(item, chunk):
+                            await chunks.send(chunk)
+                            chunk = _Chunk()
+                        if len(self._ready) >= self._max_ready:
+                            await self._wait_for_room()
+            else:
+                # Iterated here rather than through an async generator (a generator step per item).
+                # A long synchronous iterable must not starve the chunk tasks (items that all fail
+                # validation send nothing), and a checkpoint per item cost an event-loop turn per
+                # item: one per chunk's worth, where the generator this replaces took it.
+                for count, item in enumerate(items, 1):
+                    if self._take(item, chunk):
                         await chunks.send(chunk)
                         chunk = _Chunk()
-                if len(self._ready) >= self._max_ready:
-                    await self._wait_for_room()
+                    if len(self._ready) >= self._max_ready:
+                        await self._wait_for_room()
+                    if count % self._chunk_size == 0:
+                        await anyio.lowlevel.checkpoint()
             if chunk.indices:
                 await chunks.send(chunk)
+
+    def _take(self, item: object, chunk: _Chunk) -> bool:
+        """Read one input item into `chunk`, or settle it as failed; True once `chunk` is full."""
+        index = self.consumed
+        self.consumed += 1
+        review_input: Any = item
+        try:
+            review_input = ReviewInput.coerce(item)  # type: ignore[arg-type]  # coerce judges any object
+            body = _body(review_input, validate=self._validate)
+        except ValidationError as error:
+            # The input as documented: a ReviewInput where the item could be read as one.
+            self._deliver([BatchOutcome(index, "failed", review_input, error=error)])
+            return False
+        self._pending.add(index)
+        chunk.indices.append(index)
+        chunk.inputs.append(review_input)
+        chunk.bodies.append(body)
+        return len(chunk.indices) == self._chunk_size
 
     async def _work(self, chunks: MemoryObjectReceiveStream[_Chunk]) -> None:
         async with chunks:
@@ -412,8 +453,11 @@ class BatchStream:
             return BatchOutcome(index, "failed", item, error=_unreadable())
         review: Review | None = None
         if isinstance(raw["review"], dict):
-            with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
-                review = Review.from_dict(raw["review"])
+            # Not contextlib.suppress: per item, its object and two calls cost more than the parse saved.
+            try:
+                review = _review(raw["review"])
+            except (KeyError, TypeError, ValueError, AttributeError):
+                review = None
         failure = raw["error"]
         if failure is not None:
             if not isinstance(failure, dict) or "code" not in failure or not isinstance(failure.get("message"), str):
@@ -449,8 +493,8 @@ async def run_to_result(stream: BatchStream) -> BatchResult:
     outcomes: list[BatchOutcome] = []
     try:
         async with stream:
-            async for outcome in stream:
-                outcomes.append(outcome)
+            while ready := await stream._next_ready():
+                outcomes.extend(ready)
     except BaseException as exc:
         partial = BatchResult(
             sorted([*outcomes, *stream.undelivered], key=_by_index),
@@ -477,6 +521,63 @@ def _by_index(outcome: BatchOutcome) -> int:
     return outcome.index
 
 
+_REVIEW_KEYS = frozenset({"created_at", "id", "media", "rating", "review", "source", "tags", "watched_date"})
+_MEDIA_REQUIRED = frozenset({"poster_url", "title", "tmdb_id", "type", "year"})
+_MEDIA_KEYS = _MEDIA_REQUIRED | {"episode_number", "season_number", "show_title"}
+_MEDIA_TYPES: Mapping[object, MediaType] = MediaType._value2member_map_  # type: ignore[assignment]
+_SOURCES: Mapping[object, ReviewSource] = ReviewSource._value2member_map_  # type: ignore[assignment]
+
+
+def _review(data: dict[str, Any]) -> Review:
+    """`Review.from_dict(data)`, an equal model, for a review of exactly the documented shape.
+
+    Every item of a bulk write parses one. The generated parser copies both dicts, pops each key
+    and defines a closure per field on every call: 7.2 µs a review by timeit, against 2.7 here.
+    Any other shape (a key added or missing) goes to the generated parser, so unknown fields land
+    in `additional_properties` and errors are raised exactly as it raises them; the calls that
+    can fail here (the date parsers, the enums) are the ones it makes.
+    """
+    if data.keys() != _REVIEW_KEYS:
+        return Review.from_dict(data)
+    media = data["media"]
+    if type(media) is not dict or not _MEDIA_REQUIRED <= media.keys() <= _MEDIA_KEYS:
+        return Review.from_dict(data)
+    # The enums' own lookup; their call (slow) is kept for what the table lacks: unknown values
+    # (which parse), and non-strings (which raise).
+    kind = media["type"]
+    media_type = _MEDIA_TYPES.get(kind) if type(kind) is str else None
+    source = data["source"]
+    review_source = _SOURCES.get(source) if type(source) is str else None
+    watched = data["watched_date"]
+    return Review(
+        created_at=datetime.datetime.fromisoformat(data["created_at"]),
+        id=data["id"],
+        media=Media(
+            poster_url=media["poster_url"],
+            title=media["title"],
+            tmdb_id=media["tmdb_id"],
+            type_=MediaType(kind) if media_type is None else media_type,
+            year=media["year"],
+            episode_number=media.get("episode_number", UNSET),
+            season_number=media.get("season_number", UNSET),
+            show_title=media.get("show_title", UNSET),
+        ),
+        rating=data["rating"],
+        review=data["review"],
+        source=ReviewSource(source) if review_source is None else review_source,
+        tags=data["tags"],
+        watched_date=_date_or_as_is(watched) if isinstance(watched, str) else watched,
+    )
+
+
+def _date_or_as_is(value: str) -> datetime.date | None:
+    # As generated: a string that is not a date is kept as it came (and typed as the model has it).
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return cast("datetime.date | None", value)
+
+
 def _parse_results(data: Any) -> list[Any]:
     results = data["results"]
     if not isinstance(results, list):
@@ -484,14 +585,6 @@ def _parse_results(data: Any) -> list[Any]:
     return results
 
 
-async def _aiter(items: Iterable[ReviewItem] | AsyncIterable[ReviewItem], every: int) -> AsyncGenerator[Any, None]:
-    if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield item
-    else:
-        # A long synchronous iterable must not starve the chunk tasks; a checkpoint per item
-        # cost an event-loop turn per item, so one per chunk's worth.
-        for count, item in enumerate(items, 1):
-            yield item
-            if count % every == 0:
-                await anyio.lowlevel.checkpoint()
+async def _aiter(items: AsyncIterable[ReviewItem]) -> AsyncGenerator[Any, None]:
+    async for item in items:
+        yield item
