@@ -12,7 +12,7 @@ import json
 import os
 import random
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypeVar
 
@@ -67,6 +67,9 @@ def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
         raise ValidationError("base_url", f"is not a valid URL ({exc})", base_url) from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ValidationError("base_url", "must be an http(s) URL with a host", base_url)
+    if url.userinfo:
+        # It would show in every repr and error; the key is the only credential the API takes.
+        raise ValidationError("base_url", "must not carry credentials (user:password@); pass api_key", "<redacted>")
     if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
         raise ValidationError(
             "base_url",
@@ -109,6 +112,25 @@ class CallRecord:
                 self._on_sent()
 
 
+class _KeyAuth(httpx.Auth):
+    """Sets the API key header as httpx sends each request.
+
+    The key lives only here, behind a redacted repr: not in a headers dict that tracebacks,
+    debuggers and error reporters print with a frame's locals.
+    """
+
+    def __init__(self, header: str, value: str) -> None:
+        self._header = header
+        self._value = value
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self._header] = self._value
+        yield request
+
+    def __repr__(self) -> str:
+        return f"<_KeyAuth {self._header}: <redacted>>"
+
+
 class _Transport:
     """Sends one API call: throttle, send, sync rate-limit state, translate errors, retry."""
 
@@ -117,7 +139,8 @@ class _Transport:
         *,
         http: httpx.AsyncClient,
         base_url: str,
-        auth_headers: Mapping[str, str],
+        auth: httpx.Auth,
+        headers: Mapping[str, str],
         timeout: float | None,
         retry: RetryPolicy,
         throttle: Throttle | None,
@@ -126,7 +149,8 @@ class _Transport:
     ) -> None:
         self.http = http
         self.base_url = base_url
-        self._auth_headers = dict(auth_headers)
+        self._auth = auth
+        self._headers = dict(headers)
         self._timeout = timeout
         self.retry = retry
         self.throttle = throttle
@@ -139,13 +163,12 @@ class _Transport:
         self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], record: CallRecord | None = None
     ) -> T:
         """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body."""
-        headers = {**kwargs.get("headers", {}), **self._auth_headers}
         request = self.http.build_request(
             kwargs["method"].upper(),
             self.base_url + kwargs["url"],
             params=kwargs.get("params"),
             json=kwargs.get("json"),
-            headers=headers,
+            headers={**kwargs.get("headers", {}), **self._headers},
         )
         attempt = 0
         while True:
@@ -186,7 +209,7 @@ class _Transport:
             # httpx enforces the timeout on real sockets; the deadline here covers transports
             # that ignore it (in-process ASGI) and a server that trickles bytes.
             with anyio.fail_after(self._timeout):
-                response = await self.http.send(request, follow_redirects=False)
+                response = await self.http.send(request, auth=self._auth, follow_redirects=False)
         except TimeoutError as exc:
             raise APITimeoutError(
                 f"no answer within {self._timeout}s", method=request.method, url=_url(request)
@@ -230,7 +253,7 @@ def _url(request: httpx.Request) -> str:
 def _parse_body(response: httpx.Response, parse: Callable[[Any], T]) -> T:
     try:
         data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise MalformedResponseError(
             f"the response body is not valid JSON ({exc})",
             transient=True,
@@ -330,12 +353,13 @@ class AsyncFlick:
             follow_redirects=False,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
-        auth_header = {"Authorization": f"Bearer {api_key}"} if auth == "bearer" else {"X-API-Key": api_key}
         self._transport = _Transport(
             http=http,
             base_url=base_url,
-            auth_headers={
-                **auth_header,
+            auth=_KeyAuth("X-API-Key", api_key)
+            if auth == "x-api-key"
+            else _KeyAuth("Authorization", f"Bearer {api_key}"),
+            headers={
                 "User-Agent": f"flick-async/{__version__} httpx/{httpx.__version__} python/{_PYTHON}",
                 "Accept": "application/json",
             },

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -287,13 +288,25 @@ def parse_retry_after(headers: httpx.Headers) -> float | None:
     return max(0.0, seconds)
 
 
-def _rate_limit_window(message: str) -> RateLimitWindow | None:
-    lowered = message.lower()
-    if "day" in lowered or "daily" in lowered:
-        return "day"
-    if "minute" in lowered:
-        return "minute"
-    return None
+_WINDOW_IN_MESSAGE = re.compile(r"\b(minute|day|daily)\s+window\b", re.IGNORECASE)
+
+
+def _rate_limit_window(
+    details: Mapping[str, Any] | None, headers: httpx.Headers, message: str
+) -> RateLimitWindow | None:
+    """Which limit a 429 hit: the envelope's `details.window`, else the spent counter.
+
+    The message is a last resort, and only the reference's own wording ("for the minute
+    window"): matching loose words would read "try again Monday" as the day window.
+    """
+    window = (details or {}).get("window")
+    if window in ("minute", "day"):
+        return window  # type: ignore[no-any-return]
+    for name, spent in (("x-ratelimit-remaining-day", "day"), ("x-ratelimit-remaining", "minute")):
+        if headers.get(name, "").strip() == "0":
+            return spent  # type: ignore[return-value]
+    named = _WINDOW_IN_MESSAGE.search(message)
+    return None if named is None else ("day" if named.group(1).lower() in ("day", "daily") else "minute")
 
 
 def error_from_envelope(
@@ -318,8 +331,7 @@ def error_from_envelope(
         "url": url,
     }
     if issubclass(cls, RateLimitError):
-        details_window = (details or {}).get("window")
-        window = details_window if details_window in ("minute", "day") else _rate_limit_window(message)
+        window = _rate_limit_window(details, headers, message)
         if cls is RateLimitError and window == "day":
             # As documented on the class: retries and bulk jobs stop on it instead of
             # re-sending until midnight.
@@ -351,13 +363,13 @@ def error_from_response(response: httpx.Response) -> APIError:
     HTML 502 page, truncated JSON, an empty body) falls back to the status and says what it got.
     """
     request = response.request
-    method, url = request.method, str(request.url)
+    method, url = request.method, str(request.url.copy_with(query=None))
     code: str | None = None
     details: Mapping[str, Any] | None = None
     message: str | None = None
     try:
         body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # ValueError covers UnicodeDecodeError too
         body = None
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):

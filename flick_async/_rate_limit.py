@@ -49,7 +49,7 @@ def parse_rate_limit_headers(headers: httpx.Headers) -> RateLimitStatus | None:
         if field is not None:
             try:
                 values[field] = int(float(raw.strip()))
-            except ValueError:
+            except (ValueError, OverflowError):  # garbage, NaN, or "inf"
                 values[field] = None
     if not values:
         return None

@@ -30,6 +30,7 @@ from flick_async import (
     PermissionDeniedError,
     ProRequiredError,
     RateLimitError,
+    RateLimitStatus,
 )
 from flick_async.testing import BadGatewayHTML, FlickServer, NonStandardStatus, TruncatedJSON
 
@@ -122,11 +123,30 @@ async def test_unknown_code_falls_back_to_the_status_class_and_keeps_the_code(
     ("headers", "body", "retry_after", "window"),
     [
         ({"Retry-After": "12"}, envelope("rate_limited", "Rate limit exceeded for the minute window."), 12.0, "minute"),
-        ({"Retry-After": "3600"}, envelope("rate_limited", "Daily quota exceeded."), 3600.0, "day"),
+        (
+            {"Retry-After": "3600", "X-RateLimit-Remaining-Day": "0"},
+            envelope("rate_limited", "Quota spent."),
+            3600.0,
+            "day",
+        ),
+        (
+            {"Retry-After": "5", "X-RateLimit-Remaining": "0"},
+            envelope("rate_limited", "Try again Monday."),
+            5.0,
+            "minute",
+        ),
+        ({"Retry-After": "5"}, envelope("rate_limited", "Too many today."), 5.0, None),
         ({}, envelope("rate_limited", "Slow down.", {"window": "day"}), None, "day"),
         ({"Retry-After": "soon"}, envelope("rate_limited", "Slow down."), None, None),
     ],
-    ids=["minute-window", "day-window", "window-from-details", "unreadable-retry-after"],
+    ids=[
+        "minute-window-from-message",
+        "day-window-from-headers",
+        "minute-window-from-headers-not-words",
+        "no-window-from-loose-words",
+        "window-from-details",
+        "unreadable-retry-after",
+    ],
 )
 async def test_rate_limit_error_carries_retry_after_and_window(
     httpx_mock: HTTPXMock,
@@ -323,3 +343,28 @@ async def test_server_faults_become_flick_errors(
     with pytest.raises(APIError) as caught:
         await make_client(max_retries=0).me()
     assert (type(caught.value), caught.value.status_code) == (cls, status)
+
+
+@pytest.mark.parametrize("status", [200, 500], ids=["success", "error"])
+async def test_absurdly_nested_json_is_a_malformed_response_not_a_recursion_error(
+    httpx_mock: HTTPXMock, mock_client: AsyncFlick, status: int
+) -> None:
+    """A body nested past Python's recursion limit becomes a FlickError, never a RecursionError."""
+    httpx_mock.add_response(url=ME_URL, status_code=status, content=b"[" * 100_000)
+    with pytest.raises(APIError) as caught:
+        await mock_client.me()
+    assert type(caught.value) is (MalformedResponseError if status == 200 else InternalServerError)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "-inf"])
+async def test_infinite_rate_limit_headers_read_as_unknown(
+    httpx_mock: HTTPXMock, mock_client: AsyncFlick, value: str
+) -> None:
+    """Rate-limit headers that overflow an int are read as unknown, not raised as OverflowError."""
+    httpx_mock.add_response(
+        url=ME_URL, json=PROFILE_JSON, headers={"X-RateLimit-Remaining": value, "X-RateLimit-Limit": "60"}
+    )
+    await mock_client.me()
+    assert mock_client.rate_limit == RateLimitStatus(
+        limit=60, remaining=None, reset=None, limit_day=None, remaining_day=None
+    )

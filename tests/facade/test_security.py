@@ -226,3 +226,28 @@ def test_error_text_leaves_out_response_headers() -> None:
     )
     assert repr(error) == "InternalServerError(status_code=500, code='internal_error', message='Oops.')"
     assert str(error) == "500 internal_error: Oops."
+
+
+def test_credentials_in_the_base_url_are_refused_without_echoing_them() -> None:
+    """A base URL with user:password@ is refused, and the error does not repeat the password."""
+    with pytest.raises(ValidationError) as caught:
+        AsyncFlick(MOCK_KEY, base_url="https://me:hunter2@flickmovies.com/api/beta")
+    assert caught.value.field == "base_url"
+    assert "hunter2" not in str(caught.value)
+
+
+async def test_the_key_is_in_no_frame_local_of_a_failed_call(httpx_mock: HTTPXMock) -> None:
+    """Error reporters that print every frame's locals (Sentry, rich) never see the key."""
+    httpx_mock.add_response(status_code=500, json={"error": {"code": "internal_error", "message": "boom"}})
+    http = httpx.AsyncClient()
+    async with AsyncFlick(MOCK_KEY, http_client=http, throttle=False, max_retries=0, auth="x-api-key") as flick:
+        with pytest.raises(InternalServerError) as caught:
+            await flick.me()
+    await http.aclose()
+    frame = caught.value.__traceback__
+    shown: list[str] = []
+    while frame is not None:
+        shown.extend(repr(value) for value in frame.tb_frame.f_locals.values())
+        frame = frame.tb_next
+    assert shown
+    assert not [text for text in shown if MOCK_KEY in text]
