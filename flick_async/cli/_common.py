@@ -6,6 +6,7 @@ Messages, progress and warnings go to stderr; stdout carries only the data (tabl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -110,14 +111,29 @@ def _single(error: BaseException) -> BaseException:
     return error
 
 
+def _leaves(error: BaseException) -> list[BaseException]:
+    """The exceptions of a (possibly nested) group, groups flattened; `[error]` for any other."""
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in _leaves(inner)]
+    return [error]
+
+
 def run(function: Callable[[], Awaitable[T]]) -> T:
     """Run `function` on an event loop; turn any exception into a one-line `Failure`.
 
+    Whatever escapes, groups included (task groups wrap what leaves them), becomes one line
+    and an exit code: 130 for Ctrl-C or cancellation. `SystemExit` passes through untouched.
     `FLICK_DEBUG=1` lets the traceback through, for bug reports.
     """
     try:
         return anyio.run(function)
-    except (KeyboardInterrupt, Exception) as raw:
+    except SystemExit:
+        raise
+    except BaseException as raw:
+        leaves = _leaves(raw)
+        exits = [leaf for leaf in leaves if isinstance(leaf, SystemExit)]
+        if exits:
+            raise exits[0] from None
         error = _single(raw)
         if os.environ.get("FLICK_DEBUG") and not isinstance(error, Failure):
             raise
@@ -126,14 +142,19 @@ def run(function: Callable[[], Awaitable[T]]) -> T:
             # stdout is pointed at devnull so that the interpreter's final flush does not complain.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise SystemExit(int(ExitCode.OK)) from None
-        if isinstance(error, KeyboardInterrupt):
-            raise Failure("interrupted", ExitCode.INTERRUPTED) from None
         if isinstance(error, click.ClickException):
             raise error from None
-        if isinstance(error, BaseExceptionGroup):
-            messages = "; ".join(failure_from(e).message for e in error.exceptions)
-            raise Failure(messages) from None
-        raise failure_from(error) from None
+        cancelled = [leaf for leaf in leaves if isinstance(leaf, asyncio.CancelledError)]
+        if len(cancelled) == len(leaves) or any(isinstance(leaf, KeyboardInterrupt) for leaf in leaves):
+            # Ctrl-C arrives as KeyboardInterrupt, or (on asyncio) as the cancellation it becomes;
+            # the other errors of a group are what the interruption left behind.
+            raise Failure("interrupted", ExitCode.INTERRUPTED) from None
+        failures = [failure_from(leaf) for leaf in leaves if not isinstance(leaf, asyncio.CancelledError)]
+        if len(failures) == 1:
+            raise failures[0] from None
+        codes = {failure.code for failure in failures}
+        code = codes.pop() if len(codes) == 1 else ExitCode.ERROR
+        raise Failure("; ".join(failure.message for failure in failures), code) from None
 
 
 def stdout_console() -> Console:
