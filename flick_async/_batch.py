@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-from collections import deque
+import json
+from collections import Counter, deque
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator, Mapping, Sized
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, cast
@@ -86,6 +87,7 @@ class BatchCounts:
 
     @property
     def done(self) -> int:
+        """Items with an outcome so far."""
         return self.created + self.deduplicated + self.failed
 
 
@@ -97,39 +99,38 @@ class BatchResult:
         outcomes: Outcomes in input order.
         unsent: Indices the server has not stored (never sent, or rejected as a whole).
         unconfirmed: Indices sent without an answer; they may be stored, and are safe to resend.
-        complete: True when every item read from the input has an outcome.
+        counts: Totals by status.
     """
 
     outcomes: list[BatchOutcome]
     unsent: list[int] = attrs.field(factory=list)
     unconfirmed: list[int] = attrs.field(factory=list)
+    counts: BatchCounts = attrs.field(init=False, default=BatchCounts())
+
+    def __attrs_post_init__(self) -> None:
+        # Counted once: results can hold millions of outcomes, and totals are read often.
+        statuses = Counter(outcome.status for outcome in self.outcomes)
+        counts = BatchCounts(statuses["created"], statuses["deduplicated"], statuses["failed"])
+        object.__setattr__(self, "counts", counts)  # frozen: set once, here
 
     @property
     def complete(self) -> bool:
+        """True when every item read from the input has an outcome."""
         return not self.unsent and not self.unconfirmed
 
     @property
-    def counts(self) -> BatchCounts:
-        created = deduplicated = failed = 0
-        for outcome in self.outcomes:
-            if outcome.status == "created":
-                created += 1
-            elif outcome.status == "deduplicated":
-                deduplicated += 1
-            else:
-                failed += 1
-        return BatchCounts(created, deduplicated, failed)
-
-    @property
     def created(self) -> int:
+        """Items the server created (`counts.created`)."""
         return self.counts.created
 
     @property
     def deduplicated(self) -> int:
+        """Items that matched an existing review (`counts.deduplicated`)."""
         return self.counts.deduplicated
 
     @property
     def failed_count(self) -> int:
+        """Items that failed (`counts.failed`; `failed()` lists them)."""
         return self.counts.failed
 
     def failed(self) -> list[BatchOutcome]:
@@ -153,7 +154,8 @@ class _Chunk:
 def _body(item: ReviewInput, *, validate: bool) -> dict[str, Any]:
     if validate:
         return item.to_body()
-    # Unvalidated: send the fields as given and let the server judge each item.
+    # Unvalidated: send the fields as given and let the server judge each item. Only what cannot
+    # be sent at all (a Decimal, NaN) is refused here, so that it fails alone, not its chunk.
     body: dict[str, Any] = {}
     for field in attrs.fields(ReviewInput):
         value = getattr(item, field.name)
@@ -162,6 +164,10 @@ def _body(item: ReviewInput, *, validate: bool) -> dict[str, Any]:
         if isinstance(value, datetime.date):
             value = value.isoformat()
         body[field.name] = list(value) if field.name == "tags" else value
+        try:
+            json.dumps(body[field.name], allow_nan=False)
+        except (TypeError, ValueError):
+            raise ValidationError(field.name, "cannot be sent as JSON", value) from None
     return body
 
 
@@ -216,6 +222,7 @@ class BatchStream:
         self._created = self._deduplicated = self._failed = 0
         self._reported = 0
         self._error: FlickError | None = None
+        self._input_error: Exception | None = None
         self._done = False
         self._consumer_wakeup = anyio.Event()
         self._room = anyio.Event()
@@ -287,11 +294,17 @@ class BatchStream:
                 self._room.set()
                 return outcome
             if self._done:
-                if self._error is not None:
-                    raise self._error
+                self._raise_failure()
                 raise StopAsyncIteration
             wakeup = self._consumer_wakeup = anyio.Event()
             await wakeup.wait()
+
+    def _raise_failure(self) -> None:
+        """Raise what stopped the job: an error that stops every chunk, or the input's own."""
+        if self._error is not None:
+            raise self._error
+        if self._input_error is not None:
+            raise self._input_error
 
     async def _next_ready(self) -> list[BatchOutcome]:
         """Every outcome ready now (at least one), or `[]` once the job is over.
@@ -307,8 +320,7 @@ class BatchStream:
                 self._room.set()
                 return ready
             if self._done:
-                if self._error is not None:
-                    raise self._error
+                self._raise_failure()
                 return []
             wakeup = self._consumer_wakeup = anyio.Event()
             await wakeup.wait()
@@ -351,6 +363,16 @@ class BatchStream:
         self._report_progress()
 
     async def _produce(self, chunks: MemoryObjectSendStream[_Chunk]) -> None:
+        try:
+            await self._read_input(chunks)
+        except Exception as exc:
+            # The caller's iterable raised: stop the job and re-raise it from the iteration as
+            # itself, not inside the task groups' ExceptionGroups.
+            self._input_error = exc
+            assert self._job_scope is not None
+            self._job_scope.cancel()
+
+    async def _read_input(self, chunks: MemoryObjectSendStream[_Chunk]) -> None:
         async with chunks:
             chunk = _Chunk()
             items = self._items
@@ -416,8 +438,7 @@ class BatchStream:
         self._in_flight.difference_update(indices)
 
     async def _send_chunk(self, chunk: _Chunk) -> list[BatchOutcome] | None:
-        kwargs = create_reviews_batch._get_kwargs(body=ReviewBatchCreate(reviews=[]))
-        kwargs["json"] = {"reviews": chunk.bodies}
+        kwargs = {**_BATCH_REQUEST, "json": {"reviews": chunk.bodies}}
         record = CallRecord(on_sent=lambda: self._mark_sent(chunk.indices))
         # Cancellation leaves the indices where they are: _pending (unsent) or _in_flight
         # (unconfirmed), which is exactly what is known about them.
@@ -508,6 +529,8 @@ async def run_to_result(stream: BatchStream) -> BatchResult:
     return BatchResult(outcomes)
 
 
+# The generated module owns the batch route; each chunk only swaps in its own body.
+_BATCH_REQUEST = create_reviews_batch._get_kwargs(body=ReviewBatchCreate(reviews=[]))
 _RESULT_KEYS = frozenset({"index", "created", "deduplicated", "review", "error"})
 
 

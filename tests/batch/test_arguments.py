@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from flick_async import AsyncFlick, BatchResult, ClientClosedError, ValidationError
 from flick_async.testing import FlickServer
 
-from .helpers import items
+from .helpers import item, items
 
 BAD_OPTIONS: dict[str, tuple[dict[str, Any], str]] = {
     "concurrency-0": ({"concurrency": 0}, "concurrency"),
@@ -69,3 +71,25 @@ async def test_a_closed_client_stops_the_job_with_nothing_sent(client: AsyncFlic
     assert partial.unsent == list(range(len(partial.unsent)))
     assert len(partial.unsent) >= 50
     assert len(server.request_log) == 0
+
+
+async def test_an_item_that_cannot_be_json_fails_alone_when_not_validated(client: AsyncFlick) -> None:
+    """With validate=False, a value JSON cannot carry (NaN, a Decimal) fails its own item only."""
+    rows = [item(0), {**item(1), "rating": float("nan")}, {**item(2), "rating": decimal.Decimal("7.5")}]
+    result = await client.reviews.create_many(rows, validate=False)
+    assert [(o.index, o.status) for o in result] == [(0, "created"), (1, "failed"), (2, "failed")]
+    assert [(type(o.error), o.error.field) for o in result.failed() if isinstance(o.error, ValidationError)] == [
+        (ValidationError, "rating"),
+        (ValidationError, "rating"),
+    ]
+
+
+async def test_an_input_iterable_that_raises_comes_out_as_itself(client: AsyncFlick) -> None:
+    """The caller's own generator error is raised as itself, not inside an ExceptionGroup."""
+
+    def rows() -> Iterator[dict[str, object]]:
+        yield item(0)
+        raise LookupError("the spreadsheet ran out")
+
+    with pytest.raises(LookupError, match="ran out"):
+        await client.reviews.create_many(rows())
