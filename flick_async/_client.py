@@ -428,10 +428,12 @@ class AsyncFlick:
 
     @property
     def base_url(self) -> str:
+        """The API base URL every path is appended to."""
         return self._transport.base_url
 
     @property
     def is_closed(self) -> bool:
+        """True once `aclose()` ran (or the `async with` block ended)."""
         return self._closed
 
     async def _request(

@@ -34,12 +34,15 @@ class SystemClock:
     """The real clock: the event loop's monotonic time and the system's wall time."""
 
     def monotonic(self) -> float:
+        """Seconds on the system's monotonic clock."""
         return anyio.current_time()
 
     def time(self) -> float:
+        """Unix time from the system clock."""
         return time.time()
 
     async def sleep(self, seconds: float) -> None:
+        """Sleep on the event loop."""
         await anyio.sleep(seconds)
 
     def __repr__(self) -> str:
