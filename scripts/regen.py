@@ -529,7 +529,15 @@ def main(argv: list[str] | None = None) -> int:
         # sys.stdout looked up now, not when regenerate() was defined, so redirection reaches it.
         code = regenerate(args.source, allow_breaking=args.allow_breaking, out=sys.stdout)
         if code == 0:
-            shutil.copyfile(SCHEMA_PATH, SERVED_SCHEMA_PATH)
+            try:
+                shutil.copyfile(SCHEMA_PATH, SERVED_SCHEMA_PATH)
+            except OSError as exc:
+                print(
+                    f"regen: regenerated, but could not update {_display(SERVED_SCHEMA_PATH)} ({exc.strerror}); "
+                    "`make check-generated` fails until `make regen FROM=openapi.json` succeeds.",
+                    file=sys.stderr,
+                )
+                return 2
         return code
     except RegenError as exc:
         print(f"regen: {exc}; nothing was changed.", file=sys.stderr)
