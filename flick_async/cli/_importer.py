@@ -28,6 +28,7 @@ import anyio
 import attrs
 from flick_api.models import Candidate, ResolveResult
 
+from flick_async._batch import BatchOutcome
 from flick_async._client import AsyncFlick
 from flick_async._errors import (
     APIDisabledError,
@@ -331,33 +332,43 @@ class Importer:
         s.not_sent = len(planned)
         self._progress.write_started(len(planned))
         done = 0
-        async with self._client.reviews.stream_create(
+        stream = self._client.reviews.stream_create(
             [p.body for p in planned], concurrency=self._options.concurrency, chunk_size=CHUNK
-        ) as outcomes:
-            async for outcome in outcomes:
-                item = planned[outcome.index]
-                done += 1
-                s.not_sent -= 1
-                review_id = outcome.review.id if outcome.review is not None else None
-                if outcome.status in ("created", "deduplicated"):
-                    self._journal.save_write(item.key, WriteRecord(outcome.status, review_id, None))
-                    if outcome.status == "created":
-                        s.created += 1
-                    else:
-                        s.deduplicated += 1
-                else:
-                    error = outcome.error
-                    message = str(error) if error is not None else "failed"
-                    final = isinstance(error, ValidationError) or (
-                        isinstance(error, APIError) and error.code in _FINAL_ITEM_CODES
-                    )
-                    if final:
-                        self._journal.save_write(item.key, WriteRecord("failed", review_id, message))
-                    else:
-                        message += " (sent again on the next run)"
-                    s.failed += 1
-                    self.problems.append(_problem(item.entry, "failed", message, None))
-                self._progress.written(done, s)
+        )
+        try:
+            async with stream:
+                async for outcome in stream:
+                    self._record(planned[outcome.index], outcome)
+                    done += 1
+                    self._progress.written(done, s)
+        finally:
+            # Left early (Ctrl-C, cancellation, an error here): the server's verdicts on up to
+            # chunk × (concurrency + 1) reviews were decided but not yet delivered. They are as
+            # confirmed as the rest, so they are journaled the same way and never sent again.
+            for outcome in stream.undelivered:
+                self._record(planned[outcome.index], outcome)
+
+    def _record(self, item: _Planned, outcome: BatchOutcome) -> None:
+        """Journal and count the server's verdict on one review."""
+        s = self.summary
+        s.not_sent -= 1
+        review_id = outcome.review.id if outcome.review is not None else None
+        if outcome.status in ("created", "deduplicated"):
+            self._journal.save_write(item.key, WriteRecord(outcome.status, review_id, None))
+            if outcome.status == "created":
+                s.created += 1
+            else:
+                s.deduplicated += 1
+            return
+        error = outcome.error
+        message = str(error) if error is not None else "failed"
+        final = isinstance(error, ValidationError) or (isinstance(error, APIError) and error.code in _FINAL_ITEM_CODES)
+        if final:
+            self._journal.save_write(item.key, WriteRecord("failed", review_id, message))
+        else:
+            message += " (sent again on the next run)"
+        s.failed += 1
+        self.problems.append(_problem(item.entry, "failed", message, None))
 
     # -- report ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from flick_async.cli._import import _Bars
 from flick_async.testing import APIDisabled, FakeClock, FlickServer
 
 from .conftest import EXPORT, Live, one_line_error, serve
@@ -106,6 +107,34 @@ def test_interrupted_import_resumes_with_only_what_was_left(live: Live, tmp_path
     assert len(reviews) == to_write
     assert len(set(_identities(reviews))) == to_write
     assert second.exit_code == 5
+
+
+def test_interrupt_journals_the_verdicts_not_yet_delivered(
+    live: Live, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C with a confirmed batch half delivered: its undelivered verdicts are journaled, so none is re-sent."""
+    diary = "".join(f"2024-01-{day:02d},Alien,1979,https://boxd.it/a{day},{day % 5 + 1},,,\n" for day in range(1, 29))
+    diary += "".join(f"2024-02-{day:02d},Aliens,1986,https://boxd.it/b{day},{day % 5 + 1},,,\n" for day in range(1, 23))
+    export = _export(tmp_path / "export", diary)  # 50 entries: one batch
+
+    def interrupt(self: object, done: int, summary: object) -> None:
+        # The first verdict of the batch is handled; the other 49 are confirmed but not yet delivered.
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_Bars, "written", interrupt)
+        first, report = _import(live, export, tmp_path / "state")
+    assert first.exit_code == 130
+    assert "interrupted; run the same command again to resume" in one_line_error(first)
+    assert (report["created"], report["not_sent"], report["stopped"]) == (50, 0, "interrupted")
+    assert len(live.server.reviews(live.account)) == 50
+
+    live.server.request_log.clear()
+    second, report = _import(live, export, tmp_path / "state")
+    assert second.exit_code == 0, second.output
+    # A re-sent review would cost a batch request and come back deduplicated: neither happens.
+    assert live.routes() == []
+    assert (report["already_imported"], report["created"], report["deduplicated"]) == (50, 0, 0)
 
 
 def test_dry_run_resolves_and_writes_nothing(live: Live, tmp_path: Path) -> None:
