@@ -43,7 +43,7 @@ from flick_async._errors import (
 from flick_async._validation import ReviewInput
 from flick_async.cli._journal import Journal, WriteRecord, fingerprint
 from flick_async.cli._letterboxd import LetterboxdEntry, LetterboxdExport, RejectedRow
-from flick_async.cli._overrides import Overrides
+from flick_async.cli._overrides import Override, Overrides
 
 __all__ = ["CONFIDENCE_LEVELS", "ImportOptions", "ImportSummary", "Importer", "Progress", "RateEta"]
 
@@ -177,7 +177,6 @@ class Importer:
         self._client = client
         self._export = export
         self._journal = journal
-        self._overrides = overrides
         self._options = options
         self.summary = summary
         self._progress = progress or Progress()
@@ -185,6 +184,10 @@ class Importer:
         self.problems: list[dict[str, Any]] = []
         entries = export.entries
         self.entries: Sequence[LetterboxdEntry] = entries[: options.limit] if options.limit is not None else entries
+        # Each entry's override, looked up once: the plan and the resolve phase both ask.
+        self._override_of: list[Override | None] = [
+            overrides.lookup(title=entry.name, year=entry.year, uri=entry.uri) for entry in self.entries
+        ]
         s = summary
         s.entries_read = len(entries)
         s.rejected_rows = len(export.rejected)
@@ -201,10 +204,10 @@ class Importer:
         """The distinct (title, year) pairs that need `/resolve`, in export order; counts cache hits."""
         needed: dict[TitleKey, None] = {}
         distinct: set[TitleKey] = set()
-        for entry in self.entries:
+        for entry, override in zip(self.entries, self._override_of, strict=True):
             key = (entry.name, entry.year)
             distinct.add(key)
-            if self._overrides.lookup(title=entry.name, year=entry.year, uri=entry.uri) is None:
+            if override is None:
                 needed.setdefault(key)
         self.summary.distinct_titles = len(distinct)
         todo = []
@@ -250,8 +253,7 @@ class Importer:
             for _ in range(min(self._options.resolve_concurrency, max(1, len(titles)))):
                 tg.start_soon(worker)
 
-    def _decide(self, entry: LetterboxdEntry) -> _Decision:
-        override = self._overrides.lookup(title=entry.name, year=entry.year, uri=entry.uri)
+    def _decide(self, entry: LetterboxdEntry, override: Override | None) -> _Decision:
         if override is not None:
             return _Decision(override.tmdb_id, override.media_type)
         answer = self._results.get((entry.name, entry.year))
@@ -279,9 +281,9 @@ class Importer:
                 s.resolved["none"] += 1
         planned: list[_Planned] = []
         seen: set[str] = set()
-        for entry in self.entries:
-            decision = self._decide(entry)
-            if self._overrides.lookup(title=entry.name, year=entry.year, uri=entry.uri) is not None:
+        for entry, override in zip(self.entries, self._override_of, strict=True):
+            decision = self._decide(entry, override)
+            if override is not None:
                 s.overridden += 1
             if decision.tmdb_id is None or decision.media_type is None:
                 s.unmatched += 1
@@ -296,7 +298,8 @@ class Importer:
                 tags=entry.tags,
             )
             try:
-                body = review.to_request().to_dict()
+                # The body stream_create sends (it validates each item again as it reads it).
+                body = review.to_body()
             except ValidationError as error:
                 s.failed += 1
                 self.problems.append(_problem(entry, "failed", f"not valid for Flick: {error}", decision.best))

@@ -16,8 +16,13 @@ from typing import Any
 
 import pytest
 
+from flick_async import AsyncFlick, ReviewInput
 from flick_async.cli._import import _Bars
-from flick_async.testing import APIDisabled, FakeClock, FlickServer
+from flick_async.cli._importer import Importer, ImportOptions, ImportSummary
+from flick_async.cli._journal import Journal
+from flick_async.cli._letterboxd import read_letterboxd
+from flick_async.cli._overrides import Override, Overrides
+from flick_async.testing import DEMO_API_KEY, APIDisabled, FakeClock, FlickServer
 
 from .conftest import EXPORT, Live, one_line_error, serve
 
@@ -135,6 +140,51 @@ def test_interrupt_journals_the_verdicts_not_yet_delivered(
     # A re-sent review would cost a batch request and come back deduplicated: neither happens.
     assert live.routes() == []
     assert (report["already_imported"], report["created"], report["deduplicated"]) == (50, 0, 0)
+
+
+def test_plan_looks_each_override_up_once_and_validates_without_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan asks the overrides once per entry and builds each body with to_body(), not the request model."""
+    export = read_letterboxd(
+        _export(
+            tmp_path / "export",
+            "2024-01-03,Alien,1979,https://boxd.it/a1,4,,,2024-01-02\n"
+            "2024-01-04,Aliens,1986,https://boxd.it/a2,3,,,2024-01-04\n"
+            "2024-01-05,Alien,1979,https://boxd.it/a3,5,,,2024-01-05\n",
+        )
+    )
+    overrides = Overrides(by_title={("Alien", 1979): Override("348", "movie", 1)})
+    lookups: list[str] = []
+    lookup = Overrides.lookup
+
+    def counted(self: Overrides, *, title: str, year: int | None, uri: str | None) -> Override | None:
+        lookups.append(title)
+        return lookup(self, title=title, year=year, uri=uri)
+
+    def no_model(self: ReviewInput, **kwargs: object) -> None:
+        raise AssertionError("the plan builds the body with to_body()")
+
+    monkeypatch.setattr(Overrides, "lookup", counted)
+    monkeypatch.setattr(ReviewInput, "to_request", no_model)
+    summary = ImportSummary(export="export")
+    with Journal(tmp_path / "journal.sqlite3", base_url="http://127.0.0.1:9/api/beta", api_key="k") as journal:
+        importer = Importer(
+            AsyncFlick(DEMO_API_KEY, base_url="http://127.0.0.1:9/api/beta"),
+            export,
+            journal,
+            overrides,
+            ImportOptions(),
+            summary,
+        )
+        assert importer.titles_to_resolve() == [("Aliens", 1986)]
+        planned = importer.plan()
+    assert lookups == ["Alien", "Aliens", "Alien"]
+    assert [p.body.to_body() for p in planned] == [
+        {"tmdb_id": "348", "media_type": "movie", "rating": 8.0, "watched_date": "2024-01-02"},
+        {"tmdb_id": "348", "media_type": "movie", "rating": 10.0, "watched_date": "2024-01-05"},
+    ]
+    assert (summary.overridden, summary.unmatched, summary.to_write) == (2, 1, 2)
 
 
 def test_dry_run_resolves_and_writes_nothing(live: Live, tmp_path: Path) -> None:
