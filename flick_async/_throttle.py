@@ -21,7 +21,9 @@ Where the server's windows sit in local time
     than a window we knew proves the server had passed that window's end before `received_at`,
     which is exact where `Date` is coarse. Bounds from many responses intersect. A window ending
     at server time `R` is refilled at local `R − lower + safety_margin`: never before the
-    server's own turn, whatever the drift (bounds widen by 20 ppm of elapsed time).
+    server's own turn, whatever the drift (bounds widen by 20 ppm of elapsed time). A `Reset`
+    older than the `Date` bound allows (a proxy stamping `Date` ahead of the node that counts)
+    shows `Date` is on another clock: from then on only `Reset` places the windows.
 
 Sounding the server's clock
     Bulk traffic tightens nothing: it always reaches the server the same time after a refill,
@@ -84,7 +86,8 @@ _DAY: Final = 86_400.0
 _DRIFT: Final = 2e-5
 # `Date` is the server's time floored to the second. (A server that caches it, as uvicorn does by
 # default, makes it up to a second older: that only loosens the lower bound, and the upper bound
-# it contradicts is dropped, see `_ServerClock.constrain`.)
+# it contradicts is dropped, see `_ServerClock.constrain`; a `Date` ahead of the clock the windows
+# follow is caught by `_ServerClock.cap`.)
 _DATE_SLACK: Final = 1.0
 _RTT_SAMPLES: Final = 64
 # Below this width (or twice the fastest round trip, which bounds what a sounding can learn) the
@@ -179,32 +182,66 @@ class _ServerClock:
         self._low_at = 0.0
         self._high: float | None = None
         self._high_at = 0.0
+        # The lower bound that `Reset` alone proves (a window seen to end), kept apart so that
+        # it survives when `Date` turns out to be wrong.
+        self._reset_low: float | None = None
+        self._reset_low_at = 0.0
+        # Whether `Date` may raise the lower bound. Off once a `Reset` contradicted it: the
+        # clock that stamps `Date` (a proxy) is then not the one that counts requests, and a
+        # `Date` ahead of the counter would refill the buckets early.
+        self.date_trusted = True
 
     def low(self, now: float) -> float | None:
-        return None if self._low is None else self._low - _DRIFT * max(0.0, now - self._low_at)
+        return _aged(self._low, self._low_at, -_DRIFT, now)
 
     def high(self, now: float) -> float | None:
-        return None if self._high is None else self._high + _DRIFT * max(0.0, now - self._high_at)
+        return _aged(self._high, self._high_at, _DRIFT, now)
 
-    def constrain(
-        self, *, now: float, low: float | None = None, high: float | None = None, exact: bool = False
-    ) -> None:
-        """Narrow the bounds; `exact` marks an upper bound that cannot be wrong (from `Reset`)."""
+    def constrain(self, *, now: float, low: float | None = None, high: float | None = None, date: bool = False) -> None:
+        """Narrow the bounds; `date` marks bounds read from `Date` (see `date_trusted`)."""
+        if date and not self.date_trusted:
+            low = None
         current_low, current_high = self.low(now), self.high(now)
-        if exact and high is not None and current_low is not None and high < current_low:
-            # The server wrote this before the moment we believed its clock had reached: its
-            # clock stepped back. Start over from this answer alone (a lower `low` is the safe side).
-            logger.info("rate limiter: the server's clock moved; re-learning where its windows sit")
-            self._low, self._high, self._low_at, self._high_at = low, high, now, now
-            return
         if low is not None:
             self._low, self._low_at = (low if current_low is None else max(current_low, low)), now
+            if not date:
+                reset_low = _aged(self._reset_low, self._reset_low_at, -_DRIFT, now)
+                self._reset_low = low if reset_low is None else max(reset_low, low)
+                self._reset_low_at = now
         if high is not None:
             self._high, self._high_at = (high if current_high is None else min(current_high, high)), now
         if self._low is not None and self._high is not None and self._high < self._low:
             # Only the lower bound guards against overrunning; an upper bound it contradicts (a
             # stale `Date`, or the server's clock stepped forward) collapses onto it.
             self._high = self._low
+
+    def cap(self, *, now: float, high: float, floor: float) -> None:
+        """Apply an upper bound that cannot be wrong (from `Reset`); `floor` is the lower bound it implies.
+
+        When it contradicts the lower bound, the server's `Date` runs ahead of the clock its
+        windows follow (or that clock stepped back): stop letting `Date` raise the lower bound,
+        and start over from what `Reset` alone showed, or from `floor` (a lower `low` is the
+        safe side).
+        """
+        current_low = self.low(now)
+        if current_low is None or high >= current_low:
+            # `floor` is loose (a whole window) unless the request landed early in its window,
+            # which is when it matters: after our estimate fell a window behind.
+            self.constrain(now=now, low=floor, high=high)
+            return
+        if self.date_trusted:
+            logger.info("rate limiter: the server's Date disagrees with its Reset; re-learning where its windows sit")
+        self.date_trusted = False
+        low = _aged(self._reset_low, self._reset_low_at, -_DRIFT, now)
+        if low is None or low > high:
+            low = min(floor, high)
+        self._low, self._high, self._reset_low = low, high, low
+        self._low_at = self._high_at = self._reset_low_at = now
+
+
+def _aged(bound: float | None, since: float, rate: float, now: float) -> float | None:
+    """`bound`, set at `since`, widened by `rate` (signed) per second elapsed."""
+    return None if bound is None else bound + rate * max(0.0, now - since)
 
 
 @attrs.define
@@ -359,8 +396,8 @@ class _Core:
         surely lands in this window). See "Sounding the server's clock" above.
         """
         low, high = self.server.low(now), self.server.high(now)
-        if low is None or high is None or self.minute.end is None:
-            return None
+        if low is None or high is None or self.minute.end is None or not self.server.date_trusted:
+            return None  # (an untrusted `Date` cannot tighten the lower bound: nothing to learn)
         rtt = min(self.rtts, default=0.0)
         if high - low <= max(_TIGHT, 2 * rtt):
             return None
@@ -447,10 +484,11 @@ class _Core:
             date = math.floor(self.clock.time() - (now - received_at))
         status = parse_rate_limit_headers(headers)
         reset = parse_reset(headers)
-        self.server.constrain(now=now, low=date - received_at, high=date + _DATE_SLACK - sent_at)
+        self.server.constrain(now=now, low=date - received_at, high=date + _DATE_SLACK - sent_at, date=True)
         if reset is not None:
-            # The window ending at `reset` was still open when the server wrote this answer.
-            self.server.constrain(now=now, high=reset - sent_at, exact=True)
+            # The window ending at `reset` was open when the server wrote this answer: it had
+            # begun (`reset − window_seconds`) and not yet ended.
+            self.server.cap(now=now, high=reset - sent_at, floor=reset - self.window_seconds - received_at)
         if status is not None:
             self._sync_minute(status, reset, received_at=received_at, now=now)
             self._sync_day(status, date, received_at=received_at, now=now)

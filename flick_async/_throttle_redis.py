@@ -134,8 +134,9 @@ end
 
 local function constrain(lo, hi, exact)
   if exact and num('low', nil) ~= nil and hi < low() then
-    -- the server's clock stepped back: start over from this answer
-    put('low', lo); put('high', hi); put('low_at', T); put('high_at', T); return
+    -- Date runs ahead of the clock the windows follow (or that clock stepped back): start over
+    -- from what Reset implies (`lo`), and let Date raise the lower bound no more
+    put('low', math.min(lo, hi)); put('high', hi); put('low_at', T); put('high_at', T); put('nodate', 1); return
   end
   if num('low', nil) == nil or lo > low() then put('low', lo) else put('low', low()) end
   put('low_at', T)
@@ -172,8 +173,11 @@ if mode == 'sync' then
   local remaining, lim = tonumber(ARGV[12]), tonumber(ARGV[13])
   local remaining_day, dlim = tonumber(ARGV[14]), tonumber(ARGV[15])
   put('rtt', math.max(num('rtt', 0) * 0.98, T - sent - (T - received)))
-  constrain(date - received, date + SLACK - sent, false)
-  if reset then constrain(num('low', date - received), reset - sent, true) end
+  local date_low = date - received
+  if num('nodate', 0) == 1 then date_low = low() end
+  constrain(date_low, date + SLACK - sent, false)
+  -- the window ending at `reset` was open when the server wrote the answer: it had begun
+  if reset then constrain(reset - window - received, reset - sent, true) end
   if reset then
     if num('synced', 0) ~= 1 then
       put('synced', 1); put('wend', reset); redis.call('HSET', key, 'n:' .. reset, 1)

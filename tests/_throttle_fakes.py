@@ -35,11 +35,13 @@ class FakeServer:
         daily: int = 5000,
         server_time: float = START + 23.4,
         send_date: bool = True,
+        date_ahead: float = 0.0,
     ) -> None:
         self.clock = clock
         self.limit, self.window, self.daily = limit, window, daily
         self.offset = server_time - clock.monotonic()
         self.send_date = send_date
+        self.date_ahead = date_ahead  # how far the clock that stamps `Date` (a proxy) runs ahead of the counter's
         self.counts: collections.Counter[int] = collections.Counter()
         self.day_counts: collections.Counter[int] = collections.Counter()
         self.log: list[tuple[float, int]] = []  # (server time, status)
@@ -75,7 +77,7 @@ class FakeServer:
             "X-RateLimit-Remaining-Day": str(max(0, self.daily - self.day_counts[day])),
         }
         if self.send_date:
-            headers["Date"] = email.utils.formatdate(math.floor(now), usegmt=True)
+            headers["Date"] = email.utils.formatdate(math.floor(now + self.date_ahead), usegmt=True)
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
         return status, httpx.Headers(headers)

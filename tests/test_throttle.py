@@ -63,6 +63,24 @@ async def test_soundings_close_the_clock_bracket_and_pull_each_window_start_in(i
     assert 0 <= server.offset - low < 0.01
 
 
+async def test_a_date_ahead_of_the_servers_window_clock_is_relearned_not_fatal() -> None:
+    """Date 3 s ahead of the clock that counts (Reset older than Date): no crash, one 429 burst, then full windows."""
+    clock = FakeClock()
+    server = FakeServer(clock, server_time=START + 30, date_ahead=3.0)
+    limiter = RateLimiter(clock=clock)
+    await bulk(limiter, server, 300, 16)
+    assert not limiter._core.server.date_trusted
+    # Trusting Date, the first refill comes early; its 429s (one per task, none counted) show
+    # the disagreement, and no later window is overrun.
+    refused = [t for t, status in server.log if status == 429]
+    assert len(refused) <= 16
+    assert max(refused) - min(refused) < 1.0
+    assert sorted(server.accepted_per_window().values()) == [60] * 5
+    low = limiter._core.server.low(clock.monotonic())
+    assert low is not None
+    assert low <= server.offset
+
+
 async def test_the_last_token_is_not_held_when_no_one_else_wants_one() -> None:
     """One task alone: its request for the window's last token goes at once, though the bracket is still wide."""
     clock = FakeClock()

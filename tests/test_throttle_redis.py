@@ -98,6 +98,20 @@ async def test_two_workers_share_one_budget_and_fill_every_window(server: RedisS
     assert sum(n for _, n in per_window) == 300
 
 
+async def test_a_date_ahead_of_the_servers_window_clock_overruns_no_later_window(
+    server: RedisServer, make: Make
+) -> None:
+    """Date stamped 3 s ahead of the clock that counts: one 429 burst shows it, and no later request is refused."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, server_time=START + 30, date_ahead=3.0)
+    worker = make(server.url, clock)
+    await bulk(worker, api, 300, 16)
+    refused = [t for t, status in api.log if status == 429]
+    assert len(refused) <= 16
+    assert max(refused, default=0) - min(refused, default=0) < 1.0
+    assert sum(api.accepted_per_window().values()) == 300
+
+
 async def test_keys_are_hash_tagged_and_never_hold_the_key(server: RedisServer, make: Make) -> None:
     """Every Redis key sits in one cluster slot ({flick:<sha256 prefix>}) and nothing stored contains the key."""
     clock = RedisAwareClock()
