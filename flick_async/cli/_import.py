@@ -64,7 +64,13 @@ class _Bars(ImportProgress):
         self._start("Write", total, per_request=CHUNK)
 
     def written(self, done: int, summary: ImportSummary) -> None:
-        self._advance(done, f"{summary.created:,} created, {summary.deduplicated:,} deduplicated")
+        # The bar counts the reviews sent; a duplicate within the export is deduplicated without
+        # being sent, so it is named apart rather than left to make the counts disagree.
+        status = f"{summary.created:,} created, {summary.deduplicated - summary.duplicates_in_export:,} deduplicated"
+        if summary.duplicates_in_export:
+            duplicates = summary.duplicates_in_export
+            status += f" (+{duplicates:,} duplicate{'s' if duplicates != 1 else ''} in the export, not sent)"
+        self._advance(done, status)
 
     def _start(self, name: str, total: int, *, per_request: int) -> None:
         if self._task is not None:
@@ -280,6 +286,13 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
     table.add_column("", style="bold")
     table.add_column("", justify="right")
     resolved = summary.resolved
+    deduplicated: list[tuple[str, str]] = [("Deduplicated", f"{summary.deduplicated:,}")]
+    if summary.duplicates_in_export:
+        # Split: the write bar counts only the reviews sent, and a duplicate within the export is not.
+        deduplicated = [
+            ("Deduplicated by the server", f"{summary.deduplicated - summary.duplicates_in_export:,}"),
+            ("Duplicates in the export (not sent)", f"{summary.duplicates_in_export:,}"),
+        ]
     rows: list[tuple[str, str]] = [
         ("Entries read", f"{summary.entries_read:,}"),
         ("Rows rejected", f"{summary.rejected_rows:,}"),
@@ -290,7 +303,7 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
         ),
         ("Entries matched by override", f"{summary.overridden:,}"),
         ("Created" if not dry_run else "Would write", f"{summary.created if not dry_run else summary.to_write:,}"),
-        ("Deduplicated", f"{summary.deduplicated:,}"),
+        *deduplicated,
         ("Already imported (earlier runs)", f"{summary.already_imported:,}"),
         ("Unmatched", f"{summary.unmatched:,}"),
         ("Failed", f"{summary.failed:,}"),

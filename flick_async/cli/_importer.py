@@ -100,6 +100,7 @@ class ImportSummary:
     to_write: int = 0
     created: int = 0
     deduplicated: int = 0
+    duplicates_in_export: int = 0  # of `deduplicated`: the same review twice in the export, not sent
     already_imported: int = 0
     unmatched: int = 0
     failed: int = 0
@@ -317,6 +318,7 @@ class Importer:
                 # The same review twice in the export (one viewing logged twice): the server would
                 # deduplicate the second; it is cheaper not to send it.
                 s.deduplicated += 1
+                s.duplicates_in_export += 1
                 continue
             seen.add(key)
             planned.append(_Planned(entry, key, review))

@@ -187,6 +187,31 @@ def test_plan_looks_each_override_up_once_and_validates_without_the_model(
     assert (summary.overridden, summary.unmatched, summary.to_write) == (2, 1, 2)
 
 
+def test_a_duplicate_in_the_export_is_named_apart_from_the_server_s(live: Live, tmp_path: Path) -> None:
+    """A review twice in the export is not sent: the bar and the summary say so, so their counts agree."""
+    row = "2024-01-03,Alien,1979,https://boxd.it/a1,4,,,2024-01-02\n"
+    export = _export(tmp_path / "export", row + row + "2024-01-05,Aliens,1986,https://boxd.it/a2,3,,,\n")
+    state = tmp_path / "state"
+    report_path = state / "report.json"
+    result = live.flick(
+        "import", "letterboxd", export, "--state-dir", state, "--report", report_path, env={"COLUMNS": "200"}
+    )
+    report = _report(report_path)
+    assert result.exit_code == 0, result.output
+    assert (report["to_write"], report["created"], report["deduplicated"], report["duplicates_in_export"]) == (
+        2,
+        2,
+        1,
+        1,
+    )
+    table = " ".join(result.stdout.split())
+    assert "│ Created │ 2 │ │ Deduplicated by the server │ 0 │ │ Duplicates in the export (not sent) │ 1 │" in table
+    bar = " ".join(result.stderr.split())
+    assert "Write" in bar
+    assert "2/2" in bar
+    assert "2 created, 0 deduplicated (+1 duplicate in the export, not sent)" in bar
+
+
 def test_dry_run_resolves_and_writes_nothing(live: Live, tmp_path: Path) -> None:
     """--dry-run spends only resolve requests and reports what it would write."""
     result, report = _import(live, EXPORT, tmp_path, "--limit", "30", "--dry-run")
