@@ -16,8 +16,10 @@ not how a client meets a real server, and it charges the facade's per-call work 
 machine's load average is printed at the start and the end: other processes compete for the
 same cores.
 
-Import time: `python -X importtime -c "import flick_async"` against `import httpx`, each in fresh
-subprocesses, medians of several runs. Target: under 60 ms more than httpx alone.
+Import time: `import flick_async` and `from flick_async import AsyncFlick` against `import httpx`,
+each timed around the statement in fresh interpreters, medians of several runs. Target: under
+60 ms more than httpx alone. Exports load lazily, so the first figure is the package alone and
+the second what a program that makes a client pays.
 """
 
 from __future__ import annotations
@@ -108,21 +110,18 @@ async def throughput(base_url: str, *, calls: int, concurrency: int, rounds: int
     return statistics.median(raw_rates), statistics.median(facade_rates)
 
 
-def import_ms(module: str, runs: int) -> float:
-    """Median cumulative import time of `module` in fresh interpreters, in milliseconds."""
-    samples = []
-    for _ in range(runs):
-        result = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        # Lines read "import time: self [us] | cumulative | imported package"; the top-level
-        # module's own line comes last among its dependencies.
-        rows = [line.split("|") for line in result.stderr.splitlines() if line.startswith("import time:")]
-        cumulative = next(int(row[1]) for row in reversed(rows) if row[2].strip() == module)
-        samples.append(cumulative / 1000)
+def import_ms(statement: str, runs: int) -> float:
+    """Median time `statement` takes in fresh interpreters, in milliseconds.
+
+    Timed in-process around the statement (not `-X importtime`'s cumulative column): with
+    lazy exports, `import flick_async` alone loads little, and what a user pays shows only
+    once a name is taken from it.
+    """
+    timer = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    samples = [
+        float(subprocess.run([sys.executable, "-c", timer], capture_output=True, text=True, check=True).stdout) * 1000
+        for _ in range(runs)
+    ]
     return statistics.median(samples)
 
 
@@ -149,14 +148,16 @@ def main() -> None:
     verdict = "met" if ratio >= TARGET_RATIO else "MISSED"
     print(f"  ratio                   {ratio:8.3f}  (target >= {TARGET_RATIO}: {verdict})")
 
-    httpx_ms = import_ms("httpx", args.import_runs)
-    flick_ms = import_ms("flick_async", args.import_runs)
-    extra = flick_ms - httpx_ms
-    print(f"import time, median of {args.import_runs} fresh interpreters")
-    print(f"  import httpx            {httpx_ms:8.1f} ms")
-    print(f"  import flick_async      {flick_ms:8.1f} ms")
-    verdict = "met" if extra < TARGET_IMPORT_MS else "MISSED"
-    print(f"  extra                   {extra:8.1f} ms  (target < {TARGET_IMPORT_MS:.0f}: {verdict})")
+    httpx_ms = import_ms("import httpx", args.import_runs)
+    print(
+        f"import time, median of {args.import_runs} fresh interpreters (target: under {TARGET_IMPORT_MS:.0f} ms more)"
+    )
+    print(f"  import httpx                        {httpx_ms:8.1f} ms")
+    for statement in ("import flick_async", "from flick_async import AsyncFlick"):
+        took = import_ms(statement, args.import_runs)
+        extra = took - httpx_ms
+        verdict = "met" if extra < TARGET_IMPORT_MS else "MISSED"
+        print(f"  {statement:<35} {took:8.1f} ms  ({extra:+.1f} ms: {verdict})")
     print(load_average(), "at the end")
 
 
