@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import math
 import random
+import time
 
 import anyio
 import httpx
@@ -481,6 +482,30 @@ async def test_shared_returns_one_budget_per_key_and_never_shows_the_key() -> No
     assert key_digest(key)[:12] in repr(a)
     with pytest.raises(ValueError, match="other limits"):
         RateLimiter.shared(key, "https://flickmovies.com/api/beta", clock=clock, per_minute=30)
+
+
+def test_the_shared_limiter_keeps_one_clock_across_successive_trio_runs() -> None:  # sync: it runs the loops
+    """A 429 pause taken in one trio.run is measured on the same clock in the next (trio's clocks start at random)."""
+    key, url = "flick_sk_" + "two_runs" * 4, "https://flickmovies.com/api/beta"
+    seen: list[tuple[float, float]] = []
+
+    async def first() -> None:
+        limiter = RateLimiter.shared(key, url)
+        await limiter.acquire()
+        now, wall = limiter._core.clock.monotonic(), time.time()
+        too_many = headers(remaining=0, reset=math.ceil(wall / 60) * 60, date=wall, retry_after=1)
+        limiter.observe(status_code=429, headers=too_many, sent_at=now, received_at=now)
+        seen.append((limiter._core.clock.monotonic(), limiter.estimate.paused_for))
+
+    async def second() -> None:
+        limiter = RateLimiter.shared(key, url)
+        seen.append((limiter._core.clock.monotonic(), limiter.estimate.paused_for))
+
+    anyio.run(first, backend="trio")
+    anyio.run(second, backend="trio")
+    (before, paused_before), (after, paused_after) = seen
+    assert 0 <= after - before < 60
+    assert paused_after <= paused_before <= 1 + 0.25
 
 
 async def test_no_throttle_never_waits_and_keeps_the_snapshot() -> None:
