@@ -11,7 +11,7 @@ import anyio
 import click
 import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from flick_async._errors import DailyQuotaExceededError, FlickError
 from flick_async._events import Event, RetryScheduled, ThrottleWait
@@ -39,14 +39,18 @@ class _Bars(ImportProgress):
 
     def __init__(self) -> None:
         self.eta: RateEta | None = None
+        # The status (the longest column) takes what is left and is cut short, never the bar or the counts.
         self.progress = Progress(
             TextColumn("[bold]{task.description:<9}"),
-            BarColumn(),
+            BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=10)),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             TextColumn("ETA {task.fields[eta]}"),
-            TextColumn("{task.fields[status]}", style="dim"),
+            TextColumn(
+                "{task.fields[status]}", style="dim", table_column=Column(ratio=3, no_wrap=True, overflow="ellipsis")
+            ),
             console=stderr_console(),
+            expand=True,
         )
         self._task: TaskID | None = None
         self._total = 0

@@ -212,6 +212,23 @@ def test_a_duplicate_in_the_export_is_named_apart_from_the_server_s(live: Live, 
     assert "2 created, 0 deduplicated (+1 duplicate in the export, not sent)" in bar
 
 
+def test_write_bar_keeps_its_count_on_80_columns(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's bar on 80 columns: the long status is cut short, never the 2030/2030 count."""
+    monkeypatch.setenv("COLUMNS", "80")
+    bars = _Bars()
+    summary = ImportSummary(export="export", created=2029, deduplicated=2, duplicates_in_export=1)
+    with bars.progress:
+        bars.write_started(2030)
+        bars.written(2030, summary)
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert len(line) <= 80
+    assert line.startswith("Write ")
+    assert "2030/2030" in line
+    assert "ETA done 2,029 created, 1 deduplicat" in line
+
+
 def test_dry_run_resolves_and_writes_nothing(live: Live, tmp_path: Path) -> None:
     """--dry-run spends only resolve requests and reports what it would write."""
     result, report = _import(live, EXPORT, tmp_path, "--limit", "30", "--dry-run")
