@@ -340,7 +340,12 @@ class AsyncFlick:
             from ._throttle import RateLimiter
 
             limiter = RateLimiter.shared(
-                api_key, base_url, clock=clock, hooks=hooks, wait_for_daily_reset=wait_for_daily_reset
+                api_key,
+                base_url,
+                clock=clock,
+                hooks=hooks,
+                wait_for_daily_reset=wait_for_daily_reset,
+                max_wait=retry.max_retry_wait,  # a longer 429 pause raises, as the retry policy would
             )
         elif throttle is False:
             limiter = None

@@ -12,7 +12,8 @@ keeps two buckets that refill on the *server's* boundaries:
 - boundaries are placed on the local monotonic clock through what the responses say about the
   server's clock (`Date`, and the moment `Reset` moves on), so a wrong local wall clock changes
   nothing;
-- a 429 pauses the whole key once, for `Retry-After`; waiters then resume in FIFO order.
+- a 429 pauses the whole key once, for `Retry-After` (at most a day); waiters then resume in
+  FIFO order, and a caller whose `max_wait` the pause exceeds gets `RateLimitError` at once.
 
 Where the server's windows sit in local time
     `offset = server Unix time − local monotonic time` is bracketed by every response: the
@@ -73,7 +74,7 @@ import attrs
 import httpx
 
 from ._clock import Clock, SystemClock
-from ._errors import DailyQuotaExceededError, parse_retry_after
+from ._errors import DailyQuotaExceededError, RateLimitError, parse_retry_after
 from ._events import Hook, ThrottleWait, emit, logger
 from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
 
@@ -112,6 +113,8 @@ class Throttle(Protocol):
         Raises:
             DailyQuotaExceededError: At once when the day is spent (unless built with
                 `wait_for_daily_reset=True`).
+            RateLimitError: At once when a 429 paused the key for longer than the limiter's
+                `max_wait`.
         """
         ...
 
@@ -578,6 +581,9 @@ class _Core:
                 retry_after = max(0.0, self.refill_at(self.minute, now) - received_at)
             else:
                 retry_after = self.window_seconds
+        # No real pause outlasts the day's quota: a longer one (an HTTP date in year 9999) would
+        # stop the key for good over one bad header.
+        retry_after = min(retry_after, max(_DAY, self.window_seconds))
         # Counted from the answer's arrival, the latest moment the server could have said it.
         self.paused_until = max(self.paused_until, received_at + retry_after + self.margin)
 
@@ -608,6 +614,9 @@ class RateLimiter:
             `DailyQuotaExceededError`.
         safety_margin: Seconds added after each server boundary before refilling, against
             server-side clock differences (load balancers) and scheduling delays.
+        max_wait: The longest 429 pause (`Retry-After`) worth waiting out; `acquire()` raises
+            `RateLimitError` at once when more of it remains. None waits out any pause (pauses
+            are capped at a day).
 
     Example:
         limiter = RateLimiter.shared(api_key, base_url)
@@ -628,7 +637,10 @@ class RateLimiter:
         hooks: Sequence[Hook] = (),
         wait_for_daily_reset: bool = False,
         safety_margin: float = 0.25,
+        max_wait: float | None = None,
     ) -> None:
+        if max_wait is not None and not max_wait >= 0:
+            raise ValueError("max_wait must be a non-negative number of seconds or None")
         self._core = _Core(
             per_minute=per_minute,
             per_day=per_day,
@@ -638,14 +650,15 @@ class RateLimiter:
         )
         self._hooks = tuple(hooks)
         self._wait_for_daily_reset = wait_for_daily_reset
+        self._max_wait = max_wait
         self._digest: str | None = None
 
     @classmethod
     def shared(cls, api_key: str, base_url: str, **options: Any) -> RateLimiter:
         """The limiter of `(api_key, base_url)` in this process, created on first use.
 
-        Every call returns a handle on the same budget; `hooks` and `wait_for_daily_reset` are
-        per handle, the limits are the key's. A different injected clock (a test's `FakeClock`)
+        Every call returns a handle on the same budget; `hooks`, `wait_for_daily_reset` and
+        `max_wait` are per handle, the limits are the key's. A different injected clock (a test's `FakeClock`)
         starts a fresh budget.
 
         Raises:
@@ -653,7 +666,8 @@ class RateLimiter:
         """
         hooks: Sequence[Hook] = options.pop("hooks", ())
         wait = bool(options.pop("wait_for_daily_reset", False))
-        handle = cls(hooks=hooks, wait_for_daily_reset=wait, **options)
+        max_wait: float | None = options.pop("max_wait", None)
+        handle = cls(hooks=hooks, wait_for_daily_reset=wait, max_wait=max_wait, **options)
         digest = key_digest(api_key)
         registry_key = (digest, base_url.rstrip("/"))
         core = _REGISTRY.get(registry_key)
@@ -677,6 +691,8 @@ class RateLimiter:
         Raises:
             DailyQuotaExceededError: At once when the day is spent (unless built with
                 `wait_for_daily_reset=True`); nothing was sent.
+            RateLimitError: At once when a 429 paused the key for longer than `max_wait`
+                (`.retry_after`: the rest of the pause); nothing was sent.
         """
         core = self._core
         clock = core.clock
@@ -689,12 +705,14 @@ class RateLimiter:
         waiter = _Waiter()
         core.queue.append(waiter)
         reported: WaitReason | None = None
-        now = clock.monotonic()
-        delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset, head=core.queue[0] is waiter)
-        if delay > 0:
-            emit(self._hooks, ThrottleWait(delay, reason))
-            reported = reason
         try:
+            # Inside the `try`: a refusal here must not leave the waiter queued for good.
+            now = clock.monotonic()
+            delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset, head=core.queue[0] is waiter)
+            if delay > 0:
+                self._refuse_long_pause(delay, reason)
+                emit(self._hooks, ThrottleWait(delay, reason))
+                reported = reason
             while True:
                 if core.queue[0] is not waiter:
                     await waiter.event.wait()
@@ -704,6 +722,7 @@ class RateLimiter:
                 if delay <= 0:
                     core.take(now)
                     return
+                self._refuse_long_pause(delay, reason)
                 if reason != reported:
                     emit(self._hooks, ThrottleWait(delay, reason))
                     reported = reason
@@ -722,6 +741,16 @@ class RateLimiter:
             core.queue.remove(waiter)
             if was_head and core.queue:
                 core.queue[0].event.set()
+
+    def _refuse_long_pause(self, delay: float, reason: WaitReason) -> None:
+        """Raise rather than wait out a 429 pause longer than this handle's `max_wait`."""
+        # The margin is ours, not the server's: a `Retry-After` of exactly `max_wait` is waited out.
+        if reason == "paused" and self._max_wait is not None and delay - self._core.margin > self._max_wait:
+            raise RateLimitError(
+                f"the key is paused after a 429 for another {delay:.1f}s, longer than max_wait={self._max_wait:g}s;"
+                " nothing was sent",
+                retry_after=delay,
+            )
 
     def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
         """Sync from one response.

@@ -210,6 +210,7 @@ return redis.error_reply('unknown mode ' .. mode)
 """
 
 _POLL: Final = 0.05
+_DAY: Final = 86_400.0
 _CONNECTIONS: Final = 32  # between looks while the first (probe) request of the key is out
 
 
@@ -443,6 +444,9 @@ class RedisRateLimiter:
             status = parse_rate_limit_headers(headers)
             reset = parse_reset(headers)
             retry_after = parse_retry_after(headers)
+            if retry_after is not None:
+                # As `RateLimiter`: no real pause outlasts the day (an HTTP date in year 9999).
+                retry_after = min(retry_after, max(_DAY, self._window))
             now = self._clock.monotonic()
 
             def text(value: float | None) -> str:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from _throttle_fakes import START, FakeServer, bulk, call, headers
 
+from flick_async import AsyncFlick
 from flick_async._errors import DailyQuotaExceededError, RateLimitError
 from flick_async._events import Event, ThrottleWait
 from flick_async._throttle import NoThrottle, RateLimiter, key_digest
@@ -310,6 +311,97 @@ async def test_429_from_a_burst_on_the_server_holds_everyone_for_retry_after() -
     await bulk(limiter, server, 80, 16, latency=latency)
     assert server.count(429) == 1
     assert told_at[0] < math.inf
+
+
+async def test_a_429_pause_longer_than_max_wait_raises_at_once_for_that_handle_only() -> None:
+    """Retry-After 3600, max_wait=5: acquire raises RateLimitError without waiting; a handle without max_wait waits."""
+    clock = FakeClock()
+    key, url = "flick_sk_" + "max_wait" * 4, "https://flickmovies.com/api/beta"
+    impatient = RateLimiter.shared(key, url, clock=clock, max_wait=5.0)
+    patient = RateLimiter.shared(key, url, clock=clock)
+    t0 = clock.monotonic()
+    await impatient.acquire()
+    ok = headers(remaining=59, reset=START + 60, date=START + 5)
+    impatient.observe(status_code=200, headers=ok, sent_at=t0, received_at=t0)
+    await impatient.acquire()
+    too_many = headers(remaining=0, reset=START + 60, date=START + 5, retry_after=3600)
+    impatient.observe(status_code=429, headers=too_many, sent_at=t0, received_at=t0)
+    queued: list[BaseException] = []
+
+    async def queued_behind(limiter: RateLimiter) -> None:
+        try:
+            await limiter.acquire()
+        except RateLimitError as error:
+            queued.append(error)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(patient.acquire)  # the head of the queue, waiting out the pause
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(queued_behind, impatient)  # behind it: refused at once all the same
+        await anyio.wait_all_tasks_blocked()
+        assert len(queued) == 1
+        assert patient.estimate.waiting == 1
+        tg.cancel_scope.cancel()
+    with pytest.raises(RateLimitError) as caught:
+        await impatient.acquire()
+    assert clock.monotonic() == t0
+    assert caught.value.retry_after == pytest.approx(3600 + 0.25)
+    assert not isinstance(caught.value, DailyQuotaExceededError)
+    assert patient.estimate.paused_for == pytest.approx(3600 + 0.25)
+
+
+async def test_a_pause_of_exactly_max_wait_is_waited_out() -> None:
+    """Retry-After equal to max_wait is slept through (the limiter's own margin does not tip it over)."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, max_wait=5.0)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    too_many = headers(remaining=10, reset=START + 60, date=START + 5, retry_after=5)
+    limiter.observe(status_code=429, headers=too_many, sent_at=t0, received_at=t0)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        await limiter.acquire()
+        tg.cancel_scope.cancel()
+    assert clock.monotonic() - t0 == pytest.approx(5.25)
+
+
+async def test_a_retry_after_in_year_9999_pauses_the_key_a_day_at_most() -> None:
+    """An absurd Retry-After (an HTTP date in year 9999) is capped: the key is paused for at most a day."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    too_many = httpx.Headers({**headers(remaining=0, reset=START + 60, date=START + 5), "Retry-After": _YEAR_9999})
+    limiter.observe(status_code=429, headers=too_many, sent_at=t0, received_at=t0)
+    assert limiter.estimate.paused_for == pytest.approx(86_400 + 0.25)
+
+
+async def test_the_client_passes_max_retry_wait_to_the_shared_limiter() -> None:
+    """AsyncFlick(max_retry_wait=5) after a 429 with Retry-After 3600: its next call raises at once, sending nothing."""
+    clock = FakeClock()
+    sent: list[httpx.Request] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        too_many = headers(remaining=0, reset=START + 60, date=START + 5, retry_after=3600)
+        body = {"error": {"code": "rate_limited", "message": "Too many requests this minute"}}
+        return httpx.Response(429, headers=too_many, json=body)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(reply))
+    async with AsyncFlick("flick_sk_" + "retrywait" * 4, max_retry_wait=5, http_client=http, clock=clock) as flick:
+        with pytest.raises(RateLimitError):
+            await flick.me()
+        assert len(sent) == 1
+        with pytest.raises(RateLimitError) as caught:
+            await flick.me()
+    await http.aclose()
+    assert len(sent) == 1
+    assert caught.value.retry_after is not None
+    assert caught.value.retry_after > 3000
+    assert clock.monotonic() == 1_000.0
+
+
+_YEAR_9999 = "Fri, 31 Dec 9999 23:59:59 GMT"
 
 
 async def test_fifo_order_under_a_full_bucket() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 import redis
 from _redis_server import RedisServer, redis_server
@@ -144,6 +145,27 @@ async def test_a_429_seen_by_one_worker_pauses_the_other(server: RedisServer, ma
         await b.acquire()
         tg.cancel_scope.cancel()
     assert 6.0 <= clock.monotonic() - t0 < 6.0 + 0.25 + 0.1
+
+
+async def test_a_retry_after_in_year_9999_pauses_every_worker_a_day_at_most(server: RedisServer, make: Make) -> None:
+    """An HTTP-date Retry-After in year 9999 is capped: the shared pause ends within a day."""
+    clock = RedisAwareClock()
+    worker = make(server.url, clock)
+    t0 = clock.monotonic()
+    await worker.acquire()
+    ok = headers(remaining=59, reset=START + 60, date=START + 5)
+    await worker.aobserve(status_code=200, headers=ok, sent_at=t0, received_at=t0)
+    too_many = {
+        **headers(remaining=50, reset=START + 60, date=START + 5),
+        "Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT",
+    }
+    await worker.aobserve(status_code=429, headers=httpx.Headers(too_many), sent_at=t0, received_at=t0)
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    names: list[str] = client.keys("*:state")  # type: ignore[assignment]
+    (name,) = names
+    paused = float(client.hget(name, "paused"))  # type: ignore[arg-type]
+    client.close()
+    assert paused - clock.time() == pytest.approx(86_400 + 0.25)
 
 
 async def test_reservations_wake_each_worker_once_instead_of_polling(server: RedisServer, make: Make) -> None:
