@@ -198,10 +198,14 @@ class _Transport:
             raise
         except APIConnectionError:
             record.uncertain = True
+            if self.throttle is not None:
+                self.throttle.abandon()  # no answer will reach observe(); a no-op if one did
             raise
         except BaseException:
             # Cancelled (or worse) mid-exchange: the server may have the request.
             record.uncertain = True
+            if self.throttle is not None:
+                self.throttle.abandon()
             raise
 
     async def _exchange(self, request: httpx.Request, parse: Callable[[Any], T], sent_at: float) -> T:

@@ -122,6 +122,14 @@ class Throttle(Protocol):
         """Sync from one response; `sent_at`/`received_at` are `clock.monotonic()` around the exchange."""
         ...
 
+    def abandon(self) -> None:
+        """The request granted last in this task got no response (an error, a timeout, a cancellation).
+
+        Releases what `observe` would have, except the tokens: the server may have counted it.
+        A no-op when that grant was already observed or abandoned.
+        """
+        ...
+
     @property
     def status(self) -> RateLimitStatus | None:
         """The latest server-reported snapshot, or None before any."""
@@ -278,6 +286,9 @@ class _Ticket:
 
 
 _TICKET: contextvars.ContextVar[_Ticket | None] = contextvars.ContextVar("flick_async_throttle_ticket", default=None)
+# The limiter whose grant this task has not yet observed or abandoned (so that `abandon` after an
+# `observe`, or twice, changes nothing).
+_PENDING: contextvars.ContextVar[_Core | None] = contextvars.ContextVar("flick_async_throttle_pending", default=None)
 
 
 @attrs.define(eq=False)
@@ -438,6 +449,7 @@ class _Core:
         while self.grants and self.grants[0] < now - horizon and len(self.grants) > self.per_minute:
             self.grants.popleft()
         self.in_flight += 1
+        _PENDING.set(self)
         if self.synced:
             self.minute.granted += 1
             self.day.granted += 1
@@ -478,6 +490,8 @@ class _Core:
 
     def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
         now = max(received_at, self.clock.monotonic())
+        if _PENDING.get() is self:
+            _PENDING.set(None)
         self.in_flight = max(0, self.in_flight - 1)
         self.answered = True
         self.rtts.append(max(0.0, received_at - sent_at))
@@ -499,6 +513,20 @@ class _Core:
         if status_code == 429:
             self._pause(headers, received_at=received_at, now=now)
         self.wake_head()
+
+    def abandon(self) -> None:
+        if _PENDING.get() is not self:
+            return
+        _PENDING.set(None)
+        self.in_flight = max(0, self.in_flight - 1)
+        # Its tokens stay spent, and a held token of the next window stays held (it becomes a
+        # grant of that window when it begins): the server may have counted the request in either.
+        ticket = _TICKET.get()
+        if ticket is not None and ticket.core is self:
+            _TICKET.set(None)
+        if not self.answered:
+            self.probe_deadline = None  # the probe got no answer: the next request may probe at once
+        self.wake_head()  # a last token held back for answers still to come may go now
 
     def _first_sync(self, now: float) -> None:
         self.synced = True
@@ -763,6 +791,14 @@ class RateLimiter:
         """
         self._core.observe(status_code=status_code, headers=headers, sent_at=sent_at, received_at=received_at)
 
+    def abandon(self) -> None:
+        """The request granted last in this task got no response (an error, a timeout, a cancellation).
+
+        Its tokens stay spent (the server may have counted it); it no longer counts as an answer
+        still to come. A no-op when that grant was already observed or abandoned.
+        """
+        self._core.abandon()
+
     @property
     def status(self) -> RateLimitStatus | None:
         """The latest server-reported snapshot (newest window; out-of-order answers don't roll it back)."""
@@ -813,6 +849,9 @@ class NoThrottle:
         status = parse_rate_limit_headers(headers)
         if status is not None:
             self._status = status
+
+    def abandon(self) -> None:
+        """Nothing to release."""
 
     @property
     def status(self) -> RateLimitStatus | None:

@@ -421,6 +421,15 @@ class RedisRateLimiter:
         if self._fallback is not None:
             self._fallback.observe(status_code=status_code, headers=headers, sent_at=sent_at, received_at=received_at)
 
+    def abandon(self) -> None:
+        """The request granted last in this task got no response: its shared ticket stays spent.
+
+        The server may have counted it, so nothing goes back to Redis; the local fallback (which
+        sees every `observe` too) learns that no answer is coming.
+        """
+        if self._fallback is not None:
+            self._fallback.abandon()
+
     async def aobserve(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
         """Sync the shared state from one response now (one Redis round trip).
 

@@ -13,7 +13,7 @@ import pytest
 from _throttle_fakes import START, FakeServer, bulk, call, headers
 
 from flick_async import AsyncFlick
-from flick_async._errors import DailyQuotaExceededError, RateLimitError
+from flick_async._errors import APIConnectionError, DailyQuotaExceededError, RateLimitError
 from flick_async._events import Event, ThrottleWait
 from flick_async._throttle import NoThrottle, RateLimiter, key_digest
 from flick_async.testing._clock import FakeClock
@@ -574,6 +574,60 @@ async def test_shared_returns_one_budget_per_key_and_never_shows_the_key() -> No
     assert key_digest(key)[:12] in repr(a)
     with pytest.raises(ValueError, match="other limits"):
         RateLimiter.shared(key, "https://flickmovies.com/api/beta", clock=clock, per_minute=30)
+
+
+async def test_a_request_that_got_no_answer_is_no_longer_in_flight() -> None:
+    """Connection errors and a cancelled send call abandon(): nothing stays in flight, the tokens stay spent."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    limiter.observe(
+        status_code=200, headers=headers(remaining=59, reset=START + 60, date=START + 5), sent_at=t0, received_at=t0
+    )
+    hang = anyio.Event()
+
+    async def reply(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/me"):
+            raise httpx.ConnectError("connection refused", request=request)
+        await hang.wait()  # never set: the caller is cancelled mid-send
+        raise AssertionError("unreachable")
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(reply))
+    flick = AsyncFlick("flick_sk_" + "abandoned" * 4, throttle=limiter, max_retries=2, http_client=http, clock=clock)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        with pytest.raises(APIConnectionError):
+            await flick.me()  # three attempts, none answered
+        with anyio.move_on_after(0) as scope:  # cancelled at its first await: inside the send
+            await flick.resolve("Inception")
+        assert scope.cancelled_caught
+        tg.cancel_scope.cancel()
+    await http.aclose()
+    assert limiter._core.in_flight == 0
+    assert limiter.estimate.minute_remaining == 60 - 1 - 3 - 1
+    limiter.abandon()  # nothing pending in this task: changes nothing
+    assert limiter._core.in_flight == 0
+
+
+async def test_abandon_after_observe_or_in_another_task_changes_nothing() -> None:
+    """abandon() releases only this task's unanswered grant: not one already observed, not another task's."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    ok = headers(remaining=59, reset=START + 60, date=START + 5)
+    await limiter.acquire()
+    limiter.observe(status_code=200, headers=ok, sent_at=t0, received_at=t0)
+    limiter.abandon()  # after observe: its grant was answered
+    assert limiter._core.in_flight == 0
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.acquire)  # in flight from another task
+    limiter.abandon()
+    assert limiter._core.in_flight == 1
+    await limiter.acquire()
+    limiter.abandon()
+    limiter.abandon()
+    assert limiter._core.in_flight == 1
 
 
 def test_the_shared_limiter_keeps_one_clock_across_successive_trio_runs() -> None:  # sync: it runs the loops
