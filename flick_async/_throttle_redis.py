@@ -25,16 +25,19 @@ from __future__ import annotations
 
 import datetime
 import math
+import urllib.parse
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Final
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 import httpx
 import sniffio
 
 from ._clock import Clock, SystemClock
-from ._errors import DailyQuotaExceededError, parse_retry_after
+from ._errors import APIConnectionError, DailyQuotaExceededError, parse_retry_after
 from ._events import Hook, ThrottleWait, emit, logger
 from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
 from ._throttle import RateLimiter, key_digest, parse_reset, parse_server_time
@@ -215,7 +218,17 @@ _CONNECTIONS: Final = 32  # between looks while the first (probe) request of the
 
 
 class _Unavailable(Exception):
-    """Redis did not answer."""
+    """Redis did not answer, or refused the script."""
+
+
+def _redacted(url: str) -> str:
+    """The Redis URL without its credentials, for error messages."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 class RedisRateLimiter:
@@ -232,7 +245,7 @@ class RedisRateLimiter:
         wait_for_daily_reset: When the day is spent, sleep until UTC midnight instead of raising.
         safety_margin: Seconds added after each server boundary before its window's tokens are used.
         fallback_share: The share of the budget this process may use on its own while Redis is
-            down (e.g. `1 / workers`); None to raise Redis's error instead.
+            down or refusing (e.g. `1 / workers`); None to raise `APIConnectionError` instead.
         rejoin_after: Seconds between attempts to reach Redis again while falling back.
         socket_timeout: Seconds before a Redis call counts as failed.
 
@@ -326,13 +339,18 @@ class RedisRateLimiter:
                     self._sync_script = self._sync_client.register_script(_LUA)
                 script = self._sync_script
                 result = await anyio.to_thread.run_sync(lambda: script(keys=[self._key], args=args))
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise _Unavailable(str(exc)) from exc
+        except (redis.RedisError, OSError) as exc:
+            # Down, but also refusing (READONLY after a failover, OOM, WRONGTYPE): either way
+            # there is no shared budget to draw from.
+            raise _Unavailable(f"{type(exc).__name__}: {exc}") from exc
         return [item.decode() if isinstance(item, bytes) else str(item) for item in result]
 
     def _fall_back(self, error: _Unavailable) -> RateLimiter:
         if self._fallback is None:
-            raise error.__cause__ or error
+            # A FlickError like any other failure of a call (and retried like a lost connection).
+            raise APIConnectionError(
+                f"rate limiter backend unavailable: {error}", method="EVAL", url=_redacted(self._url)
+            ) from (error.__cause__ or error)
         if not self.falling_back:
             logger.warning(
                 "rate limiter: Redis unreachable (%s); this process now uses %.0f%% of the budget on its own",
@@ -354,6 +372,7 @@ class RedisRateLimiter:
         Raises:
             DailyQuotaExceededError: At once when the day is spent (unless built with
                 `wait_for_daily_reset=True`).
+            APIConnectionError: Redis is down or refusing and `fallback_share` is None.
         """
         if not self._should_try_redis():
             assert self._fallback is not None
@@ -370,7 +389,7 @@ class RedisRateLimiter:
 
     async def _acquire_shared(self) -> None:
         await self.flush()
-        reply = await self._run("reserve")
+        reply = await self._for_ticket("reserve")
         reported: str | None = None
         ticket = ("0", "0")
         while True:
@@ -388,11 +407,11 @@ class RedisRateLimiter:
                     )
                 emit(self._hooks, ThrottleWait(wait, "day"))
                 await self._clock.sleep(wait)
-                reply = await self._run("reserve")
+                reply = await self._for_ticket("reserve")
                 continue
             if kind in ("poll", "wait"):
                 await self._clock.sleep(min(float(reply[1]), _POLL) if kind == "poll" else float(reply[1]))
-                reply = await (self._run("reserve") if kind == "poll" else self._run("claim", *ticket))
+                reply = await (self._for_ticket("reserve") if kind == "poll" else self._for_ticket("claim", *ticket))
                 continue
             # "at": a ticket (window end, index) that is due after `delay` seconds.
             ticket = (reply[1], reply[2])
@@ -405,10 +424,32 @@ class RedisRateLimiter:
             try:
                 await self._clock.sleep(delay)
             except BaseException:
-                with anyio.CancelScope(shield=True), anyio.move_on_after(self._socket_timeout):
-                    await self._run("release", *ticket)
+                await self._release(ticket)
                 raise
-            reply = await self._run("claim", *ticket)
+            reply = await self._for_ticket("claim", *ticket)
+
+    async def _for_ticket(self, mode: str, *ticket: str) -> list[str]:
+        """Run `reserve` or `claim`; a ticket it hands out is given back if the task was cancelled meanwhile.
+
+        Shielded: once Redis has run the script the ticket is taken, and a cancellation that
+        landed before the reply would leave it taken for good (a window short of one request).
+        """
+        with anyio.CancelScope(shield=True):
+            reply = await self._run(mode, *ticket)
+        try:
+            await anyio.lowlevel.checkpoint_if_cancelled()
+        except BaseException:
+            if reply[0] == "at":
+                await self._release((reply[1], reply[2]))
+            elif mode == "claim" and reply[0] == "ok":
+                await self._release((ticket[0], ticket[1]))
+            raise
+        return reply
+
+    async def _release(self, ticket: tuple[str, str]) -> None:
+        """Give a ticket back, bounded and shielded; a failure must not replace the error on its way out."""
+        with anyio.CancelScope(shield=True), anyio.move_on_after(self._socket_timeout), suppress(_Unavailable):
+            await self._run("release", *ticket)
 
     def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
         """Queue a sync of the shared state from one response (see `aobserve`)."""

@@ -19,9 +19,9 @@ import redis
 from _redis_server import RedisServer, redis_server
 from _throttle_fakes import START, FakeServer, bulk, headers
 
-from flick_async._errors import DailyQuotaExceededError
+from flick_async._errors import APIConnectionError, DailyQuotaExceededError
 from flick_async._throttle import key_digest
-from flick_async._throttle_redis import RedisRateLimiter
+from flick_async._throttle_redis import RedisRateLimiter, _Unavailable
 from flick_async.testing._clock import FakeClock
 
 KEY = "flick_sk_redis_test_0123456789"
@@ -192,13 +192,19 @@ async def test_a_cancelled_reservation_is_given_back(server: RedisServer, make: 
     """Cancelling a waiting worker returns its ticket: the window still gets all 60 requests."""
     clock = RedisAwareClock()
     api = FakeServer(clock)
-    worker = make(server.url, clock)
+    reserved = anyio.Event()
+    worker = make(server.url, clock, hooks=[lambda event: reserved.set()])
     await bulk(worker, api, 60, 8)  # the first window is spent
+    reserved = anyio.Event()
     with anyio.CancelScope() as scope:
         async with anyio.create_task_group() as tg:
             tg.start_soon(worker.acquire)  # holds a ticket of the next window, then is cancelled
-            await anyio.sleep(0.2)  # real time: let the reservation reach Redis
+            await reserved.wait()  # its ThrottleWait: Redis has handed out the ticket
             scope.cancel()
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    returned: list[str] = client.keys(worker._key + ":ret:*")  # type: ignore[assignment]
+    assert [client.llen(name) for name in returned] == [1]
+    client.close()
     await bulk(worker, api, 60, 8)
     assert sorted(api.accepted_per_window().values()) == [60, 60]
     assert api.count(429) == 0
@@ -242,12 +248,94 @@ async def test_redis_outage_falls_back_to_a_fair_share_and_rejoins(
 
 
 async def test_redis_errors_surface_when_fallback_is_off(make: Make) -> None:
-    """With fallback_share=None, an unreachable Redis is an error, not a silent free-for-all."""
+    """fallback_share=None: an unreachable Redis is an APIConnectionError (without the password), not a free-for-all."""
     clock = RedisAwareClock()
-    dead = f"redis://127.0.0.1:{_unused_port()}/0"
+    dead = f"redis://:hunter2@127.0.0.1:{_unused_port()}/0"
     worker = make(dead, clock, fallback_share=None, socket_timeout=0.5)
-    with pytest.raises(redis.ConnectionError):
+    with pytest.raises(APIConnectionError, match="rate limiter backend unavailable") as caught:
         await worker.acquire()
+    assert isinstance(caught.value.__cause__, redis.ConnectionError)
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("fallback_share", [None, 0.5], ids=["no-fallback", "fallback"])
+async def test_a_redis_that_refuses_the_script_is_unavailable_not_a_foreign_error(
+    server: RedisServer, make: Make, fallback_share: float | None
+) -> None:
+    """WRONGTYPE on the state key: an APIConnectionError without a fallback, the local fallback with one."""
+    clock = RedisAwareClock()
+    worker = make(server.url, clock, fallback_share=fallback_share)
+    client = redis.Redis.from_url(server.url)
+    client.set(worker._key, "not a hash")
+    client.close()
+    if fallback_share is None:
+        with pytest.raises(APIConnectionError) as caught:
+            await worker.acquire()
+        assert isinstance(caught.value.__cause__, redis.ResponseError)
+    else:
+        await worker.acquire()
+        assert worker.falling_back
+
+
+async def test_a_failed_release_does_not_turn_a_cancellation_into_a_grant(server: RedisServer, make: Make) -> None:
+    """Cancelled while waiting for its ticket, with Redis gone for the release: the task is cancelled, not granted."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock)
+    waiting = anyio.Event()
+    worker = make(server.url, clock, hooks=[lambda event: waiting.set()])
+    await bulk(worker, api, 60, 8)  # the window is spent: the next acquire waits on a ticket
+    waiting = anyio.Event()
+    run = worker._run
+
+    async def release_fails(mode: str, *extra: object) -> list[str]:
+        if mode == "release":
+            raise _Unavailable("connection lost")
+        return await run(mode, *extra)
+
+    worker._run = release_fails  # type: ignore[method-assign]
+    granted = []
+
+    async def one() -> None:
+        await worker.acquire()
+        granted.append(True)
+
+    with anyio.CancelScope() as scope:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(one)
+            await waiting.wait()
+            scope.cancel()
+    assert scope.cancelled_caught
+    assert granted == []
+    assert not worker.falling_back
+
+
+async def test_a_reservation_cancelled_before_its_reply_arrives_is_given_back(server: RedisServer, make: Make) -> None:
+    """Redis ran reserve but the task is cancelled while the reply is on the wire: the ticket still goes back."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock)
+    worker = make(server.url, clock)
+    await bulk(worker, api, 60, 8)  # the first window is spent: the next ticket is the next window's
+    ran, reply_arrives = anyio.Event(), anyio.Event()
+    run = worker._run
+
+    async def slow_reply(mode: str, *extra: object) -> list[str]:
+        result = await run(mode, *extra)
+        if mode == "reserve":
+            ran.set()
+            await reply_arrives.wait()
+        return result
+
+    worker._run = slow_reply  # type: ignore[method-assign]
+    with anyio.CancelScope() as scope:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(worker.acquire)
+            await ran.wait()
+            scope.cancel()
+            reply_arrives.set()
+    worker._run = run  # type: ignore[method-assign]
+    await bulk(worker, api, 60, 8)
+    assert sorted(api.accepted_per_window().values()) == [60, 60]
+    assert api.count(429) == 0
 
 
 def _unused_port() -> int:
