@@ -169,8 +169,11 @@ async def test_minute_wait_does_not_spend_a_day_token() -> None:
     await bulk(limiter, server, 60, 4)
     day_before = limiter.estimate.day_remaining
     assert limiter.estimate.minute_remaining == 0
-    with anyio.move_on_after(0.05):  # real time: the task parks in the queue
-        await limiter.acquire()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.acquire)
+        await anyio.wait_all_tasks_blocked()  # time stands still: the task parks in the queue
+        assert limiter.estimate.waiting == 1
+        tg.cancel_scope.cancel()
     assert limiter.estimate.day_remaining == day_before
     assert limiter.estimate.waiting == 0
 
@@ -567,9 +570,17 @@ async def test_shared_returns_one_budget_per_key_and_never_shows_the_key() -> No
     assert other._core is not a._core
     await a.acquire()  # the probe: nothing else goes before its answer
     assert b.estimate.synced is False
-    with anyio.move_on_after(0.05):
+    granted: list[bool] = []
+
+    async def second() -> None:
         await b.acquire()
-        pytest.fail("the second client bypassed the first one's probe")
+        granted.append(True)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(second)
+        await anyio.wait_all_tasks_blocked()  # time stands still: it waits for the probe's answer
+        tg.cancel_scope.cancel()
+    assert granted == [], "the second client bypassed the first one's probe"
     assert key not in repr(a)
     assert key_digest(key)[:12] in repr(a)
     with pytest.raises(ValueError, match="other limits"):
