@@ -38,3 +38,22 @@ def test_wall_clock_can_jump_without_moving_monotonic_time() -> None:
     clock = FakeClock(start=500.0, monotonic_start=10.0)
     clock.set_wall_time(100.0)
     assert (clock.time(), clock.monotonic()) == (100.0, 10.0)
+
+
+async def test_run_awaits_a_call_while_time_jumps_and_unwraps_its_error() -> None:
+    """`run` returns what the call returns after fake hours, and re-raises its error as itself."""
+    clock = FakeClock(start=0.0, monotonic_start=0.0)
+
+    async def slow() -> str:
+        await clock.sleep(3 * 3600)
+        return "done"
+
+    async def failing() -> None:
+        await clock.sleep(60)
+        raise LookupError("missing")
+
+    assert await clock.run(slow) == "done"
+    assert clock.monotonic() == 3 * 3600
+    with pytest.raises(LookupError, match="missing"):
+        await clock.run(failing)
+    assert clock.monotonic() == 3 * 3600 + 60

@@ -5,10 +5,14 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import anyio
 
 __all__ = ["FakeClock"]
+
+T = TypeVar("T")
 
 
 class FakeClock:
@@ -71,6 +75,26 @@ class FakeClock:
     def next_deadline(self) -> float | None:
         """When the earliest sleeper wakes, or None when nobody sleeps."""
         return self._sleepers[0][0] if self._sleepers else None
+
+    async def run(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Await `call()` while time jumps to each sleeper's deadline; its exception comes out as itself.
+
+        Example:
+            profile = await clock.run(flick.me)   # retries and throttle waits take no real time
+        """
+        results: list[T] = []
+        errors: list[BaseException] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self.run_autojump)
+            try:
+                results.append(await call())
+            except Exception as exc:  # re-raised below, outside the task group's ExceptionGroup
+                errors.append(exc)
+            finally:
+                tg.cancel_scope.cancel()
+        if errors:
+            raise errors[0]
+        return results[0]
 
     async def run_autojump(self) -> None:
         """Jump to the next deadline whenever all other tasks are blocked. Runs until cancelled."""

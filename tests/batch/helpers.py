@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-import anyio
 from flick_api.models import Review
 
 from flick_async import BatchOutcome, BatchResult, RetryPolicy
-from flick_async.testing import Account, Catalog, FakeClock, FlickServer
+from flick_async.testing import Account, Catalog, FlickServer
 
 T = TypeVar("T")
 
@@ -72,20 +71,3 @@ def assert_accounted(result: BatchResult, read: int) -> None:
 def confirmed(outcomes: Iterable[BatchOutcome]) -> list[BatchOutcome]:
     """The outcomes the server confirmed it holds (created or deduplicated)."""
     return [o for o in outcomes if o.status != "failed"]
-
-
-async def autojumping(clock: FakeClock, call: Callable[[], Awaitable[T]]) -> T:
-    """Await `call()` while `clock` jumps to each sleeper's deadline; re-raise its exception unwrapped."""
-    results: list[T] = []
-    errors: list[BaseException] = []
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(clock.run_autojump)
-        try:
-            results.append(await call())
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            tg.cancel_scope.cancel()
-    if errors:
-        raise errors[0]
-    return results[0]

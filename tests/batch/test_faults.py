@@ -28,7 +28,7 @@ from flick_async.testing import (
     TruncatedJSON,
 )
 
-from .helpers import BATCH_ROUTE, autojumping, batch_requests, items, stored_texts, texts
+from .helpers import BATCH_ROUTE, batch_requests, items, stored_texts, texts
 
 SOAK_ITEMS = 5000
 # Generous retries without backoff: every chunk gets through, and nothing sleeps for real.
@@ -48,9 +48,9 @@ async def test_fault_soak_stores_each_input_exactly_once(
     events: list[Event] = []
     rows = items(SOAK_ITEMS)
     async with make_client(retry_policy=SOAK_RETRIES, timeout=0.25, hooks=[events.append]) as flick:
-        result = await autojumping(clock, lambda: flick.reviews.create_many(rows, concurrency=8))
+        result = await clock.run(lambda: flick.reviews.create_many(rows, concurrency=8))
         if result.failed():  # a chunk spent every retry: re-submitting completes the set
-            again = await autojumping(clock, lambda: flick.reviews.create_many([o.input for o in result.failed()]))
+            again = await clock.run(lambda: flick.reviews.create_many([o.input for o in result.failed()]))
             assert again.failed() == []
 
     stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}

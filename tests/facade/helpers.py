@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import anyio
-
 from flick_async import RetryPolicy
-from flick_async.testing import FakeClock
 
 T = TypeVar("T")
 
@@ -73,20 +69,3 @@ def page_json(
 ) -> dict[str, Any]:
     """A page of a list endpoint."""
     return {"data": items, "page": page, "limit": limit, "total": total, "has_more": has_more}
-
-
-async def autojumping(clock: FakeClock, call: Callable[[], Awaitable[T]]) -> T:
-    """Await `call()` while `clock` jumps to each sleeper's deadline; re-raise its exception unwrapped."""
-    results: list[T] = []
-    errors: list[Exception] = []
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(clock.run_autojump)
-        try:
-            results.append(await call())
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            tg.cancel_scope.cancel()
-    if errors:
-        raise errors[0]
-    return results[0]

@@ -22,7 +22,7 @@ from flick_async import (
 )
 from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer
 
-from .helpers import MOCK_BASE_URL, MOCK_KEY, PROFILE_JSON, RATE_LIMIT_HEADERS, SERVER_BASE_URL, autojumping, envelope
+from .helpers import MOCK_BASE_URL, MOCK_KEY, PROFILE_JSON, RATE_LIMIT_HEADERS, SERVER_BASE_URL, envelope
 
 ME_URL = f"{MOCK_BASE_URL}/me"
 
@@ -312,7 +312,7 @@ async def test_the_default_throttle_keeps_a_burst_under_the_limit(
         return [(await flick.me()).username for _ in range(70)]
 
     async with AsyncFlick(DEMO_API_KEY, base_url=SERVER_BASE_URL, http_client=server_http, clock=clock) as flick:
-        usernames = await autojumping(clock, burst)
+        usernames = await clock.run(burst)
     assert usernames == ["demo"] * 70
     assert server.request_log.statuses() == [200] * 70
     assert clock.monotonic() - 1_000.0 >= 60.0  # the eleventh-from-last call waited for the next window

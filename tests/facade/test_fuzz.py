@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from flick_async import AsyncFlick, FlickError, RateLimiter
 from flick_async.testing import FakeClock
 
-from .helpers import MOCK_BASE_URL, MOCK_KEY, PROFILE_JSON, autojumping
+from .helpers import MOCK_BASE_URL, MOCK_KEY, PROFILE_JSON
 
 HEADER_NAMES = [
     "Date",
@@ -115,4 +115,4 @@ async def test_any_answer_parses_or_raises_a_flick_error(answers: list[tuple[int
     ) as flick:
         for _ in answers:  # later calls run on whatever state the earlier answers left behind
             with contextlib.suppress(FlickError):
-                await autojumping(clock, flick.me)
+                await clock.run(flick.me)

@@ -36,7 +36,7 @@ from flick_async.testing import (
     Slow,
 )
 
-from .helpers import MOCK_BASE_URL, NO_BACKOFF, PROFILE_JSON, autojumping, envelope, review_json
+from .helpers import MOCK_BASE_URL, NO_BACKOFF, PROFILE_JSON, envelope, review_json
 
 ME_URL = f"{MOCK_BASE_URL}/me"
 REVIEWS_URL = f"{MOCK_BASE_URL}/me/reviews"
@@ -131,7 +131,7 @@ async def test_backoff_is_exponential_with_jitter_and_hooks_see_each_retry(
     events: list[Event] = []
     async with make_mock_client(hooks=[events.append]) as flick:
         with pytest.raises(InternalServerError) as caught:
-            await autojumping(clock, flick.me)
+            await clock.run(flick.me)
     assert len(httpx_mock.get_requests()) == 4  # one try and max_retries=3 retries, nothing more
     assert [type(event) for event in events] == [RetryScheduled] * 3
     retries = [event for event in events if isinstance(event, RetryScheduled)]
@@ -174,7 +174,7 @@ async def test_retry_after_is_honoured_exactly(
     httpx_mock.add_response(url=ME_URL, status_code=status, json=body, headers={"Retry-After": retry_after})
     httpx_mock.add_response(url=ME_URL, json=PROFILE_JSON)
     async with make_mock_client() as flick:
-        await autojumping(clock, flick.me)
+        await clock.run(flick.me)
     assert clock.slept == [float(retry_after)]
 
 
@@ -277,7 +277,7 @@ async def test_server_429_burst_is_waited_out_per_retry_after(
     """Two 429s with `Retry-After: 3` cost two 3 s waits, then the call succeeds."""
     server.faults.add("GET /me", RateLimitBurst(count=2, retry_after=3), on=[1])
     async with make_client() as flick:
-        profile = await autojumping(clock, flick.me)
+        profile = await clock.run(flick.me)
     assert profile.username == "demo"
     assert clock.slept == [3.0, 3.0]
     assert server.request_log.statuses() == [429, 429, 200]
