@@ -41,8 +41,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import re
 import resource
 import statistics
 import subprocess
@@ -55,6 +53,7 @@ from typing import Any
 
 import anyio
 import httpx
+from _serve import load_average, serve_in_process  # the script's own folder
 
 from flick_async import AsyncFlick
 from flick_async.testing import Catalog
@@ -64,7 +63,6 @@ CHUNK = 50
 CONCURRENCIES = (1, 4, 16)
 LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
 MOVIES = [title.tmdb_id for title in Catalog.builtin() if title.media_type == "movie"]
-UNLIMITED = str(10**9)
 
 
 class Keys:
@@ -83,31 +81,13 @@ class Keys:
 
 
 @contextlib.contextmanager
-def serve_in_process(keys: Keys) -> Iterator[str]:
-    """Serve the local Flick API from a separate process on a free loopback port; yield its URL."""
+def serve_with_accounts(keys: Keys) -> Iterator[str]:
+    """The server in its own process, holding a fresh account per run (see `Keys`)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="bench_accounts_") as accounts:
         json.dump(keys.fixture, accounts)
         accounts.flush()
-        command = [sys.executable, "-m", "flick_async.testing", "serve", "--port", "0", "--no-demo"]
-        command += ["--accounts", accounts.name, "--rate-limit", UNLIMITED, "--daily-limit", UNLIMITED]
-        command += ["--log-level", "error"]
-        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
-            try:
-                assert server.stdout is not None
-                # The socket listens before this line is printed: connections queue until uvicorn runs.
-                first = server.stdout.readline()
-                found = re.search(r"http://\S+/api/beta", first)
-                if found is None:
-                    raise RuntimeError(f"the server did not start: {first!r}")
-                yield found.group(0)
-            finally:
-                server.terminate()
-                server.wait(timeout=10)
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
+        with serve_in_process("--no-demo", "--accounts", accounts.name) as base_url:
+            yield base_url
 
 
 def peak_rss() -> int:
@@ -315,7 +295,7 @@ def main() -> None:
         f"  {'concurrency':>11}  {'raw s':>7}  {'facade s':>8}  {'ratio':>6}  {'raw peak':>11}  {'facade peak':>11}"
         f"  {'raw maxrss':>11}  {'facade maxrss':>13}"
     )
-    with serve_in_process(keys) as base_url:
+    with serve_with_accounts(keys) as base_url:
         warm = review_rows(2 * CHUNK * 16)
         for side in SIDES:
             timed(side, keys, base_url, warm, 16)

@@ -25,18 +25,16 @@ the second what a program that makes a client pays.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import re
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 import anyio
 import httpx
+from _serve import load_average, serve_in_process  # the script's own folder
 
 from flick_async import AsyncFlick
 from flick_async.testing import DEMO_API_KEY
@@ -44,31 +42,6 @@ from flick_async.testing import DEMO_API_KEY
 TARGET_RATIO = 0.9
 TARGET_IMPORT_MS = 60.0
 LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-UNLIMITED = str(10**9)
-
-
-@contextlib.contextmanager
-def serve_in_process() -> Iterator[str]:
-    """Serve the local Flick API (demo account included) from a separate process; yield its URL."""
-    command = [sys.executable, "-m", "flick_async.testing", "serve", "--port", "0", "--log-level", "error"]
-    command += ["--rate-limit", UNLIMITED, "--daily-limit", UNLIMITED]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
-        try:
-            assert server.stdout is not None
-            # The socket listens before this line is printed: connections queue until uvicorn runs.
-            first = server.stdout.readline()
-            found = re.search(r"http://\S+/api/beta", first)
-            if found is None:
-                raise RuntimeError(f"the server did not start: {first!r}")
-            yield found.group(0)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
 
 
 async def _run(calls: int, concurrency: int, call: Callable[[], Awaitable[object]]) -> float:
