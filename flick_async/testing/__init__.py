@@ -36,6 +36,12 @@ The server's handles:
     server.add_review(account, ...) / .add_to_watchlist(account, ...) / .add_list(account, ...)
     server.faults.add("POST /me/reviews/batch", DropAfterCommit(), on=[3, 7])
     server.faults.add("*", InternalError(), probability=0.2)      (seeded by fault_seed)
+    server.set_limits(limit=600, window_seconds=10, daily_limit=None, account=None)   at runtime, mid-window too
+    server.limits(account=None) -> Limits (.limit, .window_seconds, .daily_limit)
+    server.faults.add("*", JumpedReset(3600), on=[5])   header faults: JumpedReset, ResetInMilliseconds,
+                                        SkewedDate, WrongRemaining, MissingRateLimitHeaders;
+                                        RateLimitBurst(http_date=True) sends Retry-After as a date
+    Several threads and event loops may drive one server at once (counting is under a lock).
     server.request_log                  entries (time, key_id, route, status, fault);
                                         .for_key(key), .statuses(key), .max_per_window(2.0, api_key=key)
 
@@ -59,12 +65,19 @@ if TYPE_CHECKING:
         DropAfterCommit,
         Fault,
         Faults,
+        HeaderFault,
         InternalError,
+        JumpedReset,
+        MissingRateLimitHeaders,
         NonStandardStatus,
         RateLimitBurst,
+        ResetInMilliseconds,
+        SkewedDate,
         Slow,
         TruncatedJSON,
+        WrongRemaining,
     )
+    from ._ratelimit import Limits
     from ._requestlog import LoggedRequest, RequestLog
     from ._serve import serve_in_thread
     from ._server import DEMO_API_KEY, FlickServer, FlickTransport
@@ -86,6 +99,13 @@ _HOMES = {
     "FlickServer": "_server",
     "FlickTransport": "_server",
     "InternalError": "_faults",
+    "Limits": "_ratelimit",
+    "WrongRemaining": "_faults",
+    "SkewedDate": "_faults",
+    "ResetInMilliseconds": "_faults",
+    "MissingRateLimitHeaders": "_faults",
+    "JumpedReset": "_faults",
+    "HeaderFault": "_faults",
     "LoggedRequest": "_requestlog",
     "NonStandardStatus": "_faults",
     "RateLimitBurst": "_faults",
@@ -122,13 +142,20 @@ __all__ = [
     "Faults",
     "FlickServer",
     "FlickTransport",
+    "HeaderFault",
     "InternalError",
+    "JumpedReset",
+    "Limits",
     "LoggedRequest",
+    "MissingRateLimitHeaders",
     "NonStandardStatus",
     "RateLimitBurst",
     "RequestLog",
+    "ResetInMilliseconds",
+    "SkewedDate",
     "Slow",
     "Title",
     "TruncatedJSON",
+    "WrongRemaining",
     "serve_in_thread",
 ]
