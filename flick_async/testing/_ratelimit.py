@@ -163,9 +163,12 @@ class RateLimiter:
             stored = self._windows.get(key_id)
             if stored is not None:
                 old_start, old_end, n = stored
-                if (old_start, old_end) == span or (old_start <= now < old_end):
-                    # The same window, or one of another length still open: its count carries.
+                if (old_start, old_end) == span:
                     used = n
+                elif old_start <= now < old_end:
+                    # A window of another length still open: its count carries into the new one.
+                    used = n
+                    self._windows[key_id] = (span[0], span[1], n)
             d, m = self._days.get(key_id, (day, 0))
             used_day = m if d == day else 0
         return limits, span, used, day, used_day
