@@ -28,7 +28,6 @@ from flick_api.api.reviews import create_reviews_batch
 from flick_api.models import Media, MediaType, Review, ReviewBatchCreate, ReviewSource
 from flick_api.types import UNSET
 
-from ._client import CallRecord
 from ._errors import (
     APIDisabledError,
     AuthenticationError,
@@ -40,11 +39,11 @@ from ._errors import (
     ValidationError,
     error_from_envelope,
 )
-from ._resources import MAX_CHUNK
-from ._validation import ReviewInput
+from ._pipeline import CallRecord
+from ._validation import MAX_CHUNK, ReviewInput
 
 if TYPE_CHECKING:
-    from ._client import AsyncFlick
+    from ._pipeline import Pipeline
 
 __all__ = ["MAX_CHUNK", "BatchCounts", "BatchOutcome", "BatchResult", "BatchStream", "ReviewItem", "run_to_result"]
 
@@ -187,7 +186,7 @@ class BatchStream:
 
     def __init__(
         self,
-        client: AsyncFlick,
+        pipeline: Pipeline,
         items: Iterable[ReviewItem] | AsyncIterable[ReviewItem],
         *,
         concurrency: int = 4,
@@ -201,7 +200,7 @@ class BatchStream:
             raise ValidationError("chunk_size", f"must be an integer from 1 to {MAX_CHUNK}", chunk_size)
         if not isinstance(items, Iterable | AsyncIterable) or isinstance(items, str | bytes | Mapping):
             raise ValidationError("items", "must be an iterable or async iterable of review inputs", items)
-        self._client = client
+        self._pipeline = pipeline
         self._items = items
         self._concurrency = concurrency
         self._chunk_size = chunk_size
@@ -443,7 +442,7 @@ class BatchStream:
         # Cancellation leaves the indices where they are: _pending (unsent) or _in_flight
         # (unconfirmed), which is exactly what is known about them.
         try:
-            results = await self._client._request(kwargs, _parse_results, record)
+            results = await self._pipeline.request(kwargs, _parse_results, record)
         except _JOB_ERRORS as error:
             self._settle(chunk.indices)
             (self._uncertain if record.uncertain else self._rejected).update(chunk.indices)
