@@ -142,26 +142,35 @@ class ScrambledResults(Fault):
     relabel: int = 0
 
     def apply(self, results: list[dict[str, object]], rng: random.Random) -> list[dict[str, object]]:
-        """The mangled copy of `results` (a batch answer's list)."""
+        """The mangled copy of `results` (a batch answer's list).
+
+        Each result suffers at most one kind of damage, and the damage is always detectable by
+        a client that counts indices: a relabelled result points at one whose original is still
+        sent, and a dropped one has no copy left behind. (A lie no client could see, such as two
+        results swapping labels, would only test the server.)
+        """
         results = [dict(r) for r in results]
         size = len(results)
-        for r in rng.sample(results, min(self.out_of_range, len(results))):
-            r["index"] = size + rng.randrange(3)
-        for r in rng.sample(results, min(self.relabel, len(results))):
-            others = [i for i in range(size) if i != r["index"]]
-            if others:
-                r["index"] = rng.choice(others)
-        copies = [_contradiction(r) for r in rng.sample(results, min(self.duplicate, len(results)))]
-        for r in rng.sample(results, min(self.drop, len(results))):
-            results.remove(r)
-        results += copies
+        wanted = [self.drop, self.duplicate, self.out_of_range, self.relabel]
+        picked = rng.sample(range(size), min(size, sum(wanted)))
+        drop, duplicate, out_of_range, relabel = (set(picked[sum(wanted[:k]) : sum(wanted[: k + 1])]) for k in range(4))
+        kept = [p for p in range(size) if p not in drop | out_of_range | relabel]
+        for p in out_of_range:
+            results[p]["index"] = size + rng.randrange(3)
+        for p in relabel:
+            if kept:
+                results[p]["index"] = results[rng.choice(kept)]["index"]
+            else:  # nothing left to collide with: out of range instead, as detectable
+                results[p]["index"] = size
+        copies = [_contradiction(results[p]) for p in sorted(duplicate)]
+        answered = [r for p, r in enumerate(results) if p not in drop] + copies
         if self.order == "reverse":
-            results.reverse()
+            answered.reverse()
         elif self.order == "shuffle":
-            rng.shuffle(results)
+            rng.shuffle(answered)
         elif self.order != "keep":
             raise ValueError(f'order is "keep", "reverse" or "shuffle", not {self.order!r}')
-        return results
+        return answered
 
 
 def _contradiction(result: dict[str, object]) -> dict[str, object]:
