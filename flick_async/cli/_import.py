@@ -227,6 +227,8 @@ def letterboxd(
     journal = Journal(state / "journal.sqlite3", base_url=client.base_url, api_key=api_key or "")
     summary.journal = str(journal.path)
     importer = Importer(client, export, journal, user_overrides, options, summary, bars)
+    # Each /resolve answer is journaled as its response arrives, before the SDK returns it.
+    http.event_hooks["response"] = [*http.event_hooks["response"], importer.on_response]
     console = stderr_console()
     console.print(f"Read {', '.join(export.files)} of {path}.")
     console.print(f"[bold]{export.summary}[/bold]")

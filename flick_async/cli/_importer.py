@@ -5,7 +5,9 @@ Phases, each spending only what it must:
 1. Plan: every entry either has an override, or needs its (title, year) resolved. Each
    distinct (title, year) is resolved once, and never again once the journal has its answer.
 2. Resolve: the titles not in the journal, a few in flight at a time (the client's throttle
-   paces them to the rate limit).
+   paces them to the rate limit). Each answer is journaled the moment its response arrives
+   (`on_response`, an httpx response hook), before the SDK hands it back: an interruption costs
+   at most the requests still in flight, not the answers already received.
 3. Decide: a match at or above `min_confidence` becomes a review; anything else is listed in
    `unmatched.csv` with its best candidate, for the user to fix and pass back as overrides.
    The year guard: when the export gives a year and the match's year differs, the match is
@@ -23,6 +25,7 @@ requests for the W reviews written (plus retries), and nothing else.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import time
 import unicodedata
@@ -32,6 +35,7 @@ from typing import Any
 
 import anyio
 import attrs
+import httpx
 import regex
 from flick_api.models import Candidate, ResolveResult
 
@@ -211,6 +215,7 @@ class Importer:
         self.summary = summary
         self._progress = progress or Progress()
         self._results: dict[TitleKey, ResolveResult | str] = {}  # an answer, or why there is none
+        self._resolving: set[TitleKey] = set()  # asked this run and not journaled yet
         self.problems: list[dict[str, Any]] = []
         entries = export.entries
         self.entries: Sequence[LetterboxdEntry] = entries[: options.limit] if options.limit is not None else entries
@@ -264,6 +269,7 @@ class Importer:
             FlickError: One that stops the whole job (auth, quota, rate limit, API disabled).
         """
         self._progress.resolve_started(len(titles))
+        self._resolving.update(titles)
         done = 0
         pending: Iterator[TitleKey] = iter(titles)
 
@@ -279,14 +285,41 @@ class Importer:
                     # Not journaled: a transient failure is worth another try on the next run.
                     self._results[key] = f"/resolve failed: {error}"
                 else:
-                    self._journal.save_resolution(title, year, result)
-                    self._results[key] = result
+                    self._keep_resolution(key, result)
                 done += 1
                 self._progress.resolved(done)
 
         async with anyio.create_task_group() as tg:
             for _ in range(min(self._options.resolve_concurrency, max(1, len(titles)))):
                 tg.start_soon(worker)
+
+    def _keep_resolution(self, key: TitleKey, result: ResolveResult) -> None:
+        if key in self._resolving:  # else on_response journaled it already
+            self._resolving.discard(key)
+            self._journal.save_resolution(*key, result)
+        self._results[key] = result
+
+    async def on_response(self, response: httpx.Response) -> None:
+        """Journal a `/resolve` answer as it arrives (an httpx response hook of the client's `http_client`).
+
+        The body is read shielded from cancellation: once the server's answer has started to
+        arrive, Ctrl-C (or the daily quota stopping the other tasks) waits the few milliseconds
+        it takes to land in the journal instead of throwing it away.
+        """
+        if response.status_code != 200 or not response.request.url.path.endswith("/resolve"):
+            return
+        params = response.request.url.params
+        year_text = params.get("year")
+        key: TitleKey = (params.get("title", ""), int(year_text) if year_text and year_text.isdigit() else None)
+        if key not in self._resolving:
+            return
+        with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+            await response.aread()
+        try:
+            result = ResolveResult.from_dict(json.loads(response.content))
+        except Exception:  # unreadable: the SDK raises its own error for it, in the task that asked
+            return
+        self._keep_resolution(key, result)
 
     def _decide(self, entry: LetterboxdEntry, override: Override | None) -> _Decision:
         if override is not None:

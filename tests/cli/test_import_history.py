@@ -18,9 +18,13 @@ import datetime
 import io
 import json
 import math
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.lowlevel
+import httpx
 import pytest
 from flick_api.models import ResolveResult
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +35,7 @@ from flick_async.cli._importer import Importer, ImportOptions, ImportSummary, fi
 from flick_async.cli._journal import Journal
 from flick_async.cli._letterboxd import read_letterboxd
 from flick_async.cli._overrides import Overrides
-from flick_async.testing import DEMO_API_KEY
+from flick_async.testing import DEMO_API_KEY, FlickServer
 
 from .conftest import Live, one_line_error
 
@@ -386,3 +390,78 @@ def test_today_is_not_the_watched_date_of_a_rating(tmp_path: Path) -> None:
     export = read_letterboxd(_folder(tmp_path / "export", ratings="2020-02-02,Alien,1979,https://boxd.it/f1,4\n"))
     [entry] = export
     assert (entry.kind, entry.watched_date, entry.logged_date) == ("rating", None, datetime.date(2020, 2, 2))
+
+
+# -- resume while resolving ------------------------------------------------------------------
+
+
+class _Trickle(httpx.AsyncByteStream):
+    """A response body in two parts, with `between` called (and a checkpoint) after the first."""
+
+    def __init__(self, body: bytes, between: Callable[[], None]) -> None:
+        self._body, self._between = body, between
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._body[:10]
+        self._between()
+        await anyio.sleep(0.01)  # where a cancellation lands while the answer is being read
+        yield self._body[10:]
+
+
+class _InterruptWhileReading(httpx.AsyncBaseTransport):
+    """The local server in process; the `nth` /resolve answer is interrupted half read (Ctrl-C's cancellation)."""
+
+    def __init__(self, server: FlickServer, nth: int, interrupt: Callable[[], None]) -> None:
+        self._inner, self._nth, self._interrupt = server.transport(), nth, interrupt
+        self.answered: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await anyio.lowlevel.checkpoint()  # a network yields to the loop: where a pending cancellation lands
+        response = await self._inner.handle_async_request(request)
+        if not request.url.path.endswith("/resolve"):
+            return response
+        body = await response.aread()
+        self.answered.append(request.url.params["title"])
+        stream: httpx.AsyncByteStream = httpx.ByteStream(body)
+        if len(self.answered) == self._nth:
+            stream = _Trickle(body, self._interrupt)
+        return httpx.Response(response.status_code, headers=response.headers, stream=stream, request=request)
+
+
+async def test_an_answer_received_is_journaled_even_when_interrupted_while_it_is_read(tmp_path: Path) -> None:
+    """Ctrl-C while the 3rd answer is arriving: it is journaled all the same, so a resume resolves only the rest.
+
+    Before, only what the SDK had returned was journaled: answers the server had given and the
+    client was reading were lost and resolved again (937 requests against a floor of 930).
+    """
+    server = FlickServer()
+    titles = ["Alien", "Aliens", "Dune", "Heat", "Brazil"]
+    diary = "".join(
+        f"2024-01-0{i + 1},{title},,https://boxd.it/a{i},4,,,2024-01-0{i + 1}\n" for i, title in enumerate(titles)
+    )
+    export = read_letterboxd(_folder(tmp_path / "export", diary=diary))
+    scope = anyio.CancelScope()
+    transport = _InterruptWhileReading(server, 3, scope.cancel)
+    journal = Journal(tmp_path / "journal.sqlite3", base_url="http://127.0.0.1:9/api/beta", api_key=DEMO_API_KEY)
+    http = httpx.AsyncClient(transport=transport)
+    client = AsyncFlick(DEMO_API_KEY, base_url="http://127.0.0.1:9/api/beta", http_client=http)
+    importer = Importer(client, export, journal, Overrides(), ImportOptions(resolve_concurrency=1), ImportSummary("e"))
+    http.event_hooks["response"] = [importer.on_response]
+    async with client, http:
+        with scope:
+            await importer.resolve(importer.titles_to_resolve())
+    assert scope.cancelled_caught
+    assert transport.answered == titles[:3]
+    with journal:
+        assert [t for t in titles if journal.resolution(t, None) is not None] == titles[:3]
+    # The interrupted run's plan counts what was resolved (it used to show 0 / 0 / 0 / 0).
+    summary = ImportSummary("e")
+    importer = Importer(
+        client,
+        export,
+        Journal(tmp_path / "journal.sqlite3", base_url="http://127.0.0.1:9/api/beta", api_key=DEMO_API_KEY),
+        Overrides(),
+        ImportOptions(),
+        summary,
+    )
+    assert [title for title, _ in importer.titles_to_resolve()] == titles[3:]
