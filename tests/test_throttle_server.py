@@ -223,13 +223,13 @@ def test_a_client_reused_in_a_second_event_loop_works_or_says_what_to_do() -> No
     key = server.add_account().api_key
     assert key is not None
     with serve_in_thread(server) as base_url:
-        flick = AsyncFlick(key, base_url=base_url)
+        clients = [AsyncFlick(key, base_url=base_url)]
 
         async def once() -> None:
-            await flick.me()
+            await clients[0].me()
 
         anyio.run(once, backend="asyncio")
         with pytest.raises(FlickError, match="event loop"):
             anyio.run(once, backend="asyncio")
-        del flick
+        clients.clear()
         gc.collect()  # run 1's pooled socket, never closed: its warning belongs to this test
