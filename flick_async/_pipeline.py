@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 import anyio
 import attrs
 import httpx
+import sniffio
 from flick_api.client import AuthenticatedClient, Client
 from flick_api.errors import UnexpectedStatus
 from flick_api.models import ErrorEnvelope
@@ -122,11 +123,12 @@ class ResponseCapture:
 class _State:
     """What a client and the light clients derived from it (`with_options`) share."""
 
-    __slots__ = ("closed", "last_status")
+    __slots__ = ("closed", "last_status", "loop")
 
     def __init__(self) -> None:
         self.closed = False
         self.last_status: RateLimitStatus | None = None
+        self.loop: object | None = None  # the event loop of the first request (see `_exchange`)
 
 
 class CallRecord:
@@ -300,6 +302,9 @@ class Pipeline:
         """Run the call `kwargs` describes; `parse` reads a successful response."""
         if self.closed:
             raise ClientClosedError("this AsyncFlick client is closed; create a new one")
+        state = self._root()._state
+        if state.loop is None:
+            state.loop = current_loop()
         extra: dict[str, Any] = {}
         if self._request_timeout is not None:
             extra["timeout"] = self._request_timeout
@@ -381,6 +386,16 @@ class Pipeline:
             ) from exc
         except httpx.HTTPError as exc:
             raise APIConnectionError(f"{type(exc).__name__}: {exc}", method=request.method, url=_url(request)) from exc
+        except RuntimeError as exc:
+            first = self._root()._state.loop
+            if first is None or first is current_loop():
+                raise
+            # httpx's pooled connections belong to the loop that opened them ("Event loop is closed").
+            raise ClientClosedError(
+                "this AsyncFlick was first used in another event loop (an earlier anyio.run or asyncio.run) and its"
+                " connections belong to that loop; create the client inside the event loop that uses it"
+                f" ({type(exc).__name__}: {exc})"
+            ) from exc
         received_at = self._clock.monotonic()
         status = parse_rate_limit_headers(response.headers)
         if status is not None:
@@ -405,6 +420,23 @@ class Pipeline:
         if not response.is_success:
             raise error_from_response(response)
         return response, received_at
+
+
+def current_loop() -> object | None:
+    """The running event loop (asyncio's loop, trio's token), or None outside one."""
+    try:
+        library = sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        return None
+    if library == "asyncio":
+        import asyncio
+
+        return asyncio.get_running_loop()
+    if library == "trio":
+        import trio
+
+        return trio.lowlevel.current_trio_token()
+    return None
 
 
 def _url(request: httpx.Request) -> str:

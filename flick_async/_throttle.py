@@ -60,18 +60,22 @@ Other clients of the key
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import datetime
 import email.utils
 import hashlib
 import math
+import threading
+import weakref
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal, Protocol
 
 import anyio
 import attrs
 import httpx
+import sniffio
 
 from ._clock import Clock, SystemClock
 from ._errors import DailyQuotaExceededError, RateLimitError, parse_retry_after
@@ -323,9 +327,58 @@ _TICKET: contextvars.ContextVar[_Ticket | None] = contextvars.ContextVar("flick_
 _PENDING: contextvars.ContextVar[_Core | None] = contextvars.ContextVar("flick_async_throttle_pending", default=None)
 
 
+def _caller() -> Callable[[Callable[[], None]], bool]:
+    """A function that runs a callback in the current task's event loop, from any thread.
+
+    Returns whether the callback was (or will be) run: False when that loop has ended. On the
+    loop's own thread it runs at once; from another thread it is handed to the loop
+    (`call_soon_threadsafe`, `run_sync_soon`), never run in a foreign loop.
+    """
+    thread = threading.get_ident()
+    library = sniffio.current_async_library()
+    if library == "trio":
+        import trio
+
+        token = trio.lowlevel.current_trio_token()
+
+        def handoff(callback: Callable[[], None]) -> bool:
+            try:
+                token.run_sync_soon(callback)
+            except trio.RunFinishedError:
+                return False
+            return True
+
+    else:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+
+        def handoff(callback: Callable[[], None]) -> bool:
+            try:
+                loop.call_soon_threadsafe(callback)
+            except RuntimeError:  # the loop is closed
+                return False
+            return True
+
+    def call(callback: Callable[[], None]) -> bool:
+        if threading.get_ident() == thread:
+            callback()
+            return True
+        return handoff(callback)
+
+    return call
+
+
 @attrs.define(eq=False)
 class _Waiter:
+    """A task queued in `acquire()`, woken through its own event loop."""
+
     event: anyio.Event = attrs.field(factory=anyio.Event)
+    call: Callable[[Callable[[], None]], bool] = attrs.field(factory=_caller)
+
+    def wake(self) -> bool:
+        """Set the event in the waiter's loop; False when that loop is gone."""
+        return self.call(self.event.set)
 
 
 class _Core:
@@ -372,7 +425,10 @@ class _Core:
         self.rtts: deque[float] = deque(maxlen=_RTT_SAMPLES)
         self.paused_until = -math.inf
         self.queue: deque[_Waiter] = deque()
-        self.head_scope: anyio.CancelScope | None = None
+        self.head_scope: tuple[anyio.CancelScope, _Waiter] | None = None  # the head's sleep, to cut short
+        # Clients in several threads (each with its own event loop) share one core: every read
+        # and change of the state happens under this lock, never across an await.
+        self.lock = threading.RLock()
         self.status: RateLimitStatus | None = None
 
     # -- where the windows sit on the local clock ---------------------------------------------
@@ -532,8 +588,22 @@ class _Core:
 
     def wake_head(self) -> None:
         """Make the task at the head of the queue look again (the state changed under it)."""
-        if self.head_scope is not None:
-            self.head_scope.cancel()
+        if self.head_scope is None:
+            return
+        scope, waiter = self.head_scope
+
+        def cancel() -> None:
+            with self.lock:
+                if self.head_scope is not None and self.head_scope[0] is scope:
+                    scope.cancel()
+
+        if not waiter.call(cancel):
+            self.head_scope = None  # its loop has ended: nobody sleeps there any more
+
+    def wake_next(self) -> None:
+        """Wake the new head of the queue, dropping waiters whose event loop has ended."""
+        while self.queue and not self.queue[0].wake():
+            self.queue.popleft()
 
     # -- syncing --------------------------------------------------------------------------------
 
@@ -774,7 +844,39 @@ class _Core:
         self.paused_until = max(self.paused_until, received_at + retry_after + self.margin)
 
 
-_REGISTRY: dict[tuple[str, str], _Core] = {}
+class _Registry:
+    """The per-process limiters by `(key digest, base URL)`, holding only the ones still of use.
+
+    A limiter lives as long as a client (a `RateLimiter` handle) uses it, through a weak
+    reference, and the `_RECENT` most recently shared stay a while after their last client is
+    gone, so that a 429 pause or a spent window carries over to the key's next client. A
+    process that serves 100,000 keys over a day holds the live ones and those few.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cores: weakref.WeakValueDictionary[tuple[str, str], _Core] = weakref.WeakValueDictionary()
+        self._recent: collections.OrderedDict[tuple[str, str], _Core] = collections.OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._cores)
+
+    def get_or_add(self, key: tuple[str, str], fresh: _Core) -> _Core:
+        """The key's limiter when one lives on the same clock, else `fresh` (registered)."""
+        with self._lock:
+            core = self._cores.get(key)
+            if core is None or not _same_clock(core.clock, fresh.clock):
+                core = fresh
+                self._cores[key] = core
+            self._recent[key] = core
+            self._recent.move_to_end(key)
+            while len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
+            return core
+
+
+_RECENT: Final = 256
+_REGISTRY: Final = _Registry()
 
 
 def _same_clock(a: Clock, b: Clock) -> bool:
@@ -856,16 +958,14 @@ class RateLimiter:
         handle = cls(hooks=hooks, wait_for_daily_reset=wait, max_wait=max_wait, **options)
         digest = key_digest(api_key)
         registry_key = (digest, base_url.rstrip("/"))
-        core = _REGISTRY.get(registry_key)
         fresh = handle._core
-        if core is not None and _same_clock(core.clock, fresh.clock):
+        core = _REGISTRY.get_or_add(registry_key, fresh)
+        if core is not fresh:
             mine = (*core.configured, core.margin)
             theirs = (*fresh.configured, fresh.margin)
             if mine != theirs:
                 raise ValueError(f"this key is already rate-limited here with other limits {mine}, not {theirs}")
             handle._core = core
-        else:
-            _REGISTRY[registry_key] = fresh
         handle._digest = digest
         return handle
 
@@ -882,51 +982,60 @@ class RateLimiter:
         """
         core = self._core
         clock = core.clock
-        if not core.queue:
-            now = clock.monotonic()
-            delay, _ = core.delay(now, wait_for_day=self._wait_for_daily_reset)
-            if delay <= 0:
-                core.take(now)
-                return
-        waiter = _Waiter()
-        core.queue.append(waiter)
+        with core.lock:
+            if not core.queue:
+                now = clock.monotonic()
+                delay, _ = core.delay(now, wait_for_day=self._wait_for_daily_reset)
+                if delay <= 0:
+                    core.take(now)
+                    return
+            waiter = _Waiter()
+            core.queue.append(waiter)
         reported: WaitReason | None = None
         try:
             # Inside the `try`: a refusal here must not leave the waiter queued for good.
-            now = clock.monotonic()
-            delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset, head=core.queue[0] is waiter)
+            with core.lock:
+                now = clock.monotonic()
+                delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset, head=core.queue[0] is waiter)
             if delay > 0:
                 self._refuse_long_pause(delay, reason)
                 emit(self._hooks, ThrottleWait(delay, reason))
                 reported = reason
             while True:
-                if core.queue[0] is not waiter:
+                with core.lock:
+                    head = core.queue[0] is waiter
+                    if head:
+                        now = clock.monotonic()
+                        delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset)
+                        if delay <= 0:
+                            core.take(now)
+                            return
+                if not head:
                     await waiter.event.wait()
                     continue
-                now = clock.monotonic()
-                delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset)
-                if delay <= 0:
-                    core.take(now)
-                    return
                 self._refuse_long_pause(delay, reason)
                 if reason != reported:
                     emit(self._hooks, ThrottleWait(delay, reason))
                     reported = reason
                 with anyio.CancelScope() as scope:
-                    core.head_scope = scope
+                    with core.lock:
+                        core.head_scope = (scope, waiter)
                     await clock.sleep(delay)
-                if core.head_scope is scope:
-                    core.head_scope = None
+                with core.lock:
+                    if core.head_scope is not None and core.head_scope[0] is scope:
+                        core.head_scope = None
         finally:
             # Granted, refused or cancelled: leave the queue and let the next waiter look.
             # No await happens between taking a token and returning, so a cancellation can
             # never land after the take.
-            was_head = bool(core.queue) and core.queue[0] is waiter
-            if was_head and core.head_scope is not None:
-                core.head_scope = None
-            core.queue.remove(waiter)
-            if was_head and core.queue:
-                core.queue[0].event.set()
+            with core.lock:
+                was_head = bool(core.queue) and core.queue[0] is waiter
+                if was_head:
+                    core.head_scope = None
+                if waiter in core.queue:  # (gone when another thread found its loop ended)
+                    core.queue.remove(waiter)
+                if was_head:
+                    core.wake_next()
 
     def _refuse_long_pause(self, delay: float, reason: WaitReason) -> None:
         """Raise rather than wait out a 429 pause longer than this handle's `max_wait`."""
@@ -947,7 +1056,9 @@ class RateLimiter:
             sent_at: `clock.monotonic()` just before sending.
             received_at: `clock.monotonic()` when the response arrived.
         """
-        self._core.observe(status_code=status_code, headers=headers, sent_at=sent_at, received_at=received_at)
+        core = self._core
+        with core.lock:
+            core.observe(status_code=status_code, headers=headers, sent_at=sent_at, received_at=received_at)
 
     def abandon(self) -> None:
         """The request granted last in this task got no response (an error, a timeout, a cancellation).
@@ -955,7 +1066,9 @@ class RateLimiter:
         Its tokens stay spent (the server may have counted it); it no longer counts as an answer
         still to come. A no-op when that grant was already observed or abandoned.
         """
-        self._core.abandon()
+        core = self._core
+        with core.lock:
+            core.abandon()
 
     @property
     def status(self) -> RateLimitStatus | None:
@@ -966,6 +1079,11 @@ class RateLimiter:
     def estimate(self) -> ThrottleEstimate:
         """The limiter's current belief: tokens left in each bucket, time to refill, pause, queue."""
         core = self._core
+        with core.lock:
+            return self._estimate(core)
+
+    @staticmethod
+    def _estimate(core: _Core) -> ThrottleEstimate:
         now = core.clock.monotonic()
         core.roll(now)
         paused_for = max(0.0, core.paused_until - now)

@@ -213,7 +213,6 @@ async def test_retry_after_as_an_http_date_is_read_against_the_servers_date(skew
     assert 4.0 <= clock.monotonic() - started <= 7.0
 
 
-@on_old_code
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # run 1's socket, never closed
 def test_a_client_reused_in_a_second_event_loop_works_or_says_what_to_do() -> None:
     """Issue: a client reused in a second anyio.run raised a bare RuntimeError ("Event loop is closed")."""
