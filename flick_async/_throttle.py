@@ -1,14 +1,18 @@
 """Client-side rate limiting that runs as close to the key's budget as it can without a 429.
 
-The Flick API counts requests in fixed windows (60 a minute, 5,000 a UTC day) and says where
-each window ends (`X-RateLimit-Reset`). A plain token bucket ignores that schedule: refilled
-continuously, it can put nearly twice the limit into one server window. `RateLimiter` instead
+The Flick API counts requests in fixed windows (documented: 60 a minute, 5,000 a UTC day,
+"subject to change during beta") and says where each window ends (`X-RateLimit-Reset`). A
+plain token bucket ignores that schedule: refilled continuously, it can put nearly twice the
+limit into one server window. `RateLimiter` instead
 keeps two buckets that refill on the *server's* boundaries:
 
 - the minute bucket refills to full when the server's minute window ends, the day bucket at the
   server's UTC midnight; a request takes one token from both at once, or waits for both;
-- every response lowers the local estimate (never raises it): the server's `Remaining`
-  includes other clients of the key, so their use shows up as a faster-falling count;
+- every response lowers the local estimate: the server's `Remaining` includes other clients of
+  the key, so their use shows up as a faster-falling count. It raises it only by what the
+  server provably never counted: a 429 gives its tokens back at once (the server counts no
+  429), and a grant that got no answer (a connection error) comes back when the server's count
+  in the same window or day is below ours by more than what is still in flight;
 - boundaries are placed on the local monotonic clock through what the responses say about the
   server's clock (`Date`, and the moment `Reset` moves on), so a wrong local wall clock changes
   nothing;
@@ -44,6 +48,36 @@ Requests in flight across a turn
     through a context variable: the caller observes in the task that acquired.) Responses that
     carry an older window's `Reset` (or an older `Date` day) only inform the clock, never the
     new window's count.
+
+What it learns, and what it trusts
+    With no limits configured (the default), `X-RateLimit-Limit` and `-Limit-Day` are the
+    truth for the window they came with, raised or lowered mid-window; the window's length is
+    the shortest recent step between successive `Reset`s (a shortened window is followed at
+    once). 60/60 s and 5,000/day are only the starting guess. Explicit `per_minute`,
+    `per_day`, `window_seconds` override (the server's limit can still only lower them).
+    Each header is bounded by the others, so no single answer moves pacing by more than a
+    window: a `Reset` in milliseconds or in seconds-until is read as such; a `Reset` more than
+    a window (plus `Date`'s second) past `Date` is ignored unless the next answer repeats it
+    (then the window is longer, and learned); a `Date` that contradicts the clock bracket by
+    more than a second is dropped, and only three in a row re-learn the bracket; a `Remaining`
+    above the estimate explains nothing by itself (see above). `Retry-After` as an HTTP date is
+    read against the same answer's `Date`.
+
+Threads and event loops
+    One core per key in the process, shared by every client of the key in every thread and
+    event loop: a thread-safe core with per-loop waiters, rather than one core per loop with a
+    shared budget, because the budget *is* the state (windows, clock bounds, pause, FIFO
+    order) and splitting it would need the same lock plus a protocol between the copies. All
+    state is read and changed under one `threading.RLock`, never held across an await. A
+    queued task is woken only through its own loop (`call_soon_threadsafe` on asyncio,
+    `run_sync_soon` on trio, a direct call on the loop's own thread), so no loop ever touches
+    another's primitives; a waiter whose loop has ended is dropped instead of blocking the
+    queue. Times come from the process's monotonic clock, the same in every thread and loop.
+
+Memory
+    The registry holds a core through weak references while a client uses it, plus the 256
+    most recently shared (a 429 pause carries over to the key's next client): a service acting
+    for many users' keys holds only the live ones.
 
 Before the first response
     Nothing is known: the window might have started just now or be nearly spent by another
