@@ -664,7 +664,10 @@ class _Core:
             # The window ending at `reset` was open when the server wrote this answer: it had
             # begun (`reset − window_seconds`) and not yet ended.
             self.server.cap(now=now, high=reset - sent_at, floor=reset - self.window_seconds - received_at)
-            self._learn_window(reset)
+            high = self.server.high(now)
+            self._learn_window(
+                reset, date + _DATE_SLACK if high is None else min(date + _DATE_SLACK, received_at + high)
+            )
         if status is not None:
             self._sync_minute(status, reset, received_at=received_at, now=now, counted=status_code != 429)
             self._sync_day(status, date, received_at=received_at, now=now)
@@ -721,10 +724,16 @@ class _Core:
         self.suspect_reset = reset
         return None
 
-    def _learn_window(self, reset: float) -> None:
-        """Learn the window's length from how far the server's `Reset` moves on (the shortest recent step)."""
+    def _learn_window(self, reset: float, latest: float) -> None:
+        """Learn the window's length from how far the server's `Reset` moves on (the shortest recent step).
+
+        A step is a whole number of windows; it is one window when the answer that shows it came
+        (`latest`: the latest server time it can have been written at) less than half a step
+        after the old window's end (two or more would put it at least one whole window past),
+        so only such steps count.
+        """
         last = self.last_reset
-        if last is not None and reset > last + 0.5:
+        if last is not None and reset > last + 0.5 and latest - last < (reset - last) / 2:
             self.steps.append(reset - last)
             if self.learn_window:
                 length = min(self.steps)
@@ -788,9 +797,13 @@ class _Core:
         if ticket is None or ticket.core is not self or not ticket.held or reset is None:
             return
         ticket.held = False
-        if reset > ticket.end:
-            return  # it landed in the next window: the held token was really spent
         window = self.minute
+        if reset > ticket.end:
+            if not window.confirmed and window.end == ticket.end:
+                # The window it was charged to was only assumed, and the server's is the one it
+                # landed in (this answer re-dates it): charged there once, it holds nothing next.
+                window.held = max(0, window.held - 1)
+            return  # otherwise it landed in the next window: the held token was really spent
         if window.end is not None and window.end > ticket.end:
             window.granted = max(0, window.granted - 1)  # the next window has begun: give it back there
         else:
