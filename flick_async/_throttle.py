@@ -664,10 +664,9 @@ class _Core:
             # The window ending at `reset` was open when the server wrote this answer: it had
             # begun (`reset − window_seconds`) and not yet ended.
             self.server.cap(now=now, high=reset - sent_at, floor=reset - self.window_seconds - received_at)
-            high = self.server.high(now)
-            self._learn_window(
-                reset, date + _DATE_SLACK if high is None else min(date + _DATE_SLACK, received_at + high)
-            )
+            bound = self.server.high(now)
+            latest = date + _DATE_SLACK if bound is None else min(date + _DATE_SLACK, received_at + bound)
+            self._learn_window(reset, latest)
         if status is not None:
             self._sync_minute(status, reset, received_at=received_at, now=now, counted=status_code != 429)
             self._sync_day(status, date, received_at=received_at, now=now)
@@ -813,10 +812,14 @@ class _Core:
         self, status: RateLimitStatus, reset: float | None, *, received_at: float, now: float, counted: bool
     ) -> None:
         window = self.minute
-        if reset is None:
-            return
         if self.learn_minute and status.limit is not None and status.limit >= 1:
             self.per_minute = status.limit
+            if reset is None and self.synced and not window.confirmed:
+                # A `Reset` we could not believe (a longer window, or a lie) says nothing of
+                # where the window is, but `Limit` still holds: enough requests to repeat it.
+                window.limit = self.per_minute
+        if reset is None:
+            return
         if self.synced:
             self._release_hold(reset)
         if not self.synced:
