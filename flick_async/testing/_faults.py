@@ -19,6 +19,7 @@ and, except for `RateLimitBurst`, after the rate limiter has counted the request
 | `BadGatewayHTML`      | 502 with an nginx-style HTML page                    | no            |
 | `NonStandardStatus`   | 520 (or any status) with an empty body               | no            |
 | `TruncatedJSON`       | the normal status, JSON body cut in half             | yes           |
+| `OddTotal(value)`     | the normal page, its `total` replaced by `value`     | yes           |
 
 The proxy faults (`BadGatewayHTML`, `NonStandardStatus`) carry no `X-RateLimit-*` headers:
 they stand for an answer from something in front of the API, not from the API.
@@ -30,6 +31,7 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = [
     "APIDisabled",
@@ -39,6 +41,7 @@ __all__ = [
     "Faults",
     "InternalError",
     "NonStandardStatus",
+    "OddTotal",
     "RateLimitBurst",
     "Slow",
     "TruncatedJSON",
@@ -105,6 +108,20 @@ class NonStandardStatus(Fault):
 @dataclass(frozen=True)
 class TruncatedJSON(Fault):
     """Run the request, then send its JSON body cut off half-way (Content-Length matches the cut)."""
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class OddTotal(Fault):
+    """Answer a list request normally, but with `total` replaced by `value` (`None`, `"3"`, `[3]`, …).
+
+    Pass `OddTotal.MISSING` to leave the field out. A non-list answer is sent unchanged.
+    """
+
+    value: object = None
+    MISSING: ClassVar[object] = _MISSING
 
 
 @dataclass

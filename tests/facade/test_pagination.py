@@ -9,7 +9,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from flick_async import AsyncFlick, Page, PageIterator
-from flick_async.testing import DEMO_API_KEY, FlickServer
+from flick_async.testing import DEMO_API_KEY, DeleteServed, FlickServer, InsertFirst, OddTotal
 
 from .helpers import MOCK_BASE_URL, page_json
 
@@ -232,3 +232,79 @@ async def test_iterating_logs_nothing_on_a_normal_run(
     items = [item async for item in client.lists.items(first_list["id"]).iter(limit=1)]
     assert len(items) == first_list["item_count"]
     assert caplog.records == []
+
+
+# -- completeness when the server varies: clamps, shifts either way, odd shapes -------------------
+
+
+def _stock_reviews(server: FlickServer, count: int) -> str:
+    """A fresh account holding `count` distinct reviews (newest first by creation); its key."""
+    account = server.add_account()
+    for n in range(count):
+        server.add_review(account, tmdb_id="27205", review=f"review {n}", created_at=1_700_000_000 + n)
+    assert account.api_key is not None
+    return account.api_key
+
+
+@pytest.mark.xfail(strict=True, reason="issue #11 Reads finding; fixed by the next commit")
+async def test_a_server_that_clamps_limit_loses_nothing(
+    server: FlickServer, make_client: Callable[..., AsyncFlick]
+) -> None:
+    """250 reviews, pages capped at 50 (said in `page.limit`): iter() asking for 100 yields all 250."""
+    key = _stock_reviews(server, 250)
+    server.paging.max_limit = 50
+    async with make_client(api_key=key) as flick:
+        iterator = flick.reviews.iter()
+        ids = [review.id async for review in iterator]
+    assert ids == [review["id"] for review in server.reviews(key)]
+    assert (iterator.stop_reason, getattr(iterator, "complete", None), iterator.pages_fetched) == ("exhausted", True, 5)
+
+
+@pytest.mark.xfail(strict=True, reason="issue #11 Reads finding; fixed by the next commit")
+async def test_deleting_a_yielded_review_between_pages_loses_no_survivor(
+    server: FlickServer, make_client: Callable[..., AsyncFlick]
+) -> None:
+    """An already-yielded review deleted at every page boundary: every review that survives still comes once."""
+    key = _stock_reviews(server, 23)
+    before = [review["id"] for review in server.reviews(key)]
+    server.paging.between_pages("GET /me/reviews", DeleteServed())
+    async with make_client(api_key=key) as flick:
+        iterator = flick.reviews.iter(limit=5)
+        ids = [review.id async for review in iterator]
+    survivors = [review["id"] for review in server.reviews(key)]
+    assert len(survivors) < len(before)
+    assert len(ids) == len(set(ids))
+    assert set(survivors) <= set(ids) <= set(before)
+    assert (iterator.stop_reason, getattr(iterator, "complete", None)) == ("exhausted", True)
+
+
+@pytest.mark.xfail(strict=True, reason="issue #11 Reads finding; fixed by the next commit")
+async def test_an_item_inserted_at_rank_1_mid_walk_is_not_yielded_twice(
+    server: FlickServer, make_client: Callable[..., AsyncFlick]
+) -> None:
+    """A ranked list gaining an item at rank 1 at every boundary: each existing item comes exactly once."""
+    account = server.add_account()
+    assert account.api_key is not None
+    first_title = next(iter(server.catalog))  # what InsertFirst inserts
+    titles = [t for t in server.catalog if t.media_type == "movie" and t.tmdb_id != first_title.tmdb_id][:9]
+    list_id = server.add_list(account, "Ranked", [(t.tmdb_id, "movie") for t in titles], ranked=True)
+    server.paging.between_pages("GET /me/lists/{list_id}/items", InsertFirst())
+    async with make_client(api_key=account.api_key) as flick:
+        iterator = flick.lists.items(list_id).iter(limit=2)
+        items = [item async for item in iterator]
+    original = [item.media.tmdb_id for item in items if item.media.tmdb_id != first_title.tmdb_id]
+    assert original == [t.tmdb_id for t in titles]
+    assert iterator.stop_reason == "exhausted"
+
+
+@pytest.mark.xfail(strict=True, reason="issue #11 Reads finding; fixed by the next commit")
+@pytest.mark.parametrize("total", [None, "3", [3], OddTotal.MISSING], ids=["null", "string", "list", "missing"])
+async def test_odd_totals_never_escape_as_type_error(
+    server: FlickServer, client: AsyncFlick, total: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`total: null`, `"3"`, `[3]` or none at all: iter() still walks every page, no TypeError."""
+    server.faults.add("GET /me/reviews", OddTotal(total))
+    iterator = client.reviews.iter(limit=4)
+    ids = [review.id async for review in iterator]
+    assert ids == [review["id"] for review in server.reviews(DEMO_API_KEY)]
+    assert iterator.stop_reason == "exhausted"
