@@ -111,7 +111,6 @@ def _ids(path: Path) -> list[str]:
     return [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #11 Reads finding; fixed by the next commit")
 def test_export_from_a_clamping_server_is_complete(live: Live, tmp_path: Path) -> None:
     """250 reviews from a server capping pages at 50: all 250 written, exit 0."""
     expected = _many_reviews(live, 250)
@@ -123,7 +122,6 @@ def test_export_from_a_clamping_server_is_complete(live: Live, tmp_path: Path) -
     assert "Exported 250 reviews" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue #11 Reads finding; fixed by the next commit")
 def test_export_with_deletions_between_pages_writes_every_survivor(live: Live, tmp_path: Path) -> None:
     """An already-written review deleted at every page boundary: every surviving review is in the file."""
     before = _many_reviews(live, 250)
@@ -138,7 +136,7 @@ def test_export_with_deletions_between_pages_writes_every_survivor(live: Live, t
     assert set(survivors) <= set(written) <= set(before)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #11 Reads finding; fixed by the next commit")
+@pytest.mark.xfail(strict=True, reason="issue #11: flick export checks the walk in the next commit")
 @pytest.mark.parametrize("total", [None, "many", [3]], ids=["null", "string", "list"])
 def test_an_export_that_cannot_show_it_is_complete_keeps_the_previous_file(
     live: Live, tmp_path: Path, total: object
