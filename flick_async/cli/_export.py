@@ -1,8 +1,10 @@
 """`flick export`: a complete backup of the account, streamed to JSON Lines or CSV.
 
 Records are written as their page arrives, so memory does not grow with the account. Each file
-is written under a `.part` name and renamed when complete: a file with the final name is a
-whole backup, never a cut-off one.
+is written under a `.part` name and renamed only when the walk that filled it can show it got
+every item (`PageIterator.complete`, and no fewer records than the server counted): a file with
+the final name is a whole backup, never a cut-off one. Otherwise the export exits 5 and a
+previous file of that name stays as it was.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from flick_async._client import AsyncFlick
+from flick_async._pagination import PageIterator
 from flick_async.cli._common import api_options, make_client, run, stderr_console
+from flick_async.cli._exit import ExitCode, Failure
 from flick_async.cli._main import cli
 from flick_async.cli._records import KINDS, Kind, Listable, tracked_iter
 
@@ -81,16 +85,42 @@ def _progress() -> Progress:
     )
 
 
+def _check_whole(what: str, records: PageIterator[Any], first_total: int | None, written: int) -> None:
+    """Raise `Failure` (exit 5) unless the walk shows it got every item.
+
+    Items present for the whole walk number at most the smaller of the first and the last
+    total, so a complete walk wrote at least that many; fewer means something was missed.
+    """
+    if not records.complete:
+        reasons = "; ".join(records.incomplete_reasons)
+        raise Failure(
+            f"export incomplete: {what}: wrote {written:,} but cannot show that is every item ({reasons}); "
+            "nothing was replaced",
+            ExitCode.PARTIAL,
+        )
+    totals = [total for total in (first_total, records.total) if total is not None]
+    if totals and written < min(totals):
+        raise Failure(
+            f"export incomplete: {what}: wrote {written:,} of the {min(totals):,} the server counted; "
+            "nothing was replaced",
+            ExitCode.PARTIAL,
+        )
+
+
 async def _export_paged(client: AsyncFlick, what: str, stream: IO[str], fmt: str, progress: Progress) -> int:
     kind = KINDS[what]
     resource: Listable = client.reviews if what == "reviews" else client.watchlist
     records, totals = tracked_iter(resource, kind)
     writer = _Writer(stream, kind, fmt)
     task = progress.add_task(what, total=None)
+    first_total: int | None = None
     async for record in records:
+        if writer.count == 0:
+            first_total = totals.total
         writer.write(record)
         progress.update(task, completed=writer.count, total=totals.total)
     progress.update(task, completed=writer.count, total=writer.count)
+    _check_whole(what, records, first_total if writer.count else totals.total, writer.count)
     return writer.count
 
 
@@ -98,22 +128,31 @@ async def _export_lists(
     client: AsyncFlick, lists_stream: IO[str], items_stream: IO[str], fmt: str, progress: Progress
 ) -> tuple[int, int]:
     lists, totals = tracked_iter(client.lists, KINDS["lists"])
+    first_total: int | None = None
     list_writer = _Writer(lists_stream, KINDS["lists"], fmt)
     item_writer = _Writer(items_stream, KINDS["list_items"], fmt, extra_fields=("list_id",))
     list_task = progress.add_task("lists", total=None)
     item_task = progress.add_task("list items", total=0)
     expected_items = 0
     async for custom_list in lists:
+        if list_writer.count == 0:
+            first_total = totals.total
         list_writer.write(custom_list)
         expected_items += custom_list.item_count
         progress.update(list_task, completed=list_writer.count, total=totals.total)
         progress.update(item_task, total=expected_items)
-        records, _ = tracked_iter(client.lists.items(custom_list.id), KINDS["list_items"])
+        records, item_totals = tracked_iter(client.lists.items(custom_list.id), KINDS["list_items"])
+        before, first_items = item_writer.count, None
         async for item in records:
+            if item_writer.count == before:
+                first_items = item_totals.total
             item_writer.write(item, list_id=custom_list.id)
             progress.update(item_task, completed=item_writer.count)
+        written = item_writer.count - before
+        _check_whole(f"items of list {custom_list.id}", records, first_items if written else item_totals.total, written)
     progress.update(list_task, completed=list_writer.count, total=list_writer.count)
     progress.update(item_task, completed=item_writer.count, total=item_writer.count)
+    _check_whole("lists", lists, first_total if list_writer.count else totals.total, list_writer.count)
     return list_writer.count, item_writer.count
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from flick_async import Review
+from flick_async import Page, PageIterator, Review
+from flick_async.cli._exit import ExitCode, Failure
+from flick_async.cli._export import _check_whole
 from flick_async.testing import APIDisabled, DeleteServed, OddTotal
 
 from .conftest import Live, one_line_error
@@ -136,7 +138,6 @@ def test_export_with_deletions_between_pages_writes_every_survivor(live: Live, t
     assert set(survivors) <= set(written) <= set(before)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #11: flick export checks the walk in the next commit")
 @pytest.mark.parametrize("total", [None, "many", [3]], ids=["null", "string", "list"])
 def test_an_export_that_cannot_show_it_is_complete_keeps_the_previous_file(
     live: Live, tmp_path: Path, total: object
@@ -151,3 +152,59 @@ def test_an_export_that_cannot_show_it_is_complete_keeps_the_previous_file(
     assert "incomplete" in one_line_error(result)
     assert out.read_text(encoding="utf-8") == "previous backup\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews.jsonl"]
+
+
+def test_an_incomplete_list_items_walk_fails_export_all_and_replaces_nothing(stocked: Live, tmp_path: Path) -> None:
+    """`export all` whose list-items walk cannot show it is whole: exit 5, the lists files keep their old text."""
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    for name in ("lists.jsonl", "list_items.jsonl"):
+        (folder / name).write_text("previous\n", encoding="utf-8")
+    stocked.server.faults.add("GET /me/lists/{list_id}/items", OddTotal(None))
+    result = stocked.flick("export", "all", "-o", folder)
+    assert result.exit_code == 5, result.output
+    assert "export incomplete: items of list lst_" in one_line_error(result)
+    assert {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.startswith("list")} == {
+        "lists.jsonl": "previous\n",
+        "list_items.jsonl": "previous\n",
+    }
+
+
+async def _walk(iterator: PageIterator[str]) -> int:
+    return len([item async for item in iterator])
+
+
+async def test_the_export_check_refuses_a_walk_cut_short_or_short_of_the_total() -> None:
+    """A walk stopped early, or a complete-looking one with fewer records than the smaller total, is exit 5."""
+
+    async def lying(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        return Page(items=["a", "b"], page=page or 1, limit=limit, total=5, has_more=False)
+
+    async def empty_claiming_more(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        items = ["a"] if (page or 1) == 1 else []
+        return Page(items=items, page=page or 1, limit=1, total=5, has_more=True)
+
+    short = PageIterator(lying, lambda item: item, limit=2)
+    cut = PageIterator(empty_claiming_more, lambda item: item, limit=1)
+    failures = []
+    for iterator in (short, cut):
+        written = await _walk(iterator)
+        with pytest.raises(Failure) as caught:
+            _check_whole("reviews", iterator, 5, written)
+        failures.append((caught.value.code, caught.value.message))
+    assert failures == [
+        (
+            ExitCode.PARTIAL,
+            "export incomplete: reviews: wrote 2 but cannot show that is every item (the last page ended at item 2 "
+            "of the 5 the server counted); nothing was replaced",
+        ),
+        (
+            ExitCode.PARTIAL,
+            "export incomplete: reviews: wrote 1 but cannot show that is every item (it stopped early "
+            "(empty_page)); nothing was replaced",
+        ),
+    ]
+    whole = PageIterator(lying, lambda item: item, limit=2)
+    whole.complete = True  # as if proven: the count alone must still refuse 2 of 5
+    with pytest.raises(Failure, match=r"wrote 2 of the 5 the server counted"):
+        _check_whole("reviews", whole, 5, 2)
