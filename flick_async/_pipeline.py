@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Generator, Mapping, Sequence
+import urllib.parse
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -62,20 +63,80 @@ class CallRecord:
                 self._on_sent()
 
 
-class KeyAuth(httpx.Auth):
-    """Sets the API key header as httpx sends each request.
+REDACTED = "<redacted>"
 
-    The key lives only here, behind a redacted repr: not in a headers dict that tracebacks,
-    debuggers and error reporters print with a frame's locals.
+
+class KeyAuth(httpx.Auth):
+    """Sets the API key header while httpx sends each request, and keeps the key out of answers.
+
+    The key lives only here, behind a redacted repr. It is in a request's headers only while
+    httpx sends it: removed as the exchange ends, however it ends, so the request an httpx
+    exception or a response carries (`err.__cause__.request.headers`) no longer holds it. httpx
+    masks only `Authorization` in reprs; this covers `X-API-Key` and the raw header list too.
+
+    Args:
+        header: `Authorization` or `X-API-Key`.
+        key: The API key.
+        scheme: Written before the key (`"Bearer "`).
     """
 
-    def __init__(self, header: str, value: str) -> None:
+    def __init__(self, header: str, key: str, *, scheme: str = "") -> None:
         self._header = header
-        self._value = value
+        self._value = scheme + key
+        self._key = key
+        # The forms the key takes in a body or header that echoes it: as sent, JSON-escaped, URL-quoted.
+        forms = {key, json.dumps(key)[1:-1], json.dumps(key)[1:-1].replace("/", "\\/"), urllib.parse.quote(key)}
+        self._forms = tuple(form.encode() for form in forms)
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self._header] = self._value
-        yield request
+        try:
+            yield request
+        finally:
+            request.headers.pop(self._header, None)
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # Not the base class's wrapper of auth_flow: it leaves the inner generator (and its
+        # finally) to the garbage collector when httpx closes the flow on an error.
+        request.headers[self._header] = self._value
+        try:
+            yield request
+        finally:
+            request.headers.pop(self._header, None)
+
+    def redact_text(self, text: str) -> str:
+        """`text` with every form of the key replaced by `<redacted>`."""
+        for form in self._forms:
+            text = text.replace(form.decode(), REDACTED)
+        return text
+
+    def redact(self, response: httpx.Response) -> httpx.Response:
+        """`response`, or a copy without the key if its body or headers echo it (a server or proxy may).
+
+        Everything downstream (errors, their messages and headers, parsed models) is built from
+        the answer, so it is cleaned once, here. The check is a bytes search: microseconds.
+        """
+        content = response.content
+        raw_headers = response.headers.raw
+        if not any(form in content or any(form in value for _, value in raw_headers) for form in self._forms):
+            return response
+        redacted = REDACTED.encode()
+        for form in self._forms:
+            content = content.replace(form, redacted)
+        headers = [
+            (name, self._redact_bytes(value))
+            for name, value in raw_headers
+            # The body is decoded and its length changes: the copy must not be decoded again.
+            if name.lower() not in (b"content-encoding", b"content-length")
+        ]
+        return httpx.Response(
+            response.status_code, headers=headers, content=content, request=response.request, extensions={}
+        )
+
+    def _redact_bytes(self, value: bytes) -> bytes:
+        for form in self._forms:
+            value = value.replace(form, REDACTED.encode())
+        return value
 
     def __repr__(self) -> str:
         return f"<KeyAuth {self._header}: <redacted>>"
@@ -92,7 +153,7 @@ class Pipeline:
         *,
         http: httpx.AsyncClient,
         base_url: str,
-        auth: httpx.Auth,
+        auth: KeyAuth,
         headers: Mapping[str, str],
         timeout: float | None,
         retry: RetryPolicy,
@@ -179,7 +240,9 @@ class Pipeline:
                 f"timed out ({type(exc).__name__})", method=request.method, url=_url(request)
             ) from exc
         except httpx.HTTPError as exc:
-            raise APIConnectionError(f"{type(exc).__name__}: {exc}", method=request.method, url=_url(request)) from exc
+            message = self._auth.redact_text(f"{type(exc).__name__}: {exc}")
+            raise APIConnectionError(message, method=request.method, url=_url(request)) from exc
+        response = self._auth.redact(response)
         status = parse_rate_limit_headers(response.headers)
         if status is not None:
             self.last_status = status

@@ -27,6 +27,18 @@ from .helpers import MOCK_BASE_URL, MOCK_KEY, PROFILE_JSON, RATE_LIMIT_HEADERS, 
 ME_URL = f"{MOCK_BASE_URL}/me"
 
 
+def _record_headers(httpx_mock: HTTPXMock, *, url: str) -> list[httpx.Headers]:
+    """Answer `url` with the profile, keeping a copy of the headers each request had as it was sent."""
+    seen: list[httpx.Headers] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.copy())
+        return httpx.Response(200, json=PROFILE_JSON)
+
+    httpx_mock.add_callback(answer, url=url)
+    return seen
+
+
 # -- configuration ------------------------------------------------------------------------------
 
 
@@ -36,12 +48,12 @@ async def test_key_and_base_url_come_from_the_environment(
     """Without arguments the key is FLICK_API_KEY and the base URL FLICK_BASE_URL."""
     monkeypatch.setenv("FLICK_API_KEY", "flick_sk_from_env_123456")
     monkeypatch.setenv("FLICK_BASE_URL", "https://staging.flick.test/api/beta/")
-    httpx_mock.add_response(url="https://staging.flick.test/api/beta/me", json=PROFILE_JSON)
+    sent = _record_headers(httpx_mock, url="https://staging.flick.test/api/beta/me")
     async with AsyncFlick(throttle=False) as flick:
         assert flick.base_url == "https://staging.flick.test/api/beta"
         await flick.me()
-    [request] = httpx_mock.get_requests()
-    assert request.headers["Authorization"] == "Bearer flick_sk_from_env_123456"
+    [headers] = sent
+    assert headers["Authorization"] == "Bearer flick_sk_from_env_123456"
 
 
 def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,14 +128,17 @@ async def test_the_key_is_sent_the_way_auth_says(
     httpx_mock: HTTPXMock, make_mock_client: Callable[..., AsyncFlick], auth: str, sent: tuple[str, str], absent: str
 ) -> None:
     """`auth="bearer"` sends `Authorization: Bearer`, `auth="x-api-key"` sends `X-API-Key`, never both."""
-    httpx_mock.add_response(url=ME_URL, json=PROFILE_JSON)
+    seen = _record_headers(httpx_mock, url=ME_URL)
     async with make_mock_client(auth=auth) as flick:
         await flick.me()
+    [headers] = seen
+    assert headers[sent[0]] == sent[1]
+    assert absent not in headers
+    assert headers["accept"] == "application/json"
+    assert headers["user-agent"].startswith("flick-async/0.1.0 httpx/")
+    # Once the exchange is over, the request object no longer holds the key (test_security.py).
     [request] = httpx_mock.get_requests()
-    assert request.headers[sent[0]] == sent[1]
-    assert absent not in request.headers
-    assert request.headers["accept"] == "application/json"
-    assert request.headers["user-agent"].startswith("flick-async/0.1.0 httpx/")
+    assert sent[0] not in request.headers
 
 
 async def test_both_auth_styles_work_against_the_server(make_client: Callable[..., AsyncFlick]) -> None:
