@@ -166,6 +166,9 @@ class Pipeline:
         self._auth = auth
         self._headers = dict(headers)
         self._timeout = timeout
+        # Per request, so that it holds through an http_client the user passed, whatever that
+        # client's own default (5 s for a bare httpx.AsyncClient).
+        self._http_timeout = httpx.Timeout(timeout)
         self.retry = retry
         self.throttle = throttle
         self._clock = clock
@@ -186,6 +189,7 @@ class Pipeline:
             params=kwargs.get("params"),
             json=kwargs.get("json"),
             headers={**kwargs.get("headers", {}), **self._headers},
+            timeout=self._http_timeout,
         )
         attempt = 0
         while True:

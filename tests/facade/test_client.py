@@ -20,7 +20,7 @@ from flick_async import (
     RetryPolicy,
     ValidationError,
 )
-from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer
+from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer, Slow, serve_in_thread
 
 from .helpers import MOCK_BASE_URL, MOCK_KEY, PROFILE_JSON, RATE_LIMIT_HEADERS, SERVER_BASE_URL, envelope
 
@@ -333,3 +333,41 @@ async def test_the_default_throttle_keeps_a_burst_under_the_limit(
     assert clock.monotonic() - 1_000.0 >= 60.0  # the eleventh-from-last call waited for the next window
     assert flick.rate_limit is not None
     assert flick.rate_limit.limit == 60
+
+
+# -- timeouts through a passed http_client --------------------------------------------------------
+
+
+async def test_the_timeout_applies_through_a_passed_http_client_over_a_real_socket() -> None:
+    """AsyncFlick(timeout=…) holds through an http_client whose own timeout is shorter (real socket, slow server)."""
+    server = FlickServer()  # the real clock: Slow sleeps for real, on the server's side of the socket
+    server.faults.add("GET /me", Slow(0.6))
+    with serve_in_thread(server) as base_url:
+        async with (
+            httpx.AsyncClient(timeout=0.2) as http,  # the user's client: a 0.2 s read timeout
+            AsyncFlick(
+                DEMO_API_KEY, base_url=base_url, http_client=http, throttle=False, timeout=5.0, max_retries=0
+            ) as flick,
+        ):
+            profile = await flick.me()
+    assert profile.username == "demo"
+
+
+async def test_the_timeout_is_set_on_every_request() -> None:
+    """Each request carries AsyncFlick's timeout, not the http_client's default; None means no timeout."""
+    seen: list[object] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        return httpx.Response(200, json=PROFILE_JSON)
+
+    for timeout in (7.5, None):
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
+            AsyncFlick(MOCK_KEY, base_url=MOCK_BASE_URL, http_client=http, throttle=False, timeout=timeout) as flick,
+        ):
+            await flick.me()
+    assert seen == [
+        {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5},
+        {"connect": None, "read": None, "write": None, "pool": None},
+    ]
