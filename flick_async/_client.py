@@ -174,6 +174,7 @@ class AsyncFlick:
             throttle=limiter,
             clock=clock,
             hooks=hooks,
+            owns_http=self._owns_http,
         )
 
         from ._resources import Lists, Reviews, Watchlist

@@ -145,7 +145,9 @@ class KeyAuth(httpx.Auth):
 class Pipeline:
     """Sends one API call: throttle, send, sync rate-limit state, translate errors, retry.
 
-    `closed` is set by the client's `aclose()`: every later call raises `ClientClosedError`.
+    `closed` is set by the client's `aclose()`: every later call, and every later attempt of a
+    call in flight, raises `ClientClosedError`. `owns_http` says whether `http` is the client's
+    own (closed by `aclose()`) or one the user passed (whose closing is the user's doing).
     """
 
     def __init__(
@@ -160,8 +162,10 @@ class Pipeline:
         throttle: Throttle | None,
         clock: Clock,
         hooks: Sequence[Hook],
+        owns_http: bool = True,
     ) -> None:
         self.http = http
+        self.owns_http = owns_http
         self.base_url = base_url
         self._auth = auth
         self._headers = dict(headers)
@@ -203,24 +207,35 @@ class Pipeline:
                 emit(self._hooks, RetryScheduled(request.method, request.url.path, attempt, delay, error))
             await self._clock.sleep(delay)
 
-    async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T], record: CallRecord) -> T:
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ClientClosedError(_CLOSED_IN_FLIGHT)
         if self.http.is_closed:
-            # httpx would raise a bare RuntimeError; a closed http_client means a closed client.
-            raise ClientClosedError("the httpx.AsyncClient passed as http_client is closed")
+            # httpx would raise a bare RuntimeError. Blame the http_client only if it is the user's.
+            raise ClientClosedError(
+                "the httpx.AsyncClient passed as http_client is closed" if not self.owns_http else _CLOSED_IN_FLIGHT
+            )
+
+    async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T], record: CallRecord) -> T:
+        self._check_open()
         if self.throttle is not None:
             await self.throttle.acquire()
+            self._check_open()  # aclose() may have run while the throttle held the call
         sent_at = self._clock.monotonic()
         record.mark_sent()
         try:
             return await self._exchange(request, parse, sent_at)
-        except APIError as error:
-            if error.status_code >= 500 or isinstance(error, MalformedResponseError):
-                record.uncertain = True
-            raise
-        except APIConnectionError:
+        except APIConnectionError as error:
             record.uncertain = True
             if self.throttle is not None:
                 self.throttle.abandon()  # no answer will reach observe(); a no-op if one did
+            if self.closed:
+                # aclose() cut the connection under this call: that, not the network, ended it.
+                raise ClientClosedError(_CLOSED_IN_FLIGHT) from error
+            raise
+        except APIError as error:
+            if error.status_code >= 500 or isinstance(error, MalformedResponseError):
+                record.uncertain = True
             raise
         except BaseException:
             # Cancelled (or worse) mid-exchange: the server may have the request.
@@ -270,6 +285,9 @@ class Pipeline:
         if not response.is_success:
             raise error_from_response(response)
         return _parse_body(response, parse)
+
+
+_CLOSED_IN_FLIGHT = "this AsyncFlick client was closed (aclose()) while the call was in flight"
 
 
 def _url(request: httpx.Request) -> str:

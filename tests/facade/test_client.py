@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import threading
 from collections.abc import Callable
 
 import anyio
@@ -18,6 +19,7 @@ from flick_async import (
     InternalServerError,
     RateLimitStatus,
     RetryPolicy,
+    SystemClock,
     ValidationError,
 )
 from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer, Slow, serve_in_thread
@@ -371,3 +373,75 @@ async def test_the_timeout_is_set_on_every_request() -> None:
         {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5},
         {"connect": None, "read": None, "write": None, "pool": None},
     ]
+
+
+# -- aclose() while calls are in flight -----------------------------------------------------------
+
+
+async def test_a_call_waiting_to_retry_during_aclose_says_the_client_was_closed(
+    httpx_mock: HTTPXMock, make_mock_client: Callable[..., AsyncFlick], clock: FakeClock
+) -> None:
+    """A call between attempts when aclose() runs stops with ClientClosedError naming aclose, not an http_client."""
+    httpx_mock.add_response(url=ME_URL, status_code=500, json=envelope("internal_error", "boom"))
+    retrying = anyio.Event()
+    flick = make_mock_client(
+        retry_policy=RetryPolicy(max_retries=3, initial_delay=1.0, jitter=0.0), hooks=[lambda _: retrying.set()]
+    )
+    caught: list[BaseException] = []
+
+    async def call() -> None:
+        try:
+            await flick.me()
+        except ClientClosedError as exc:
+            caught.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call)
+        await retrying.wait()  # the call now sleeps before its retry
+        assert clock.next_deadline() is not None
+        await flick.aclose()
+        clock.advance(1.0)
+    [error] = caught
+    assert "http_client" not in str(error)
+    assert str(error) == "this AsyncFlick client was closed (aclose()) while the call was in flight"
+    assert len(httpx_mock.get_requests()) == 1  # no attempt after aclose()
+
+
+async def test_a_call_on_the_wire_during_aclose_says_the_client_was_closed() -> None:
+    """Over a real socket, a call in flight when aclose() closes the client's own pool gets ClientClosedError."""
+    on_the_wire = threading.Event()
+
+    class Clock(SystemClock):
+        async def sleep(self, seconds: float) -> None:
+            on_the_wire.set()  # Slow sleeps here: the request reached the server
+            await super().sleep(seconds)
+
+    server = FlickServer(clock=Clock())
+    server.faults.add("GET /me", Slow(2.0))
+    caught: list[BaseException] = []
+    with serve_in_thread(server) as base_url:
+        flick = AsyncFlick(DEMO_API_KEY, base_url=base_url, throttle=False, max_retries=2, timeout=10.0)
+
+        async def call() -> None:
+            try:
+                await flick.me()
+            except Exception as exc:  # whatever it is, it is checked below
+                caught.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call)
+            assert await anyio.to_thread.run_sync(on_the_wire.wait, 10.0)
+            await flick.aclose()
+    [error] = caught
+    assert isinstance(error, ClientClosedError), repr(error)
+    assert "http_client" not in str(error)
+
+
+async def test_a_closed_passed_http_client_is_named_only_when_it_was_passed(server: FlickServer) -> None:
+    """The http_client message stays for a client the user passed and closed, with the call in flight or not."""
+    http = httpx.AsyncClient(transport=server.transport())
+    flick = AsyncFlick(DEMO_API_KEY, base_url=SERVER_BASE_URL, http_client=http, throttle=False)
+    await flick.me()
+    await http.aclose()
+    with pytest.raises(ClientClosedError, match=r"^the httpx\.AsyncClient passed as http_client is closed$"):
+        await flick.me()
