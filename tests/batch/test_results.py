@@ -133,6 +133,8 @@ _json = st.recursive(
 
 
 def _mutate(draw: st.DrawFn, target: dict[str, Any], keys: list[str]) -> None:
+    if not keys:
+        return
     for key in draw(st.lists(st.sampled_from(keys), max_size=2, unique=True)):
         if draw(st.booleans()):
             del target[key]
