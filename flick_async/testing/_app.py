@@ -23,7 +23,6 @@ import functools
 import importlib.resources
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -82,11 +81,11 @@ class _DroppedResponse(Response):
         raise ConnectionDropped("connection dropped after the request was committed (DropAfterCommit)")
 
 
-def _scrambled(inner: Response, fault: _faults.ScrambledResults, rng: random.Random) -> Response:
+def _scrambled(inner: Response, fault: _faults.ScrambledResults, faults: _faults.Faults) -> Response:
     body = json.loads(bytes(inner.body))
     if inner.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("results"), list):
         return inner
-    return JSONResponse({**body, "results": fault.apply(body["results"], rng)}, status_code=200)
+    return JSONResponse({**body, "results": faults.scramble(fault, body["results"])}, status_code=200)
 
 
 def _truncated(inner: Response) -> Response:
@@ -195,7 +194,7 @@ class _API:
         if isinstance(fault, _faults.Slow) and fault.after_commit:
             await server.clock.sleep(fault.seconds)
         if isinstance(fault, _faults.ScrambledResults):
-            return _scrambled(response, fault, server.faults.random), decision
+            return _scrambled(response, fault, server.faults), decision
         if isinstance(fault, _faults.DropAfterCommit):
             return _DroppedResponse(response), decision
         if isinstance(fault, _faults.TruncatedJSON):

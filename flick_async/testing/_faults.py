@@ -233,6 +233,11 @@ class Faults:
                 _Rule(_normalize_route(route), fault, frozenset(on) if on is not None else None, probability)
             )
 
+    def scramble(self, fault: ScrambledResults, results: list[dict[str, object]]) -> list[dict[str, object]]:
+        """`fault.apply(results)` on the seeded generator, under the lock (servers may run threads)."""
+        with self._lock:
+            return fault.apply(results, self.random)
+
     def clear(self) -> None:
         """Remove every rule and end any burst in progress."""
         with self._lock:
