@@ -13,8 +13,9 @@ import email.utils
 import gc
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import httpx
@@ -101,7 +102,7 @@ async def alternate_async(
     return statistics.median(times["baseline"]), statistics.median(times["sdk"])
 
 
-def review_rows(n: int, start: int = 0) -> list[dict[str, object]]:
+def review_rows(n: int, start: int = 0) -> list[dict[str, Any]]:
     """`n` distinct, valid review inputs, as a user would hand them in."""
     return [
         {
@@ -194,7 +195,3 @@ def per_call_us(seconds: float, calls: int) -> float:
 
 def fmt_ratio(ratio: float) -> str:
     return f"{ratio:.3f}x"
-
-
-def chunks(rows: list[dict[str, object]]) -> Iterable[list[dict[str, object]]]:
-    return (rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK))
