@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 import time
 from pathlib import Path
 
 import anyio
 import click
 import httpx
+import platformdirs
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
@@ -97,6 +100,20 @@ class _Bars(ImportProgress):
         text = f"{seconds:,.0f}s" if seconds < 120 else f"{seconds / 60:,.0f} min"
         return text + (" (past today's quota)" if self.eta.beyond_today(left) else "")
 
+    def _wait_label(self, event: ThrottleWait) -> str:
+        # "minute" is the bucket's name, not the server's window: name the window by its learned
+        # length (the throttle's, when it says; else how far X-RateLimit-Reset moves per turn).
+        if event.reason == "day":
+            return "the daily quota"
+        if event.reason == "paused":
+            return "paused by a 429"
+        learned = getattr(event, "window", None)
+        window = learned if isinstance(learned, int | float) else (self.eta.window if self.eta is not None else None)
+        if window is None or window <= 0:
+            return "the per-window limit"
+        length = f"{window:g} s" if window < 60 else f"{window / 60:g} min"
+        return f"{length} window"
+
     def tick(self) -> None:
         if self._task is not None:
             self.progress.update(self._task, eta=self._eta_text())
@@ -105,7 +122,7 @@ class _Bars(ImportProgress):
         if self._task is None:
             return
         if isinstance(event, ThrottleWait):
-            status = f"waiting {event.delay:.1f}s for the rate limit ({event.reason})"
+            status = f"waiting {event.delay:.1f}s for the rate limit ({self._wait_label(event)})"
         elif isinstance(event, RetryScheduled):
             status = f"retrying in {event.delay:.1f}s: {event.error}"
         else:
@@ -150,7 +167,8 @@ def _counting_client(summary: ImportSummary) -> httpx.AsyncClient:
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the journal and unmatched.csv live [default: PATH.flick-import beside the export].",
+    help="Where the journal and unmatched.csv live [default: a folder for this export in your user state "
+    "directory, printed at the start].",
 )
 @click.option("--dry-run", is_flag=True, help="Resolve and report; write nothing.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Import only the first N entries (a sample).")
@@ -201,7 +219,7 @@ def letterboxd(
     \b
     flick import letterboxd ~/Downloads/letterboxd-me-2026-06-01-utc.zip
     flick import letterboxd export/ --dry-run
-    flick import letterboxd export/ --overrides export.flick-import/unmatched.csv
+    flick import letterboxd export/ --overrides fixed.csv   (unmatched.csv, filled in)
     """
     started = time.monotonic()
     summary = ImportSummary(export=str(path))
@@ -218,7 +236,7 @@ def letterboxd(
     user_overrides = Overrides.read(overrides) if overrides is not None else Overrides()
 
     api_key, _ = credentials(ctx)
-    state = state_dir if state_dir is not None else path.with_name(path.name + ".flick-import")
+    state = state_dir if state_dir is not None else default_state_dir(path)
     options = ImportOptions(min_confidence=min_confidence, dry_run=dry_run, limit=limit, concurrency=concurrency)
     http = _counting_client(summary)
     bars = _Bars()
@@ -231,6 +249,7 @@ def letterboxd(
     http.event_hooks["response"] = [*http.event_hooks["response"], importer.on_response]
     console = stderr_console()
     console.print(f"Read {', '.join(export.files)} of {path}.")
+    console.print(f"State folder (journal, unmatched.csv): {state}", soft_wrap=True)
     console.print(f"[bold]{export.summary}[/bold]")
 
     async def main() -> None:
@@ -273,6 +292,18 @@ def letterboxd(
             "(fill in tmdb_id and media_type, then re-run with --overrides)",
             ExitCode.PARTIAL,
         )
+
+
+def default_state_dir(export: Path) -> Path:
+    """The export's own folder in the user state directory (`~/.local/state/flick/imports/…` on Linux).
+
+    Keyed by the export's absolute path, so the same command finds its journal again; never
+    beside the export, which may sit in a repository or a read-only place.
+    """
+    resolved = export.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+    name = re.sub(r"[^\w.-]+", "-", resolved.name).strip("-")[:60] or "export"
+    return platformdirs.user_state_path("flick", appauthor=False) / "imports" / f"{name}-{digest}"
 
 
 async def _tick(bars: _Bars) -> None:
