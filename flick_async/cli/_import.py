@@ -287,11 +287,10 @@ def letterboxd(
     if failure is not None:
         raise failure
     if summary.not_imported and not dry_run:
-        raise Failure(
-            f"{summary.not_imported:,} entries were not imported: see {summary.unmatched_csv} "
-            "(fill in tmdb_id and media_type, then re-run with --overrides)",
-            ExitCode.PARTIAL,
-        )
+        # A partial import is not an error: it did its job and says what it left (above). Exit 5
+        # tells scripts; people get the next step, not an `Error:` line after a good run.
+        click.echo("To import them: fill in tmdb_id and media_type there, then re-run with --overrides FILE.", err=True)
+        ctx.exit(int(ExitCode.PARTIAL))
 
 
 def default_state_dir(export: Path) -> Path:

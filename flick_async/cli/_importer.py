@@ -337,33 +337,29 @@ class Importer:
         def passes(confidence: str) -> bool:
             return confidence in CONFIDENCE_LEVELS and CONFIDENCE_LEVELS.index(confidence) <= wanted
 
+        server = str(best.confidence)
         if entry.year is not None and best.year is not None and best.year != entry.year:
             # The year guard (see the module docstring and the README's matching rule).
             same_year = [c for c in answer.candidates if c.year == entry.year and passes(str(c.confidence))]
             if same_year:
                 return _Decision(same_year[0].tmdb_id, str(same_year[0].media_type), best=same_year[0])
             capped = "medium" if abs(best.year - entry.year) == 1 else "low"
-            server = str(best.confidence)
-            # The lower of the server's confidence and the cap; a level this version does not know
-            # stays as it is, and passes no threshold (as without the guard).
-            known = server in CONFIDENCE_LEVELS
-            confidence = (
-                server if not known or CONFIDENCE_LEVELS.index(server) > CONFIDENCE_LEVELS.index(capped) else capped
-            )
-            if passes(confidence):
-                return _Decision(best.tmdb_id, str(best.media_type), best=best)
-            self.summary.year_mismatches += 1
-            off = "off by one (a festival vs a release year?)" if capped == "medium" else "a different film?"
-            reason = (
-                f"the export says {entry.year}, the best match {best.title!r} is {best.year}: {off}; "
-                f"a match of another year counts as {confidence} at best (--min-confidence "
-                f"{self._options.min_confidence}); check it, then fill in tmdb_id and media_type to import it"
-            )
-            return _Decision(None, None, reason, best)
-        confidence = str(best.confidence)
-        if passes(confidence):
+            # Only where the server's own level would pass is it the guard that holds the match
+            # back (a level this version does not know passes nothing, as without the guard).
+            if passes(server) and CONFIDENCE_LEVELS.index(server) < CONFIDENCE_LEVELS.index(capped):
+                if passes(capped):
+                    return _Decision(best.tmdb_id, str(best.media_type), best=best)
+                self.summary.year_mismatches += 1
+                off = "off by one (a festival vs a release year?)" if capped == "medium" else "a different film?"
+                reason = (
+                    f"the export says {entry.year}, the best match {best.title!r} is {best.year}: {off}; "
+                    f"a match of another year counts as {capped} at best (--min-confidence "
+                    f"{self._options.min_confidence}); check it, then fill in tmdb_id and media_type to import it"
+                )
+                return _Decision(None, None, reason, best)
+        if passes(server):
             return _Decision(best.tmdb_id, str(best.media_type), best=best)
-        reason = f"best match is only {confidence} confidence (--min-confidence {self._options.min_confidence})"
+        reason = f"best match is only {server} confidence (--min-confidence {self._options.min_confidence})"
         return _Decision(None, None, reason, best)
 
     def plan(self) -> list[_Planned]:

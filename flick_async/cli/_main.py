@@ -62,9 +62,9 @@ async def _show(
 
 def _read_options(function: Callable[..., Any]) -> Callable[..., Any]:
     # --limit too: the API's own word for it, and what people type first.
-    function = click.option(
-        "--max", "--limit", "max_items", type=click.IntRange(min=0), metavar="N", help=_MAX_HELP
-    )(function)
+    function = click.option("--max", "--limit", "max_items", type=click.IntRange(min=0), metavar="N", help=_MAX_HELP)(
+        function
+    )
     function = click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)(function)
     return api_options(function)
 
