@@ -278,6 +278,8 @@ def letterboxd(
     except Failure as raised:
         failure = _stopped(raised, summary)
     finally:
+        # A run stopped while resolving still says what it resolved (it used to show 0 / 0 / 0 / 0).
+        importer.tally_resolutions()
         journal.close()
         summary.elapsed_seconds = time.monotonic() - started
     importer.write_unmatched(state / "unmatched.csv")
@@ -286,7 +288,13 @@ def letterboxd(
         report.write_text(json.dumps(summary.as_json(), indent=2) + "\n", encoding="utf-8")
     if failure is not None:
         raise failure
-    if summary.not_imported and not dry_run:
+    if summary.uncertain and not dry_run:
+        click.echo(
+            f"Maybe stored: {summary.uncertain:,} reviews were sent but no answer came back; "
+            "run the same command again to confirm them (the server deduplicates any it has).",
+            err=True,
+        )
+    if (summary.not_imported or summary.uncertain) and not dry_run:
         # A partial import is not an error: it did its job and says what it left (above). Exit 5
         # tells scripts; people get the next step, not an `Error:` line after a good run.
         click.echo("To import them: fill in tmdb_id and media_type there, then re-run with --overrides FILE.", err=True)
@@ -365,12 +373,17 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
         ("Unmatched", f"{summary.unmatched:,}"),
         ("Failed", f"{summary.failed:,}"),
     ]
+    if summary.resent_uncertain:
+        rows.append(("Sent again: maybe stored by an earlier run", f"{summary.resent_uncertain:,}"))
+    if summary.uncertain or summary.stopped is not None:
+        # Apart from "not sent": these were sent and may well be stored; a resume settles it.
+        rows.append(("Maybe stored (sent, no answer; resume confirms)", f"{summary.uncertain:,}"))
     if summary.entries != summary.entries_read:
         rows.insert(2, ("Entries in this run (--limit)", f"{summary.entries:,}"))
     if summary.watched_only_left:
         rows.insert(2, ("Watched only, not imported (--include-watched)", f"{summary.watched_only_left:,}"))
     if summary.stopped is not None:
-        rows.append(("Not sent yet (resume to send)", f"{summary.not_sent:,}"))
+        rows.append(("Not sent yet (not stored; resume sends them)", f"{summary.not_sent:,}"))
     requests = summary.requests
     rows += [
         (
