@@ -723,3 +723,100 @@ def test_regenerate_without_changes_says_so(workspace: tuple[Path, Path]) -> Non
     assert regen.regenerate(str(SCHEMA_PATH), schema_path=schema, generated_dir=generated, out=out) == 0
     assert out.getvalue().splitlines()[0] == "no schema changes against openapi.json"
     assert snapshot(schema, generated) == before
+
+
+# --- issue #15, "What was measured on main" ----------------------------------------------
+# Each case failed on main: a kind of change never compared ("no schema changes"), or a type
+# change called breaking whatever its direction.
+
+
+def _review_create(doc: Doc) -> dict[str, Any]:
+    schema: dict[str, Any] = doc["components"]["schemas"]["ReviewCreate"]
+    return schema
+
+
+MEASURED: list[tuple[str, Callable[[Doc], object], bool]] = [
+    ("request-maxLength-tightened", lambda d: _review_create(d)["properties"]["review"].update(maxLength=5000), True),
+    ("request-maxLength-loosened", lambda d: _review_create(d)["properties"]["review"].update(maxLength=20000), False),
+    ("request-maximum-tightened", lambda d: _review_create(d)["properties"]["rating"].update(maximum=5), True),
+    ("request-maxItems-tightened", lambda d: _review_create(d)["properties"]["tags"].update(maxItems=10), True),
+    ("request-pattern-added", lambda d: _review_create(d)["properties"]["tmdb_id"].update(pattern="^[0-9]+$"), True),
+    (
+        "query-limit-maximum-lowered",
+        lambda d: d["components"]["parameters"]["limit"]["schema"].update(maximum=50),
+        True,
+    ),
+    ("default-changed", lambda d: d["components"]["parameters"]["limit"]["schema"].update(default=20), False),
+    (
+        "response-header-removed",
+        lambda d: d["paths"]["/me"]["get"]["responses"]["200"]["headers"].pop("X-RateLimit-Reset"),
+        True,
+    ),
+    (
+        "response-status-added",
+        lambda d: d["paths"]["/me"]["get"]["responses"].update({"404": {"$ref": "#/components/responses/NotFound"}}),
+        False,
+    ),
+    ("security-scheme-removed", lambda d: _drop_api_key_scheme(d), True),
+    ("server-url-changed", lambda d: d["servers"][0].update(url="https://api.flickmovies.com/beta"), True),
+    (
+        "request-field-widened-integer-to-number",
+        lambda d: _review_create(d)["properties"]["season_number"].update(type="number"),
+        False,
+    ),
+    (
+        "request-field-made-nullable",
+        lambda d: _review_create(d)["properties"]["review"].update(type=["string", "null"]),
+        False,
+    ),
+    (
+        "response-field-narrowed-number-to-integer",
+        lambda d: d["components"]["schemas"]["Review"]["properties"]["rating"].update(type=["integer", "null"]),
+        False,
+    ),
+]
+
+
+def _drop_api_key_scheme(doc: Doc) -> None:
+    del doc["components"]["securitySchemes"]["apiKeyAuth"]
+    doc["security"] = [{"bearerAuth": []}]
+
+
+@pytest.mark.parametrize(("mutate", "breaking"), [m[1:] for m in MEASURED], ids=[m[0] for m in MEASURED])
+def test_measured_changes_are_seen_and_classified(mutate: Callable[[Doc], object], breaking: bool) -> None:
+    """Each change the issue measured is reported, and breaking exactly when it can break a caller."""
+    old = real_schema()
+    new = copy.deepcopy(old)
+    mutate(new)
+    regen.validate(new, "mutation")
+
+    changes = regen.summarise_changes(old, new)
+
+    assert changes, "the change went unreported"
+    assert any(c.breaking for c in changes) is breaking, [str(c) for c in changes]
+
+
+def _make_regen(source: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "regen", f"FROM={source}", "ARGS=--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_make_regen_last_line_tells_breaking_from_invalid(tmp_path: Path) -> None:
+    """make turns every failure into exit 2: its last line says which it was (3 breaking, 2 invalid)."""
+    new = real_schema()
+    del new["paths"]["/me"]
+    before = snapshot(SCHEMA_PATH, GENERATED_PACKAGE)
+
+    breaking = _make_regen(write_json(tmp_path / "breaking.json", new))
+    invalid = _make_regen(write_text(tmp_path / "invalid.json", "{"))
+
+    assert breaking.stdout.splitlines()[-1].startswith("make regen: exit 3 (breaking changes")
+    assert invalid.stdout.splitlines()[-1].startswith("make regen: exit 2 (invalid")
+    assert breaking.returncode != 0
+    assert invalid.returncode != 0
+    assert snapshot(SCHEMA_PATH, GENERATED_PACKAGE) == before
