@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import jsonpatch
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,355 +159,158 @@ def test_main_check_exit_codes(
     assert capsys.readouterr().err == f"regen: could not read {missing}: no such file; nothing was changed.\n"
 
 
-# --- the change summary ------------------------------------------------------------------
+# --- the change summary: the mutation corpus -----------------------------------------------
+# tests/fixtures/regen/mutations/*.json: each an RFC 6902 patch of a base schema (the Flick
+# schema frozen in flick-openapi.json, or the small one in small-openapi.json), the verdict an
+# SDK engineer gives it and the exact summary lines. Only the diff runs: no generator.
 
-RESPONSE_OK = {
-    "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}}
-}
-
-
-def fixture_schema() -> Doc:
-    """A small API: list and create items, and an inline-bodied note endpoint.
-
-    Color and Dims are used by both the request (ItemCreate) and the response (Item); Status
-    only by the response; Legacy by nothing.
-    """
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Fixture", "version": "1"},
-        "paths": {
-            "/items": {
-                "get": {
-                    "operationId": "listItems",
-                    "tags": ["items"],
-                    "parameters": [
-                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}},
-                        # behind a $ref: an enum change is reported once, under Color
-                        {"name": "color", "in": "query", "schema": {"$ref": "#/components/schemas/Color"}},
-                    ],
-                    "responses": RESPONSE_OK,
-                },
-                "post": {
-                    "operationId": "createItem",
-                    "tags": ["items"],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemCreate"}}},
-                    },
-                    "responses": RESPONSE_OK,
-                },
-            },
-            "/notes": {
-                "post": {
-                    "operationId": "createNote",
-                    "tags": ["notes"],
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"text": {"type": "string"}},
-                                    "required": ["text"],
-                                }
-                            }
-                        }
-                    },
-                    "responses": {"204": {"description": "Saved."}},
-                }
-            },
-        },
-        "components": {
-            "schemas": {
-                "ItemCreate": {
-                    "type": "object",
-                    "properties": {
-                        "name": {"type": "string"},
-                        "size": {"type": "integer"},
-                        "color": {"$ref": "#/components/schemas/Color"},
-                        "dims": {"$ref": "#/components/schemas/Dims"},
-                    },
-                    "required": ["name"],
-                },
-                "Item": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "string"},
-                        "name": {"type": "string"},
-                        "note": {"type": "string"},
-                        "color": {"$ref": "#/components/schemas/Color"},
-                        "status": {"$ref": "#/components/schemas/Status"},
-                        "dims": {"$ref": "#/components/schemas/Dims"},
-                    },
-                    "required": ["id", "name"],
-                },
-                "Dims": {
-                    "type": "object",
-                    "properties": {"w": {"type": "integer"}, "h": {"type": "integer"}},
-                    "required": ["w"],
-                },
-                "Color": {"type": "string", "enum": ["red", "green"]},
-                "Status": {"type": "string", "enum": ["active", "archived"]},
-                "Legacy": {"type": "object"},
-            }
-        },
-    }
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "regen"
+MUTATIONS = sorted((FIXTURES / "mutations").glob("*.json"))
+LEVELS = ("compatible", "note", "breaking")
 
 
-def _schemas(doc: Doc) -> dict[str, Any]:
-    schemas: dict[str, Any] = doc["components"]["schemas"]
-    return schemas
+@functools.cache
+def _base(name: str) -> Doc:
+    doc: Doc = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return doc
 
 
-def _list_params(doc: Doc) -> list[dict[str, Any]]:
-    params: list[dict[str, Any]] = doc["paths"]["/items"]["get"]["parameters"]
-    return params
+def _mutation(path: Path) -> tuple[Doc, Doc, dict[str, Any]]:
+    case: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    old = _base(case["base"])
+    new: Doc = jsonpatch.apply_patch(old, case["patch"])  # a deep copy: the cached base stays
+    return old, new, case
 
 
-def _add_operation(doc: Doc) -> None:
-    doc["paths"]["/items/{id}"] = {
-        "delete": {
-            "operationId": "deleteItem",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"204": {"description": "Gone."}},
-        }
-    }
+def _verdict(changes: list[Any]) -> str:
+    return max((c.level for c in changes), key=LEVELS.index) if changes else "unchanged"
 
 
-def _add_param(*, required: bool) -> Callable[[Doc], object]:
-    def mutate(doc: Doc) -> None:
-        _list_params(doc).append({"name": "offset", "in": "query", "required": required, "schema": {"type": "integer"}})
-
-    return mutate
-
-
-def _add_path_param(doc: Doc) -> None:
-    doc["paths"]["/items"]["parameters"] = [
-        {"name": "X-Tenant", "in": "header", "required": True, "schema": {"type": "string"}}
-    ]
-
-
-def _add_field(schema: str, field: str, *, required: bool) -> Callable[[Doc], object]:
-    def mutate(doc: Doc) -> None:
-        target = _schemas(doc)[schema]
-        target["properties"][field] = {"type": "string"}
-        if required:
-            target["required"].append(field)
-
-    return mutate
-
-
-def _set_required(schema: str, field: str, *, required: bool) -> Callable[[Doc], object]:
-    def mutate(doc: Doc) -> None:
-        target = _schemas(doc)[schema]
-        if required:
-            target["required"].append(field)
-        else:
-            target["required"].remove(field)
-
-    return mutate
-
-
-def _enum(schema: str, *, add: str = "", remove: str = "") -> Callable[[Doc], object]:
-    def mutate(doc: Doc) -> None:
-        values: list[str] = _schemas(doc)[schema]["enum"]
-        if add:
-            values.append(add)
-        if remove:
-            values.remove(remove)
-
-    return mutate
-
-
-def _note_body(doc: Doc) -> dict[str, Any]:
-    body: dict[str, Any] = doc["paths"]["/notes"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    return body
-
-
-# (id, mutation of the fixture schema, the whole expected summary as (kind, what, where, breaking))
-CHANGES: list[tuple[str, Callable[[Doc], object], list[tuple[str, str, str, bool]]]] = [
-    ("no-change", lambda doc: None, []),
-    ("operation-added", _add_operation, [("added", "operation", "DELETE /items/{id}", False)]),
-    (
-        "operation-removed",
-        lambda doc: doc["paths"]["/items"].pop("get"),
-        [("removed", "operation", "GET /items", True)],
-    ),
-    (
-        "operation-renamed",
-        lambda doc: doc["paths"]["/items"]["post"].update(operationId="addItem"),
-        [("renamed", "operation", "POST /items", True)],
-    ),
-    (
-        "operation-retagged",
-        lambda doc: doc["paths"]["/items"]["post"].update(tags=["things"]),
-        [("renamed", "operation", "POST /items", True)],
-    ),
-    (
-        "parameter-added-optional",
-        _add_param(required=False),
-        [("added", "parameter", "GET /items query:offset", False)],
-    ),
-    ("parameter-added-required", _add_param(required=True), [("added", "parameter", "GET /items query:offset", True)]),
-    (
-        "path-level-parameter-added",
-        _add_path_param,
-        [
-            ("added", "parameter", "GET /items header:X-Tenant", True),
-            ("added", "parameter", "POST /items header:X-Tenant", True),
-        ],
-    ),
-    (
-        "parameter-removed",
-        lambda doc: _list_params(doc).pop(0),
-        [("removed", "parameter", "GET /items query:limit", True)],
-    ),
-    (
-        "parameter-retyped",
-        lambda doc: _list_params(doc)[0].update(schema={"type": "string"}),
-        [("retyped", "parameter", "GET /items query:limit", True)],
-    ),
-    (
-        "parameter-now-required",
-        lambda doc: _list_params(doc)[0].update(required=True),
-        [("required", "parameter", "GET /items query:limit", True)],
-    ),
-    (
-        "parameter-enum-value-added",
-        lambda doc: _list_params(doc)[1]["schema"]["enum"].append("c"),
-        [("added", "enum value", 'GET /items query:kind "c"', False)],
-    ),
-    (
-        "parameter-enum-value-removed",
-        lambda doc: _list_params(doc)[1]["schema"]["enum"].remove("b"),
-        [("removed", "enum value", 'GET /items query:kind "b"', True)],
-    ),
-    ("schema-added", lambda doc: _schemas(doc).update(Tag={"type": "string"}), [("added", "schema", "Tag", False)]),
-    ("schema-removed", lambda doc: _schemas(doc).pop("Legacy"), [("removed", "schema", "Legacy", True)]),
-    (
-        "request-field-added-optional",
-        _add_field("ItemCreate", "tag", required=False),
-        [("added", "field", "ItemCreate.tag", False)],
-    ),
-    (
-        "request-field-added-required",
-        _add_field("ItemCreate", "tag", required=True),
-        [("added", "field", "ItemCreate.tag", True)],
-    ),
-    (
-        "response-field-added-required",
-        _add_field("Item", "owner", required=True),
-        [("added", "field", "Item.owner", False)],
-    ),
-    (
-        "field-removed",
-        lambda doc: _schemas(doc)["Item"]["properties"].pop("note"),
-        [("removed", "field", "Item.note", True)],
-    ),
-    (
-        "field-retyped",
-        lambda doc: _schemas(doc)["Item"]["properties"].update(name={"type": "integer"}),
-        [("retyped", "field", "Item.name", True)],
-    ),
-    (
-        "field-made-nullable",
-        lambda doc: _schemas(doc)["Item"]["properties"].update(name={"type": ["string", "null"]}),
-        [("retyped", "field", "Item.name", True)],
-    ),
-    (
-        "request-field-now-required",
-        _set_required("ItemCreate", "size", required=True),
-        [("required", "field", "ItemCreate.size", True)],
-    ),
-    (
-        "request-field-now-optional",
-        _set_required("ItemCreate", "name", required=False),
-        [("optional", "field", "ItemCreate.name", False)],
-    ),
-    (
-        "response-field-now-required",
-        _set_required("Item", "note", required=True),
-        [("required", "field", "Item.note", False)],
-    ),
-    (
-        "response-field-now-optional",
-        _set_required("Item", "name", required=False),
-        [("optional", "field", "Item.name", True)],
-    ),
-    (
-        "shared-field-now-required",
-        _set_required("Dims", "h", required=True),
-        [("required", "field", "Dims.h", True)],
-    ),
-    (
-        "shared-field-now-optional",
-        _set_required("Dims", "w", required=False),
-        [("optional", "field", "Dims.w", True)],
-    ),
-    (
-        "inline-request-body-field-added-required",
-        lambda doc: (
-            _note_body(doc)["properties"].update(lang={"type": "string"}),
-            _note_body(doc)["required"].append("lang"),
-        ),
-        [("added", "field", "POST /notes application/json request body.lang", True)],
-    ),
-    (
-        "inline-request-body-field-retyped",
-        lambda doc: _note_body(doc)["properties"].update(text={"type": "integer"}),
-        [("retyped", "field", "POST /notes application/json request body.text", True)],
-    ),
-    ("request-enum-value-added", _enum("Color", add="blue"), [("added", "enum value", 'Color "blue"', False)]),
-    ("request-enum-value-removed", _enum("Color", remove="green"), [("removed", "enum value", 'Color "green"', True)]),
-    ("response-enum-value-added", _enum("Status", add="deleted"), [("added", "enum value", 'Status "deleted"', False)]),
-    (
-        "response-enum-value-removed",
-        _enum("Status", remove="archived"),
-        [("removed", "enum value", 'Status "archived"', False)],
-    ),
-]
-
-
-@pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
-def test_change_summary(
-    mutate: Callable[[Doc], object], expected: list[tuple[str, str, str, bool]], tmp_path: Path
-) -> None:
-    """summarise_changes names each kind of change once and flags exactly the breaking ones."""
-    old = fixture_schema()
-    new = copy.deepcopy(old)
-    mutate(new)
-    regen.validate(new, "fixture")  # the fixture stays a valid OpenAPI document
+@pytest.mark.parametrize("path", MUTATIONS, ids=[p.stem for p in MUTATIONS])
+def test_mutation_corpus(path: Path) -> None:
+    """Each schema mutation gets exactly its expected summary lines and verdict."""
+    old, new, case = _mutation(path)
 
     changes = regen.summarise_changes(old, new)
 
-    assert sorted((c.kind, c.what, c.where, c.breaking) for c in changes) == sorted(expected)
+    assert [str(c) for c in changes] == case["lines"]
+    assert _verdict(changes) == case["verdict"], case["why"]
+
+
+def test_mutation_corpus_is_valid_openapi() -> None:
+    """Every mutated schema is a valid OpenAPI document (else a case would test nothing real)."""
+    for path in MUTATIONS:
+        _, new, _ = _mutation(path)
+        regen.validate(new, path.stem)
+
+
+# Every kind of change issue #15 lists, each with the summary's `what` that reports it.
+KINDS = {
+    "operation": "operation",
+    "parameter": "parameter",
+    "request or response body": "body",
+    "field": "field",
+    "enum value": "enum value",
+    "JSON Schema constraint": "constraint",
+    "if/then rule": "rule",
+    "default": "default",
+    "response status": "response",
+    "response header": "response header",
+    "media type": "media type",
+    "security scheme": "security scheme",
+    "security requirement": "security requirement",
+    "server": "server",
+    "default server": "default server",
+    "component schema": "schema",
+}
+
+
+def test_mutation_corpus_covers_every_kind() -> None:
+    """At least 50 mutations; every kind of change and every verdict occurs in the corpus."""
+    seen: dict[str, set[str]] = {}
+    for path in MUTATIONS:
+        _, new, case = _mutation(path)
+        for change in regen.summarise_changes(_base(case["base"]), new):
+            seen.setdefault(change.what, set()).add(change.level)
+    assert len(MUTATIONS) >= 50
+    assert {kind: what for kind, what in KINDS.items() if what not in seen} == {}
+    verdicts = {json.loads(p.read_text(encoding="utf-8"))["verdict"] for p in MUTATIONS}
+    assert verdicts == {"unchanged", *LEVELS}
+    # Direction matters: constraints and fields are seen both breaking and compatible.
+    assert {"breaking", "compatible"} <= seen["constraint"]
+    assert {"breaking", "compatible"} <= seen["field"]
+
+
+# (effect, sides, level): the table in regen.py's docstring, row by row.
+VERDICTS = [
+    ("tightened", {"request"}, "breaking"),
+    ("tightened", {"response"}, "compatible"),
+    ("tightened", {"request", "response"}, "breaking"),
+    ("loosened", {"request"}, "compatible"),
+    ("loosened", {"response"}, "breaking"),
+    ("loosened", {"request", "response"}, "breaking"),
+    ("changed", {"request"}, "breaking"),
+    ("changed", {"response"}, "breaking"),
+    ("neutral", {"request", "response"}, "compatible"),
+    ("tightened", set(), "breaking"),  # an unused component counts as both sides
+]
+
+
+@pytest.mark.parametrize(("effect", "sides", "level"), VERDICTS)
+def test_verdict_by_direction(effect: str, sides: set[str], level: str) -> None:
+    """Request tightening and response loosening break; a schema on both sides gets the stricter verdict."""
+    assert regen.verdict(effect, frozenset(sides)) == level
+
+
+def test_new_response_enum_value_is_a_note() -> None:
+    """Response loosening by an enum value is a note: the SDK parses values it does not know."""
+    assert regen.verdict("loosened", frozenset({"response"}), response_loosened="note") == "note"
+    assert regen.verdict("loosened", frozenset({"request"}), response_loosened="note") == "compatible"
 
 
 # (id, change, how the summary prints it)
 CHANGE_LINES = [
-    ("breaking", ("removed", "field", "Item.note", True, ""), "BREAKING field removed: Item.note"),
+    ("breaking", ("removed", "field", "Item.note", "breaking", ""), "BREAKING field removed: Item.note"),
     (
         "with-detail",
-        ("retyped", "parameter", "GET /items query:limit", True, "integer -> string"),
-        "BREAKING parameter retyped: GET /items query:limit (integer -> string)",
+        ("tightened", "constraint", "GET /items query:limit", "breaking", "maximum 100 -> 50; request"),
+        "BREAKING constraint tightened: GET /items query:limit (maximum 100 -> 50; request)",
     ),
-    ("compatible", ("added", "enum value", 'Color "blue"', False, ""), 'enum value added: Color "blue"'),
+    ("note", ("added", "enum value", 'Status "x"', "note", "response"), 'NOTE enum value added: Status "x" (response)'),
+    ("compatible", ("added", "operation", "GET /x", "compatible", ""), "operation added: GET /x"),
 ]
 
 
 @pytest.mark.parametrize(("fields", "line"), [c[1:] for c in CHANGE_LINES], ids=[c[0] for c in CHANGE_LINES])
-def test_change_str(fields: tuple[str, str, str, bool, str], line: str) -> None:
-    """A change prints as one line, BREAKING first when it is, with its detail in parentheses."""
+def test_change_str(fields: tuple[str, str, str, str, str], line: str) -> None:
+    """A change prints as one line, BREAKING or NOTE first when it is one, with its detail in parentheses."""
     assert str(regen.Change(*fields)) == line
 
 
-def test_retype_detail_names_both_types() -> None:
-    """A retyped field says what it was and what it became, nullability included."""
-    old = fixture_schema()
+def test_summary_puts_breaking_first() -> None:
+    """Breaking changes, then notes, then compatible ones, whatever the order they were found in."""
+    old = _base("flick-openapi.json")
     new = copy.deepcopy(old)
-    _schemas(new)["Item"]["properties"]["name"] = {"type": ["string", "null"]}
-    [change] = regen.summarise_changes(old, new)
-    assert change.detail == "string -> null|string"
+    new["components"]["schemas"]["Review"]["properties"]["spoiler"] = {"type": "boolean"}
+    new["components"]["schemas"]["ErrorCode"]["enum"].append("quota")
+    del new["paths"]["/me/watchlist"]
+    assert [c.level for c in regen.summarise_changes(old, new)] == ["breaking", "note", "compatible"]
+
+
+def test_recursive_schema_is_compared_without_looping() -> None:
+    """A schema that refers to itself (a tree of lists) is compared once per pair, not forever."""
+    old = _base("small-openapi.json")
+    new = copy.deepcopy(old)
+    for doc, kind in ((old, "integer"), (new, "number")):
+        doc["components"]["schemas"]["Node"] = {
+            "type": "object",
+            "properties": {
+                "n": {"type": kind},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+            },
+        }
+    lines = [str(c) for c in regen.summarise_changes(old, new)]
+    assert lines == ["BREAKING field widened: Node.n (integer -> number; unused)"]
 
 
 # --- regenerate --------------------------------------------------------------------------
@@ -522,7 +326,7 @@ def test_breaking_change_exits_3_and_writes_nothing(workspace: tuple[Path, Path]
 
     code = regen.regenerate(
         write_json(tmp_path / "new.json", new), schema_path=schema, generated_dir=generated, out=out
-    )
+    ).code
 
     assert code == 3
     assert out.getvalue() == (
@@ -682,14 +486,14 @@ def test_regenerate_real_schema_end_to_end(workspace: tuple[Path, Path], tmp_pat
         schema_path=schema,
         generated_dir=generated,
         out=out,
-    )
+    ).code
 
     assert code == 0
     assert out.getvalue().splitlines() == [
         "3 change(s) against openapi.json:",
         "  BREAKING operation removed: GET /me/watchlist",
-        '  enum value added: MediaType "short"',
-        "  field added: Review.spoiler",
+        '  NOTE enum value added: MediaType "short" (request and response)',
+        "  field added: Review.spoiler (response)",
         f"regenerated {generated / 'flick_api'} and {schema} from {tmp_path / 'new.json'}",
     ]
     assert schema.read_text(encoding="utf-8") == regen.normalise(new)
@@ -720,7 +524,7 @@ def test_regenerate_without_changes_says_so(workspace: tuple[Path, Path]) -> Non
     schema, generated = workspace
     before = snapshot(schema, generated)
     out = StringIO()
-    assert regen.regenerate(str(SCHEMA_PATH), schema_path=schema, generated_dir=generated, out=out) == 0
+    assert regen.regenerate(str(SCHEMA_PATH), schema_path=schema, generated_dir=generated, out=out).code == 0
     assert out.getvalue().splitlines()[0] == "no schema changes against openapi.json"
     assert snapshot(schema, generated) == before
 
