@@ -2,13 +2,81 @@
 
     python scripts/regen.py                    # pull the live schema, summarise, regenerate
     python scripts/regen.py --from FILE-OR-URL # the same from another source
+    python scripts/regen.py --dry-run          # summarise and report the facade gap only
+    python scripts/regen.py --summary-file F   # also write the summary as Markdown (PR, CHANGELOG)
     python scripts/regen.py --check            # drift check: generated/ matches openapi.json?
 
 A pull is validated and diffed against the current `openapi.json` before anything is
 written; breaking changes stop it (exit 3) unless `--allow-breaking` is given. A failed pull,
 an invalid schema or a failed generation leaves `openapi.json` and `generated/` untouched.
+After the summary comes the facade gap: operations, parameters and request fields of the new
+schema that `flick_async` does not expose yet.
 
-Exit codes: 0 done, 1 drift found, 2 could not read/validate/generate/write, 3 breaking changes.
+Exit codes (this script is the CI entry point; `make regen` names the code on its last line):
+0 no change, or only compatible changes and notes (regenerated unless --dry-run);
+3 breaking changes, nothing written; 2 could not read, validate, generate or write;
+1 (`--check` only) generated/ has drifted.
+
+How each change is judged. A schema reached from a request describes what the server accepts:
+a change that admits fewer values ("tightened") breaks callers whose values it now refuses. A
+schema reached from a response describes what the SDK must read: one that admits more values
+("loosened") breaks readers that relied on the old shape. "Changed" is neither (integer ->
+string, one pattern for another) and breaks on either side. A component used on both sides
+gets the stricter verdict; an unused one counts as both (anyone may import its model). $refs
+are followed, so a shared component is judged by every place it is used, and reported once.
+
+| Change                                          | Request side | Response side |
+|-------------------------------------------------|--------------|---------------|
+| maximum, maxLength, maxItems, maxProperties, exclusiveMaximum lowered or added | BREAKING | compatible |
+| ... raised or removed                           | compatible   | BREAKING      |
+| minimum, minLength, minItems, minProperties, exclusiveMinimum raised or added | BREAKING | compatible |
+| ... lowered or removed                          | compatible   | BREAKING      |
+| multipleOf a multiple of the old (or added), uniqueItems true | BREAKING | compatible |
+| pattern, const, not, format, dependentRequired, ... added | BREAKING | compatible |
+| ... removed                                     | compatible   | BREAKING      |
+| ... replaced by another value                   | BREAKING     | BREAKING      |
+| type narrowed (number -> integer, null dropped) | BREAKING     | compatible    |
+| type widened (integer -> number, made nullable, anyOf variant added) | compatible | BREAKING |
+| type changed otherwise (string -> integer)      | BREAKING     | BREAKING      |
+| enum value added                                | compatible   | NOTE (the SDK parses unknown values) |
+| enum value removed                              | BREAKING     | compatible    |
+| field added, optional                           | compatible   | compatible    |
+| field added, required                           | BREAKING     | compatible    |
+| field removed (the generated attribute goes)    | BREAKING     | BREAKING      |
+| field made required / made optional            | BREAKING / compatible | compatible / BREAKING |
+| additionalProperties closed / opened            | BREAKING / compatible | compatible / BREAKING |
+| if/then rule added, or its `then` tightened     | BREAKING     | compatible    |
+| if/then rule removed, or its `then` loosened    | compatible   | BREAKING      |
+| default added, changed or removed               | NOTE         | compatible    |
+| $ref to another component, same values          | NOTE (the generated class changes) | NOTE |
+
+| Change outside schemas                                   | Verdict    |
+|----------------------------------------------------------|------------|
+| operation added                                          | compatible |
+| operation removed; operationId or first tag changed (the generated module moves) | BREAKING |
+| operation deprecated                                     | NOTE       |
+| parameter added optional / made optional                 | compatible |
+| parameter added required, made required, removed, moved (in), style/explode changed | BREAKING |
+| request body added optional, made optional, media type added | compatible |
+| request body added required, made required, removed, media type removed | BREAKING |
+| response status added: an error (4xx, 5xx)               | NOTE (raised through the error tree) |
+| response status added: a success with a body an existing success has | NOTE |
+| response status added: a success with a new body         | BREAKING   |
+| response status removed                                  | compatible |
+| response media type added / removed                      | NOTE / BREAKING |
+| response header added, or made required                  | compatible |
+| response header removed (required, or Retry-After / X-RateLimit-* the SDK reads), made optional | BREAKING |
+| response header removed (optional, not read by the SDK)  | NOTE       |
+| security scheme added                                    | compatible |
+| security scheme removed or changed that the SDK offers (auth="bearer", auth="x-api-key") | BREAKING |
+| security scheme removed or changed that the SDK does not offer | NOTE |
+| security requirement alternative added, or the operation opened to anyone | compatible |
+| security requirement alternative removed (incl. "no credentials") | BREAKING |
+| first server URL changed (the SDK's DEFAULT_BASE_URL)    | BREAKING   |
+| another server added / removed                           | compatible / NOTE |
+| component schema added / removed (`flick_api.models.X` goes) | compatible / BREAKING |
+
+Every row is a case of the mutation corpus, tests/fixtures/regen/mutations/.
 """
 
 from __future__ import annotations

@@ -624,3 +624,117 @@ def test_make_regen_last_line_tells_breaking_from_invalid(tmp_path: Path) -> Non
     assert breaking.returncode != 0
     assert invalid.returncode != 0
     assert snapshot(SCHEMA_PATH, GENERATED_PACKAGE) == before
+
+
+# --- exit codes and the summary for a pull request ------------------------------------------
+
+
+@pytest.fixture
+def cli(workspace: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], tuple[int, str, str]]:
+    """main() against the workspace copy: returns (exit code, stdout, stderr)."""
+    schema, generated = workspace
+    monkeypatch.setattr(
+        regen, "regenerate", functools.partial(regen.regenerate, schema_path=schema, generated_dir=generated)
+    )
+    monkeypatch.setattr(regen, "SERVED_SCHEMA_PATH", schema.parent / "served.json")
+
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        out, err = StringIO(), StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        code = regen.main(argv)
+        monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+        monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+        return code, out.getvalue(), err.getvalue()
+
+    return run
+
+
+def _safe_and_noted(tmp_path: Path) -> str:
+    new = real_schema()
+    new["components"]["schemas"]["Review"]["properties"]["spoiler"] = {"type": "boolean"}
+    new["components"]["schemas"]["ErrorCode"]["enum"].append("quota")
+    return write_json(tmp_path / "safe.json", new)
+
+
+def _breaking(tmp_path: Path) -> str:
+    new = real_schema()
+    new["components"]["schemas"]["ReviewCreate"]["properties"]["review"]["maxLength"] = 5000
+    new["components"]["schemas"]["Review"]["properties"]["spoiler"] = {"type": "boolean"}
+    new["components"]["schemas"]["ErrorCode"]["enum"].append("quota")
+    return write_json(tmp_path / "breaking.json", new)
+
+
+def test_exit_codes_for_ci(
+    cli: Callable[[list[str]], tuple[int, str, str]], workspace: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """0 for no change or only safe ones, 3 for breaking ones, 2 for an unreadable schema; --dry-run writes nothing."""
+    schema, generated = workspace
+    before = snapshot(schema, generated)
+
+    assert cli(["--from", str(schema), "--dry-run"])[0] == 0
+    assert cli(["--from", _safe_and_noted(tmp_path), "--dry-run"])[0] == 0
+    code, out, _ = cli(["--from", _breaking(tmp_path), "--dry-run"])
+    assert code == 3
+    assert out.splitlines()[-1] == "1 breaking change(s); nothing written. Re-run with --allow-breaking."
+    assert cli(["--from", _breaking(tmp_path), "--dry-run", "--allow-breaking"])[0] == 0
+    code, _, err = cli(["--from", write_text(tmp_path / "bad.json", "{"), "--dry-run"])
+    assert code == 2
+    assert "is not JSON" in err
+    assert snapshot(schema, generated) == before
+
+
+def test_markdown_summary_puts_breaking_first(cli: Callable[[list[str]], tuple[int, str, str]], tmp_path: Path) -> None:
+    """--format markdown prints sections for a PR body: breaking, then notes, then compatible changes."""
+    code, out, _ = cli(["--from", _breaking(tmp_path), "--format", "markdown"])
+    assert code == 3
+    assert out.splitlines()[:14] == [
+        "### Schema changes against `openapi.json`",
+        "",
+        "#### Breaking changes (1)",
+        "",
+        "- constraint tightened: `ReviewCreate.review` (maxLength 10000 -> 5000; request)",
+        "",
+        "#### Notes (1)",
+        "",
+        '- enum value added: `ErrorCode "quota"` (response)',
+        "",
+        "#### Compatible changes (1)",
+        "",
+        "- field added: `Review.spoiler` (response)",
+        "1 breaking change(s); nothing written. Re-run with --allow-breaking.",
+    ]
+
+
+def test_summary_file_is_written_even_when_the_run_stops(
+    cli: Callable[[list[str]], tuple[int, str, str]], tmp_path: Path
+) -> None:
+    """--summary-file writes the Markdown summary for a breaking pull too (CI posts it on the PR)."""
+    summary = tmp_path / "summary.md"
+    code, out, _ = cli(["--from", _breaking(tmp_path), "--summary-file", str(summary)])
+    assert code == 3
+    assert out.startswith("3 change(s) against openapi.json:\n  BREAKING constraint tightened")
+    text = summary.read_text(encoding="utf-8")
+    assert text.index("#### Breaking changes (1)") < text.index("#### Notes (1)") < text.index("#### Compatible")
+
+
+def test_summary_file_unwritable_is_exit_2(cli: Callable[[list[str]], tuple[int, str, str]], tmp_path: Path) -> None:
+    """A summary file that cannot be written is a clear error (exit 2), not a traceback."""
+    code, _, err = cli(["--from", _safe_and_noted(tmp_path), "--dry-run", "--summary-file", str(tmp_path)])
+    assert code == 2
+    assert f"could not write the summary to {tmp_path}" in err
+
+
+def test_generation_steps_run_and_are_covered_by_check(
+    workspace: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step in GENERATION_STEPS writes into every generated package, so --check sees its file missing."""
+    schema, generated = workspace
+
+    def write_version(doc: Any, package: Path) -> None:
+        (package / "_schema_version.py").write_text(f"VERSION = {doc['info']['version']!r}\n", encoding="utf-8")
+
+    monkeypatch.setattr(regen, "GENERATION_STEPS", [write_version])
+    assert regen.check(schema_path=schema, generated_dir=generated) == [
+        "missing file: generated/flick_api/_schema_version.py\n"
+    ]
