@@ -1271,6 +1271,7 @@ def regenerate(
     allow_breaking: bool = False,
     dry_run: bool = False,
     fmt: str = "text",
+    summary_file: str | None = None,
     schema_path: Path = SCHEMA_PATH,
     generated_dir: Path = GENERATED_DIR,
     out: Any = sys.stdout,
@@ -1282,6 +1283,7 @@ def regenerate(
         allow_breaking: Regenerate even when a change is breaking.
         dry_run: Summarise only; write nothing.
         fmt: The summary's form on `out`: "text" or "markdown".
+        summary_file: Where to write the summary as Markdown too, before anything else is written.
 
     Returns:
         The outcome; its code is 0 (written, or nothing to write) or 3 (breaking, nothing written).
@@ -1295,6 +1297,8 @@ def regenerate(
     changes = summarise_changes(old, new)
     gaps = facade_gap(new)
     out.write(render(changes, gaps, against=schema_path.name, fmt=fmt))
+    if summary_file:
+        _write_summary(summary_file, render(changes, gaps, against=schema_path.name, fmt="markdown"))
     breaking = [c for c in changes if c.breaking]
     if breaking and not allow_breaking:
         print(f"{len(breaking)} breaking change(s); nothing written. Re-run with --allow-breaking.", file=out)
@@ -1313,9 +1317,9 @@ def regenerate(
     return Outcome(0, changes, gaps)
 
 
-def _write_summary(path: str, outcome: Outcome, against: str) -> None:
+def _write_summary(path: str, text: str) -> None:
     try:
-        Path(path).write_text(render(outcome.changes, outcome.gaps, against=against, fmt="markdown"), encoding="utf-8")
+        Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise RegenError(f"could not write the summary to {path}: {exc.strerror or exc}") from exc
 
@@ -1349,10 +1353,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         # sys.stdout looked up now, not when regenerate() was defined, so redirection reaches it.
         outcome = regenerate(
-            args.source, allow_breaking=args.allow_breaking, dry_run=args.dry_run, fmt=args.fmt, out=sys.stdout
+            args.source,
+            allow_breaking=args.allow_breaking,
+            dry_run=args.dry_run,
+            fmt=args.fmt,
+            summary_file=args.summary_file,
+            out=sys.stdout,
         )
-        if args.summary_file:
-            _write_summary(args.summary_file, outcome, SCHEMA_PATH.name)
         if outcome.code == 0 and not args.dry_run:
             try:
                 shutil.copyfile(SCHEMA_PATH, SERVED_SCHEMA_PATH)

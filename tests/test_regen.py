@@ -718,11 +718,15 @@ def test_summary_file_is_written_even_when_the_run_stops(
     assert text.index("#### Breaking changes (1)") < text.index("#### Notes (1)") < text.index("#### Compatible")
 
 
-def test_summary_file_unwritable_is_exit_2(cli: Callable[[list[str]], tuple[int, str, str]], tmp_path: Path) -> None:
-    """A summary file that cannot be written is a clear error (exit 2), not a traceback."""
-    code, _, err = cli(["--from", _safe_and_noted(tmp_path), "--dry-run", "--summary-file", str(tmp_path)])
+def test_summary_file_unwritable_is_exit_2(
+    cli: Callable[[list[str]], tuple[int, str, str]], workspace: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A summary file that cannot be written is a clear error (exit 2) before anything else is written."""
+    before = snapshot(*workspace)
+    code, _, err = cli(["--from", _safe_and_noted(tmp_path), "--summary-file", str(tmp_path)])
     assert code == 2
     assert f"could not write the summary to {tmp_path}" in err
+    assert snapshot(*workspace) == before
 
 
 def test_generation_steps_run_and_are_covered_by_check(
