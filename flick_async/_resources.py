@@ -1,4 +1,7 @@
-"""The endpoint groups hanging off `AsyncFlick`: reviews, watchlist, lists."""
+"""The endpoint groups hanging off `AsyncFlick`: reviews, watchlist, lists.
+
+Each group sends through the request pipeline it is given; it never imports the client.
+"""
 
 from __future__ import annotations
 
@@ -23,14 +26,12 @@ from flick_api.models import (
 )
 
 from ._pagination import Page, PageIterator
-from ._validation import ReviewInput, check_list_id, check_page
+from ._validation import MAX_CHUNK, ReviewInput, check_list_id, check_page
 
 if TYPE_CHECKING:
+    # _batch (and the anyio streams it uses) loads on the first bulk write: most clients never make one.
     from ._batch import BatchResult, BatchStream, ProgressCallback, ReviewItem
-    from ._client import AsyncFlick
-
-# _batch (and the anyio streams it uses) loads on the first bulk write: most clients never make one.
-MAX_CHUNK = 50  # the API's limit per batch request
+    from ._pipeline import Pipeline
 
 __all__ = ["ListItems", "Lists", "Reviews", "Watchlist"]
 
@@ -66,13 +67,13 @@ class _Paged(Generic[T]):
 
     def __init__(
         self,
-        client: AsyncFlick,
+        pipeline: Pipeline,
         build: Callable[..., dict[str, Any]],
         parse: Callable[[Any], _GeneratedPage[T]],
         key: Callable[[T], Hashable],
         path_args: Sequence[Any] = (),
     ) -> None:
-        self._client = client
+        self._pipeline = pipeline
         self._build = build
         self._parse = parse
         self._key = key
@@ -86,7 +87,7 @@ class _Paged(Generic[T]):
         """
         page, limit = check_page(page, limit)
         kwargs = self._build(*self._path_args, page=page, limit=limit)
-        return _page(await self._client._request(kwargs, self._parse))
+        return _page(await self._pipeline.request(kwargs, self._parse))
 
     def iter(
         self, *, limit: int = ITER_PAGE_SIZE, start_page: int = 1, max_items: int | None = None
@@ -101,8 +102,8 @@ class _Paged(Generic[T]):
 class Reviews(_Paged[Review]):
     """Your reviews, newest first."""
 
-    def __init__(self, client: AsyncFlick) -> None:
-        super().__init__(client, list_reviews._get_kwargs, ReviewPage.from_dict, lambda review: review.id)
+    def __init__(self, pipeline: Pipeline) -> None:
+        super().__init__(pipeline, list_reviews._get_kwargs, ReviewPage.from_dict, lambda review: review.id)
 
     async def create(
         self,
@@ -150,7 +151,7 @@ class Reviews(_Paged[Review]):
             watched_date=watched_date,
             tags=tags,
         ).to_request()
-        return await self._client._request(create_review._get_kwargs(body=body), ReviewWriteResult.from_dict)
+        return await self._pipeline.request(create_review._get_kwargs(body=body), ReviewWriteResult.from_dict)
 
     async def create_many(
         self,
@@ -166,7 +167,9 @@ class Reviews(_Paged[Review]):
         Items are read lazily; up to `concurrency` chunks are in flight, every request through
         the client's throttle and retry policy. Transient failures retry the whole chunk, which
         is safe because the server deduplicates: an item stored before a response was lost
-        comes back `deduplicated`, never as a copy.
+        comes back `deduplicated`, never as a copy. Each outcome is `created`, `deduplicated`,
+        `failed` (certainly not stored) or `uncertain` (may be stored; its answer was lost or
+        unreadable); `BatchOutcome` says which are safe to re-send.
 
         Args:
             items: `ReviewInput`s, or mappings with the same fields as `create()`; any iterable
@@ -178,7 +181,8 @@ class Reviews(_Paged[Review]):
             on_progress: Called as `(done, total or None, BatchCounts)` as chunks complete.
 
         Returns:
-            One outcome per input item, in input order.
+            One outcome per input item, in input order; `result.failed()` and
+            `result.uncertain()` list the items not known to be stored.
 
         Raises:
             AuthenticationError, PermissionDeniedError, APIDisabledError, DailyQuotaExceededError:
@@ -190,7 +194,7 @@ class Reviews(_Paged[Review]):
                 ReviewInput(tmdb_id=row.id, media_type="movie", rating=row.stars * 2) for row in rows
             )
             print(result.counts)
-            retry = [outcome.input for outcome in result.failed()]
+            retry = [outcome.input for outcome in (*result.failed(), *result.uncertain())]
         """
         from ._batch import run_to_result
 
@@ -219,13 +223,13 @@ class Reviews(_Paged[Review]):
         Example:
             async with flick.reviews.stream_create(huge_async_generator()) as outcomes:
                 async for outcome in outcomes:
-                    if outcome.status == "failed":
-                        failures.write(outcome.index, outcome.error)
+                    if outcome.status in ("failed", "uncertain"):  # uncertain: may be stored
+                        failures.write(outcome.index, outcome.status, outcome.error)
         """
         from ._batch import BatchStream
 
         return BatchStream(
-            self._client,
+            self._pipeline,
             items,
             concurrency=concurrency,
             chunk_size=chunk_size,
@@ -237,9 +241,9 @@ class Reviews(_Paged[Review]):
 class Watchlist(_Paged[WatchlistItem]):
     """Your watchlist, most recently added first."""
 
-    def __init__(self, client: AsyncFlick) -> None:
+    def __init__(self, pipeline: Pipeline) -> None:
         super().__init__(
-            client,
+            pipeline,
             list_watchlist._get_kwargs,
             WatchlistPage.from_dict,
             lambda item: (_media_key(item.media), item.added_at),
@@ -249,8 +253,8 @@ class Watchlist(_Paged[WatchlistItem]):
 class Lists(_Paged[CustomList]):
     """Custom lists you own (the watchlist is separate)."""
 
-    def __init__(self, client: AsyncFlick) -> None:
-        super().__init__(client, list_lists._get_kwargs, CustomListPage.from_dict, lambda item: item.id)
+    def __init__(self, pipeline: Pipeline) -> None:
+        super().__init__(pipeline, list_lists._get_kwargs, CustomListPage.from_dict, lambda item: item.id)
 
     def items(self, list_id: str) -> ListItems:
         """The items of one list (ranked lists in rank order).
@@ -258,15 +262,15 @@ class Lists(_Paged[CustomList]):
         Raises:
             ValidationError: `list_id` is empty.
         """
-        return ListItems(self._client, check_list_id(list_id))
+        return ListItems(self._pipeline, check_list_id(list_id))
 
 
 class ListItems(_Paged[ListItem]):
     """The items of one of your lists. A list that is not yours raises `NotFoundError`."""
 
-    def __init__(self, client: AsyncFlick, list_id: str) -> None:
+    def __init__(self, pipeline: Pipeline, list_id: str) -> None:
         super().__init__(
-            client,
+            pipeline,
             list_list_items._get_kwargs,
             ListItemPage.from_dict,
             lambda item: (_media_key(item.media), item.rank, item.added_at),

@@ -157,6 +157,11 @@ def _counting_client(summary: ImportSummary) -> httpx.AsyncClient:
 @click.option("--include-deleted", is_flag=True, help="Also import entries from deleted/ (you deleted them).")
 @click.option("--include-orphaned", is_flag=True, help="Also import entries from orphaned/ (their film page is gone).")
 @click.option(
+    "--include-watched",
+    is_flag=True,
+    help="Also import the films of watched.csv that were never logged or rated, as unrated logs with no date.",
+)
+@click.option(
     "--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the summary as JSON to this file."
 )
 @click.option(
@@ -174,15 +179,20 @@ def letterboxd(
     limit: int | None,
     include_deleted: bool,
     include_orphaned: bool,
+    include_watched: bool,
     report: Path | None,
     concurrency: int,
 ) -> None:
-    """Import a Letterboxd export (its ZIP, or the folder it unpacks to): diary and reviews.
+    """Import a Letterboxd export (its ZIP, or the folder it unpacks to): your whole viewing history.
 
     Each diary entry becomes one Flick review (a review's text comes from reviews.csv; ratings
-    are doubled to Flick's 0–10; the watched date falls back to the logged date). Each distinct
-    title and year is resolved once through /resolve; matches below --min-confidence, and
-    anything else not imported, are listed in unmatched.csv with the reason and best candidate.
+    are doubled to Flick's 0–10; an empty watched date stays empty). Films rated but never
+    logged (ratings.csv) are imported as a review with the rating and no date; films only marked
+    watched (watched.csv) with --include-watched. Tags over 64 characters are cut, past 20 left
+    out, each change reported. Each distinct title and year is resolved once through /resolve; a
+    match of another year than the export's is never taken as high. Matches below
+    --min-confidence, and anything else not imported, are listed in unmatched.csv with the
+    reason and best candidate.
 
     Resumable: a journal in the state folder records every answer, so running the same command
     again (after Ctrl-C, a crash, or the daily quota running out) sends only what is left and
@@ -196,7 +206,9 @@ def letterboxd(
     started = time.monotonic()
     summary = ImportSummary(export=str(path))
     try:
-        export = read_letterboxd(path, include_deleted=include_deleted, include_orphaned=include_orphaned)
+        export = read_letterboxd(
+            path, include_deleted=include_deleted, include_orphaned=include_orphaned, include_watched=include_watched
+        )
     except (ValueError, OSError) as exc:  # LetterboxdFormatError is a ValueError
         raise failure_from(exc) from None
     for rejected in export.rejected[:_MAX_WARNINGS]:
@@ -215,7 +227,10 @@ def letterboxd(
     journal = Journal(state / "journal.sqlite3", base_url=client.base_url, api_key=api_key or "")
     summary.journal = str(journal.path)
     importer = Importer(client, export, journal, user_overrides, options, summary, bars)
+    # Each /resolve answer is journaled as its response arrives, before the SDK returns it.
+    http.event_hooks["response"] = [*http.event_hooks["response"], importer.on_response]
     console = stderr_console()
+    console.print(f"Read {', '.join(export.files)} of {path}.")
     console.print(f"[bold]{export.summary}[/bold]")
 
     async def main() -> None:
@@ -297,8 +312,14 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
             ("Deduplicated by the server", f"{summary.deduplicated - summary.duplicates_in_export:,}"),
             ("Duplicates in the export (not sent)", f"{summary.duplicates_in_export:,}"),
         ]
+    kinds = summary.entries_by_kind
     rows: list[tuple[str, str]] = [
-        ("Entries read", f"{summary.entries_read:,}"),
+        ("Files read", ", ".join(summary.files_read)),
+        (
+            "Entries read (logged / rated only / watched only)",
+            f"{summary.entries_read:,} ({kinds['diary'] + kinds['review']:,} / {kinds['rating']:,} / "
+            f"{kinds['watched']:,})",
+        ),
         ("Rows rejected", f"{summary.rejected_rows:,}"),
         ("Distinct titles", f"{summary.distinct_titles:,}"),
         (
@@ -306,6 +327,8 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
             f"{resolved['high']:,} / {resolved['medium']:,} / {resolved['low']:,} / {resolved['none']:,}",
         ),
         ("Entries matched by override", f"{summary.overridden:,}"),
+        ("Held back by the year guard", f"{summary.year_mismatches:,}"),
+        ("Tags cut to 64 characters / left out", f"{summary.tags_cut:,} / {summary.tags_dropped:,}"),
         ("Created" if not dry_run else "Would write", f"{summary.created if not dry_run else summary.to_write:,}"),
         *deduplicated,
         ("Already imported (earlier runs)", f"{summary.already_imported:,}"),
@@ -313,7 +336,9 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
         ("Failed", f"{summary.failed:,}"),
     ]
     if summary.entries != summary.entries_read:
-        rows.insert(1, ("Entries in this run (--limit)", f"{summary.entries:,}"))
+        rows.insert(2, ("Entries in this run (--limit)", f"{summary.entries:,}"))
+    if summary.watched_only_left:
+        rows.insert(2, ("Watched only, not imported (--include-watched)", f"{summary.watched_only_left:,}"))
     if summary.stopped is not None:
         rows.append(("Not sent yet (resume to send)", f"{summary.not_sent:,}"))
     requests = summary.requests
@@ -328,5 +353,12 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
     for label, value in rows:
         table.add_row(label, value)
     stdout_console().print(table)
+    for change in summary.tags_changed[:_MAX_WARNINGS]:
+        what = f"cut to {change['kept']!r}" if change["action"] == "cut" else "left out"
+        warn(
+            f"{change['source']} row {change['row']} ({change['title']}): tag {change['tag']!r} {what}: {change['why']}"
+        )
+    if len(summary.tags_changed) > _MAX_WARNINGS:
+        warn(f"… and {len(summary.tags_changed) - _MAX_WARNINGS:,} more tag changes (all listed with --report)")
     if summary.unmatched_csv and summary.not_imported:
         click.echo(f"Not imported: {summary.not_imported:,} entries, listed in {summary.unmatched_csv}", err=True)

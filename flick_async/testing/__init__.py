@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         InternalError,
         NonStandardStatus,
         RateLimitBurst,
+        ScrambledResults,
         Slow,
         TruncatedJSON,
     )
@@ -90,6 +91,7 @@ _HOMES = {
     "NonStandardStatus": "_faults",
     "RateLimitBurst": "_faults",
     "RequestLog": "_requestlog",
+    "ScrambledResults": "_faults",
     "Slow": "_faults",
     "Title": "_catalog",
     "TruncatedJSON": "_faults",
@@ -127,6 +129,7 @@ __all__ = [
     "NonStandardStatus",
     "RateLimitBurst",
     "RequestLog",
+    "ScrambledResults",
     "Slow",
     "Title",
     "TruncatedJSON",

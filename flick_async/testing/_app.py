@@ -23,6 +23,7 @@ import functools
 import importlib.resources
 import json
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,13 @@ class _DroppedResponse(Response):
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.inner.raw_headers})
         await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
         raise ConnectionDropped("connection dropped after the request was committed (DropAfterCommit)")
+
+
+def _scrambled(inner: Response, fault: _faults.ScrambledResults, rng: random.Random) -> Response:
+    body = json.loads(bytes(inner.body))
+    if inner.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        return inner
+    return JSONResponse({**body, "results": fault.apply(body["results"], rng)}, status_code=200)
 
 
 def _truncated(inner: Response) -> Response:
@@ -178,12 +186,16 @@ class _API:
             return Response(_BAD_GATEWAY, status_code=502, media_type="text/html"), decision
         if isinstance(fault, _faults.NonStandardStatus):
             return Response(b"", status_code=fault.status), decision
-        if isinstance(fault, _faults.Slow):
+        if isinstance(fault, _faults.Slow) and not fault.after_commit:
             await server.clock.sleep(fault.seconds)
         try:
             response = await handler(request, account_id)
         except Invalid as exc:
             response = error(400, "invalid_request", exc.message, exc.details)
+        if isinstance(fault, _faults.Slow) and fault.after_commit:
+            await server.clock.sleep(fault.seconds)
+        if isinstance(fault, _faults.ScrambledResults):
+            return _scrambled(response, fault, server.faults.random), decision
         if isinstance(fault, _faults.DropAfterCommit):
             return _DroppedResponse(response), decision
         if isinstance(fault, _faults.TruncatedJSON):

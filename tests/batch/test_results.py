@@ -9,7 +9,14 @@ import httpx
 import pytest
 from flick_api.models import Review
 
-from flick_async import AsyncFlick, BatchOutcome, MalformedResponseError, MediaNotFoundError, ReviewInput
+from flick_async import (
+    AsyncFlick,
+    BatchOutcome,
+    InternalServerError,
+    MalformedResponseError,
+    MediaNotFoundError,
+    ReviewInput,
+)
 
 from .helpers import FAST, SERVER_BASE_URL, item
 
@@ -24,10 +31,12 @@ REVIEW_JSON: dict[str, Any] = {
     "created_at": "2026-06-14T20:31:00Z",
 }
 GOOD = {"index": 0, "created": True, "deduplicated": False, "review": REVIEW_JSON, "error": None}
-Status = Literal["created", "deduplicated", "failed"]
+Status = Literal["created", "deduplicated", "failed", "uncertain"]
 UNREADABLE = "the batch response has no readable result for this item"
+UNMATCHED = "the batch response has no result with this item's index, so its fate is unknown"
 
 # One result as the server might send it -> (status, review parsed?, error class or None).
+# An answer the SDK cannot read says nothing of whether the item was stored: `uncertain`.
 CASES: dict[str, tuple[Any, Status, bool, type[Exception] | None]] = {
     "created": (GOOD, "created", True, None),
     "deduplicated": ({**GOOD, "created": False, "deduplicated": True}, "deduplicated", True, None),
@@ -37,16 +46,28 @@ CASES: dict[str, tuple[Any, Status, bool, type[Exception] | None]] = {
         False,
         MediaNotFoundError,
     ),
-    "missing-key": ({k: v for k, v in GOOD.items() if k != "deduplicated"}, "failed", False, MalformedResponseError),
-    "wrong-index": ({**GOOD, "index": 3}, "failed", False, MalformedResponseError),
-    "not-an-object": ([GOOD], "failed", False, MalformedResponseError),
+    "per-item-internal-error": (
+        {**GOOD, "created": False, "review": None, "error": {"code": "internal_error", "message": "Oops."}},
+        "uncertain",
+        False,
+        InternalServerError,
+    ),
+    "missing-key": ({k: v for k, v in GOOD.items() if k != "deduplicated"}, "uncertain", False, MalformedResponseError),
+    "wrong-index": ({**GOOD, "index": 3}, "uncertain", False, MalformedResponseError),
+    "not-an-object": ([GOOD], "uncertain", False, MalformedResponseError),
     "error-without-message": (
         {**GOOD, "created": False, "error": {"code": "media_not_found"}},
         "failed",
         True,
         MalformedResponseError,
     ),
-    "neither-created-nor-deduplicated": ({**GOOD, "created": False}, "failed", True, MalformedResponseError),
+    "neither-created-nor-deduplicated": ({**GOOD, "created": False}, "uncertain", True, MalformedResponseError),
+    "created-yet-an-error": (
+        {**GOOD, "error": {"code": "invalid_request", "message": "No."}},
+        "uncertain",
+        True,
+        MalformedResponseError,
+    ),
     "unreadable-review-kept-out": ({**GOOD, "review": {"id": "rev_1"}}, "created", False, None),
 }
 
@@ -79,11 +100,11 @@ async def test_one_result_is_read_into_one_outcome(case: str) -> None:
         assert type(error) is error_class
     if error_class is MalformedResponseError:
         assert isinstance(error, MalformedResponseError)
-        assert error.message == UNREADABLE
+        assert error.message == (UNMATCHED if case in ("wrong-index", "not-an-object") else UNREADABLE)
 
 
-async def test_a_short_results_list_fails_the_items_it_leaves_out() -> None:
-    """Items past the end of `results` fail as unreadable; the ones answered keep their outcome."""
+async def test_a_short_results_list_leaves_the_items_it_leaves_out_uncertain() -> None:
+    """Items with no result are `uncertain` (they may be stored); the ones answered keep their outcome."""
 
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"results": [GOOD]})
@@ -95,5 +116,5 @@ async def test_a_short_results_list_fails_the_items_it_leaves_out() -> None:
         ) as flick,
     ):
         result = await flick.reviews.create_many([item(0), item(1)])
-    assert [o.status for o in result] == ["created", "failed"]
+    assert [o.status for o in result] == ["created", "uncertain"]
     assert isinstance(result.outcomes[1].error, MalformedResponseError)

@@ -168,7 +168,7 @@ async def test_async_with_returns_the_client_and_closes_it(make_mock_client: Cal
         assert entered is flick
         assert not flick.is_closed
     assert flick.is_closed
-    assert flick._transport.http.is_closed
+    assert flick._pipeline.http.is_closed
     await flick.aclose()  # idempotent
     assert repr(flick) == f"<AsyncFlick base_url={MOCK_BASE_URL!r} closed>"
 

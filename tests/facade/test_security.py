@@ -215,7 +215,7 @@ async def test_the_local_server_sees_the_key_only_where_it_belongs(server: Flick
     ):
         profile = await flick.me()
         assert profile.username == "keeper"
-        _assert_secret_absent(_texts([flick, flick._transport, profile]))
+        _assert_secret_absent(_texts([flick, flick._pipeline, profile]))
     assert [entry.account_id for entry in server.request_log] == [account.id]
 
 
