@@ -1062,7 +1062,7 @@ def facade_gap(doc: Mapping[str, Any]) -> list[str]:
         if methods is None:
             tag = (op.get("tags") or ["default"])[0]
             module = f"flick_api.api.{_snake_case(str(tag))}.{_snake_case(operation_id)}"
-            gaps.append(f"operation {operation_id} ({key}): no facade method; only {module} reaches it")
+            gaps.append(f"operation {operation_id} ({key}): no facade method; reach it with flick.call({module}, …)")
             continue
         taken: set[str] = set()
         for qualname in methods:

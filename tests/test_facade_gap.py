@@ -107,7 +107,10 @@ GAPS: list[tuple[str, Any, list[str]]] = [
         lambda d: d["paths"]["/me/lists"].update(
             post={"operationId": "createList", "tags": ["lists"], "responses": {"201": {"description": "Created."}}}
         ),
-        ["operation createList (POST /me/lists): no facade method; only flick_api.api.lists.create_list reaches it"],
+        [
+            "operation createList (POST /me/lists): no facade method; "
+            "reach it with flick.call(flick_api.api.lists.create_list, …)"
+        ],
     ),
     (
         "new-query-parameter",
