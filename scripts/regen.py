@@ -539,7 +539,9 @@ class _Differ:
 
     def _bounds(self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side]) -> None:
         for keyword in (*UPPER_BOUNDS, *LOWER_BOUNDS, "multipleOf", "uniqueItems"):
-            before, after = a.get(keyword), b.get(keyword)
+            # uniqueItems: false, and OpenAPI 3.0's exclusiveMaximum: false, say what absence says.
+            before = None if a.get(keyword) is False else a.get(keyword)
+            after = None if b.get(keyword) is False else b.get(keyword)
             if before == after:
                 continue
             effect: Effect

@@ -742,3 +742,114 @@ def test_generation_steps_run_and_are_covered_by_check(
     assert regen.check(schema_path=schema, generated_dir=generated) == [
         "missing file: generated/flick_api/_schema_version.py\n"
     ]
+
+
+# --- model test: no missed break -----------------------------------------------------------
+# The verdict's definition, checked against a real validator: if some value the old schema
+# accepts is refused by the new one, a request-side change must be breaking; if some value the
+# new schema admits was refused by the old one, a response-side change must be breaking.
+# Hypothesis draws pairs of small schemas; the values are a fixed pool that straddles every
+# bound the strategy can draw. (Sound, not complete: an over-cautious verdict passes.)
+
+POOL: list[Any] = [
+    None, True, False, 0, 1, 2, 3, 5, 10, 12, -1, -3, 0.5, 2.5, 7.3, 1e9,
+    "", "a", "b", "ab", "ba", "abc", "abcdefg", "aaaaaaaaaa",
+    [], [1], [1, 1], [1, 2], [1, 2, 3], ["a"], ["a", "a", "b", "c"], {}, {"k": 1},
+]  # fmt: skip
+
+
+def _keyword_strategies() -> dict[str, Any]:
+    from hypothesis import strategies as st
+
+    return {
+        "type": st.sampled_from(["integer", "number", "string", "array", ["string", "null"], ["integer", "null"]]),
+        "minimum": st.integers(-2, 6),
+        "maximum": st.integers(0, 11),
+        "exclusiveMinimum": st.integers(-2, 6),
+        "exclusiveMaximum": st.integers(0, 11),
+        "multipleOf": st.sampled_from([0.5, 1, 2, 3]),
+        "minLength": st.integers(0, 3),
+        "maxLength": st.integers(0, 8),
+        "pattern": st.sampled_from(["^a", "^[ab]*$", "b"]),
+        "enum": st.lists(st.sampled_from([1, 2, 3, "a", "ab", None]), min_size=1, max_size=4, unique=True),
+        "const": st.sampled_from([1, "a"]),
+        "minItems": st.integers(0, 2),
+        "maxItems": st.integers(0, 3),
+        "uniqueItems": st.booleans(),
+    }
+
+
+def _keyword_schemas() -> Any:
+    from hypothesis import strategies as st
+
+    return st.fixed_dictionaries({}, optional=_keyword_strategies())
+
+
+def _one_edit(before: dict[str, Any]) -> Any:
+    """`before` with one keyword added, replaced or removed: the sharpest test of each rule."""
+    from hypothesis import strategies as st
+
+    keys = sorted(_keyword_strategies())
+    set_one = st.sampled_from(keys).flatmap(lambda k: _keyword_strategies()[k].map(lambda v: {**before, k: v}))
+    if not before:
+        return set_one
+    drop_one = st.sampled_from(sorted(before)).map(lambda k: {x: v for x, v in before.items() if x != k})
+    return st.one_of(set_one, drop_one)
+
+
+def _document(value_schema: Any) -> Doc:
+    def body(name: str) -> Any:
+        return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Model", "version": "1"},
+        "paths": {
+            "/x": {
+                "post": {
+                    "operationId": "x",
+                    "requestBody": {"required": True, "content": body("In")},
+                    "responses": {"200": {"description": "OK", "content": body("Out")}},
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                name: {"type": "object", "properties": {"v": copy.deepcopy(value_schema)}} for name in ("In", "Out")
+            }
+        },
+    }
+
+
+def test_no_value_change_goes_unflagged() -> None:
+    """Random keyword changes: a value newly refused (request) or newly admitted (response) is flagged.
+
+    Checked with a real validator (jsonschema, Draft 2020-12, as OpenAPI 3.1 uses).
+    """
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from jsonschema import Draft202012Validator
+
+    pairs = st.one_of(
+        st.tuples(_keyword_schemas(), _keyword_schemas()),
+        _keyword_schemas().flatmap(lambda before: st.tuples(st.just(before), _one_edit(before))),
+    )
+
+    @settings(max_examples=600, derandomize=True, deadline=None, database=None)
+    @given(pairs)
+    def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        before, after = pair
+        old_ok = [Draft202012Validator(before).is_valid(v) for v in POOL]
+        new_ok = [Draft202012Validator(after).is_valid(v) for v in POOL]
+        changes = regen.summarise_changes(_document(before), _document(after))
+        in_request = any(c.breaking for c in changes if c.where.startswith("In"))
+        # A new response enum value is a note by design: the SDK parses values it does not list.
+        in_response = any(
+            c.breaking or (c.level == "note" and c.what == "enum value") for c in changes if c.where.startswith("Out")
+        )
+        refused = [v for v, o, n in zip(POOL, old_ok, new_ok, strict=True) if o and not n]
+        admitted = [v for v, o, n in zip(POOL, old_ok, new_ok, strict=True) if n and not o]
+        assert in_request or not refused, (refused, [str(c) for c in changes])
+        assert in_response or not admitted, (admitted, [str(c) for c in changes])
+
+    check()
