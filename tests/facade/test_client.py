@@ -259,7 +259,7 @@ async def test_a_closed_http_client_raises_client_closed(server: FlickServer) ->
 async def test_one_client_serves_many_tasks(server: FlickServer, client: AsyncFlick) -> None:
     """Forty tasks share one client; every call gets its own correct answer."""
     usernames: list[str] = []
-    totals: list[int] = []
+    totals: list[int | None] = []  # Page.total is None when a server sends no usable count
 
     async def profile() -> None:
         usernames.append((await client.me()).username)
