@@ -204,7 +204,9 @@ class Reviews(_Paged[Review]):
         Items are read lazily; up to `concurrency` chunks are in flight, every request through
         the client's throttle and retry policy. Transient failures retry the whole chunk, which
         is safe because the server deduplicates: an item stored before a response was lost
-        comes back `deduplicated`, never as a copy.
+        comes back `deduplicated`, never as a copy. Each outcome is `created`, `deduplicated`,
+        `failed` (certainly not stored) or `uncertain` (may be stored; its answer was lost or
+        unreadable); `BatchOutcome` says which are safe to re-send.
 
         Args:
             items: `ReviewInput`s, or mappings with the same fields as `create()`; any iterable
@@ -216,7 +218,8 @@ class Reviews(_Paged[Review]):
             on_progress: Called as `(done, total or None, BatchCounts)` as chunks complete.
 
         Returns:
-            One outcome per input item, in input order.
+            One outcome per input item, in input order; `result.failed()` and
+            `result.uncertain()` list the items not known to be stored.
 
         Raises:
             AuthenticationError, PermissionDeniedError, APIDisabledError, DailyQuotaExceededError:
@@ -228,7 +231,7 @@ class Reviews(_Paged[Review]):
                 ReviewInput(tmdb_id=row.id, media_type="movie", rating=row.stars * 2) for row in rows
             )
             print(result.counts)
-            retry = [outcome.input for outcome in result.failed()]
+            retry = [outcome.input for outcome in (*result.failed(), *result.uncertain())]
         """
         from ._batch import run_to_result
 
@@ -257,8 +260,8 @@ class Reviews(_Paged[Review]):
         Example:
             async with flick.reviews.stream_create(huge_async_generator()) as outcomes:
                 async for outcome in outcomes:
-                    if outcome.status == "failed":
-                        failures.write(outcome.index, outcome.error)
+                    if outcome.status in ("failed", "uncertain"):  # uncertain: may be stored
+                        failures.write(outcome.index, outcome.status, outcome.error)
         """
         from ._batch import BatchStream
 

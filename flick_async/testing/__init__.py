@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         NonStandardStatus,
         OddTotal,
         RateLimitBurst,
+        ScrambledResults,
         Slow,
         TruncatedJSON,
     )
@@ -100,6 +101,7 @@ _HOMES = {
     "Paging": "_paging",
     "RateLimitBurst": "_faults",
     "RequestLog": "_requestlog",
+    "ScrambledResults": "_faults",
     "Slow": "_faults",
     "Title": "_catalog",
     "TruncatedJSON": "_faults",
@@ -142,6 +144,7 @@ __all__ = [
     "Paging",
     "RateLimitBurst",
     "RequestLog",
+    "ScrambledResults",
     "Slow",
     "Title",
     "TruncatedJSON",

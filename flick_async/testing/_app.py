@@ -81,6 +81,13 @@ class _DroppedResponse(Response):
         raise ConnectionDropped("connection dropped after the request was committed (DropAfterCommit)")
 
 
+def _scrambled(inner: Response, fault: _faults.ScrambledResults, faults: _faults.Faults) -> Response:
+    body = json.loads(bytes(inner.body))
+    if inner.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        return inner
+    return JSONResponse({**body, "results": faults.scramble(fault, body["results"])}, status_code=200)
+
+
 def _truncated(inner: Response) -> Response:
     body = bytes(inner.body)
     return Response(body[: max(1, len(body) // 2)], status_code=inner.status_code, media_type="application/json")
@@ -178,12 +185,16 @@ class _API:
             return Response(_BAD_GATEWAY, status_code=502, media_type="text/html"), decision
         if isinstance(fault, _faults.NonStandardStatus):
             return Response(b"", status_code=fault.status), decision
-        if isinstance(fault, _faults.Slow):
+        if isinstance(fault, _faults.Slow) and not fault.after_commit:
             await server.clock.sleep(fault.seconds)
         try:
             response = await handler(request, account_id)
         except Invalid as exc:
             response = error(400, "invalid_request", exc.message, exc.details)
+        if isinstance(fault, _faults.Slow) and fault.after_commit:
+            await server.clock.sleep(fault.seconds)
+        if isinstance(fault, _faults.ScrambledResults):
+            return _scrambled(response, fault, server.faults), decision
         if isinstance(fault, _faults.DropAfterCommit):
             return _DroppedResponse(response), decision
         if isinstance(fault, _faults.TruncatedJSON):
