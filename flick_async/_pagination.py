@@ -169,6 +169,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._doubts: list[str] = []
         self._started = False
         self._last_has_more = True
+        self._pending_stop: StopReason = "exhausted"  # what running out of pages will mean
         # Page style: the frontier (an offset: every item before it that stayed put was yielded),
         # the page a start_page walk begins on, and the last total seen.
         self._pos: int | None = None
@@ -294,7 +295,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             if self._max_items is not None and self._yielded >= self._max_items:
                 # Ending on the last item of the last page is exhaustion, not a cut: nothing is left to resume.
                 done = self._started and self._unread == 0 and not self._last_has_more
-                self._finish("exhausted" if done else "max_items")
+                self._finish(self._pending_stop if done else "max_items")
             if self.stop_reason is None:
                 for item in self._buffer:
                     self._unread -= 1
@@ -307,7 +308,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
                     self._yielded += 1
                     return item
             if self.stop_reason is None and self._started and not self._last_has_more:
-                self._finish("exhausted")
+                self._finish(self._pending_stop)
             if self.stop_reason is not None:
                 raise StopAsyncIteration
             await self._advance()
@@ -348,6 +349,10 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         result = await self._fetch(page=page, cursor=cursor, limit=limit or self._limit)
         self.pages_fetched += 1
         if self.style is None:
+            if result.style == "cursor" and self._next_page is not None:
+                raise ValidationError(
+                    "start_page", "is a page-number convenience, and this server pages by cursor: use resume=", None
+                )
             self.style = result.style
         elif result.style != self.style:
             raise ValidationError(
@@ -388,7 +393,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         following = page.next_cursor
         if following is not None and following in self._cursors:
             self._last_has_more = False
-            self._finish("repeated_cursor")
+            self._pending_stop = "repeated_cursor"  # after this page's items: they are new
             return
         self._cursor = following
         self._last_has_more = following is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,15 @@ import pytest
 from flick_async import Page, PageIterator, Review
 from flick_async.cli._exit import ExitCode, Failure
 from flick_async.cli._export import _check_whole
-from flick_async.testing import APIDisabled, DeleteServed, OddTotal
+from flick_async.testing import APIDisabled, DeleteServed, FlickServer, OddTotal, RepeatedCursor
 
-from .conftest import Live, one_line_error
+from .conftest import Live, one_line_error, serve
+
+
+@pytest.fixture(params=["page", "cursor"])
+def live(request: pytest.FixtureRequest) -> Iterator[Live]:
+    """The CLI's live server (see conftest), in each pagination style: every export test runs against both."""
+    yield from serve(FlickServer(rate_limit=60, window_seconds=1.0, daily_limit=100_000, pagination=request.param))
 
 
 @pytest.fixture
@@ -142,11 +149,14 @@ def test_export_with_deletions_between_pages_writes_every_survivor(live: Live, t
 def test_an_export_that_cannot_show_it_is_complete_keeps_the_previous_file(
     live: Live, tmp_path: Path, total: object
 ) -> None:
-    """No usable `total` on a paged walk: exit 5 with a one-line reason, the old backup untouched, no .part."""
+    """A walk that cannot show it is whole (page style: no usable `total`; cursor style: a repeated cursor):
+    exit 5 with a one-line reason, the old backup untouched, no .part."""
     _many_reviews(live, 120)
     out = tmp_path / "reviews.jsonl"
     out.write_text("previous backup\n", encoding="utf-8")
-    live.server.faults.add("GET /me/reviews", OddTotal(total))
+    fault = OddTotal(total) if live.server.paging.style == "page" else RepeatedCursor()
+    live.server.paging.max_limit = 50  # three pages: the second hands its own cursor back
+    live.server.faults.add("GET /me/reviews", fault)
     result = live.flick("export", "reviews", "-o", out)
     assert result.exit_code == 5, result.output
     assert "incomplete" in one_line_error(result)
@@ -156,6 +166,8 @@ def test_an_export_that_cannot_show_it_is_complete_keeps_the_previous_file(
 
 def test_an_incomplete_list_items_walk_fails_export_all_and_replaces_nothing(stocked: Live, tmp_path: Path) -> None:
     """`export all` whose list-items walk cannot show it is whole: exit 5, the lists files keep their old text."""
+    if stocked.server.paging.style == "cursor":
+        pytest.skip("page style: a cursor walk needs no total (the repeated cursor case is tested above)")
     folder = tmp_path / "backup"
     folder.mkdir()
     for name in ("lists.jsonl", "list_items.jsonl"):
