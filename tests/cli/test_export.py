@@ -78,14 +78,44 @@ def test_export_to_stdout_streams_jsonl(stocked: Live) -> None:
     assert item["media"]["tmdb_id"] == "348"
 
 
-def test_failed_export_leaves_no_file_that_looks_complete(stocked: Live, tmp_path: Path) -> None:
-    """A failing second page stops the export (exit 1) and no reviews.jsonl (or .part) is left."""
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_failed_export_resumes_from_its_token(stocked: Live, tmp_path: Path, fmt: str) -> None:
+    """A failing second page stops the export (exit 1) with no file under the final name; the same command
+    then resumes from the kept `.part` and its resume token, and the file holds every review exactly once."""
+    stocked.server.paging.max_limit = 50
     stocked.server.faults.add("GET /me/reviews", APIDisabled(), on=[2])  # not retried: fails at once
-    out = tmp_path / "reviews.jsonl"
-    result = stocked.flick("export", "reviews", "-o", out)
+    out = tmp_path / f"reviews.{fmt}"
+    result = stocked.flick("export", "reviews", "--format", fmt, "-o", out)
     assert result.exit_code == 1
     assert "api_disabled" in one_line_error(result)
-    assert list(tmp_path.iterdir()) == []
+    assert "50 reviews kept in" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"reviews.{fmt}.part", f"reviews.{fmt}.part.resume"]
+    stocked.server.add_review(stocked.account, tmdb_id="27205", review="arrived in between")
+    again = stocked.flick("export", "reviews", "--format", fmt, "-o", out)
+    assert again.exit_code == 0, again.output
+    assert "(resumed)" in again.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"reviews.{fmt}"]
+    if fmt == "jsonl":
+        ids = _ids(out)
+    else:
+        ids = [row["id"] for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))]
+    expected = {review["id"] for review in stocked.server.reviews(stocked.account)}
+    assert len(ids) == len(set(ids))
+    assert len(expected - set(ids)) <= 1  # only the review that arrived after page 1 may be missing
+    assert len(ids) >= 131
+
+
+def test_fresh_starts_a_failed_export_over(stocked: Live, tmp_path: Path) -> None:
+    """`--fresh` ignores what a failed run left and writes the whole file anew."""
+    stocked.server.paging.max_limit = 50
+    stocked.server.faults.add("GET /me/reviews", APIDisabled(), on=[2])
+    out = tmp_path / "reviews.jsonl"
+    assert stocked.flick("export", "reviews", "-o", out).exit_code == 1
+    result = stocked.flick("export", "reviews", "--fresh", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "(resumed)" not in result.stderr
+    assert _ids(out) == [review["id"] for review in stocked.server.reviews(stocked.account)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews.jsonl"]
 
 
 def test_export_of_several_files_needs_a_folder(live: Live) -> None:
