@@ -501,3 +501,21 @@ def test_model_every_item_present_throughout_comes_exactly_once(
     inserts = any(kind == "insert" for step in ops[: model.requests] for kind, _ in step)
     if not inserts and not (odd_total and style == "page"):
         assert last.complete, last.incomplete_reasons
+
+
+@pytest.mark.parametrize("served", [1, 3, 4])
+async def test_a_server_that_serves_its_own_page_size_is_followed(served: int) -> None:
+    """Pages of `served` whatever limit=2 asks (and said in `limit`): every item once, page numbers in its size."""
+    items = [f"item{n}" for n in range(11)]
+    asked: list[tuple[int, int]] = []
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        asked.append((page or 1, limit))
+        start = ((page or 1) - 1) * served
+        chunk = items[start : start + served]
+        return Page(items=chunk, page=page or 1, limit=served, total=len(items), has_more=start + served < len(items))
+
+    iterator = PageIterator(fetch, lambda item: item, limit=2)
+    assert [item async for item in iterator] == items
+    assert (iterator.stop_reason, iterator.complete) == ("exhausted", True)
+    assert [page for page, _ in asked] == list(range(1, len(items) // served + 1 + (len(items) % served > 0)))
