@@ -44,6 +44,12 @@ def _parser(serve_prog: str | None = None) -> argparse.ArgumentParser:
     serve.add_argument(
         "--revocation-delay", type=float, default=30.0, metavar="S", help="seconds until a revoked key fails (30)"
     )
+    serve.add_argument(
+        "--pagination", choices=["page", "cursor"], default="page", help="page style of list endpoints (page)"
+    )
+    serve.add_argument(
+        "--max-page-size", type=int, default=None, metavar="N", help="clamp every page to N items (no clamp)"
+    )
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo account")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
     return parser
@@ -62,6 +68,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
             window_seconds=args.window_seconds,
             daily_limit=args.daily_limit,
             revocation_delay=args.revocation_delay,
+            pagination=args.pagination,
+            max_page_size=args.max_page_size,
             demo=not args.no_demo,
         )
         if args.accounts:
