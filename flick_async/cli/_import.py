@@ -297,7 +297,10 @@ def letterboxd(
     if (summary.not_imported or summary.uncertain) and not dry_run:
         # A partial import is not an error: it did its job and says what it left (above). Exit 5
         # tells scripts; people get the next step, not an `Error:` line after a good run.
-        click.echo("To import them: fill in tmdb_id and media_type there, then re-run with --overrides FILE.", err=True)
+        if summary.not_imported:
+            click.echo(
+                "To import them: fill in tmdb_id and media_type there, then re-run with --overrides FILE.", err=True
+            )
         ctx.exit(int(ExitCode.PARTIAL))
 
 
