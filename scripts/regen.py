@@ -454,6 +454,9 @@ class _Differ:
         try:
             if any(c in s for s in (a, b) for c in ("anyOf", "oneOf")):
                 self._variants(where, before, after, sides, what)
+                # Keywords beside anyOf/oneOf constrain every variant. A schema without a
+                # combinator is itself the one variant, so it has none beside it.
+                self._plain(where, _beside_variants(a), _beside_variants(b), sides, what)
                 return
             if old_name != new_name:
                 # The generated attribute's class changes; what it admits is compared below.
@@ -480,7 +483,14 @@ class _Differ:
         def variants(doc: Mapping[str, Any], raw: Any) -> dict[str, Any]:
             resolved = _resolve(doc, raw)
             parts = resolved.get("anyOf", resolved.get("oneOf"))
-            return {self._variant_key(doc, p): p for p in (parts if isinstance(parts, list) else [raw])}
+            parts = parts if isinstance(parts, list) else [raw]
+            keys = [self._variant_key(doc, p) for p in parts]
+            # Two variants of one type (two strings, two objects) are told apart by their whole
+            # text: matched by type alone, one would hide the other's change.
+            return {
+                key if keys.count(key) == 1 else f"{key} {_short(_resolve(doc, p), 200)}": p
+                for key, p in zip(keys, parts, strict=True)
+            }
 
         old_v, new_v = variants(self.old, a), variants(self.new, b)
         for name in sorted(new_v.keys() - old_v.keys()):
@@ -604,10 +614,14 @@ class _Differ:
     def _object(self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side]) -> None:
         old_fields, old_required = self._fields(self.old, a)
         new_fields, new_required = self._fields(self.new, b)
+        # Where the old object refused unknown fields, a new one admits values it refused.
+        closed = _openness(a.get("additionalProperties"))
         for field in sorted(new_fields.keys() - old_fields.keys()):
             required = field in new_required
             # An optional field is new to both sides alike; a required one is demanded of callers.
             added: Effect = "tightened" if required else "neutral"
+            if closed < 2:
+                added = "changed" if required or closed == 1 else "loosened"
             self.schema_change("added", "field", f"{where}.{field}", added, sides, "required" if required else "")
         for field in sorted(old_fields.keys() - new_fields.keys()):
             # Readers lose the value, writers the attribute on the generated model.
@@ -900,6 +914,12 @@ SDK_HEADERS = frozenset(
 )
 
 
+def _beside_variants(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    if "anyOf" not in schema and "oneOf" not in schema:
+        return {}
+    return {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+
+
 def _display_value(schema: Mapping[str, Any], keyword: str) -> str:
     return _short(schema[keyword]) if keyword in schema else "none"
 
@@ -910,7 +930,8 @@ def _openness(value: Any) -> int:
 
 
 def _success(status: str) -> bool:
-    return status.startswith(("1", "2", "3")) or status == "default"
+    # "default" is the catch-all, in practice the error envelope: the SDK raises for non-2xx.
+    return status.startswith(("1", "2", "3"))
 
 
 def _condition_text(condition: Any) -> str:
