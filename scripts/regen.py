@@ -37,10 +37,12 @@ are followed, so a shared component is judged by every place it is used, and rep
 | ... replaced by another value                   | BREAKING     | BREAKING      |
 | type narrowed (number -> integer, null dropped) | BREAKING     | compatible    |
 | type widened (integer -> number, made nullable, anyOf variant added) | compatible | BREAKING |
+| (keywords beside anyOf/oneOf constrain every variant and are compared like any other) |  |  |
 | type changed otherwise (string -> integer)      | BREAKING     | BREAKING      |
 | enum value added                                | compatible   | NOTE (the SDK parses unknown values) |
 | enum value removed                              | BREAKING     | compatible    |
 | field added, optional                           | compatible   | compatible    |
+| field added to a closed object (additionalProperties: false) | compatible | BREAKING |
 | field added, required                           | BREAKING     | compatible    |
 | field removed (the generated attribute goes)    | BREAKING     | BREAKING      |
 | field made required / made optional            | BREAKING / compatible | compatible / BREAKING |
@@ -622,7 +624,8 @@ class _Differ:
             added: Effect = "tightened" if required else "neutral"
             if closed < 2:
                 added = "changed" if required or closed == 1 else "loosened"
-            self.schema_change("added", "field", f"{where}.{field}", added, sides, "required" if required else "")
+            detail = ", ".join(["required"] * required + ["to a closed object"] * (closed < 2))
+            self.schema_change("added", "field", f"{where}.{field}", added, sides, detail)
         for field in sorted(old_fields.keys() - new_fields.keys()):
             # Readers lose the value, writers the attribute on the generated model.
             self.schema_change("removed", "field", f"{where}.{field}", "changed", sides)
@@ -847,12 +850,16 @@ class _Differ:
                 self.add("removed", "security scheme", name, "note", "the SDK does not offer it")
         for name in sorted(old_s.keys() & new_s.keys()):
             a, b = _resolve(self.old, old_s[name]), _resolve(self.new, new_s[name])
-            fields = ("type", "scheme", "in", "name", "bearerFormat", "flows", "openIdConnectUrl")
+            # bearerFormat is documentation only: nothing a client sends depends on it.
+            fields = ("type", "scheme", "in", "name", "flows", "openIdConnectUrl")
             changed = [f for f in fields if _json(a.get(f)) != _json(b.get(f))]
             if changed:
                 offered = _sdk_auth(a)
                 level: Level = "breaking" if offered else "note"
-                detail = ", ".join(f"{f} {_short(a.get(f))} -> {_short(b.get(f))}" for f in changed)
+                detail = ", ".join(
+                    f"{f} changed" if isinstance(a.get(f), Mapping) else f"{f} {_short(a.get(f))} -> {_short(b.get(f))}"
+                    for f in changed
+                )
                 self.add(
                     "changed",
                     "security scheme",
