@@ -61,5 +61,9 @@ demo: install
 	$(PY) -m flick_async.cli.demo
 
 # Benchmarks print ratios against a baseline measured in the same run; they assert nothing.
+# make bench            every benchmark (the #13 target tables come from bench_facade and bench_batch)
+# make bench QUICK=1    only those two, in their short --quick run (a minute or two, noisier)
+QUICK_BENCHES := tests/benchmarks/bench_facade.py tests/benchmarks/bench_batch.py
 bench: install
-	@for bench in tests/benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench || exit 1; done
+	@for bench in $(if $(QUICK),$(QUICK_BENCHES),tests/benchmarks/bench_*.py); do \
+	  echo "== $$bench"; $(PY) $$bench $(if $(QUICK),--quick) || exit 1; done

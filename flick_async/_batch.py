@@ -75,11 +75,12 @@ class BatchOutcome:
       refused on every attempt with an answer that writes nothing (a 4xx). Re-sending is safe;
       it only succeeds once the cause is fixed (or passed, for a 429).
     - `uncertain`: the SDK cannot know. An attempt may have been stored but no readable answer
-      came back (a connection lost after sending, a timeout, a 5xx, a cut or unreadable body), or
-      the answer did not name this item exactly once. It may be stored. Re-sending the same
-      `input` unchanged is safe: the server deduplicates identical reviews, so a stored one
-      comes back `deduplicated` instead of a copy. Only a changed rating, text, title or watched
-      date (or a stored copy edited in the app meanwhile) would make a second review.
+      came back (a connection lost after sending, a timeout, a 5xx, a cut or unreadable body),
+      the answer did not name this item exactly once, or it reported an `internal_error` for
+      it. It may be stored. Re-sending the same `input` unchanged is safe: the server
+      deduplicates identical reviews, so a stored one comes back `deduplicated` instead of a
+      copy. Only a changed rating, text, title or watched date (or a stored copy edited in the
+      app meanwhile) would make a second review.
 
     Attributes:
         index: The item's position in the input, from 0.

@@ -20,6 +20,7 @@ and, except for `RateLimitBurst`, after the rate limiter has counted the request
 | `NonStandardStatus`   | 520 (or any status) with an empty body               | no            |
 | `TruncatedJSON`       | the normal status, JSON body cut in half             | yes           |
 | `ScrambledResults`    | a batch's 200, `results` reordered/dropped/duplicated/mis-indexed | yes |
+| `OddTotal(value)`     | the normal page, its `total` replaced by `value`     | yes           |
 
 The proxy faults (`BadGatewayHTML`, `NonStandardStatus`) carry no `X-RateLimit-*` headers:
 they stand for an answer from something in front of the API, not from the API.
@@ -31,6 +32,7 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = [
     "APIDisabled",
@@ -40,6 +42,7 @@ __all__ = [
     "Faults",
     "InternalError",
     "NonStandardStatus",
+    "OddTotal",
     "RateLimitBurst",
     "ScrambledResults",
     "Slow",
@@ -180,6 +183,20 @@ def _contradiction(result: dict[str, object]) -> dict[str, object]:
     return {**result, "created": True, "deduplicated": False, "error": None}
 
 
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class OddTotal(Fault):
+    """Answer a list request normally, but with `total` replaced by `value` (`None`, `"3"`, `[3]`, …).
+
+    Pass `OddTotal.MISSING` to leave the field out. A non-list answer is sent unchanged.
+    """
+
+    value: object = None
+    MISSING: ClassVar[object] = _MISSING
+
+
 @dataclass
 class _Rule:
     route: str
@@ -232,6 +249,11 @@ class Faults:
             self._rules.append(
                 _Rule(_normalize_route(route), fault, frozenset(on) if on is not None else None, probability)
             )
+
+    def scramble(self, fault: ScrambledResults, results: list[dict[str, object]]) -> list[dict[str, object]]:
+        """`fault.apply(results)` on the seeded generator, under the lock (servers may run threads)."""
+        with self._lock:
+            return fault.apply(results, self.random)
 
     def clear(self) -> None:
         """Remove every rule and end any burst in progress."""

@@ -70,11 +70,28 @@ def summary(**fields: int) -> LetterboxdSummary:
 
 
 def test_real_export_counts() -> None:
-    """The real export: 2,132 diary rows and 162 reviews, 161 merged, 1 review without a diary row."""
+    """The real export: 2,132 diary rows and 162 reviews, 161 merged, 1 review without a diary row.
+
+    Its 5 ratings are all of logged films; of its 2,604 watched films, 526 were never logged or rated.
+    """
     export = read_letterboxd(REAL)
     assert export.summary == summary(
-        diary_rows=2132, review_rows=162, merged=161, reviews_without_diary=1, entries=2133
+        diary_rows=2132,
+        review_rows=162,
+        merged=161,
+        reviews_without_diary=1,
+        entries=2133,
+        ratings_rows=5,
+        ratings_logged=5,
+        watched_rows=2604,
+        watched_only=526,
+        watched_logged=2078,
+        watched_not_included=526,
     )
+    assert export.files == ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv")
+    with_watched = read_letterboxd(REAL, include_watched=True)
+    assert len(with_watched) == 2133 + 526
+    assert {e.kind for e in with_watched.entries[2133:]} == {"watched"}
     assert export.rejected == ()
     assert len(export) == 2133
 
@@ -172,7 +189,7 @@ def test_real_export_reads_well_under_a_second() -> None:
 
 def test_real_export_from_a_zip(tmp_path: Path) -> None:
     """The real export zipped reads to exactly the same result as the folder."""
-    files = {name: (REAL / name).read_bytes() for name in ("diary.csv", "reviews.csv")}
+    files = {name: (REAL / name).read_bytes() for name in ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv")}
     assert read_letterboxd(make_zip(tmp_path / "export.zip", files)) == read_letterboxd(REAL)
 
 
