@@ -461,8 +461,7 @@ class _Differ:
                 self._plain(where, _beside_variants(a), _beside_variants(b), sides, what)
                 return
             if old_name != new_name:
-                # The generated attribute's class changes; what it admits is compared below.
-                # A note: values are compared below, but code naming the old class needs a look.
+                # A note: what it admits is compared below, but code naming the old class needs a look.
                 detail = f"{old_name or 'inline'} -> {new_name or 'inline'}; {_sides_label(sides)}"
                 self.add("retyped", what, where, "note", detail)
             self._plain(where, a, b, sides, what)
