@@ -345,8 +345,8 @@ def _body_schemas(doc: Mapping[str, Any], op: Mapping[str, Any], *, request: boo
         response = _resolve(doc, raw)
         for media, m in response.get("content", {}).items():
             schemas[f"{status} {media} response"] = m.get("schema")
-        for header in response.get("headers", {}).values():
-            schemas[f"{status} header"] = _resolve(doc, header).get("schema")
+        for name, header in response.get("headers", {}).items():
+            schemas[f"{status} {name} header"] = _resolve(doc, header).get("schema")
     return schemas
 
 

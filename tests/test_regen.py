@@ -297,6 +297,20 @@ def test_summary_puts_breaking_first() -> None:
     assert [c.level for c in regen.summarise_changes(old, new)] == ["breaking", "note", "compatible"]
 
 
+def test_component_behind_a_response_header_is_response_side() -> None:
+    """A schema reached only through a response header (next to another header) is judged as a response."""
+    old = _base("small-openapi.json")
+    new = copy.deepcopy(old)
+    for doc, limit in ((old, 5), (new, 3)):
+        doc["components"]["schemas"]["Trace"] = {"type": "string", "maxLength": limit}
+        headers = doc["paths"]["/items"]["get"]["responses"]["200"]["headers"]
+        headers["X-Trace"] = {"schema": {"$ref": "#/components/schemas/Trace"}}
+        headers["X-Other"] = {"schema": {"type": "string"}}
+    assert [str(c) for c in regen.summarise_changes(old, new)] == [
+        "constraint tightened: Trace (maxLength 5 -> 3; response)"
+    ]
+
+
 def test_recursive_schema_is_compared_without_looping() -> None:
     """A schema that refers to itself (a tree of lists) is compared once per pair, not forever."""
     old = _base("small-openapi.json")
