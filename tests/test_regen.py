@@ -625,13 +625,17 @@ def _make_regen(source: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_make_regen_last_line_tells_breaking_from_invalid(tmp_path: Path) -> None:
-    """make turns every failure into exit 2: its last line says which it was (3 breaking, 2 invalid)."""
+    """make turns every failure into exit 2: its last line says which it was (0, 3 breaking, 2 invalid)."""
     new = real_schema()
     del new["paths"]["/me"]
     before = snapshot(SCHEMA_PATH, GENERATED_PACKAGE)
 
+    unchanged = _make_regen(str(SCHEMA_PATH))
     breaking = _make_regen(write_json(tmp_path / "breaking.json", new))
     invalid = _make_regen(write_text(tmp_path / "invalid.json", "{"))
+
+    assert unchanged.stdout.splitlines()[-1] == "make regen: exit 0 (no breaking change)"
+    assert unchanged.returncode == 0
 
     assert breaking.stdout.splitlines()[-1].startswith("make regen: exit 3 (breaking changes")
     assert invalid.stdout.splitlines()[-1].startswith("make regen: exit 2 (invalid")
