@@ -729,10 +729,21 @@ class _Differ:
             new_c = self.new.get("components", {}).get(kind, {})
             for name in sorted(old_c.keys() & new_c.keys()):
                 before, after = _resolve(self.old, old_c[name]), _resolve(self.new, new_c[name])
+                mark = len(self.changes)
                 if kind == "parameters":
                     self.parameter(f"components/parameters/{name}", before, after)
                 else:
                     self.header(f"components/headers/{name}", before, after)
+                # Say how far the change reaches: the operations whose requests or responses use it.
+                users = _users(self.new, f"#/components/{kind}/{name}")
+                if users and len(self.changes) > mark:
+                    reach = users[0] if len(users) == 1 else f"{len(users)} operations"
+                    self.changes[mark:] = [
+                        Change(
+                            c.kind, c.what, c.where, c.level, "; ".join(filter(None, [c.detail, f"used by {reach}"]))
+                        )
+                        for c in self.changes[mark:]
+                    ]
 
     def request_body(self, key: str, old_op: Mapping[str, Any], new_op: Mapping[str, Any]) -> None:
         before = _resolve(self.old, old_op.get("requestBody"))
@@ -918,6 +929,18 @@ SDK_HEADERS = frozenset(
         "x-ratelimit-reset",
     }
 )
+
+
+def _users(doc: Mapping[str, Any], ref: str) -> list[str]:
+    """The operations ("METHOD /path") whose definition mentions `ref`, directly or via a response."""
+    users = []
+    responses = doc.get("components", {}).get("responses", {})
+    via = {f"#/components/responses/{n}" for n, r in responses.items() if ref in _json(r)}
+    for key, op in _operations(doc).items():
+        text = _json(op)
+        if ref in text or any(f'"{r}"' in text for r in via):
+            users.append(key)
+    return users
 
 
 def _beside_variants(schema: Mapping[str, Any]) -> Mapping[str, Any]:
