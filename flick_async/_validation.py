@@ -37,6 +37,7 @@ MIN_RATING, MAX_RATING = 0.0, 10.0
 # Earth (UTC+14) can be a day ahead of UTC, so only dates past that are surely in the future.
 _MAX_DAYS_AHEAD_OF_UTC = 1
 _WHITESPACE = re.compile(r"\s")
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 _REDACTED = "<redacted>"
 
@@ -62,6 +63,10 @@ def check_api_key(api_key: object) -> str:
 
 
 def _check_int(field: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    # JSON Schema's `integer` is any number with no fractional part, 2.0 included: taken, and
+    # sent as the int it equals.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, "must be an integer", value)
     if minimum is not None and value < minimum:
@@ -137,8 +142,10 @@ def _to_date(field: str, value: object) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, str):
+        # Exactly RFC 3339's full-date (the schema's `format: date`): fromisoformat alone would
+        # also take ISO week dates such as 2026-W01-1, which the API refuses.
         try:
-            if len(value) != 10:
+            if not _FULL_DATE.fullmatch(value):
                 raise ValueError(value)
             return datetime.date.fromisoformat(value)
         except ValueError:
@@ -231,9 +238,9 @@ class ReviewInput:
         season = self.season_number
         episode = self.episode_number
         if season is not None:
-            _check_int("season_number", season, minimum=0)
+            season = _check_int("season_number", season, minimum=0)
         if episode is not None:
-            _check_int("episode_number", episode, minimum=0)
+            episode = _check_int("episode_number", episode, minimum=0)
         if media_type in (MediaType.TV_SEASON, MediaType.TV_EPISODE) and season is None:
             raise ValidationError("season_number", f"is required when media_type is {media_type}", None)
         if media_type == MediaType.TV_EPISODE and episode is None:

@@ -32,8 +32,8 @@ INVALID = [
     pytest.param(lambda f: f.resolve("x" * 201), "title", "must be 1–200 characters long", id="title-201-chars"),
     pytest.param(lambda f: f.resolve(None), "title", "must be a string", id="title-none"),
     pytest.param(lambda f: f.resolve("Heat", year="1995"), "year", "must be an integer", id="year-string"),
-    pytest.param(lambda f: f.resolve("Heat", year=1995.0), "year", "must be an integer", id="year-float"),
     pytest.param(lambda f: f.resolve("Heat", year=True), "year", "must be an integer", id="year-bool"),
+    pytest.param(lambda f: f.resolve("Heat", year=1995.5), "year", "must be an integer", id="year-fraction"),
     pytest.param(
         lambda f: f.resolve("Heat", media_type="tv_season"),
         "media_type",
@@ -48,7 +48,7 @@ INVALID = [
     pytest.param(lambda f: f.reviews.list(page="2"), "page", "must be an integer", id="reviews-page-string"),
     pytest.param(lambda f: f.reviews.list(limit=0), "limit", "must be at least 1", id="reviews-limit-0"),
     pytest.param(lambda f: f.reviews.list(limit=101), "limit", "must be at most 100", id="reviews-limit-101"),
-    pytest.param(lambda f: f.reviews.list(limit=50.0), "limit", "must be an integer", id="reviews-limit-float"),
+    pytest.param(lambda f: f.reviews.list(limit=50.5), "limit", "must be an integer", id="reviews-limit-fraction"),
     pytest.param(lambda f: f.watchlist.list(page=-1), "page", "must be at least 1", id="watchlist-page-negative"),
     pytest.param(lambda f: f.watchlist.list(limit=101), "limit", "must be at most 100", id="watchlist-limit-101"),
     pytest.param(lambda f: f.lists.list(page=0), "page", "must be at least 1", id="lists-page-0"),
@@ -152,6 +152,9 @@ INVALID = [
     pytest.param(
         _create(media_type="tv_season", season_number="1"), "season_number", "must be an integer", id="season-string"
     ),
+    pytest.param(
+        _create(media_type="tv_season", season_number=1.5), "season_number", "must be an integer", id="season-fraction"
+    ),
 ]
 
 
@@ -186,6 +189,9 @@ BOUNDARIES = [
     pytest.param(_create(tags=["x" * 64] * 20), "POST", "/me/reviews", id="tags-20-of-64"),
     pytest.param(_create(watched_date=TODAY), "POST", "/me/reviews", id="watched-today"),
     pytest.param(_create(tmdb_id=27205), "POST", "/me/reviews", id="numeric-tmdb-id"),
+    # JSON Schema's integer is any number without a fraction: 1995.0 is taken (and sent as 1995).
+    pytest.param(lambda f: f.resolve("Heat", year=1995.0), "GET", "/resolve", id="year-integral-float"),
+    pytest.param(lambda f: f.reviews.list(limit=50.0), "GET", "/me/reviews", id="limit-integral-float"),
     # The schema asks for minLength 1, nothing more: a blank id is the server's to judge (a 404).
     pytest.param(_create(tmdb_id="  "), "POST", "/me/reviews", id="blank-tmdb-id"),
     pytest.param(
@@ -282,6 +288,19 @@ async def test_the_extra_numbers_are_sent_as_given(httpx_mock: HTTPXMock, mock_c
     await mock_client.reviews.create("27205", media_type="movie", season_number=1)
     [request] = httpx_mock.get_requests()
     assert json.loads(request.content) == {"tmdb_id": "27205", "media_type": "movie", "season_number": 1}
+
+
+async def test_integral_floats_are_sent_as_integers(httpx_mock: HTTPXMock, mock_client: AsyncFlick) -> None:
+    """2.0 is an integer to JSON Schema; the SDK sends it as 2, so no server can read it as a fraction."""
+    httpx_mock.add_response(method="POST", status_code=201, json={"review": review_json("r"), "deduplicated": False})
+    httpx_mock.add_response(method="GET", json={"match": None, "candidates": []})
+    await mock_client.reviews.create("1396", media_type="tv_episode", season_number=2.0, episode_number=1e1)  # type: ignore[arg-type]
+    await mock_client.resolve("Heat", year=1995.0)  # type: ignore[arg-type]
+    create, resolve = httpx_mock.get_requests()
+    sent = json.loads(create.content)
+    assert (sent["season_number"], sent["episode_number"]) == (2, 10)
+    assert all(type(sent[name]) is int for name in ("season_number", "episode_number"))
+    assert resolve.url.params["year"] == "1995"
 
 
 @pytest.mark.parametrize("year", [-1, -(10**6), 0, 10**6])
