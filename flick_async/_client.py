@@ -1,40 +1,30 @@
-"""`AsyncFlick`: configuration, the request pipeline, and the endpoints that hang off it.
+"""`AsyncFlick`: configuration, and the endpoints that hang off it.
 
-Every request goes through `_Transport.request`: throttle, send, sync the rate-limit state,
-translate errors, retry. It is the one place where foreign exceptions (httpx, the generated
-client's parsing) become `FlickError`s.
+The client sits on top: it validates its options, builds the request pipeline (`_pipeline`)
+and hands it to the endpoint groups (`_resources`), which never import the client back.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
+import math
 import os
-import random
+import re
 import sys
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, ParamSpec, Self, TypeVar
 
-import anyio
 import httpx
 from flick_api.api.profile import get_profile
 from flick_api.api.resolve import resolve_title
 from flick_api.models import Profile, ResolveResult
 
 from ._clock import Clock, SystemClock
-from ._errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    ClientClosedError,
-    FlickError,
-    MalformedResponseError,
-    ValidationError,
-    error_from_response,
-)
-from ._events import Hook, RetryScheduled, emit
-from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
+from ._errors import ClientClosedError, ValidationError
+from ._events import Hook
+from ._pipeline import KeyAuth, Operation, Pipeline
+from ._rate_limit import RateLimitStatus
 from ._retry import RetryPolicy
 from ._validation import check_api_key, check_resolve
 
@@ -44,9 +34,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_BASE_URL", "NOT_GIVEN", "AsyncFlick"]
 
+T = TypeVar("T")
+P = ParamSpec("P")
+
 __version__ = "0.1.0"
 DEFAULT_BASE_URL: Final = "https://flickmovies.com/api/beta"
-T = TypeVar("T")
 _PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -86,196 +78,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-class CallRecord:
-    """What the attempts of one call may have done on the server (for exact bulk accounting).
-
-    Attributes:
-        sent: An attempt reached the network (the throttle let it through).
-        uncertain: An attempt ended without a definite answer (no response, a 5xx, an
-            unreadable body), so the server may have acted on it. A 4xx is definite: the API
-            writes nothing for a rejected request.
-    """
-
-    __slots__ = ("_on_sent", "sent", "uncertain")
-
-    def __init__(self, on_sent: Callable[[], None] | None = None) -> None:
-        self.sent = False
-        self.uncertain = False
-        self._on_sent = on_sent
-
-    def mark_sent(self) -> None:
-        if not self.sent:
-            self.sent = True
-            if self._on_sent is not None:
-                self._on_sent()
-
-
-class _KeyAuth(httpx.Auth):
-    """Sets the API key header as httpx sends each request.
-
-    The key lives only here, behind a redacted repr: not in a headers dict that tracebacks,
-    debuggers and error reporters print with a frame's locals.
-    """
-
-    def __init__(self, header: str, value: str) -> None:
-        self._header = header
-        self._value = value
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[self._header] = self._value
-        yield request
-
-    def __repr__(self) -> str:
-        return f"<_KeyAuth {self._header}: <redacted>>"
-
-
-class _Transport:
-    """Sends one API call: throttle, send, sync rate-limit state, translate errors, retry."""
-
-    def __init__(
-        self,
-        *,
-        http: httpx.AsyncClient,
-        base_url: str,
-        auth: httpx.Auth,
-        headers: Mapping[str, str],
-        timeout: float | None,
-        retry: RetryPolicy,
-        throttle: Throttle | None,
-        clock: Clock,
-        hooks: Sequence[Hook],
-    ) -> None:
-        self.http = http
-        self.base_url = base_url
-        self._auth = auth
-        self._headers = dict(headers)
-        self._timeout = timeout
-        self.retry = retry
-        self.throttle = throttle
-        self._clock = clock
-        self._hooks = hooks
-        self._rng = random.Random()
-        self.last_status: RateLimitStatus | None = None
-
-    async def request(
-        self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], record: CallRecord | None = None
-    ) -> T:
-        """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body."""
-        request = self.http.build_request(
-            kwargs["method"].upper(),
-            self.base_url + kwargs["url"],
-            params=kwargs.get("params"),
-            json=kwargs.get("json"),
-            headers={**kwargs.get("headers", {}), **self._headers},
-        )
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await self._attempt(request, parse, record or CallRecord())
-            except FlickError as error:
-                delay = self.retry.delay(error, attempt, rng=self._rng)
-                if delay is None:
-                    raise
-                emit(self._hooks, RetryScheduled(request.method, request.url.path, attempt, delay, error))
-            await self._clock.sleep(delay)
-
-    async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T], record: CallRecord) -> T:
-        if self.http.is_closed:
-            # httpx would raise a bare RuntimeError; a closed http_client means a closed client.
-            raise ClientClosedError("the httpx.AsyncClient passed as http_client is closed")
-        if self.throttle is not None:
-            await self.throttle.acquire()
-        sent_at = self._clock.monotonic()
-        record.mark_sent()
-        try:
-            return await self._exchange(request, parse, sent_at)
-        except APIError as error:
-            if error.status_code >= 500 or isinstance(error, MalformedResponseError):
-                record.uncertain = True
-            raise
-        except APIConnectionError:
-            record.uncertain = True
-            if self.throttle is not None:
-                self.throttle.abandon()  # no answer will reach observe(); a no-op if one did
-            raise
-        except BaseException:
-            # Cancelled (or worse) mid-exchange: the server may have the request.
-            record.uncertain = True
-            if self.throttle is not None:
-                self.throttle.abandon()
-            raise
-
-    async def _exchange(self, request: httpx.Request, parse: Callable[[Any], T], sent_at: float) -> T:
-        try:
-            # httpx enforces the timeout on real sockets; the deadline here covers transports
-            # that ignore it (in-process ASGI) and a server that trickles bytes.
-            with anyio.fail_after(self._timeout):
-                response = await self.http.send(request, auth=self._auth, follow_redirects=False)
-        except TimeoutError as exc:
-            raise APITimeoutError(
-                f"no answer within {self._timeout}s", method=request.method, url=_url(request)
-            ) from exc
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(
-                f"timed out ({type(exc).__name__})", method=request.method, url=_url(request)
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise APIConnectionError(f"{type(exc).__name__}: {exc}", method=request.method, url=_url(request)) from exc
-        status = parse_rate_limit_headers(response.headers)
-        if status is not None:
-            self.last_status = status
-        if self.throttle is not None:
-            self.throttle.observe(
-                status_code=response.status_code,
-                headers=response.headers,
-                sent_at=sent_at,
-                received_at=self._clock.monotonic(),
-            )
-        if response.is_redirect:
-            # Following a redirect could hand the key to another host; refuse and say where.
-            location = response.headers.get("location", "?")
-            raise APIError(
-                f"redirected to {location}; not followed, so the API key is not sent elsewhere",
-                status_code=response.status_code,
-                headers=response.headers,
-                method=request.method,
-                url=_url(request),
-            )
-        if not response.is_success:
-            raise error_from_response(response)
-        return _parse_body(response, parse)
-
-
-def _url(request: httpx.Request) -> str:
-    """The URL an error names, without the query (computed only for errors: it is not free)."""
-    return str(request.url.copy_with(query=None))
-
-
-def _parse_body(response: httpx.Response, parse: Callable[[Any], T]) -> T:
-    try:
-        data = json.loads(response.content)
-    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-        raise MalformedResponseError(
-            f"the response body is not valid JSON ({exc})",
-            transient=True,
-            status_code=response.status_code,
-            headers=response.headers,
-            method=response.request.method,
-            url=_url(response.request),
-        ) from exc
-    try:
-        return parse(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise MalformedResponseError(
-            f"the response does not have the documented shape ({type(exc).__name__}: {exc})",
-            status_code=response.status_code,
-            headers=response.headers,
-            method=response.request.method,
-            url=_url(response.request),
-        ) from exc
 
 
 class AsyncFlick:
@@ -333,22 +135,26 @@ class AsyncFlick:
         base_url = _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
         if auth not in ("bearer", "x-api-key"):
             raise ValidationError("auth", 'must be "bearer" or "x-api-key"', auth)
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-            raise ValidationError("timeout", "must be a positive number of seconds or None", timeout)
+        timeout = _check_timeout(timeout)
         retry = _retry_policy(retry_policy, max_retries, max_retry_wait)
         clock = clock if clock is not None else SystemClock()
         hooks = tuple(hooks)
 
         limiter: Throttle | None
+        self._shared_throttle: dict[str, Any] | None = None
         if throttle is True:
             from ._throttle import RateLimiter
 
+            # Kept so that with_options(max_retry_wait=...) gets a handle on the same budget.
+            self._shared_throttle = {
+                "api_key": api_key,
+                "base_url": base_url,
+                "clock": clock,
+                "hooks": hooks,
+                "wait_for_daily_reset": wait_for_daily_reset,
+            }
             limiter = RateLimiter.shared(
-                api_key,
-                base_url,
-                clock=clock,
-                hooks=hooks,
-                wait_for_daily_reset=wait_for_daily_reset,
+                **self._shared_throttle,
                 max_wait=retry.max_retry_wait,  # a longer 429 pause raises, as the retry policy would
             )
         elif throttle is False:
@@ -362,12 +168,12 @@ class AsyncFlick:
             follow_redirects=False,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
-        self._transport = _Transport(
+        self._pipeline = Pipeline(
             http=http,
             base_url=base_url,
-            auth=_KeyAuth("X-API-Key", api_key)
+            auth=KeyAuth("X-API-Key", api_key)
             if auth == "x-api-key"
-            else _KeyAuth("Authorization", f"Bearer {api_key}"),
+            else KeyAuth("Authorization", api_key, scheme="Bearer "),
             headers={
                 "User-Agent": f"flick-async/{__version__} httpx/{httpx.__version__} python/{_PYTHON}",
                 "Accept": "application/json",
@@ -377,20 +183,110 @@ class AsyncFlick:
             throttle=limiter,
             clock=clock,
             hooks=hooks,
+            owns_http=self._owns_http,
         )
-        self._closed = False
 
+        self._parent: AsyncFlick | None = None
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
         from ._resources import Lists, Reviews, Watchlist
 
-        self._reviews = Reviews(self)
-        self._watchlist = Watchlist(self)
-        self._lists = Lists(self)
+        self._reviews = Reviews(self._pipeline)
+        self._watchlist = Watchlist(self._pipeline)
+        self._lists = Lists(self._pipeline)
+
+    # -- per-request options ---------------------------------------------------------------
+
+    def with_options(
+        self,
+        *,
+        timeout: float | _NotGiven | None = NOT_GIVEN,
+        max_retries: int | _NotGiven = NOT_GIVEN,
+        max_retry_wait: float | _NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncFlick:
+        """A light client with other per-request options, sharing this one's connections and throttle.
+
+        Cheap to make (no new connection pool, no new limiter budget), so make one per call
+        site: `await flick.with_options(timeout=5).me()`. Options not given keep this client's
+        values; `headers` are added to (and override) this client's extra headers. The light
+        client is closed when this one is; closing it does not close this one.
+
+        Per request (here): `timeout`, `max_retries`, `max_retry_wait`, `headers`. Per client
+        only (the constructor): the key, `base_url`, `auth`, `throttle`, `wait_for_daily_reset`,
+        `http_client`, `hooks`, `clock`, `allow_insecure_http`, `retry_policy`'s other fields.
+
+        Args:
+            timeout: Seconds one attempt may take; None waits forever.
+            max_retries: Retries of a failed request.
+            max_retry_wait: The longest `Retry-After` (or 429 pause) to wait through.
+            headers: Extra headers on every request (not the key's: pass `api_key`).
+
+        Raises:
+            ValidationError: An option is out of range (a negative timeout, say) or a header
+                is malformed or would carry credentials.
+
+        Example:
+            quick = flick.with_options(timeout=2, max_retries=0)
+            profile = await quick.me()
+        """
+        pipeline = self._pipeline
+        new_timeout = pipeline.timeout if isinstance(timeout, _NotGiven) else _check_timeout(timeout)
+        retry = pipeline.retry
+        changes: dict[str, Any] = {}
+        if not isinstance(max_retries, _NotGiven):
+            changes["max_retries"] = _check_max_retries(max_retries)
+        if not isinstance(max_retry_wait, _NotGiven):
+            changes["max_retry_wait"] = _check_max_retry_wait(max_retry_wait)
+        if changes:
+            import attrs
+
+            retry = attrs.evolve(retry, **changes)
+        throttle = pipeline.throttle
+        if "max_retry_wait" in changes and self._shared_throttle is not None:
+            from ._throttle import RateLimiter
+
+            # Another handle on the same per-key budget, refusing long 429 pauses at the new bound.
+            throttle = RateLimiter.shared(**self._shared_throttle, max_wait=changes["max_retry_wait"])
+        derived = object.__new__(type(self))
+        derived._owns_http = False
+        derived._shared_throttle = self._shared_throttle
+        derived._parent = self
+        derived._pipeline = pipeline.derive(
+            timeout=new_timeout, retry=retry, headers=_check_headers(headers), throttle=throttle
+        )
+        derived._attach_resources()
+        return derived
 
     # -- endpoints -------------------------------------------------------------------------
 
+    async def call(self, operation: Operation[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run any generated operation through this client: throttle, retries, errors.
+
+        Every operation in `flick_api.api` (including one a `make regen` just added) is
+        callable this way, with its generated arguments; the result is the generated model of
+        its success response. Errors raise the same `FlickError`s as the methods above.
+
+        Args:
+            operation: A generated operation module, e.g. `flick_api.api.reviews.list_reviews`.
+            *args: Its positional arguments (path parameters).
+            **kwargs: Its keyword arguments (query parameters, `body=`).
+
+        Raises:
+            ValidationError: `operation` is not an operation module, or the arguments do not fit
+                its signature; nothing was sent.
+
+        Example:
+            from flick_api.api.reviews import list_reviews
+
+            page = await flick.call(list_reviews, page=2, limit=10)   # a ReviewPage
+        """
+        return await self._pipeline.run_operation(operation, *args, **kwargs)
+
     async def me(self) -> Profile:
         """The profile of the account that owns the API key."""
-        return await self._request(get_profile._get_kwargs(), Profile.from_dict)
+        return await self._pipeline.request(get_profile._get_kwargs(), Profile.from_dict)
 
     async def resolve(
         self,
@@ -409,7 +305,7 @@ class AsyncFlick:
             ValidationError: `title` is not 1–200 characters, or `media_type` is not movie/tv.
         """
         args = check_resolve(title, year, media_type)
-        return await self._request(resolve_title._get_kwargs(**args), ResolveResult.from_dict)
+        return await self._pipeline.request(resolve_title._get_kwargs(**args), ResolveResult.from_dict)
 
     @property
     def reviews(self) -> Reviews:
@@ -431,39 +327,35 @@ class AsyncFlick:
     @property
     def rate_limit(self) -> RateLimitStatus | None:
         """The key's rate-limit state from the latest response's headers (None before any)."""
-        throttle = self._transport.throttle
+        throttle = self._pipeline.throttle
         shared = throttle.status if throttle is not None else None
-        return shared or self._transport.last_status
+        return shared or self._pipeline.last_status
 
     @property
     def base_url(self) -> str:
         """The API base URL every path is appended to."""
-        return self._transport.base_url
+        return self._pipeline.base_url
 
     @property
     def is_closed(self) -> bool:
         """True once `aclose()` ran (or the `async with` block ended)."""
-        return self._closed
-
-    async def _request(
-        self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], record: CallRecord | None = None
-    ) -> T:
-        if self._closed:
-            raise ClientClosedError("this AsyncFlick client is closed; create a new one")
-        return await self._transport.request(kwargs, parse, record)
+        return self._pipeline.closed
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the client (and its HTTP connections, unless you passed `http_client`)."""
-        if self._closed:
+        """Close the client (and its HTTP connections, unless you passed `http_client`).
+
+        On a client from `with_options()`, closes only that light client.
+        """
+        if self._pipeline.closed:
             return
-        self._closed = True
+        self._pipeline.closed = True
         if self._owns_http:
-            await self._transport.http.aclose()
+            await self._pipeline.http.aclose()
 
     async def __aenter__(self) -> Self:
-        if self._closed:
+        if self._pipeline.closed:
             raise ClientClosedError("this AsyncFlick client is closed; create a new one")
         return self
 
@@ -477,8 +369,8 @@ class AsyncFlick:
 
     def __repr__(self) -> str:
         # Never the key: reprs end up in logs and tracebacks.
-        state = "closed" if self._closed else "open"
-        return f"<AsyncFlick base_url={self._transport.base_url!r} {state}>"
+        state = "closed" if self._pipeline.closed else "open"
+        return f"<AsyncFlick base_url={self._pipeline.base_url!r} {state}>"
 
 
 def _retry_policy(
@@ -492,11 +384,55 @@ def _retry_policy(
         return retry_policy
     options: dict[str, Any] = {}
     if not isinstance(max_retries, _NotGiven):
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValidationError("max_retries", "must be a non-negative integer", max_retries)
-        options["max_retries"] = max_retries
+        options["max_retries"] = _check_max_retries(max_retries)
     if not isinstance(max_retry_wait, _NotGiven):
-        if isinstance(max_retry_wait, bool) or not isinstance(max_retry_wait, int | float) or max_retry_wait < 0:
-            raise ValidationError("max_retry_wait", "must be a non-negative number of seconds", max_retry_wait)
-        options["max_retry_wait"] = float(max_retry_wait)
+        options["max_retry_wait"] = _check_max_retry_wait(max_retry_wait)
     return RetryPolicy(**options)
+
+
+def _check_timeout(timeout: object) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf:
+        raise ValidationError("timeout", "must be a positive number of seconds or None", timeout)
+    return float(timeout)
+
+
+def _check_max_retries(max_retries: object) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValidationError("max_retries", "must be a non-negative integer", max_retries)
+    return max_retries
+
+
+def _check_max_retry_wait(max_retry_wait: object) -> float:
+    if (
+        isinstance(max_retry_wait, bool)
+        or not isinstance(max_retry_wait, int | float)
+        or not 0 <= max_retry_wait < math.inf
+    ):
+        raise ValidationError("max_retry_wait", "must be a non-negative number of seconds", max_retry_wait)
+    return float(max_retry_wait)
+
+
+# RFC 9110 token characters: what httpx would otherwise refuse only when the request is sent.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "proxy-authorization", "cookie"})
+
+
+def _check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise ValidationError("headers", "must be a mapping of header names to values", headers)
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        field = f"headers[{name!r}]"
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise ValidationError("headers", "header names must be non-empty RFC 9110 tokens", name)
+        if name.lower() in _CREDENTIAL_HEADERS:
+            # The key is set by the client's auth, never from a dict that reprs and logs print.
+            raise ValidationError(field, "must not carry credentials; pass api_key to the client", "<redacted>")
+        if not isinstance(value, str) or any(char in value for char in "\r\n\0"):
+            raise ValidationError(field, "must be a string without line breaks", value)
+        checked[name] = value
+    return checked

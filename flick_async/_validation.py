@@ -32,6 +32,7 @@ MAX_LIMIT = 100
 MAX_REVIEW = 10_000
 MAX_TAGS = 20
 MAX_TAG = 64
+MAX_CHUNK = 50  # reviews per batch request
 MIN_RATING, MAX_RATING = 0.0, 10.0
 # A watched date is "not in the future" on the server's calendar. The earliest calendar on
 # Earth (UTC+14) can be a day ahead of UTC, so only dates past that are surely in the future.
