@@ -211,8 +211,9 @@ def _body(item: ReviewInput, *, validate: bool) -> dict[str, Any]:
             value = value.isoformat()
         body[field.name] = list(value) if field.name == "tags" else value
         try:
-            json.dumps(body[field.name], allow_nan=False)
-        except (TypeError, ValueError):
+            # Encoded as httpx will: a lone surrogate passes json.dumps but not UTF-8.
+            json.dumps(body[field.name], allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
             raise ValidationError(field.name, "cannot be sent as JSON", value) from None
     return body
 
