@@ -175,7 +175,7 @@ class AsyncFlick:
             base_url=base_url,
             auth=KeyAuth("X-API-Key", api_key)
             if auth == "x-api-key"
-            else KeyAuth("Authorization", f"Bearer {api_key}"),
+            else KeyAuth("Authorization", api_key, scheme="Bearer "),
             headers={
                 "User-Agent": f"flick-async/{__version__} httpx/{httpx.__version__} python/{_PYTHON}",
                 "Accept": "application/json",
@@ -185,6 +185,7 @@ class AsyncFlick:
             throttle=limiter,
             clock=clock,
             hooks=hooks,
+            owns_http=self._owns_http,
         )
 
         self._parent: AsyncFlick | None = None

@@ -12,7 +12,8 @@ import contextvars
 import datetime
 import json
 import random
-from collections.abc import Callable, Generator, Mapping, Sequence
+import urllib.parse
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 import anyio
@@ -161,20 +162,80 @@ class CallRecord:
                 self._on_sent()
 
 
-class KeyAuth(httpx.Auth):
-    """Sets the API key header as httpx sends each request.
+REDACTED = "<redacted>"
 
-    The key lives only here, behind a redacted repr: not in a headers dict that tracebacks,
-    debuggers and error reporters print with a frame's locals.
+
+class KeyAuth(httpx.Auth):
+    """Sets the API key header while httpx sends each request, and keeps the key out of answers.
+
+    The key lives only here, behind a redacted repr. It is in a request's headers only while
+    httpx sends it: removed as the exchange ends, however it ends, so the request an httpx
+    exception or a response carries (`err.__cause__.request.headers`) no longer holds it. httpx
+    masks only `Authorization` in reprs; this covers `X-API-Key` and the raw header list too.
+
+    Args:
+        header: `Authorization` or `X-API-Key`.
+        key: The API key.
+        scheme: Written before the key (`"Bearer "`).
     """
 
-    def __init__(self, header: str, value: str) -> None:
+    def __init__(self, header: str, key: str, *, scheme: str = "") -> None:
         self._header = header
-        self._value = value
+        self._value = scheme + key
+        self._key = key
+        # The forms the key takes in a body or header that echoes it: as sent, JSON-escaped, URL-quoted.
+        forms = {key, json.dumps(key)[1:-1], json.dumps(key)[1:-1].replace("/", "\\/"), urllib.parse.quote(key)}
+        self._forms = tuple(form.encode() for form in forms)
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self._header] = self._value
-        yield request
+        try:
+            yield request
+        finally:
+            request.headers.pop(self._header, None)
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # Not the base class's wrapper of auth_flow: it leaves the inner generator (and its
+        # finally) to the garbage collector when httpx closes the flow on an error.
+        request.headers[self._header] = self._value
+        try:
+            yield request
+        finally:
+            request.headers.pop(self._header, None)
+
+    def redact_text(self, text: str) -> str:
+        """`text` with every form of the key replaced by `<redacted>`."""
+        for form in self._forms:
+            text = text.replace(form.decode(), REDACTED)
+        return text
+
+    def redact(self, response: httpx.Response) -> httpx.Response:
+        """`response`, or a copy without the key if its body or headers echo it (a server or proxy may).
+
+        Everything downstream (errors, their messages and headers, parsed models) is built from
+        the answer, so it is cleaned once, here. The check is a bytes search: microseconds.
+        """
+        content = response.content
+        raw_headers = response.headers.raw
+        if not any(form in content or any(form in value for _, value in raw_headers) for form in self._forms):
+            return response
+        redacted = REDACTED.encode()
+        for form in self._forms:
+            content = content.replace(form, redacted)
+        headers = [
+            (name, self._redact_bytes(value))
+            for name, value in raw_headers
+            # The body is decoded and its length changes: the copy must not be decoded again.
+            if name.lower() not in (b"content-encoding", b"content-length")
+        ]
+        return httpx.Response(
+            response.status_code, headers=headers, content=content, request=response.request, extensions={}
+        )
+
+    def _redact_bytes(self, value: bytes) -> bytes:
+        for form in self._forms:
+            value = value.replace(form, REDACTED.encode())
+        return value
 
     def __repr__(self) -> str:
         return f"<KeyAuth {self._header}: <redacted>>"
@@ -183,7 +244,9 @@ class KeyAuth(httpx.Auth):
 class Pipeline:
     """Sends one API call: throttle, send, sync rate-limit state, translate errors, retry.
 
-    `closed` is set by the client's `aclose()`: every later call raises `ClientClosedError`.
+    `closed` is set by the client's `aclose()`: every later call, and every later attempt of a
+    call in flight, raises `ClientClosedError`. `owns_http` says whether `http` is the client's
+    own (closed by `aclose()`) or one the user passed (whose closing is the user's doing).
     `derive()` makes the pipeline of a light client (`with_options`): other timeout, retries
     or headers, the same connections, throttle and rate-limit state; closing the client it
     came from closes it too.
@@ -194,15 +257,17 @@ class Pipeline:
         *,
         http: httpx.AsyncClient,
         base_url: str,
-        auth: httpx.Auth,
+        auth: KeyAuth,
         headers: Mapping[str, str],
         timeout: float | None,
         retry: RetryPolicy,
         throttle: Throttle | None,
         clock: Clock,
         hooks: Sequence[Hook],
+        owns_http: bool = True,
     ) -> None:
         self.http = http
+        self.owns_http = owns_http
         self.base_url = base_url
         self._auth = auth
         self._headers = dict(headers)
@@ -214,7 +279,9 @@ class Pipeline:
         self._rng = random.Random()
         self._state = _State()
         self._parent: Pipeline | None = None
-        self._request_timeout: httpx.Timeout | None = None  # set on derived pipelines only
+        # Per request, so that it holds through an http_client the user passed, whatever that
+        # client's own default (5 s for a bare httpx.AsyncClient), and for derived pipelines.
+        self._request_timeout = httpx.Timeout(timeout)
 
     @property
     def closed(self) -> bool:
@@ -270,11 +337,10 @@ class Pipeline:
             throttle=throttle,
             clock=self._clock,
             hooks=self._hooks,
+            owns_http=self.owns_http,
         )
         derived._rng = self._rng
         derived._parent = self
-        # httpx's own timeout comes from the client; a derived one must reach it per request.
-        derived._request_timeout = httpx.Timeout(timeout)
         return derived
 
     async def request(
@@ -308,16 +374,13 @@ class Pipeline:
         """Run the call `kwargs` describes; `parse` reads a successful response."""
         if self.closed:
             raise ClientClosedError("this AsyncFlick client is closed; create a new one")
-        extra: dict[str, Any] = {}
-        if self._request_timeout is not None:
-            extra["timeout"] = self._request_timeout
         request = self.http.build_request(
             kwargs["method"].upper(),
             self.base_url + kwargs["url"],
             params=kwargs.get("params"),
             json=kwargs.get("json"),
             headers={**kwargs.get("headers", {}), **self._headers},
-            **extra,
+            timeout=self._request_timeout,
         )
         record = record or CallRecord()
         attempt = 0
@@ -346,14 +409,22 @@ class Pipeline:
                 return value
             await self._clock.sleep(delay)
 
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ClientClosedError(_CLOSED_IN_FLIGHT)
+        if self.http.is_closed:
+            # httpx would raise a bare RuntimeError. Blame the http_client only if it is the user's.
+            raise ClientClosedError(
+                "the httpx.AsyncClient passed as http_client is closed" if not self.owns_http else _CLOSED_IN_FLIGHT
+            )
+
     async def _attempt(
         self, request: httpx.Request, parse: Callable[[httpx.Response], T], record: CallRecord
     ) -> tuple[T, httpx.Response, float]:
-        if self.http.is_closed:
-            # httpx would raise a bare RuntimeError; a closed http_client means a closed client.
-            raise ClientClosedError("the httpx.AsyncClient passed as http_client is closed")
+        self._check_open()
         if self.throttle is not None:
             await self.throttle.acquire()
+            self._check_open()  # aclose() may have run while the throttle held the call
         sent_at = self._clock.monotonic()
         record.mark_sent()
         try:
@@ -363,10 +434,13 @@ class Pipeline:
             if error.status_code >= 500 or isinstance(error, MalformedResponseError):
                 record.uncertain = True
             raise
-        except APIConnectionError:
+        except APIConnectionError as error:
             record.uncertain = True
             if self.throttle is not None:
                 self.throttle.abandon()  # no answer will reach observe(); a no-op if one did
+            if self.closed:
+                # aclose() cut the connection under this call: that, not the network, ended it.
+                raise ClientClosedError(_CLOSED_IN_FLIGHT) from error
             raise
         except BaseException:
             # Cancelled (or worse) mid-exchange: the server may have the request.
@@ -390,8 +464,10 @@ class Pipeline:
                 f"timed out ({type(exc).__name__})", method=request.method, url=_url(request)
             ) from exc
         except httpx.HTTPError as exc:
-            raise APIConnectionError(f"{type(exc).__name__}: {exc}", method=request.method, url=_url(request)) from exc
+            message = self._auth.redact_text(f"{type(exc).__name__}: {exc}")
+            raise APIConnectionError(message, method=request.method, url=_url(request)) from exc
         received_at = self._clock.monotonic()
+        response = self._auth.redact(response)
         status = parse_rate_limit_headers(response.headers)
         if status is not None:
             self.last_status = status
@@ -415,6 +491,9 @@ class Pipeline:
         if not response.is_success:
             raise error_from_response(response)
         return response, received_at
+
+
+_CLOSED_IN_FLIGHT = "this AsyncFlick client was closed (aclose()) while the call was in flight"
 
 
 def _url(request: httpx.Request) -> str:
