@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, ParamSpec, Protocol, TypeVar
 
 import attrs
 import httpx
 from flick_api.models import CustomList, ListItem, Profile, ResolveResult, Review, WatchlistItem
 
-from ._pagination import Page, PageIterator
+from ._pagination import Page, PageFetcher, PageIterator
 from ._pipeline import Operation, ResponseCapture, ResponseInfo
 from ._rate_limit import RateLimitStatus
-from ._validation import MAX_CHUNK
+from ._validation import MAX_CHUNK, MAX_LIMIT
 
 if TYPE_CHECKING:
     from ._batch import BatchOutcome, BatchResult, ProgressCallback, ReviewItem
@@ -127,22 +127,24 @@ class RawPageIterator(PageIterator[T]):
         last_response: The `RawResponse[Page[T]]` of the latest page fetched (None before the first).
     """
 
-    def __init__(
-        self,
-        fetch: Callable[[int, int], Awaitable[Page[T]]],
-        key: Callable[[T], Any],
-        *,
-        start_page: int,
-        limit: int,
-        max_items: int | None,
-    ) -> None:
-        super().__init__(self._fetch_raw, key, start_page=start_page, limit=limit, max_items=max_items)
-        self._fetch_page = fetch
-        self.last_response: RawResponse[Page[T]] | None = None
+    last_response: RawResponse[Page[T]] | None
 
-    async def _fetch_raw(self, page: int, limit: int) -> Page[T]:
+    @classmethod
+    def _of(cls, plain: PageIterator[T]) -> RawPageIterator[T]:
+        # The plain iterator as iter() built it (its validation, scope, resume token), with its
+        # page fetches captured: the walk itself stays the one in _pagination.
+        raw = cls.__new__(cls)
+        raw.__dict__.update(plain.__dict__)
+        raw._fetch_page = plain._fetch
+        raw._fetch = raw._fetch_raw
+        raw.last_response = None
+        return raw
+
+    _fetch_page: PageFetcher[T]
+
+    async def _fetch_raw(self, *, page: int | None, cursor: str | None, limit: int) -> Page[T]:
         with ResponseCapture() as capture:
-            result = await self._fetch_page(page, limit)
+            result = await self._fetch_page(page=page, cursor=cursor, limit=limit)
         assert capture.info is not None
         self.last_response = RawResponse._of(capture.info, result)
         return result
@@ -169,10 +171,17 @@ class _RawPaged(Generic[T]):
         self._paged = paged
         self.list = _raw(paged.list)
 
-    def iter(self, *, limit: int = 100, start_page: int = 1, max_items: int | None = None) -> RawPageIterator[T]:
+    def iter(
+        self,
+        *,
+        limit: int = MAX_LIMIT,
+        resume: str | None = None,
+        start_page: int | None = None,
+        max_items: int | None = None,
+    ) -> RawPageIterator[T]:
         """Like `iter()`, with `last_response` on the iterator (see `RawPageIterator`)."""
-        return RawPageIterator(
-            self._paged._fetch, self._paged._key, start_page=start_page, limit=limit, max_items=max_items
+        return RawPageIterator._of(
+            self._paged.iter(limit=limit, resume=resume, start_page=start_page, max_items=max_items)
         )
 
 
