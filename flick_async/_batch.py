@@ -488,7 +488,7 @@ class BatchStream:
 
     async def _send_chunk(self, chunk: _Chunk) -> list[BatchOutcome] | None:
         kwargs = {**_BATCH_REQUEST, "json": {"reviews": chunk.bodies}}
-        record = CallRecord(on_sent=lambda: self._mark_sent(chunk.indices))
+        record = CallRecord(on_sent=lambda: self._mark_sent(chunk.indices), indices=chunk.indices)
         # Cancellation leaves the indices where they are: _pending (unsent) or _in_flight
         # (unconfirmed), which is exactly what is known about them.
         try:

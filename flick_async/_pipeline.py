@@ -88,10 +88,12 @@ class ResponseInfo:
 
 
 class _Capture:
-    __slots__ = ("info",)
+    __slots__ = ("info", "responses")
 
     def __init__(self) -> None:
         self.info: ResponseInfo | None = None
+        # Every answered call with the input indices it carried (the chunks of a bulk write).
+        self.responses: list[tuple[tuple[int, ...], ResponseInfo]] = []
 
 
 # Set by the raw-response wrappers around one call; the pipeline fills it in. A context
@@ -110,6 +112,11 @@ class ResponseCapture:
     def info(self) -> ResponseInfo | None:
         """The last response captured, or None."""
         return self._capture.info
+
+    @property
+    def responses(self) -> list[tuple[tuple[int, ...], ResponseInfo]]:
+        """Every response captured, in the order they arrived, with the indices each call carried."""
+        return self._capture.responses
 
     def __enter__(self) -> ResponseCapture:
         self._token = _CAPTURE.set(self._capture)
@@ -140,11 +147,12 @@ class CallRecord:
             writes nothing for a rejected request.
     """
 
-    __slots__ = ("_on_sent", "sent", "uncertain")
+    __slots__ = ("_on_sent", "indices", "sent", "uncertain")
 
-    def __init__(self, on_sent: Callable[[], None] | None = None) -> None:
+    def __init__(self, on_sent: Callable[[], None] | None = None, *, indices: Sequence[int] = ()) -> None:
         self.sent = False
         self.uncertain = False
+        self.indices = tuple(indices)  # the input items a bulk call carries (raw responses name them)
         self._on_sent = on_sent
 
     def mark_sent(self) -> None:
@@ -374,11 +382,12 @@ class Pipeline:
             headers={**kwargs.get("headers", {}), **self._headers},
             timeout=self._request_timeout,
         )
+        record = record or CallRecord()
         attempt = 0
         while True:
             attempt += 1
             try:
-                value, response, elapsed = await self._attempt(request, parse, record or CallRecord())
+                value, response, elapsed = await self._attempt(request, parse, record)
             except FlickError as error:
                 delay = self.retry.delay(error, attempt, rng=self._rng)
                 if delay is None:
@@ -387,7 +396,7 @@ class Pipeline:
             else:
                 capture = _CAPTURE.get()
                 if capture is not None:
-                    capture.info = ResponseInfo(
+                    capture.info = info = ResponseInfo(
                         status_code=response.status_code,
                         headers=response.headers,
                         rate_limit=parse_rate_limit_headers(response.headers),
@@ -396,6 +405,7 @@ class Pipeline:
                         method=request.method,
                         url=str(request.url),
                     )
+                    capture.responses.append((record.indices, info))
                 return value
             await self._clock.sleep(delay)
 
