@@ -119,18 +119,19 @@ class Pipeline:
         """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body."""
         if self.closed:
             raise ClientClosedError("this AsyncFlick client is closed; create a new one")
+        extra = kwargs.get("headers")
         request = self.http.build_request(
             kwargs["method"].upper(),
             self.base_url + kwargs["url"],
             params=kwargs.get("params"),
             json=kwargs.get("json"),
-            headers={**kwargs.get("headers", {}), **self._headers},
+            headers={**extra, **self._headers} if extra else self._headers,  # httpx copies them
         )
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._attempt(request, parse, record or CallRecord())
+                return await self._attempt(request, parse, record)
             except FlickError as error:
                 delay = self.retry.delay(error, attempt, rng=self._rng)
                 if delay is None:
@@ -138,38 +139,50 @@ class Pipeline:
                 emit(self._hooks, RetryScheduled(request.method, request.url.path, attempt, delay, error))
             await self._clock.sleep(delay)
 
-    async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T], record: CallRecord) -> T:
+    async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T], record: CallRecord | None) -> T:
+        # `record` is None for calls nobody accounts for (all but bulk writes): one object fewer per call.
         if self.http.is_closed:
             # httpx would raise a bare RuntimeError; a closed http_client means a closed client.
             raise ClientClosedError("the httpx.AsyncClient passed as http_client is closed")
         if self.throttle is not None:
             await self.throttle.acquire()
-        sent_at = self._clock.monotonic()
-        record.mark_sent()
+        if record is not None:
+            record.mark_sent()
         try:
-            return await self._exchange(request, parse, sent_at)
+            return await self._exchange(request, parse)
         except APIError as error:
-            if error.status_code >= 500 or isinstance(error, MalformedResponseError):
+            if record is not None and (error.status_code >= 500 or isinstance(error, MalformedResponseError)):
                 record.uncertain = True
             raise
         except APIConnectionError:
-            record.uncertain = True
+            if record is not None:
+                record.uncertain = True
             if self.throttle is not None:
                 self.throttle.abandon()  # no answer will reach observe(); a no-op if one did
             raise
         except BaseException:
             # Cancelled (or worse) mid-exchange: the server may have the request.
-            record.uncertain = True
+            if record is not None:
+                record.uncertain = True
             if self.throttle is not None:
                 self.throttle.abandon()
             raise
 
-    async def _exchange(self, request: httpx.Request, parse: Callable[[Any], T], sent_at: float) -> T:
+    async def _exchange(self, request: httpx.Request, parse: Callable[[Any], T]) -> T:
+        throttle = self.throttle
+        sent_at = self._clock.monotonic() if throttle is not None else 0.0
         try:
-            # httpx enforces the timeout on real sockets; the deadline here covers transports
-            # that ignore it (in-process ASGI) and a server that trickles bytes.
-            with anyio.fail_after(self._timeout):
+            if self._timeout is None:
                 response = await self.http.send(request, auth=self._auth, follow_redirects=False)
+            else:
+                # httpx enforces the timeout on real sockets; the deadline here covers transports
+                # that ignore it (in-process ASGI) and a server that trickles bytes. A bare
+                # CancelScope, not anyio.fail_after: its two generator-based context managers
+                # cost more than the scope itself (4 of 11 µs per call on asyncio).
+                with anyio.CancelScope(deadline=anyio.current_time() + self._timeout) as deadline:
+                    response = await self.http.send(request, auth=self._auth, follow_redirects=False)
+                if deadline.cancelled_caught:
+                    raise TimeoutError
         except TimeoutError as exc:
             raise APITimeoutError(
                 f"no answer within {self._timeout}s", method=request.method, url=_url(request)
@@ -180,16 +193,19 @@ class Pipeline:
             ) from exc
         except httpx.HTTPError as exc:
             raise APIConnectionError(f"{type(exc).__name__}: {exc}", method=request.method, url=_url(request)) from exc
-        status = parse_rate_limit_headers(response.headers)
-        if status is not None:
-            self.last_status = status
-        if self.throttle is not None:
-            self.throttle.observe(
+        if throttle is not None:
+            throttle.observe(
                 status_code=response.status_code,
                 headers=response.headers,
                 sent_at=sent_at,
                 received_at=self._clock.monotonic(),
             )
+        # `client.rate_limit` reads the throttle's snapshot first, and every throttle of ours
+        # keeps one from the same headers: parse them again only for a throttle that has none.
+        if throttle is None or throttle.status is None:
+            status = parse_rate_limit_headers(response.headers)
+            if status is not None:
+                self.last_status = status
         if response.is_redirect:
             # Following a redirect could hand the key to another host; refuse and say where.
             location = response.headers.get("location", "?")
