@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from flick_async import AsyncFlick, RateLimiter, RateLimitStatus, _pipeline, _throttle
+from flick_async import AsyncFlick, RateLimiter, RateLimitStatus, _pipeline, _rate_limit, _throttle
 from flick_async._throttle import NoThrottle
 from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer
 
@@ -17,7 +17,7 @@ from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Headers]:
     """Every `parse_rate_limit_headers` call, from the pipeline and the throttles alike."""
     calls: list[httpx.Headers] = []
-    real = _pipeline.parse_rate_limit_headers
+    real = _rate_limit.parse_rate_limit_headers
 
     def counting(headers: httpx.Headers) -> RateLimitStatus | None:
         calls.append(headers)
