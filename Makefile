@@ -32,9 +32,18 @@ check-generated: install
 	$(PY) scripts/regen.py --check
 
 # make regen                       pull the live schema
-# make regen FROM=path/or/url      pull from elsewhere (ARGS=--allow-breaking to accept breaks)
+# make regen FROM=path/or/url      pull from elsewhere (ARGS=--allow-breaking to accept breaks,
+#                                  ARGS=--dry-run to summarise only, ARGS='--summary-file F')
+# make exits 2 whenever a recipe fails, so the script's own code (what CI should use:
+# `python scripts/regen.py`) is named on the last line: 0 written or nothing to write,
+# 3 breaking changes (nothing written), 2 invalid or unreachable schema (nothing written).
 regen: install
-	$(PY) scripts/regen.py --from '$(FROM)' $(ARGS)
+	@$(PY) scripts/regen.py --from '$(FROM)' $(ARGS); code=$$?; \
+	case $$code in \
+	  0) echo "make regen: exit 0 (no breaking change)";; \
+	  3) echo "make regen: exit 3 (breaking changes; nothing written)";; \
+	  *) echo "make regen: exit $$code (invalid or unreachable schema, or a failed generation or write; see above)";; \
+	esac; exit $$code
 
 # The Redis rate-limiter tests need a real redis-server: install it from Debian's packages
 # when it is missing (CI runs as root; elsewhere sudo is used if present).

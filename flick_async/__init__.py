@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         WatchlistItem,
     )
     from ._pagination import Page, PageIterator
+    from ._pipeline import Operation
     from ._rate_limit import RateLimitStatus
     from ._resources import ListItems, Lists, Reviews, Watchlist
     from ._retry import RetryPolicy
@@ -95,6 +96,7 @@ __all__ = [
     "MediaNotFoundError",
     "MediaType",
     "NotFoundError",
+    "Operation",
     "Page",
     "PageIterator",
     "PermissionDeniedError",
@@ -190,6 +192,7 @@ _MODULE_OF: dict[str, str] = {
             "Page",
             "PageIterator",
         ),
+        "._pipeline": ("Operation",),
         "._rate_limit": ("RateLimitStatus",),
         "._resources": (
             "ListItems",

@@ -2,10 +2,15 @@
 
 Every item handed in is accounted for exactly once:
 
-- it gets a `BatchOutcome` (`created`, `deduplicated` or `failed`), or
+- it gets a `BatchOutcome`: `created` or `deduplicated` (stored), `failed` (certainly not
+  stored by this job), or `uncertain` (the SDK cannot know: it may be stored), or
 - the job stopped before the server answered for it, and its index is in `unsent` (the server
   has not stored it: never sent, or rejected whole) or `unconfirmed` (sent without an answer:
   it may be stored; re-sending is safe because the server deduplicates).
+
+Results are matched to items by their `index`, never by position. An item the answer does not
+name exactly once (missing, duplicated, or pushed out of range) is `uncertain`, as is an item
+whose every attempt may have reached the server without a readable answer.
 
 Input is read lazily and at most `concurrency + 1` chunks are held at once, so the streaming
 variant runs in constant memory whatever the input's length.
@@ -34,6 +39,7 @@ from ._errors import (
     ClientClosedError,
     DailyQuotaExceededError,
     FlickError,
+    InternalServerError,
     MalformedResponseError,
     PermissionDeniedError,
     ValidationError,
@@ -47,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_CHUNK", "BatchCounts", "BatchOutcome", "BatchResult", "BatchStream", "ReviewItem", "run_to_result"]
 
-OutcomeStatus = Literal["created", "deduplicated", "failed"]
+OutcomeStatus = Literal["created", "deduplicated", "failed", "uncertain"]
 ReviewItem: TypeAlias = ReviewInput | Mapping[str, Any]
 ProgressCallback = Callable[[int, "int | None", "BatchCounts"], None]
 
@@ -59,13 +65,31 @@ _JOB_ERRORS = (AuthenticationError, PermissionDeniedError, APIDisabledError, Dai
 class BatchOutcome:
     """What became of one input item.
 
+    The four statuses, and whether re-sending `outcome.input` unchanged is safe:
+
+    - `created`: stored by this job. Re-sending comes back `deduplicated`.
+    - `deduplicated`: an identical review (same title, rating, text and watched date) was
+      already stored, before the job or by an earlier attempt whose answer was lost.
+    - `failed`: certainly not stored by this job: refused client-side (`ValidationError`), an
+      error the server reported for this item (`media_not_found`, `invalid_request`), or a chunk
+      refused on every attempt with an answer that writes nothing (a 4xx). Re-sending is safe;
+      it only succeeds once the cause is fixed (or passed, for a 429).
+    - `uncertain`: the SDK cannot know. An attempt may have been stored but no readable answer
+      came back (a connection lost after sending, a timeout, a 5xx, a cut or unreadable body),
+      the answer did not name this item exactly once, or it reported an `internal_error` for
+      it. It may be stored. Re-sending the same `input` unchanged is safe: the server
+      deduplicates identical reviews, so a stored one comes back `deduplicated` instead of a
+      copy. Only a changed rating, text, title or watched date (or a stored copy edited in the
+      app meanwhile) would make a second review.
+
     Attributes:
         index: The item's position in the input, from 0.
-        status: `created`, `deduplicated` (an identical review already existed), or `failed`.
+        status: `created`, `deduplicated`, `failed` or `uncertain`, as above.
         input: The item as handed in (a `ReviewInput` where it could be read as one), so that
-            failures can be re-submitted.
+            failed and uncertain items can be re-submitted.
         review: The created or existing review, where the server returned one.
-        error: Why the item failed (`ValidationError`, a per-item server error, or the error
+        error: Why the item failed or is uncertain (`ValidationError`, a per-item server
+            error, `MalformedResponseError` for an answer that did not name it, or the error
             that made its chunk give up).
     """
 
@@ -78,26 +102,32 @@ class BatchOutcome:
 
 @attrs.frozen
 class BatchCounts:
-    """Running totals of a bulk write."""
+    """Running totals of a bulk write, one per outcome status (see `BatchOutcome`)."""
 
     created: int = 0
     deduplicated: int = 0
     failed: int = 0
+    uncertain: int = 0
 
     @property
     def done(self) -> int:
-        """Items with an outcome so far."""
-        return self.created + self.deduplicated + self.failed
+        """Items with an outcome so far (all four statuses)."""
+        return self.created + self.deduplicated + self.failed + self.uncertain
 
 
 @attrs.frozen
 class BatchResult:
     """One outcome per input item, in input order, and what was left when a job stopped early.
 
+    Every item read is in exactly one place: `outcomes`, `unsent` or `unconfirmed` (the last two
+    are empty unless the job stopped early), so `counts.done + len(unsent) + len(unconfirmed)`
+    is the number of items read.
+
     Attributes:
         outcomes: Outcomes in input order.
         unsent: Indices the server has not stored (never sent, or rejected as a whole).
-        unconfirmed: Indices sent without an answer; they may be stored, and are safe to resend.
+        unconfirmed: Indices sent without an answer when the job stopped; like `uncertain`
+            outcomes they may be stored, and are safe to resend unchanged.
         counts: Totals by status.
     """
 
@@ -109,12 +139,12 @@ class BatchResult:
     def __attrs_post_init__(self) -> None:
         # Counted once: results can hold millions of outcomes, and totals are read often.
         statuses = Counter(outcome.status for outcome in self.outcomes)
-        counts = BatchCounts(statuses["created"], statuses["deduplicated"], statuses["failed"])
+        counts = BatchCounts(statuses["created"], statuses["deduplicated"], statuses["failed"], statuses["uncertain"])
         object.__setattr__(self, "counts", counts)  # frozen: set once, here
 
     @property
     def complete(self) -> bool:
-        """True when every item read from the input has an outcome."""
+        """True when every item read from the input has an outcome (some may be `uncertain`)."""
         return not self.unsent and not self.unconfirmed
 
     @property
@@ -129,12 +159,29 @@ class BatchResult:
 
     @property
     def failed_count(self) -> int:
-        """Items that failed (`counts.failed`; `failed()` lists them)."""
+        """Items that certainly failed (`counts.failed`; `failed()` lists them)."""
         return self.counts.failed
 
+    @property
+    def uncertain_count(self) -> int:
+        """Items that may or may not be stored (`counts.uncertain`; `uncertain()` lists them)."""
+        return self.counts.uncertain
+
     def failed(self) -> list[BatchOutcome]:
-        """The failed outcomes; `[o.input for o in result.failed()]` re-submits them."""
+        """The outcomes that certainly failed: none of them is stored by this job.
+
+        `[o.input for o in result.failed()]` re-submits them; per-item errors fail again until fixed.
+        """
         return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+
+    def uncertain(self) -> list[BatchOutcome]:
+        """The outcomes whose fate the SDK cannot know: each may be stored.
+
+        Re-sending them unchanged is safe, the server deduplicates: a stored one comes back
+        `deduplicated`. `[o.input for o in (*result.failed(), *result.uncertain())]` re-submits
+        everything not known to be stored.
+        """
+        return [outcome for outcome in self.outcomes if outcome.status == "uncertain"]
 
     def __len__(self) -> int:
         return len(self.outcomes)
@@ -209,7 +256,7 @@ class BatchStream:
         self.total: int | None = len(items) if isinstance(items, Sized) else None
         self.consumed = 0
         # Every index read is in exactly one place: an outcome (delivered or in _ready),
-        # _pending (not sent), _in_flight (sent, no answer), _rejected or _uncertain (the job
+        # _pending (not sent), _in_flight (sent, no answer), _rejected or _unanswered (the job
         # stopped on it). Outcomes are recorded synchronously when decided, so cancellation at
         # any await loses none.
         self._ready: deque[BatchOutcome] = deque()
@@ -217,8 +264,8 @@ class BatchStream:
         self._pending: set[int] = set()
         self._in_flight: set[int] = set()
         self._rejected: set[int] = set()
-        self._uncertain: set[int] = set()
-        self._created = self._deduplicated = self._failed = 0
+        self._unanswered: set[int] = set()
+        self._created = self._deduplicated = self._failed = self._uncertain = 0
         self._reported = 0
         self._error: FlickError | None = None
         self._input_error: Exception | None = None
@@ -233,7 +280,7 @@ class BatchStream:
     @property
     def counts(self) -> BatchCounts:
         """Outcomes decided so far (delivered or not)."""
-        return BatchCounts(self._created, self._deduplicated, self._failed)
+        return BatchCounts(self._created, self._deduplicated, self._failed, self._uncertain)
 
     @property
     def undelivered(self) -> list[BatchOutcome]:
@@ -247,8 +294,8 @@ class BatchStream:
 
     @property
     def unconfirmed(self) -> list[int]:
-        """Indices sent without an answer: they may be stored; resending is safe."""
-        return sorted(self._in_flight | self._uncertain)
+        """Indices sent without an answer when the job stopped: they may be stored; resending is safe."""
+        return sorted(self._in_flight | self._unanswered)
 
     @property
     def error(self) -> FlickError | None:
@@ -332,8 +379,10 @@ class BatchStream:
                 self._created += 1
             elif outcome.status == "deduplicated":
                 self._deduplicated += 1
-            else:
+            elif outcome.status == "failed":
                 self._failed += 1
+            else:
+                self._uncertain += 1
         self._ready.extend(outcomes)
         self._consumer_wakeup.set()
 
@@ -445,32 +494,30 @@ class BatchStream:
             results = await self._pipeline.request(kwargs, _parse_results, record)
         except _JOB_ERRORS as error:
             self._settle(chunk.indices)
-            (self._uncertain if record.uncertain else self._rejected).update(chunk.indices)
+            (self._unanswered if record.uncertain else self._rejected).update(chunk.indices)
             if self._error is None:
                 self._error = error
             assert self._job_scope is not None
             self._job_scope.cancel()
             return None
         except FlickError as error:
-            # Retries are spent: each item fails with the last error, and the job goes on.
+            # Retries are spent; the job goes on. The last error is not the whole story: if any
+            # attempt may have reached the server unanswered (a drop after commit, then 500s),
+            # the items may be stored.
             self._settle(chunk.indices)
+            status: OutcomeStatus = "uncertain" if record.uncertain else "failed"
             return [
-                BatchOutcome(i, "failed", item, error=error)
-                for i, item in zip(chunk.indices, chunk.inputs, strict=True)
+                BatchOutcome(i, status, item, error=error) for i, item in zip(chunk.indices, chunk.inputs, strict=True)
             ]
         self._settle(chunk.indices)
-        return [
-            self._outcome(i, item, results, p)
-            for p, (i, item) in enumerate(zip(chunk.indices, chunk.inputs, strict=True))
-        ]
+        return _match(chunk, results)
 
     @staticmethod
-    def _outcome(index: int, item: ReviewInput, results: list[Any], position: int) -> BatchOutcome:
+    def _outcome(index: int, item: ReviewInput, raw: Any) -> BatchOutcome:
         # Read from the decoded JSON rather than through ReviewBatchItemResult.from_dict: that
         # wrapper cost a third of the client's time per item (profiled in bench_batch.py).
-        raw = results[position] if position < len(results) else None
-        if not isinstance(raw, dict) or raw.get("index", position) != position or not raw.keys() >= _RESULT_KEYS:
-            return BatchOutcome(index, "failed", item, error=_unreadable())
+        if not isinstance(raw, dict) or not raw.keys() >= _RESULT_KEYS:
+            return BatchOutcome(index, "uncertain", item, error=_unreadable())
         review: Review | None = None
         if isinstance(raw["review"], dict):
             # Not contextlib.suppress: per item, its object and two calls cost more than the parse saved.
@@ -480,6 +527,9 @@ class BatchStream:
                 review = None
         failure = raw["error"]
         if failure is not None:
+            if raw["created"] is not False:
+                # An error on an item that says it was created (or will not say): no verdict.
+                return BatchOutcome(index, "uncertain", item, review=review, error=_unreadable())
             if not isinstance(failure, dict) or "code" not in failure or not isinstance(failure.get("message"), str):
                 return BatchOutcome(index, "failed", item, review=review, error=_unreadable())
             details = failure.get("details")
@@ -490,12 +540,14 @@ class BatchStream:
                 details=details if isinstance(details, dict) else None,
                 method="POST",
             )
-            return BatchOutcome(index, "failed", item, review=review, error=error)
+            # An internal error is the server's own failure mid-item: as for a 500, it may have stored it.
+            status: OutcomeStatus = "uncertain" if isinstance(error, InternalServerError) else "failed"
+            return BatchOutcome(index, status, item, review=review, error=error)
         if raw["deduplicated"] is True:
             return BatchOutcome(index, "deduplicated", item, review=review)
         if raw["created"] is True:
             return BatchOutcome(index, "created", item, review=review)
-        return BatchOutcome(index, "failed", item, review=review, error=_unreadable())
+        return BatchOutcome(index, "uncertain", item, review=review, error=_unreadable())
 
     def _report_progress(self) -> None:
         counts = self.counts
@@ -537,6 +589,40 @@ def _unreadable() -> MalformedResponseError:
     return MalformedResponseError(
         "the batch response has no readable result for this item", status_code=200, method="POST"
     )
+
+
+def _unmatched(count: int) -> MalformedResponseError:
+    said = "no result" if count == 0 else f"{count} results"
+    return MalformedResponseError(
+        f"the batch response has {said} with this item's index, so its fate is unknown", status_code=200, method="POST"
+    )
+
+
+_NOT_ANSWERED: Any = object()
+
+
+def _match(chunk: _Chunk, results: list[Any]) -> list[BatchOutcome]:
+    """One outcome per item of `chunk`, each read from the one result carrying its `index`.
+
+    The API sends results in input order, but order is not what the SDK trusts: a result names
+    its item. A result naming no item of the chunk (out of range, not an integer, unreadable) is
+    set aside; the item it was meant for then has no result. An item with none, or with several
+    (which one is true?), is `uncertain`: the server may have stored it.
+    """
+    size = len(chunk.indices)
+    found: list[Any] = [_NOT_ANSWERED] * size
+    counts = [0] * size
+    for raw in results:
+        position = raw.get("index") if type(raw) is dict else None
+        if type(position) is int and 0 <= position < size:
+            found[position] = raw
+            counts[position] += 1
+    return [
+        BatchStream._outcome(i, item, found[p])
+        if counts[p] == 1
+        else BatchOutcome(i, "uncertain", item, error=_unmatched(counts[p]))
+        for p, (i, item) in enumerate(zip(chunk.indices, chunk.inputs, strict=True))
+    ]
 
 
 def _by_index(outcome: BatchOutcome) -> int:

@@ -7,11 +7,13 @@ and hands it to the endpoint groups (`_resources`), which never import the clien
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Literal, Self
+from typing import TYPE_CHECKING, Any, Final, Literal, ParamSpec, Self, TypeVar
 
 import httpx
 from flick_api.api.profile import get_profile
@@ -21,7 +23,7 @@ from flick_api.models import Profile, ResolveResult
 from ._clock import Clock, SystemClock
 from ._errors import ClientClosedError, ValidationError
 from ._events import Hook
-from ._pipeline import KeyAuth, Pipeline
+from ._pipeline import KeyAuth, Operation, Pipeline
 from ._rate_limit import RateLimitStatus
 from ._retry import RetryPolicy
 from ._validation import check_api_key, check_resolve
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
     from ._throttle import Throttle
 
 __all__ = ["DEFAULT_BASE_URL", "NOT_GIVEN", "AsyncFlick"]
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 __version__ = "0.1.0"
 DEFAULT_BASE_URL: Final = "https://flickmovies.com/api/beta"
@@ -130,22 +135,26 @@ class AsyncFlick:
         base_url = _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
         if auth not in ("bearer", "x-api-key"):
             raise ValidationError("auth", 'must be "bearer" or "x-api-key"', auth)
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-            raise ValidationError("timeout", "must be a positive number of seconds or None", timeout)
+        timeout = _check_timeout(timeout)
         retry = _retry_policy(retry_policy, max_retries, max_retry_wait)
         clock = clock if clock is not None else SystemClock()
         hooks = tuple(hooks)
 
         limiter: Throttle | None
+        self._shared_throttle: dict[str, Any] | None = None
         if throttle is True:
             from ._throttle import RateLimiter
 
+            # Kept so that with_options(max_retry_wait=...) gets a handle on the same budget.
+            self._shared_throttle = {
+                "api_key": api_key,
+                "base_url": base_url,
+                "clock": clock,
+                "hooks": hooks,
+                "wait_for_daily_reset": wait_for_daily_reset,
+            }
             limiter = RateLimiter.shared(
-                api_key,
-                base_url,
-                clock=clock,
-                hooks=hooks,
-                wait_for_daily_reset=wait_for_daily_reset,
+                **self._shared_throttle,
                 max_wait=retry.max_retry_wait,  # a longer 429 pause raises, as the retry policy would
             )
         elif throttle is False:
@@ -164,7 +173,7 @@ class AsyncFlick:
             base_url=base_url,
             auth=KeyAuth("X-API-Key", api_key)
             if auth == "x-api-key"
-            else KeyAuth("Authorization", f"Bearer {api_key}"),
+            else KeyAuth("Authorization", api_key, scheme="Bearer "),
             headers={
                 "User-Agent": f"flick-async/{__version__} httpx/{httpx.__version__} python/{_PYTHON}",
                 "Accept": "application/json",
@@ -174,15 +183,106 @@ class AsyncFlick:
             throttle=limiter,
             clock=clock,
             hooks=hooks,
+            owns_http=self._owns_http,
         )
 
+        self._parent: AsyncFlick | None = None
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
         from ._resources import Lists, Reviews, Watchlist
 
         self._reviews = Reviews(self._pipeline)
         self._watchlist = Watchlist(self._pipeline)
         self._lists = Lists(self._pipeline)
 
+    # -- per-request options ---------------------------------------------------------------
+
+    def with_options(
+        self,
+        *,
+        timeout: float | _NotGiven | None = NOT_GIVEN,
+        max_retries: int | _NotGiven = NOT_GIVEN,
+        max_retry_wait: float | _NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncFlick:
+        """A light client with other per-request options, sharing this one's connections and throttle.
+
+        Cheap to make (no new connection pool, no new limiter budget), so make one per call
+        site: `await flick.with_options(timeout=5).me()`. Options not given keep this client's
+        values; `headers` are added to (and override) this client's extra headers. The light
+        client is closed when this one is; closing it does not close this one.
+
+        Per request (here): `timeout`, `max_retries`, `max_retry_wait`, `headers`. Per client
+        only (the constructor): the key, `base_url`, `auth`, `throttle`, `wait_for_daily_reset`,
+        `http_client`, `hooks`, `clock`, `allow_insecure_http`, `retry_policy`'s other fields.
+
+        Args:
+            timeout: Seconds one attempt may take; None waits forever.
+            max_retries: Retries of a failed request.
+            max_retry_wait: The longest `Retry-After` (or 429 pause) to wait through.
+            headers: Extra headers on every request (not the key's: pass `api_key`).
+
+        Raises:
+            ValidationError: An option is out of range (a negative timeout, say) or a header
+                is malformed or would carry credentials.
+
+        Example:
+            quick = flick.with_options(timeout=2, max_retries=0)
+            profile = await quick.me()
+        """
+        pipeline = self._pipeline
+        new_timeout = pipeline.timeout if isinstance(timeout, _NotGiven) else _check_timeout(timeout)
+        retry = pipeline.retry
+        changes: dict[str, Any] = {}
+        if not isinstance(max_retries, _NotGiven):
+            changes["max_retries"] = _check_max_retries(max_retries)
+        if not isinstance(max_retry_wait, _NotGiven):
+            changes["max_retry_wait"] = _check_max_retry_wait(max_retry_wait)
+        if changes:
+            import attrs
+
+            retry = attrs.evolve(retry, **changes)
+        throttle = pipeline.throttle
+        if "max_retry_wait" in changes and self._shared_throttle is not None:
+            from ._throttle import RateLimiter
+
+            # Another handle on the same per-key budget, refusing long 429 pauses at the new bound.
+            throttle = RateLimiter.shared(**self._shared_throttle, max_wait=changes["max_retry_wait"])
+        derived = object.__new__(type(self))
+        derived._owns_http = False
+        derived._shared_throttle = self._shared_throttle
+        derived._parent = self
+        derived._pipeline = pipeline.derive(
+            timeout=new_timeout, retry=retry, headers=_check_headers(headers), throttle=throttle
+        )
+        derived._attach_resources()
+        return derived
+
     # -- endpoints -------------------------------------------------------------------------
+
+    async def call(self, operation: Operation[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run any generated operation through this client: throttle, retries, errors.
+
+        Every operation in `flick_api.api` (including one a `make regen` just added) is
+        callable this way, with its generated arguments; the result is the generated model of
+        its success response. Errors raise the same `FlickError`s as the methods above.
+
+        Args:
+            operation: A generated operation module, e.g. `flick_api.api.reviews.list_reviews`.
+            *args: Its positional arguments (path parameters).
+            **kwargs: Its keyword arguments (query parameters, `body=`).
+
+        Raises:
+            ValidationError: `operation` is not an operation module, or the arguments do not fit
+                its signature; nothing was sent.
+
+        Example:
+            from flick_api.api.reviews import list_reviews
+
+            page = await flick.call(list_reviews, page=2, limit=10)   # a ReviewPage
+        """
+        return await self._pipeline.run_operation(operation, *args, **kwargs)
 
     async def me(self) -> Profile:
         """The profile of the account that owns the API key."""
@@ -244,7 +344,10 @@ class AsyncFlick:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the client (and its HTTP connections, unless you passed `http_client`)."""
+        """Close the client (and its HTTP connections, unless you passed `http_client`).
+
+        On a client from `with_options()`, closes only that light client.
+        """
         if self._pipeline.closed:
             return
         self._pipeline.closed = True
@@ -281,11 +384,55 @@ def _retry_policy(
         return retry_policy
     options: dict[str, Any] = {}
     if not isinstance(max_retries, _NotGiven):
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValidationError("max_retries", "must be a non-negative integer", max_retries)
-        options["max_retries"] = max_retries
+        options["max_retries"] = _check_max_retries(max_retries)
     if not isinstance(max_retry_wait, _NotGiven):
-        if isinstance(max_retry_wait, bool) or not isinstance(max_retry_wait, int | float) or max_retry_wait < 0:
-            raise ValidationError("max_retry_wait", "must be a non-negative number of seconds", max_retry_wait)
-        options["max_retry_wait"] = float(max_retry_wait)
+        options["max_retry_wait"] = _check_max_retry_wait(max_retry_wait)
     return RetryPolicy(**options)
+
+
+def _check_timeout(timeout: object) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf:
+        raise ValidationError("timeout", "must be a positive number of seconds or None", timeout)
+    return float(timeout)
+
+
+def _check_max_retries(max_retries: object) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValidationError("max_retries", "must be a non-negative integer", max_retries)
+    return max_retries
+
+
+def _check_max_retry_wait(max_retry_wait: object) -> float:
+    if (
+        isinstance(max_retry_wait, bool)
+        or not isinstance(max_retry_wait, int | float)
+        or not 0 <= max_retry_wait < math.inf
+    ):
+        raise ValidationError("max_retry_wait", "must be a non-negative number of seconds", max_retry_wait)
+    return float(max_retry_wait)
+
+
+# RFC 9110 token characters: what httpx would otherwise refuse only when the request is sent.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "proxy-authorization", "cookie"})
+
+
+def _check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise ValidationError("headers", "must be a mapping of header names to values", headers)
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        field = f"headers[{name!r}]"
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise ValidationError("headers", "header names must be non-empty RFC 9110 tokens", name)
+        if name.lower() in _CREDENTIAL_HEADERS:
+            # The key is set by the client's auth, never from a dict that reprs and logs print.
+            raise ValidationError(field, "must not carry credentials; pass api_key to the client", "<redacted>")
+        if not isinstance(value, str) or any(char in value for char in "\r\n\0"):
+            raise ValidationError(field, "must be a string without line breaks", value)
+        checked[name] = value
+    return checked

@@ -8,13 +8,20 @@ makes requests: the endpoint groups (`_resources`), pagination and bulk writes (
 
 from __future__ import annotations
 
+import contextvars
+import datetime
 import json
 import random
-from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+import urllib.parse
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 import anyio
+import attrs
 import httpx
+from flick_api.client import AuthenticatedClient, Client
+from flick_api.errors import UnexpectedStatus
+from flick_api.models import ErrorEnvelope
 
 from ._clock import Clock
 from ._errors import (
@@ -24,6 +31,7 @@ from ._errors import (
     ClientClosedError,
     FlickError,
     MalformedResponseError,
+    ValidationError,
     error_from_response,
 )
 from ._events import Hook, RetryScheduled, emit
@@ -33,9 +41,93 @@ from ._retry import RetryPolicy
 if TYPE_CHECKING:
     from ._throttle import Throttle
 
-__all__ = ["CallRecord", "KeyAuth", "Pipeline"]
+__all__ = ["CallRecord", "KeyAuth", "Operation", "Pipeline", "ResponseCapture", "ResponseInfo"]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+P = ParamSpec("P")
+
+
+class Operation(Protocol[P, T_co]):
+    """A generated operation module (`flick_api.api.<tag>.<operation>`), as `call()` takes it.
+
+    Any module with the generator's `_get_kwargs` and `_parse_response` fits, so an operation
+    added by `make regen` is callable at once; the arguments are `_get_kwargs`'s, and the
+    result is the model its success status parses to (the error envelope raises instead).
+    """
+
+    @property
+    def _get_kwargs(self) -> Callable[P, dict[str, Any]]: ...
+
+    def _parse_response(
+        self, *, client: AuthenticatedClient | Client, response: httpx.Response
+    ) -> ErrorEnvelope | T_co | None: ...
+
+
+@attrs.frozen
+class ResponseInfo:
+    """What the last attempt of a call got back, for `RawResponse` (never the request's headers).
+
+    Attributes:
+        status_code: The HTTP status.
+        headers: The response headers.
+        rate_limit: The response's `X-RateLimit-*` snapshot, or None when it had none.
+        elapsed: From sending the last attempt to its answer, on the client's clock.
+        retries_taken: Attempts before the one that succeeded.
+        method: The request method.
+        url: The request URL, query included (the key travels in a header, never here).
+    """
+
+    status_code: int
+    headers: httpx.Headers
+    rate_limit: RateLimitStatus | None
+    elapsed: datetime.timedelta
+    retries_taken: int
+    method: str
+    url: str
+
+
+class _Capture:
+    __slots__ = ("info",)
+
+    def __init__(self) -> None:
+        self.info: ResponseInfo | None = None
+
+
+# Set by the raw-response wrappers around one call; the pipeline fills it in. A context
+# variable, so that concurrent calls through one client each see their own response.
+_CAPTURE: contextvars.ContextVar[_Capture | None] = contextvars.ContextVar("flick_async_capture", default=None)
+
+
+class ResponseCapture:
+    """Record the response of the calls made inside the block (the last one wins)."""
+
+    def __init__(self) -> None:
+        self._capture = _Capture()
+        self._token: contextvars.Token[_Capture | None] | None = None
+
+    @property
+    def info(self) -> ResponseInfo | None:
+        """The last response captured, or None."""
+        return self._capture.info
+
+    def __enter__(self) -> ResponseCapture:
+        self._token = _CAPTURE.set(self._capture)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._token is not None
+        _CAPTURE.reset(self._token)
+
+
+class _State:
+    """What a client and the light clients derived from it (`with_options`) share."""
+
+    __slots__ = ("closed", "last_status")
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.last_status: RateLimitStatus | None = None
 
 
 class CallRecord:
@@ -62,20 +154,80 @@ class CallRecord:
                 self._on_sent()
 
 
-class KeyAuth(httpx.Auth):
-    """Sets the API key header as httpx sends each request.
+REDACTED = "<redacted>"
 
-    The key lives only here, behind a redacted repr: not in a headers dict that tracebacks,
-    debuggers and error reporters print with a frame's locals.
+
+class KeyAuth(httpx.Auth):
+    """Sets the API key header while httpx sends each request, and keeps the key out of answers.
+
+    The key lives only here, behind a redacted repr. It is in a request's headers only while
+    httpx sends it: removed as the exchange ends, however it ends, so the request an httpx
+    exception or a response carries (`err.__cause__.request.headers`) no longer holds it. httpx
+    masks only `Authorization` in reprs; this covers `X-API-Key` and the raw header list too.
+
+    Args:
+        header: `Authorization` or `X-API-Key`.
+        key: The API key.
+        scheme: Written before the key (`"Bearer "`).
     """
 
-    def __init__(self, header: str, value: str) -> None:
+    def __init__(self, header: str, key: str, *, scheme: str = "") -> None:
         self._header = header
-        self._value = value
+        self._value = scheme + key
+        self._key = key
+        # The forms the key takes in a body or header that echoes it: as sent, JSON-escaped, URL-quoted.
+        forms = {key, json.dumps(key)[1:-1], json.dumps(key)[1:-1].replace("/", "\\/"), urllib.parse.quote(key)}
+        self._forms = tuple(form.encode() for form in forms)
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self._header] = self._value
-        yield request
+        try:
+            yield request
+        finally:
+            request.headers.pop(self._header, None)
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # Not the base class's wrapper of auth_flow: it leaves the inner generator (and its
+        # finally) to the garbage collector when httpx closes the flow on an error.
+        request.headers[self._header] = self._value
+        try:
+            yield request
+        finally:
+            request.headers.pop(self._header, None)
+
+    def redact_text(self, text: str) -> str:
+        """`text` with every form of the key replaced by `<redacted>`."""
+        for form in self._forms:
+            text = text.replace(form.decode(), REDACTED)
+        return text
+
+    def redact(self, response: httpx.Response) -> httpx.Response:
+        """`response`, or a copy without the key if its body or headers echo it (a server or proxy may).
+
+        Everything downstream (errors, their messages and headers, parsed models) is built from
+        the answer, so it is cleaned once, here. The check is a bytes search: microseconds.
+        """
+        content = response.content
+        raw_headers = response.headers.raw
+        if not any(form in content or any(form in value for _, value in raw_headers) for form in self._forms):
+            return response
+        redacted = REDACTED.encode()
+        for form in self._forms:
+            content = content.replace(form, redacted)
+        headers = [
+            (name, self._redact_bytes(value))
+            for name, value in raw_headers
+            # The body is decoded and its length changes: the copy must not be decoded again.
+            if name.lower() not in (b"content-encoding", b"content-length")
+        ]
+        return httpx.Response(
+            response.status_code, headers=headers, content=content, request=response.request, extensions={}
+        )
+
+    def _redact_bytes(self, value: bytes) -> bytes:
+        for form in self._forms:
+            value = value.replace(form, REDACTED.encode())
+        return value
 
     def __repr__(self) -> str:
         return f"<KeyAuth {self._header}: <redacted>>"
@@ -84,7 +236,12 @@ class KeyAuth(httpx.Auth):
 class Pipeline:
     """Sends one API call: throttle, send, sync rate-limit state, translate errors, retry.
 
-    `closed` is set by the client's `aclose()`: every later call raises `ClientClosedError`.
+    `closed` is set by the client's `aclose()`: every later call, and every later attempt of a
+    call in flight, raises `ClientClosedError`. `owns_http` says whether `http` is the client's
+    own (closed by `aclose()`) or one the user passed (whose closing is the user's doing).
+    `derive()` makes the pipeline of a light client (`with_options`): other timeout, retries
+    or headers, the same connections, throttle and rate-limit state; closing the client it
+    came from closes it too.
     """
 
     def __init__(
@@ -92,15 +249,17 @@ class Pipeline:
         *,
         http: httpx.AsyncClient,
         base_url: str,
-        auth: httpx.Auth,
+        auth: KeyAuth,
         headers: Mapping[str, str],
         timeout: float | None,
         retry: RetryPolicy,
         throttle: Throttle | None,
         clock: Clock,
         hooks: Sequence[Hook],
+        owns_http: bool = True,
     ) -> None:
         self.http = http
+        self.owns_http = owns_http
         self.base_url = base_url
         self._auth = auth
         self._headers = dict(headers)
@@ -110,13 +269,101 @@ class Pipeline:
         self._clock = clock
         self._hooks = hooks
         self._rng = random.Random()
-        self.last_status: RateLimitStatus | None = None
-        self.closed = False
+        self._state = _State()
+        self._parent: Pipeline | None = None
+        # Per request, so that it holds through an http_client the user passed, whatever that
+        # client's own default (5 s for a bare httpx.AsyncClient), and for derived pipelines.
+        self._request_timeout = httpx.Timeout(timeout)
+
+    @property
+    def closed(self) -> bool:
+        """True once this client, or the one it was derived from, is closed."""
+        return self._state.closed or (self._parent is not None and self._parent.closed)
+
+    @closed.setter
+    def closed(self, value: bool) -> None:
+        self._state.closed = value
+
+    @property
+    def last_status(self) -> RateLimitStatus | None:
+        """The latest rate-limit snapshot any response of this client (or its family) carried."""
+        root = self._root()
+        return root._state.last_status
+
+    @last_status.setter
+    def last_status(self, status: RateLimitStatus | None) -> None:
+        self._root()._state.last_status = status
+
+    @property
+    def timeout(self) -> float | None:
+        """Seconds one attempt may take (None: no limit)."""
+        return self._timeout
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The headers sent with every request (never the key, which `auth` sets)."""
+        return dict(self._headers)
+
+    def _root(self) -> Pipeline:
+        pipeline = self
+        while pipeline._parent is not None:
+            pipeline = pipeline._parent
+        return pipeline
+
+    def derive(
+        self,
+        *,
+        timeout: float | None,
+        retry: RetryPolicy,
+        headers: Mapping[str, str],
+        throttle: Throttle | None,
+    ) -> Pipeline:
+        """A pipeline sharing this one's connections, auth, clock and state, with other options."""
+        derived = Pipeline(
+            http=self.http,
+            base_url=self.base_url,
+            auth=self._auth,
+            headers={**self._headers, **headers},
+            timeout=timeout,
+            retry=retry,
+            throttle=throttle,
+            clock=self._clock,
+            hooks=self._hooks,
+            owns_http=self.owns_http,
+        )
+        derived._rng = self._rng
+        derived._parent = self
+        return derived
 
     async def request(
         self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], record: CallRecord | None = None
     ) -> T:
         """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body."""
+        return await self.send(kwargs, lambda response: _parse_body(response, parse), record)
+
+    async def run_operation(self, operation: Operation[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a generated operation module: its `_get_kwargs(*args, **kwargs)`, its `_parse_response`."""
+        name = getattr(operation, "__name__", repr(operation)).rpartition(".")[2]
+        build = getattr(operation, "_get_kwargs", None)
+        parse = getattr(operation, "_parse_response", None)
+        if not callable(build) or not callable(parse):
+            raise ValidationError(
+                "operation", "must be a generated operation module (flick_api.api.<tag>.<operation>)", operation
+            )
+        try:
+            request_kwargs = build(*args, **kwargs)
+        except TypeError as exc:
+            # Wrong or missing arguments: the generated signature is the documentation.
+            raise ValidationError(name, f"bad arguments ({exc})", {"args": args, "kwargs": kwargs}) from None
+        return await self.send(request_kwargs, lambda response: _parse_operation(response, operation))
+
+    async def send(
+        self,
+        kwargs: Mapping[str, Any],
+        parse: Callable[[httpx.Response], T],
+        record: CallRecord | None = None,
+    ) -> T:
+        """Run the call `kwargs` describes; `parse` reads a successful response."""
         if self.closed:
             raise ClientClosedError("this AsyncFlick client is closed; create a new one")
         extra = kwargs.get("headers")
@@ -126,39 +373,68 @@ class Pipeline:
             params=kwargs.get("params"),
             json=kwargs.get("json"),
             headers={**extra, **self._headers} if extra else self._headers,  # httpx copies them
+            timeout=self._request_timeout,
         )
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._attempt(request, parse, record)
+                value, response, elapsed = await self._attempt(request, parse, record)
             except FlickError as error:
                 delay = self.retry.delay(error, attempt, rng=self._rng)
                 if delay is None:
                     raise
                 emit(self._hooks, RetryScheduled(request.method, request.url.path, attempt, delay, error))
+            else:
+                capture = _CAPTURE.get()
+                if capture is not None:
+                    capture.info = ResponseInfo(
+                        status_code=response.status_code,
+                        headers=response.headers,
+                        rate_limit=parse_rate_limit_headers(response.headers),
+                        elapsed=datetime.timedelta(seconds=elapsed),
+                        retries_taken=attempt - 1,
+                        method=request.method,
+                        url=str(request.url),
+                    )
+                return value
             await self._clock.sleep(delay)
 
-    async def _attempt(self, request: httpx.Request, parse: Callable[[Any], T], record: CallRecord | None) -> T:
-        # `record` is None for calls nobody accounts for (all but bulk writes): one object fewer per call.
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ClientClosedError(_CLOSED_IN_FLIGHT)
         if self.http.is_closed:
-            # httpx would raise a bare RuntimeError; a closed http_client means a closed client.
-            raise ClientClosedError("the httpx.AsyncClient passed as http_client is closed")
+            # httpx would raise a bare RuntimeError. Blame the http_client only if it is the user's.
+            raise ClientClosedError(
+                "the httpx.AsyncClient passed as http_client is closed" if not self.owns_http else _CLOSED_IN_FLIGHT
+            )
+
+    async def _attempt(
+        self, request: httpx.Request, parse: Callable[[httpx.Response], T], record: CallRecord | None
+    ) -> tuple[T, httpx.Response, float]:
+        # `record` is None for calls nobody accounts for (all but bulk writes): one object fewer per call.
+        self._check_open()
         if self.throttle is not None:
             await self.throttle.acquire()
+            self._check_open()  # aclose() may have run while the throttle held the call
+        sent_at = self._clock.monotonic()
         if record is not None:
             record.mark_sent()
         try:
-            return await self._exchange(request, parse)
+            response, received_at = await self._exchange(request, sent_at)
+            return parse(response), response, received_at - sent_at
         except APIError as error:
             if record is not None and (error.status_code >= 500 or isinstance(error, MalformedResponseError)):
                 record.uncertain = True
             raise
-        except APIConnectionError:
+        except APIConnectionError as error:
             if record is not None:
                 record.uncertain = True
             if self.throttle is not None:
                 self.throttle.abandon()  # no answer will reach observe(); a no-op if one did
+            if self.closed:
+                # aclose() cut the connection under this call: that, not the network, ended it.
+                raise ClientClosedError(_CLOSED_IN_FLIGHT) from error
             raise
         except BaseException:
             # Cancelled (or worse) mid-exchange: the server may have the request.
@@ -168,9 +444,7 @@ class Pipeline:
                 self.throttle.abandon()
             raise
 
-    async def _exchange(self, request: httpx.Request, parse: Callable[[Any], T]) -> T:
-        throttle = self.throttle
-        sent_at = self._clock.monotonic() if throttle is not None else 0.0
+    async def _exchange(self, request: httpx.Request, sent_at: float) -> tuple[httpx.Response, float]:
         try:
             if self._timeout is None:
                 response = await self.http.send(request, auth=self._auth, follow_redirects=False)
@@ -192,16 +466,21 @@ class Pipeline:
                 f"timed out ({type(exc).__name__})", method=request.method, url=_url(request)
             ) from exc
         except httpx.HTTPError as exc:
-            raise APIConnectionError(f"{type(exc).__name__}: {exc}", method=request.method, url=_url(request)) from exc
+            message = self._auth.redact_text(f"{type(exc).__name__}: {exc}")
+            raise APIConnectionError(message, method=request.method, url=_url(request)) from exc
+        received_at = self._clock.monotonic()
+        response = self._auth.redact(response)
+        throttle = self.throttle
         if throttle is not None:
             throttle.observe(
                 status_code=response.status_code,
                 headers=response.headers,
                 sent_at=sent_at,
-                received_at=self._clock.monotonic(),
+                received_at=received_at,
             )
         # `client.rate_limit` reads the throttle's snapshot first, and every throttle of ours
-        # keeps one from the same headers: parse them again only for a throttle that has none.
+        # keeps one from the same headers: parse them again only for a throttle that has none
+        # (a client's derived clients share its throttle, so the family agrees on which).
         if throttle is None or throttle.status is None:
             status = parse_rate_limit_headers(response.headers)
             if status is not None:
@@ -218,7 +497,10 @@ class Pipeline:
             )
         if not response.is_success:
             raise error_from_response(response)
-        return _parse_body(response, parse)
+        return response, received_at
+
+
+_CLOSED_IN_FLIGHT = "this AsyncFlick client was closed (aclose()) while the call was in flight"
 
 
 def _url(request: httpx.Request) -> str:
@@ -226,25 +508,46 @@ def _url(request: httpx.Request) -> str:
     return str(request.url.copy_with(query=None))
 
 
+def _malformed(response: httpx.Response, message: str, *, transient: bool = False) -> MalformedResponseError:
+    return MalformedResponseError(
+        message,
+        transient=transient,
+        status_code=response.status_code,
+        headers=response.headers,
+        method=response.request.method,
+        url=_url(response.request),
+    )
+
+
 def _parse_body(response: httpx.Response, parse: Callable[[Any], T]) -> T:
     try:
         data = json.loads(response.content)
     except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-        raise MalformedResponseError(
-            f"the response body is not valid JSON ({exc})",
-            transient=True,
-            status_code=response.status_code,
-            headers=response.headers,
-            method=response.request.method,
-            url=_url(response.request),
-        ) from exc
+        raise _malformed(response, f"the response body is not valid JSON ({exc})", transient=True) from exc
     try:
         return parse(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise MalformedResponseError(
-            f"the response does not have the documented shape ({type(exc).__name__}: {exc})",
-            status_code=response.status_code,
-            headers=response.headers,
-            method=response.request.method,
-            url=_url(response.request),
+        raise _malformed(
+            response, f"the response does not have the documented shape ({type(exc).__name__}: {exc})"
         ) from exc
+
+
+# The generated parsers take a client only to read `raise_on_unexpected_status`; this one is
+# never sent through and never handed out.
+_PARSING_CLIENT = Client(base_url="http://unused.invalid", raise_on_unexpected_status=True)
+
+
+def _parse_operation(response: httpx.Response, operation: Operation[..., T]) -> T:
+    try:
+        result = operation._parse_response(client=_PARSING_CLIENT, response=response)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise _malformed(response, f"the response body is not valid JSON ({exc})", transient=True) from exc
+    except UnexpectedStatus:
+        raise _malformed(response, f"status {response.status_code} is not documented for this operation") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _malformed(
+            response, f"the response does not have the documented shape ({type(exc).__name__}: {exc})"
+        ) from exc
+    if result is None or isinstance(result, ErrorEnvelope):
+        raise _malformed(response, f"status {response.status_code} did not parse to this operation's result")
+    return result

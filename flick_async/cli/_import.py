@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 import time
 from pathlib import Path
 
 import anyio
 import click
 import httpx
+import platformdirs
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
@@ -97,6 +100,20 @@ class _Bars(ImportProgress):
         text = f"{seconds:,.0f}s" if seconds < 120 else f"{seconds / 60:,.0f} min"
         return text + (" (past today's quota)" if self.eta.beyond_today(left) else "")
 
+    def _wait_label(self, event: ThrottleWait) -> str:
+        # "minute" is the bucket's name, not the server's window: name the window by its learned
+        # length (the throttle's, when it says; else how far X-RateLimit-Reset moves per turn).
+        if event.reason == "day":
+            return "the daily quota"
+        if event.reason == "paused":
+            return "paused by a 429"
+        learned = getattr(event, "window", None)
+        window = learned if isinstance(learned, int | float) else (self.eta.window if self.eta is not None else None)
+        if window is None or window <= 0:
+            return "the per-window limit"
+        length = f"{window:g} s" if window < 60 else f"{window / 60:g} min"
+        return f"{length} window"
+
     def tick(self) -> None:
         if self._task is not None:
             self.progress.update(self._task, eta=self._eta_text())
@@ -105,7 +122,7 @@ class _Bars(ImportProgress):
         if self._task is None:
             return
         if isinstance(event, ThrottleWait):
-            status = f"waiting {event.delay:.1f}s for the rate limit ({event.reason})"
+            status = f"waiting {event.delay:.1f}s for the rate limit ({self._wait_label(event)})"
         elif isinstance(event, RetryScheduled):
             status = f"retrying in {event.delay:.1f}s: {event.error}"
         else:
@@ -150,12 +167,18 @@ def _counting_client(summary: ImportSummary) -> httpx.AsyncClient:
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the journal and unmatched.csv live [default: PATH.flick-import beside the export].",
+    help="Where the journal and unmatched.csv live [default: a folder for this export in your user state "
+    "directory, printed at the start].",
 )
 @click.option("--dry-run", is_flag=True, help="Resolve and report; write nothing.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Import only the first N entries (a sample).")
 @click.option("--include-deleted", is_flag=True, help="Also import entries from deleted/ (you deleted them).")
 @click.option("--include-orphaned", is_flag=True, help="Also import entries from orphaned/ (their film page is gone).")
+@click.option(
+    "--include-watched",
+    is_flag=True,
+    help="Also import the films of watched.csv that were never logged or rated, as unrated logs with no date.",
+)
 @click.option(
     "--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the summary as JSON to this file."
 )
@@ -174,15 +197,20 @@ def letterboxd(
     limit: int | None,
     include_deleted: bool,
     include_orphaned: bool,
+    include_watched: bool,
     report: Path | None,
     concurrency: int,
 ) -> None:
-    """Import a Letterboxd export (its ZIP, or the folder it unpacks to): diary and reviews.
+    """Import a Letterboxd export (its ZIP, or the folder it unpacks to): your whole viewing history.
 
     Each diary entry becomes one Flick review (a review's text comes from reviews.csv; ratings
-    are doubled to Flick's 0–10; the watched date falls back to the logged date). Each distinct
-    title and year is resolved once through /resolve; matches below --min-confidence, and
-    anything else not imported, are listed in unmatched.csv with the reason and best candidate.
+    are doubled to Flick's 0–10; an empty watched date stays empty). Films rated but never
+    logged (ratings.csv) are imported as a review with the rating and no date; films only marked
+    watched (watched.csv) with --include-watched. Tags over 64 characters are cut, past 20 left
+    out, each change reported. Each distinct title and year is resolved once through /resolve; a
+    match of another year than the export's is never taken as high. Matches below
+    --min-confidence, and anything else not imported, are listed in unmatched.csv with the
+    reason and best candidate.
 
     Resumable: a journal in the state folder records every answer, so running the same command
     again (after Ctrl-C, a crash, or the daily quota running out) sends only what is left and
@@ -191,12 +219,14 @@ def letterboxd(
     \b
     flick import letterboxd ~/Downloads/letterboxd-me-2026-06-01-utc.zip
     flick import letterboxd export/ --dry-run
-    flick import letterboxd export/ --overrides export.flick-import/unmatched.csv
+    flick import letterboxd export/ --overrides fixed.csv   (unmatched.csv, filled in)
     """
     started = time.monotonic()
     summary = ImportSummary(export=str(path))
     try:
-        export = read_letterboxd(path, include_deleted=include_deleted, include_orphaned=include_orphaned)
+        export = read_letterboxd(
+            path, include_deleted=include_deleted, include_orphaned=include_orphaned, include_watched=include_watched
+        )
     except (ValueError, OSError) as exc:  # LetterboxdFormatError is a ValueError
         raise failure_from(exc) from None
     for rejected in export.rejected[:_MAX_WARNINGS]:
@@ -206,7 +236,7 @@ def letterboxd(
     user_overrides = Overrides.read(overrides) if overrides is not None else Overrides()
 
     api_key, _ = credentials(ctx)
-    state = state_dir if state_dir is not None else path.with_name(path.name + ".flick-import")
+    state = state_dir if state_dir is not None else default_state_dir(path)
     options = ImportOptions(min_confidence=min_confidence, dry_run=dry_run, limit=limit, concurrency=concurrency)
     http = _counting_client(summary)
     bars = _Bars()
@@ -215,7 +245,11 @@ def letterboxd(
     journal = Journal(state / "journal.sqlite3", base_url=client.base_url, api_key=api_key or "")
     summary.journal = str(journal.path)
     importer = Importer(client, export, journal, user_overrides, options, summary, bars)
+    # Each /resolve answer is journaled as its response arrives, before the SDK returns it.
+    http.event_hooks["response"] = [*http.event_hooks["response"], importer.on_response]
     console = stderr_console()
+    console.print(f"Read {', '.join(export.files)} of {path}.")
+    console.print(f"State folder (journal, unmatched.csv): {state}", soft_wrap=True)
     console.print(f"[bold]{export.summary}[/bold]")
 
     async def main() -> None:
@@ -244,6 +278,8 @@ def letterboxd(
     except Failure as raised:
         failure = _stopped(raised, summary)
     finally:
+        # A run stopped while resolving still says what it resolved (it used to show 0 / 0 / 0 / 0).
+        importer.tally_resolutions()
         journal.close()
         summary.elapsed_seconds = time.monotonic() - started
     importer.write_unmatched(state / "unmatched.csv")
@@ -252,12 +288,29 @@ def letterboxd(
         report.write_text(json.dumps(summary.as_json(), indent=2) + "\n", encoding="utf-8")
     if failure is not None:
         raise failure
-    if summary.not_imported and not dry_run:
-        raise Failure(
-            f"{summary.not_imported:,} entries were not imported: see {summary.unmatched_csv} "
-            "(fill in tmdb_id and media_type, then re-run with --overrides)",
-            ExitCode.PARTIAL,
+    if summary.uncertain and not dry_run:
+        click.echo(
+            f"Maybe stored: {summary.uncertain:,} reviews were sent but no answer came back; "
+            "run the same command again to confirm them (the server deduplicates any it has).",
+            err=True,
         )
+    if (summary.not_imported or summary.uncertain) and not dry_run:
+        # A partial import is not an error: it did its job and says what it left (above). Exit 5
+        # tells scripts; people get the next step, not an `Error:` line after a good run.
+        click.echo("To import them: fill in tmdb_id and media_type there, then re-run with --overrides FILE.", err=True)
+        ctx.exit(int(ExitCode.PARTIAL))
+
+
+def default_state_dir(export: Path) -> Path:
+    """The export's own folder in the user state directory (`~/.local/state/flick/imports/…` on Linux).
+
+    Keyed by the export's absolute path, so the same command finds its journal again; never
+    beside the export, which may sit in a repository or a read-only place.
+    """
+    resolved = export.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+    name = re.sub(r"[^\w.-]+", "-", resolved.name).strip("-")[:60] or "export"
+    return platformdirs.user_state_path("flick", appauthor=False) / "imports" / f"{name}-{digest}"
 
 
 async def _tick(bars: _Bars) -> None:
@@ -297,8 +350,14 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
             ("Deduplicated by the server", f"{summary.deduplicated - summary.duplicates_in_export:,}"),
             ("Duplicates in the export (not sent)", f"{summary.duplicates_in_export:,}"),
         ]
+    kinds = summary.entries_by_kind
     rows: list[tuple[str, str]] = [
-        ("Entries read", f"{summary.entries_read:,}"),
+        ("Files read", ", ".join(summary.files_read)),
+        (
+            "Entries read (logged / rated only / watched only)",
+            f"{summary.entries_read:,} ({kinds['diary'] + kinds['review']:,} / {kinds['rating']:,} / "
+            f"{kinds['watched']:,})",
+        ),
         ("Rows rejected", f"{summary.rejected_rows:,}"),
         ("Distinct titles", f"{summary.distinct_titles:,}"),
         (
@@ -306,16 +365,25 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
             f"{resolved['high']:,} / {resolved['medium']:,} / {resolved['low']:,} / {resolved['none']:,}",
         ),
         ("Entries matched by override", f"{summary.overridden:,}"),
+        ("Held back by the year guard", f"{summary.year_mismatches:,}"),
+        ("Tags cut to 64 characters / left out", f"{summary.tags_cut:,} / {summary.tags_dropped:,}"),
         ("Created" if not dry_run else "Would write", f"{summary.created if not dry_run else summary.to_write:,}"),
         *deduplicated,
         ("Already imported (earlier runs)", f"{summary.already_imported:,}"),
         ("Unmatched", f"{summary.unmatched:,}"),
         ("Failed", f"{summary.failed:,}"),
     ]
+    if summary.resent_uncertain:
+        rows.append(("Sent again: maybe stored by an earlier run", f"{summary.resent_uncertain:,}"))
+    if summary.uncertain or summary.stopped is not None:
+        # Apart from "not sent": these were sent and may well be stored; a resume settles it.
+        rows.append(("Maybe stored (sent, no answer; resume confirms)", f"{summary.uncertain:,}"))
     if summary.entries != summary.entries_read:
-        rows.insert(1, ("Entries in this run (--limit)", f"{summary.entries:,}"))
+        rows.insert(2, ("Entries in this run (--limit)", f"{summary.entries:,}"))
+    if summary.watched_only_left:
+        rows.insert(2, ("Watched only, not imported (--include-watched)", f"{summary.watched_only_left:,}"))
     if summary.stopped is not None:
-        rows.append(("Not sent yet (resume to send)", f"{summary.not_sent:,}"))
+        rows.append(("Not sent yet (not stored; resume sends them)", f"{summary.not_sent:,}"))
     requests = summary.requests
     rows += [
         (
@@ -328,5 +396,12 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
     for label, value in rows:
         table.add_row(label, value)
     stdout_console().print(table)
+    for change in summary.tags_changed[:_MAX_WARNINGS]:
+        what = f"cut to {change['kept']!r}" if change["action"] == "cut" else "left out"
+        warn(
+            f"{change['source']} row {change['row']} ({change['title']}): tag {change['tag']!r} {what}: {change['why']}"
+        )
+    if len(summary.tags_changed) > _MAX_WARNINGS:
+        warn(f"… and {len(summary.tags_changed) - _MAX_WARNINGS:,} more tag changes (all listed with --report)")
     if summary.unmatched_csv and summary.not_imported:
         click.echo(f"Not imported: {summary.not_imported:,} entries, listed in {summary.unmatched_csv}", err=True)

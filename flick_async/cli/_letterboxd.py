@@ -1,18 +1,32 @@
-"""Read the diary and reviews of a Letterboxd export, for `flick import letterboxd`.
+"""Read the viewing history of a Letterboxd export, for `flick import letterboxd`.
 
-A Letterboxd export is a ZIP (or the folder it unpacks to) of UTF-8 CSV files. Only two matter
-to an import: `diary.csv` (one row per logged viewing) and `reviews.csv` (one row per log entry
-that has review text). An entry with a review is in both files; `read_letterboxd` merges the two
-rows into one `LetterboxdEntry`, so an importer writes it once.
+A Letterboxd export is a ZIP (or the folder it unpacks to) of UTF-8 CSV files. Four matter to an
+import (facts from many real exports; see the README's import section):
+
+- `diary.csv` (`Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date`): one row per
+  logged viewing. Its URI names the log entry.
+- `reviews.csv` (the same columns plus `Review`): one row per log entry that has review text.
+  An entry with a review is in both files; `read_letterboxd` merges the two rows into one
+  `LetterboxdEntry`, so an importer writes it once.
+- `ratings.csv` (`Date,Name,Year,Letterboxd URI,Rating`): the current rating of every rated
+  film, logged or not. Its URI names the film. A film with no diary or review row becomes an
+  entry of its own (`kind == "rating"`, no watched date); a film with one is not read again.
+- `watched.csv` (`Date,Name,Year,Letterboxd URI`): every film marked watched, logged or not.
+  Films neither logged nor rated become entries (`kind == "watched"`) only with
+  `include_watched=True`; they are counted either way.
+
+An export may hold any subset of the four (older or partial exports, a folder the user trimmed):
+what is missing is read as empty, and `LetterboxdExport.files` says what was read.
 
 Two kinds of bad input, handled differently:
 
-- A file that cannot be read as an export at all (no diary.csv / reviews.csv, a missing column,
-  not UTF-8, empty, re-saved by a spreadsheet program) raises `LetterboxdFormatError`: nothing
-  from it could be trusted.
+- A file that cannot be read as an export at all (none of the four files, a missing column,
+  not UTF-8, empty, re-saved by a spreadsheet program, a damaged ZIP entry) raises
+  `LetterboxdFormatError`: nothing from it could be trusted.
 - A row with a bad value (a rating of `7`, a date like `31/12/2019`) is rejected on its own and
   listed in `LetterboxdExport.rejected` with its file, row, column and value; the other rows are
-  still read. Nothing is dropped silently: every data row ends up in an entry or in `rejected`.
+  still read. Nothing is dropped silently: every data row ends up in an entry, in `rejected`, or
+  in one of the summary's counts of rows already covered by another file.
 
 Example:
     >>> export = read_letterboxd("letterboxd-me-2024-05-01-10-00-utc.zip")
@@ -30,6 +44,7 @@ import datetime
 import io
 import re
 import zipfile
+import zlib
 from collections import deque
 from collections.abc import Iterator, Sequence
 from os import PathLike
@@ -48,15 +63,22 @@ __all__ = [
 ]
 
 Section = Literal["", "deleted", "orphaned"]
+EntryKind = Literal["diary", "review", "rating", "watched"]
 
 DIARY = "diary.csv"
 REVIEWS = "reviews.csv"
+RATINGS = "ratings.csv"
+WATCHED = "watched.csv"
+FILES = (DIARY, REVIEWS, RATINGS, WATCHED)
 _COMMON_COLUMNS = ("Date", "Name", "Year", "Letterboxd URI", "Rating", "Rewatch", "Tags", "Watched Date")
 _COLUMNS: dict[str, tuple[str, ...]] = {
     DIARY: _COMMON_COLUMNS,
     REVIEWS: (*_COMMON_COLUMNS[:6], "Review", *_COMMON_COLUMNS[6:]),
+    RATINGS: _COMMON_COLUMNS[:5],
+    WATCHED: _COMMON_COLUMNS[:4],
 }
 _COLUMNS_LINE = {name: (",".join(columns) + "\n").encode() for name, columns in _COLUMNS.items()}
+_KIND_OF_FILE: dict[str, EntryKind] = {DIARY: "diary", REVIEWS: "review", RATINGS: "rating", WATCHED: "watched"}
 _REEXPORT = "export your data again from letterboxd.com (Settings > Data > Export your data) and pass that ZIP as it is"
 # What mojibake repairs to: accented Latin letters and typographic punctuation.
 _PLAUSIBLE = re.compile("[\u00a0-\u024f\u2010-\u2044\u20ac\u2122]")
@@ -114,11 +136,12 @@ def _locate(reason: str, *, file: str | None, row: int | None, line: int | None,
 
 @attrs.frozen
 class LetterboxdEntry:
-    """One logged viewing, with its review text when it has one.
+    """One logged viewing with its review text when it has one, or a film rated or watched but never logged.
 
     Attributes:
-        source: The file the entry was read from, inside the export: its diary row, or the
-            reviews.csv row for a review with no diary row (`"diary.csv"`, `"deleted/reviews.csv"`).
+        source: The file the entry was read from, inside the export: its diary row, the
+            reviews.csv row for a review with no diary row, or the ratings.csv / watched.csv row
+            of a film with neither (`"diary.csv"`, `"deleted/reviews.csv"`, `"ratings.csv"`).
         row: The 1-based data row in `source` (the header and blank lines are not counted).
         line: The physical line in `source` the row starts on (the header is line 1).
         review_row: The 1-based data row of the reviews.csv (same section) merged into this
@@ -126,15 +149,18 @@ class LetterboxdEntry:
         section: `""` for the export proper, `"deleted"` or `"orphaned"` for those folders.
         name: The film's title as Letterboxd writes it.
         year: The release year, or None when the export left it empty.
-        uri: The `Letterboxd URI` of the log entry as written (`https://boxd.it/…` in current
-            exports, `https://letterboxd.com/<user>/film/<slug>/` in older ones), or None if empty.
+        uri: The `Letterboxd URI` as written, or None if empty: of the log entry in diary and
+            reviews (`https://boxd.it/…` in current exports, `https://letterboxd.com/<user>/film/<slug>/`
+            in older ones), of the film in ratings and watched.
         rating: On Flick's 0–10 scale (twice the star rating: 3.5 stars is 7.0), or None.
         rewatch: Whether Letterboxd marked the viewing as a rewatch.
         review: The review text with line endings turned into `\\n` and nothing else changed (its
             HTML subset is kept as written), or None when there is none.
         tags: The tags, in the export's order.
-        watched_date: The viewing date: `Watched Date`, or `Date` when that is empty.
-        logged_date: `Date`, when the entry was logged.
+        watched_date: The viewing date the user chose (`Watched Date`), or None when the export
+            has none: an empty `Watched Date`, and every ratings.csv / watched.csv entry. `Date` is
+            not a stand-in: it is when the entry was logged (or the film rated), often years apart.
+        logged_date: `Date`: when the entry was logged, the film rated, or marked watched.
     """
 
     source: str
@@ -149,8 +175,13 @@ class LetterboxdEntry:
     rewatch: bool
     review: str | None
     tags: tuple[str, ...]
-    watched_date: datetime.date
+    watched_date: datetime.date | None
     logged_date: datetime.date
+
+    @property
+    def kind(self) -> EntryKind:
+        """`diary`, `review` (a review with no diary row), `rating` or `watched` (a film never logged)."""
+        return _KIND_OF_FILE[self.source.rsplit("/", 1)[-1]]
 
 
 @attrs.frozen
@@ -187,8 +218,9 @@ class RejectedRow:
 class LetterboxdSummary:
     """What was read, merged, rejected and skipped.
 
-    Every data row read ends in exactly one place, so
-    `entries + merged + rejected == diary_rows + review_rows`.
+    Every data row read ends in exactly one place, so `entries + merged + rejected +
+    ratings_logged + watched_logged + watched_not_included == diary_rows + review_rows +
+    ratings_rows + watched_rows`.
 
     Attributes:
         diary_rows: Data rows read from the diary files of the sections read.
@@ -199,6 +231,13 @@ class LetterboxdSummary:
         rejected: Rows rejected (see `LetterboxdExport.rejected`).
         skipped_deleted: Rows in `deleted/` not read (`include_deleted=False`).
         skipped_orphaned: Rows in `orphaned/` not read (`include_orphaned=False`).
+        ratings_rows: Data rows read from the ratings files of the sections read.
+        ratings_only: Of those, films with no diary or review row: each its own entry.
+        ratings_logged: Of those, films with a diary or review row (not read again).
+        watched_rows: Data rows read from the watched files of the sections read.
+        watched_only: Of those, films neither logged nor rated (entries with `include_watched`).
+        watched_logged: Of those, films logged or rated (not read again).
+        watched_not_included: Watched-only films not made entries (`include_watched=False`).
     """
 
     diary_rows: int
@@ -209,6 +248,13 @@ class LetterboxdSummary:
     rejected: int
     skipped_deleted: int
     skipped_orphaned: int
+    ratings_rows: int = 0
+    ratings_only: int = 0
+    ratings_logged: int = 0
+    watched_rows: int = 0
+    watched_only: int = 0
+    watched_logged: int = 0
+    watched_not_included: int = 0
 
     def __str__(self) -> str:
         text = (
@@ -221,6 +267,15 @@ class LetterboxdSummary:
             for count, what in ((self.skipped_deleted, "deleted"), (self.skipped_orphaned, "orphaned"))
             if count
         ]
+        if self.ratings_rows:
+            text += (
+                f"; {self.ratings_rows:,} ratings: {self.ratings_only:,} of films never logged "
+                f"({self.ratings_logged:,} already logged)"
+            )
+        if self.watched_rows:
+            text += f"; {self.watched_rows:,} watched films: {self.watched_only:,} never logged or rated" + (
+                " (not imported: --include-watched)" if self.watched_not_included else ""
+            )
         return text + (f"; skipped {' and '.join(skipped)}" if skipped else "")
 
 
@@ -230,14 +285,17 @@ class LetterboxdExport:
 
     Attributes:
         entries: The entries, diary order first, then reviews with no diary row in their order;
-            section by section (the export proper, then `deleted/`, then `orphaned/`).
+            section by section (the export proper, then `deleted/`, then `orphaned/`); then the
+            films only rated, then (with `include_watched`) the films only watched.
         rejected: Every row not read, with its location and reason.
         summary: Counts of what was read, merged, rejected and skipped.
+        files: The files read, inside the export (`"diary.csv"`, `"deleted/ratings.csv"`).
     """
 
     entries: tuple[LetterboxdEntry, ...]
     rejected: tuple[RejectedRow, ...]
     summary: LetterboxdSummary
+    files: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[LetterboxdEntry]:
         return iter(self.entries)
@@ -251,23 +309,27 @@ def read_letterboxd(
     *,
     include_deleted: bool = False,
     include_orphaned: bool = False,
+    include_watched: bool = False,
     strict: bool = False,
 ) -> LetterboxdExport:
-    """Read the diary and reviews of a Letterboxd export.
+    """Read the diary, reviews, ratings and watched films of a Letterboxd export.
 
     Args:
         path: The export's ZIP file, or the folder it unpacks to. A ZIP or folder holding the
             export one folder down (someone zipped the unpacked folder) is read too.
-        include_deleted: Also read `deleted/diary.csv` and `deleted/reviews.csv` (entries the
-            user deleted); their entries have `section == "deleted"`.
+        include_deleted: Also read `deleted/` (entries the user deleted); their entries have
+            `section == "deleted"`.
         include_orphaned: Also read `orphaned/` (entries whose film page is gone; empty URI).
+        include_watched: Make an entry (an unrated log with no date) of every film in
+            watched.csv that has no diary, review or rating row; without it they are only counted.
         strict: Raise at the first rejected row instead of listing it in `rejected`.
 
     Returns:
-        The entries, the rejected rows and a summary.
+        The entries, the rejected rows, a summary and the files read.
 
     Raises:
-        LetterboxdFormatError: The path is not a Letterboxd export, or a file in it cannot be
+        LetterboxdFormatError: The path is not a Letterboxd export (none of diary.csv,
+            reviews.csv, ratings.csv, watched.csv), it is a damaged ZIP, or a file in it cannot be
             read (missing columns, not UTF-8, empty, re-saved by a spreadsheet program); with
             `strict=True`, also the first bad row.
         FileNotFoundError: `path` does not exist.
@@ -275,7 +337,13 @@ def read_letterboxd(
     with _open_export(Path(path)) as export:
         entries: list[LetterboxdEntry] = []
         rejected: list[RejectedRow] = []
-        counts = {"diary": 0, "reviews": 0, "merged": 0, "alone": 0, "deleted": 0, "orphaned": 0}
+        files: list[str] = []
+        counts = dict.fromkeys(("diary", "reviews", "ratings", "watched", "merged", "alone", "deleted", "orphaned"), 0)
+        # Films that have a log entry (diary or review row, rejected ones too): a film is
+        # identified across files by (Name, Year) as written, since the URI of a diary or review
+        # row names the log entry and that of a ratings or watched row the film.
+        logged: set[tuple[str, str]] = set()
+        films: list[tuple[Section, _ParsedFile, _ParsedFile]] = []  # each section's ratings and watched
         sections: list[tuple[Section, bool]] = [
             ("", True),
             ("deleted", include_deleted),
@@ -284,36 +352,58 @@ def read_letterboxd(
         for section, wanted in sections:
             prefix = f"{section}/" if section else ""
             if section and not wanted:
-                for name in (DIARY, REVIEWS):
-                    data = export.read(prefix + name)
-                    if data is not None:
-                        counts[section] += _count_rows(data)
+                for name in FILES:
+                    counts[section] += _count_rows(export, prefix + name)
                 continue
-            diary_data, reviews_data = export.read(prefix + DIARY), export.read(prefix + REVIEWS)
-            if section:
-                # Older exports have no deleted/ or orphaned/; a half-present one is read as it is
-                # rather than refused, since only the export proper must be complete.
-                if diary_data is None and reviews_data is None:
-                    continue
-                diary_data = _COLUMNS_LINE[DIARY] if diary_data is None else diary_data
-                reviews_data = _COLUMNS_LINE[REVIEWS] if reviews_data is None else reviews_data
-            if diary_data is None or reviews_data is None:
-                missing, present = (DIARY, REVIEWS) if diary_data is None else (REVIEWS, DIARY)
-                raise LetterboxdFormatError(
-                    f"{export.describe()} has no {prefix}{missing} beside its {prefix}{present}; "
-                    f"every Letterboxd export has both: {_REEXPORT}"
-                )
-            diary = _parse_file(prefix + DIARY, diary_data, section)
-            reviews = _parse_file(prefix + REVIEWS, reviews_data, section)
+            data = {name: export.read(prefix + name) for name in FILES}
+            files.extend(prefix + name for name in FILES if data[name] is not None)
+            parsed = {
+                name: _parse_file(prefix + name, _COLUMNS_LINE[name] if raw is None else raw, section)
+                for name, raw in data.items()
+            }
+            diary, reviews = parsed[DIARY], parsed[REVIEWS]
             counts["diary"] += diary.rows
             counts["reviews"] += reviews.rows
+            counts["ratings"] += parsed[RATINGS].rows
+            counts["watched"] += parsed[WATCHED].rows
+            logged.update(diary.films)
+            logged.update(reviews.films)
             merged = _merge(diary, reviews)
             entries.extend(merged.entries)
             rejected.extend(merged.rejected)
+            rejected.extend(bad for bad, _ in (*parsed[RATINGS].rejected, *parsed[WATCHED].rejected))
             counts["merged"] += merged.merged
             counts["alone"] += merged.alone
+            films.append((section, parsed[RATINGS], parsed[WATCHED]))
             if strict and rejected:
                 raise rejected[0].to_error()
+        if not files:
+            raise LetterboxdFormatError(f"{export.describe()} holds none of {', '.join(FILES)}; {_REEXPORT}")
+    rated: set[tuple[str, str]] = set()
+    rated_uris: set[str] = set()
+    film_counts = dict.fromkeys(("ratings_only", "ratings_logged", "watched_only", "watched_logged", "left"), 0)
+    for _, ratings, _ in films:
+        for row in ratings.good:
+            rated.add(row.film)
+            if row.uri is not None:
+                rated_uris.add(row.uri)
+            if row.film in logged:
+                film_counts["ratings_logged"] += 1
+            else:
+                film_counts["ratings_only"] += 1
+                entries.append(_entry(row, None))
+        rated.update(ratings.films)
+    for _, _, watched in films:
+        for row in watched.good:
+            # The URI of a ratings and a watched row both name the film: an exact match first.
+            if row.film in logged or row.film in rated or (row.uri is not None and row.uri in rated_uris):
+                film_counts["watched_logged"] += 1
+                continue
+            film_counts["watched_only"] += 1
+            if include_watched:
+                entries.append(_entry(row, None))
+            else:
+                film_counts["left"] += 1
     rejected.sort(key=lambda r: (r.source, r.row))
     summary = LetterboxdSummary(
         diary_rows=counts["diary"],
@@ -324,8 +414,15 @@ def read_letterboxd(
         rejected=len(rejected),
         skipped_deleted=counts["deleted"],
         skipped_orphaned=counts["orphaned"],
+        ratings_rows=counts["ratings"],
+        ratings_only=film_counts["ratings_only"],
+        ratings_logged=film_counts["ratings_logged"],
+        watched_rows=counts["watched"],
+        watched_only=film_counts["watched_only"],
+        watched_logged=film_counts["watched_logged"],
+        watched_not_included=film_counts["left"],
     )
-    return LetterboxdExport(entries=tuple(entries), rejected=tuple(rejected), summary=summary)
+    return LetterboxdExport(entries=tuple(entries), rejected=tuple(rejected), summary=summary, files=tuple(files))
 
 
 # --- opening the export -------------------------------------------------------------------------
@@ -339,15 +436,15 @@ class _Export:
         self._zip = zip_file
         names = self._names()
         self._root = ""
-        if DIARY not in names and REVIEWS not in names:
+        if not any(name in names for name in FILES):
             # Someone zipped the unpacked folder: accept the export one level down.
             tops = {n.split("/", 1)[0] for n in names if "/" in n}
-            nested = [t for t in sorted(tops) if f"{t}/{DIARY}" in names or f"{t}/{REVIEWS}" in names]
+            nested = [t for t in sorted(tops) if any(f"{t}/{name}" in names for name in FILES)]
             if len(nested) != 1:
                 listing = ", ".join(sorted(n for n in names if "/" not in n)[:8]) or "nothing"
                 raise LetterboxdFormatError(
-                    f"{self.describe()} is not a Letterboxd export: it has no {DIARY} or {REVIEWS} "
-                    f"(it holds {listing}); {_REEXPORT}"
+                    f"{self.describe()} is not a Letterboxd export: it has no {DIARY}, {REVIEWS}, {RATINGS} "
+                    f"or {WATCHED} (it holds {listing}); {_REEXPORT}"
                 )
             self._root = nested[0] + "/"
 
@@ -370,6 +467,14 @@ class _Export:
                 return self._zip.read(self._root + name)
             except KeyError:
                 return None
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                # A bad CRC, a deflate stream cut short, a compression method zipfile lacks: the
+                # bytes of this entry cannot be trusted, and it is the download that is damaged.
+                raise LetterboxdFormatError(
+                    f"{self.describe()} is a damaged ZIP: its entry {self._root + name!r} cannot be read ({exc}); "
+                    "download the export again from letterboxd.com (Settings > Data > Export your data)",
+                    file=name,
+                ) from None
         file = self._path / (self._root + name)
         return file.read_bytes() if file.is_file() else None
 
@@ -386,13 +491,22 @@ def _open_export(path: Path) -> _Export:
         raise FileNotFoundError(f"no such file or folder: {str(path)!r}")
     if path.is_dir():
         return _Export(path, None)
-    if path.name in (DIARY, REVIEWS):
+    if path.name in FILES:
         raise LetterboxdFormatError(
             f"{str(path)!r} is one file of the export: pass the folder that holds it, or the export's ZIP file"
         )
     try:
         zip_file = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        with path.open("rb") as f:
+            magic = f.read(4)
+        if magic.startswith(b"PK"):
+            # A ZIP's local file header, but no readable central directory at the end: the file
+            # was cut short (an interrupted download) or damaged.
+            raise LetterboxdFormatError(
+                f"{str(path)!r} is a damaged ZIP ({exc}: probably cut short by an interrupted download); "
+                "download the export again from letterboxd.com (Settings > Data > Export your data)"
+            ) from None
         raise LetterboxdFormatError(
             f"{str(path)!r} is neither a folder nor a ZIP file; "
             "pass the ZIP Letterboxd sent, or the folder it unpacks to"
@@ -422,11 +536,12 @@ class _Row:
     rewatch: bool
     review: str | None
     tags: tuple[str, ...]
-    watched_date: datetime.date
+    watched_date: datetime.date | None
     logged_date: datetime.date
+    film: tuple[str, str]  # (Name, Year) as written: what identifies a film across files
 
     @property
-    def key(self) -> tuple[str, int | None, datetime.date, float | None]:
+    def key(self) -> tuple[str, int | None, datetime.date | None, float | None]:
         return (self.name, self.year, self.watched_date, self.rating)
 
 
@@ -435,6 +550,7 @@ class _ParsedFile:
     rows: int
     good: tuple[_Row, ...]
     rejected: tuple[tuple[RejectedRow, str | None], ...]  # each with the row's URI, to reject its partner too
+    films: frozenset[tuple[str, str]] = frozenset()  # (Name, Year) of every row, rejected ones too
 
 
 def _decode(name: str, data: bytes) -> str:
@@ -484,6 +600,7 @@ def _parse_file(name: str, data: bytes, section: Section) -> _ParsedFile:
     quoted = '"' in text
     good: list[_Row] = []
     rejected: list[tuple[RejectedRow, str | None]] = []
+    films: set[tuple[str, str]] = set()
     row_number = 0
     previous_line = reader.line_num
     while True:
@@ -512,12 +629,13 @@ def _parse_file(name: str, data: bytes, section: Section) -> _ParsedFile:
             reason = f"{len(record)} fields where the header has {len(header)}"
             rejected.append((RejectedRow(name, row_number, start, None, None, reason), None))
             continue
+        films.add((record[index["Name"]], record[index["Year"]]))
         parsed = _parse_row(name, row_number, start, section, record, index)
         if isinstance(parsed, RejectedRow):
             rejected.append((parsed, record[index["Letterboxd URI"]] or None))
         else:
             good.append(parsed)
-    return _ParsedFile(rows=row_number, good=tuple(good), rejected=tuple(rejected))
+    return _ParsedFile(rows=row_number, good=tuple(good), rejected=tuple(rejected), films=frozenset(films))
 
 
 def _check_header(name: str, header: Sequence[str]) -> None:
@@ -550,7 +668,8 @@ def _parse_row(
     name: str, row: int, line: int, section: Section, record: Sequence[str], index: dict[str, int]
 ) -> _Row | RejectedRow:
     def field(column: str) -> str:
-        return record[index[column]]
+        # ratings.csv and watched.csv lack the log columns: read as empty.
+        return record[index[column]] if column in index else ""
 
     try:
         title = field("Name")
@@ -560,6 +679,8 @@ def _parse_row(
         watched_raw = field("Watched Date")
         review = field("Review").replace("\r\n", "\n").replace("\r", "\n") if "Review" in index else ""
         tags = field("Tags")
+        if "Rating" in index and "Rewatch" not in index and not field("Rating"):
+            raise _BadValue("Rating", "", "is empty; every ratings.csv row has a rating (0.5 to 5 stars)")
         return _Row(
             source=name,
             row=row,
@@ -572,8 +693,10 @@ def _parse_row(
             rewatch=_rewatch(field("Rewatch")),
             review=review or None,
             tags=tuple(tags.split(", ")) if tags else (),
-            watched_date=_date("Watched Date", watched_raw) if watched_raw else logged,
+            # An empty Watched Date stays empty: `Date` is when the entry was logged, not watched.
+            watched_date=_date("Watched Date", watched_raw) if watched_raw else None,
             logged_date=logged,
+            film=(title, field("Year")),
         )
     except _BadValue as bad:
         return RejectedRow(name, row, line, bad.column, bad.value, f"{bad.value!r} {bad.reason}")
@@ -619,9 +742,15 @@ def _rewatch(value: str) -> bool:
     raise _BadValue("Rewatch", value, "is not a Letterboxd rewatch flag ('Yes' or empty)")
 
 
-def _count_rows(data: bytes) -> int:
+def _count_rows(export: _Export, name: str) -> int:
     # Rows of a section that is not read are only counted for the summary: a damaged file
     # there must not stop the import of the rest, so decoding is lenient.
+    try:
+        data = export.read(name)
+    except LetterboxdFormatError:
+        return 0
+    if data is None:
+        return 0
     reader = csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline=""))
     try:
         return max(0, sum(1 for record in reader if record) - 1)
@@ -648,7 +777,7 @@ def _merge(diary: _ParsedFile, reviews: _ParsedFile) -> _Merged:
     viewings on one day) are paired in file order, one review each.
     """
     by_uri: dict[str, int] = {}
-    by_key: dict[tuple[str, int | None, datetime.date, float | None], deque[int]] = {}
+    by_key: dict[tuple[str, int | None, datetime.date | None, float | None], deque[int]] = {}
     for i, diary_row in enumerate(diary.good):
         if diary_row.uri is not None:
             by_uri.setdefault(diary_row.uri, i)

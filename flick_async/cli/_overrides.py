@@ -7,6 +7,12 @@ to a TMDB id and media type::
     Paris Texas,1984,655,movie
     letterboxd_uri,tmdb_id,media_type
     https://boxd.it/4MNHxf,1396,tv
+    title,year,tmdb_id,media_type,season_number,episode_number
+    Breaking Bad: Pilot,2008,1396,tv_episode,1,1
+
+`media_type` is `movie`, `tv`, `tv_season` or `tv_episode`. As the API requires, a season or an
+episode names the show's TMDB id with `season_number` (and `episode_number` for an episode), and
+the numbers are given for those two types only; a row that breaks a rule is refused, naming it.
 
 The `unmatched.csv` an import writes has these columns (tmdb_id and media_type left empty): fill
 them in and pass the file back. Rows whose tmdb_id is still empty are ignored. Column names are
@@ -24,6 +30,8 @@ from typing import TypeVar
 
 import attrs
 
+from flick_async._errors import ValidationError
+from flick_async._validation import ReviewInput
 from flick_async.cli._exit import ExitCode, Failure
 
 __all__ = ["Override", "Overrides"]
@@ -39,8 +47,12 @@ _ALIASES = {
     "uri": "uri",
     "tmdb_id": "tmdb_id",
     "media_type": "media_type",
+    "season_number": "season_number",
+    "season": "season_number",
+    "episode_number": "episode_number",
+    "episode": "episode_number",
 }
-_MEDIA_TYPES = ("movie", "tv")
+_MEDIA_TYPES = ("movie", "tv", "tv_season", "tv_episode")
 
 
 @attrs.frozen
@@ -50,6 +62,21 @@ class Override:
     tmdb_id: str
     media_type: str
     row: int
+    season_number: int | None = None
+    episode_number: int | None = None
+
+    @property
+    def title(self) -> tuple[str, str, int | None, int | None]:
+        """What identifies the title on Flick."""
+        return (self.tmdb_id, self.media_type, self.season_number, self.episode_number)
+
+    @property
+    def label(self) -> str:
+        """`tv_episode 1396 S1E1`, for messages."""
+        numbers = "".join(
+            f"{p}{n}" for p, n in (("S", self.season_number), ("E", self.episode_number)) if n is not None
+        )
+        return f"{self.media_type} {self.tmdb_id}" + (f" {numbers}" if numbers else "")
 
 
 @attrs.frozen
@@ -116,8 +143,28 @@ class Overrides:
         if not tmdb_id:
             return  # not filled in yet: unmatched.csv rows start out this way
         if media_type not in _MEDIA_TYPES:
-            raise Failure(f"{name} row {row}: media_type must be movie or tv, not {media_type!r}", ExitCode.BAD_INPUT)
-        override = Override(tmdb_id, media_type, row)
+            raise Failure(
+                f"{name} row {row}: media_type must be movie, tv, tv_season or tv_episode, not {media_type!r}",
+                ExitCode.BAD_INPUT,
+            )
+        numbers: dict[str, int | None] = {}
+        for column in ("season_number", "episode_number"):
+            text = get(column)
+            if text and not text.isdigit():
+                raise Failure(f"{name} row {row}: {column} {text!r} is not a whole number", ExitCode.BAD_INPUT)
+            numbers[column] = int(text) if text else None
+        try:
+            # The API's own rules, as the SDK checks them before a write: a season needs its number,
+            # an episode both, and a movie or show neither.
+            ReviewInput(
+                tmdb_id=tmdb_id,
+                media_type=media_type,
+                season_number=numbers["season_number"],
+                episode_number=numbers["episode_number"],
+            ).to_body()
+        except ValidationError as error:
+            raise Failure(f"{name} row {row}: {error.field} {error.rule}", ExitCode.BAD_INPUT) from None
+        override = Override(tmdb_id, media_type, row, numbers["season_number"], numbers["episode_number"])
         title, year_text, uri = get("title"), get("year"), get("uri")
         if not title and not uri:
             raise Failure(f"{name} row {row}: give a title or a letterboxd_uri", ExitCode.BAD_INPUT)
@@ -134,10 +181,10 @@ class Overrides:
     @staticmethod
     def _put(table: dict[K, Override], key: K, override: Override, name: str, label: str) -> None:
         earlier = table.get(key)
-        if earlier is not None and (earlier.tmdb_id, earlier.media_type) != (override.tmdb_id, override.media_type):
+        if earlier is not None and earlier.title != override.title:
             raise Failure(
                 f"{name} rows {earlier.row} and {override.row} map {label!r} to different titles "
-                f"({earlier.media_type} {earlier.tmdb_id} and {override.media_type} {override.tmdb_id})",
+                f"({earlier.label} and {override.label})",
                 ExitCode.BAD_INPUT,
             )
         table.setdefault(key, override)

@@ -23,7 +23,7 @@ The server's handles:
 
     FlickServer(*, catalog=None, clock=None, rate_limit=60, window_seconds=60.0,
                 daily_limit=5000, revocation_delay=30.0, max_body_bytes=8 MiB,
-                fault_seed=0, demo=True)
+                fault_seed=0, pagination="page", max_page_size=None, demo=True)
     server.transport()                  httpx transport into the app (use this in process)
     server.base_url                     base URL to pair with transport()
     server.app                          the ASGI app
@@ -36,6 +36,9 @@ The server's handles:
     server.add_review(account, ...) / .add_to_watchlist(account, ...) / .add_list(account, ...)
     server.faults.add("POST /me/reviews/batch", DropAfterCommit(), on=[3, 7])
     server.faults.add("*", InternalError(), probability=0.2)      (seeded by fault_seed)
+    server.paging.max_limit = 50        clamp pages (the answer's `limit` says so)
+    server.paging.between_pages("GET /me/reviews", DeleteServed())   mutate at page boundaries
+    server.faults.add("GET /me/reviews", OddTotal("3"))             odd `total`s
     server.request_log                  entries (time, key_id, route, status, fault);
                                         .for_key(key), .statuses(key), .max_per_window(2.0, api_key=key)
 
@@ -61,10 +64,13 @@ if TYPE_CHECKING:
         Faults,
         InternalError,
         NonStandardStatus,
+        OddTotal,
         RateLimitBurst,
+        ScrambledResults,
         Slow,
         TruncatedJSON,
     )
+    from ._paging import DeleteServed, InsertFirst, PageBoundary, Paging
     from ._requestlog import LoggedRequest, RequestLog
     from ._serve import serve_in_thread
     from ._server import DEMO_API_KEY, FlickServer, FlickTransport
@@ -79,17 +85,23 @@ _HOMES = {
     "Catalog": "_catalog",
     "CatalogError": "_catalog",
     "DEMO_API_KEY": "_server",
+    "DeleteServed": "_paging",
     "DropAfterCommit": "_faults",
     "FakeClock": "_clock",
     "Fault": "_faults",
     "Faults": "_faults",
     "FlickServer": "_server",
     "FlickTransport": "_server",
+    "InsertFirst": "_paging",
     "InternalError": "_faults",
     "LoggedRequest": "_requestlog",
     "NonStandardStatus": "_faults",
+    "OddTotal": "_faults",
+    "PageBoundary": "_paging",
+    "Paging": "_paging",
     "RateLimitBurst": "_faults",
     "RequestLog": "_requestlog",
+    "ScrambledResults": "_faults",
     "Slow": "_faults",
     "Title": "_catalog",
     "TruncatedJSON": "_faults",
@@ -116,17 +128,23 @@ __all__ = [
     "BadGatewayHTML",
     "Catalog",
     "CatalogError",
+    "DeleteServed",
     "DropAfterCommit",
     "FakeClock",
     "Fault",
     "Faults",
     "FlickServer",
     "FlickTransport",
+    "InsertFirst",
     "InternalError",
     "LoggedRequest",
     "NonStandardStatus",
+    "OddTotal",
+    "PageBoundary",
+    "Paging",
     "RateLimitBurst",
     "RequestLog",
+    "ScrambledResults",
     "Slow",
     "Title",
     "TruncatedJSON",

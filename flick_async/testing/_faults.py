@@ -14,11 +14,13 @@ and, except for `RateLimitBurst`, after the rate limiter has counted the request
 | `InternalError`       | 500 `internal_error` envelope                        | no            |
 | `APIDisabled`         | 503 `api_disabled` envelope                          | no            |
 | `RateLimitBurst(n)`   | n consecutive 429 `rate_limited`, `Retry-After`      | no, not counted |
-| `Slow(seconds)`       | the normal answer, after sleeping on the server clock| yes           |
+| `Slow(seconds)`       | the normal answer, after sleeping on the server clock| yes (`after_commit`: first) |
 | `DropAfterCommit`     | connection dropped after the write is stored         | yes           |
 | `BadGatewayHTML`      | 502 with an nginx-style HTML page                    | no            |
 | `NonStandardStatus`   | 520 (or any status) with an empty body               | no            |
 | `TruncatedJSON`       | the normal status, JSON body cut in half             | yes           |
+| `ScrambledResults`    | a batch's 200, `results` reordered/dropped/duplicated/mis-indexed | yes |
+| `OddTotal(value)`     | the normal page, its `total` replaced by `value`     | yes           |
 
 The proxy faults (`BadGatewayHTML`, `NonStandardStatus`) carry no `X-RateLimit-*` headers:
 they stand for an answer from something in front of the API, not from the API.
@@ -30,6 +32,7 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = [
     "APIDisabled",
@@ -39,7 +42,9 @@ __all__ = [
     "Faults",
     "InternalError",
     "NonStandardStatus",
+    "OddTotal",
     "RateLimitBurst",
+    "ScrambledResults",
     "Slow",
     "TruncatedJSON",
 ]
@@ -76,9 +81,16 @@ class RateLimitBurst(Fault):
 
 @dataclass(frozen=True)
 class Slow(Fault):
-    """Answer normally, but only after `seconds` on the server's clock (for client timeouts)."""
+    """Answer normally, but only after `seconds` on the server's clock (for client timeouts).
+
+    Args:
+        seconds: How long to wait.
+        after_commit: Run the request first (a write is stored), then wait before answering: a
+            client that times out has lost the answer to a write that happened.
+    """
 
     seconds: float = 5.0
+    after_commit: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,84 @@ class NonStandardStatus(Fault):
 @dataclass(frozen=True)
 class TruncatedJSON(Fault):
     """Run the request, then send its JSON body cut off half-way (Content-Length matches the cut)."""
+
+
+@dataclass(frozen=True)
+class ScrambledResults(Fault):
+    """Run a batch write (every write is stored), then answer 200 with its `results` mangled.
+
+    The contract sends one result per item, in input order, each with its `index`. A client
+    must match results by `index` and must not trust an item the answer does not name exactly
+    once. The damage is drawn from the server's seeded random generator. On other routes the
+    answer is left alone.
+
+    Args:
+        order: `"keep"`, `"reverse"` or `"shuffle"` the results (each keeps its own `index`).
+        drop: How many results to leave out.
+        duplicate: How many results to send twice; the copy contradicts the original (an
+            error where the item was stored, `created` where it was not).
+        out_of_range: How many results get an `index` past the end of the batch.
+        relabel: How many results get another result's `index` (that index then appears twice,
+            and their own is missing).
+    """
+
+    order: str = "shuffle"
+    drop: int = 0
+    duplicate: int = 0
+    out_of_range: int = 0
+    relabel: int = 0
+
+    def apply(self, results: list[dict[str, object]], rng: random.Random) -> list[dict[str, object]]:
+        """The mangled copy of `results` (a batch answer's list).
+
+        Each result suffers at most one kind of damage, and the damage is always detectable by
+        a client that counts indices: a relabelled result points at one whose original is still
+        sent, and a dropped one has no copy left behind. (A lie no client could see, such as two
+        results swapping labels, would only test the server.)
+        """
+        results = [dict(r) for r in results]
+        size = len(results)
+        wanted = [self.drop, self.duplicate, self.out_of_range, self.relabel]
+        picked = rng.sample(range(size), min(size, sum(wanted)))
+        drop, duplicate, out_of_range, relabel = (set(picked[sum(wanted[:k]) : sum(wanted[: k + 1])]) for k in range(4))
+        kept = [p for p in range(size) if p not in drop | out_of_range | relabel]
+        for p in out_of_range:
+            results[p]["index"] = size + rng.randrange(3)
+        for p in relabel:
+            if kept:
+                results[p]["index"] = results[rng.choice(kept)]["index"]
+            else:  # nothing left to collide with: out of range instead, as detectable
+                results[p]["index"] = size
+        copies = [_contradiction(results[p]) for p in sorted(duplicate)]
+        answered = [r for p, r in enumerate(results) if p not in drop] + copies
+        if self.order == "reverse":
+            answered.reverse()
+        elif self.order == "shuffle":
+            rng.shuffle(answered)
+        elif self.order != "keep":
+            raise ValueError(f'order is "keep", "reverse" or "shuffle", not {self.order!r}')
+        return answered
+
+
+def _contradiction(result: dict[str, object]) -> dict[str, object]:
+    if result.get("error") is None:
+        error = {"code": "invalid_request", "message": "A second answer for this item (ScrambledResults)."}
+        return {**result, "created": False, "deduplicated": False, "review": None, "error": error}
+    return {**result, "created": True, "deduplicated": False, "error": None}
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class OddTotal(Fault):
+    """Answer a list request normally, but with `total` replaced by `value` (`None`, `"3"`, `[3]`, …).
+
+    Pass `OddTotal.MISSING` to leave the field out. A non-list answer is sent unchanged.
+    """
+
+    value: object = None
+    MISSING: ClassVar[object] = _MISSING
 
 
 @dataclass
@@ -159,6 +249,11 @@ class Faults:
             self._rules.append(
                 _Rule(_normalize_route(route), fault, frozenset(on) if on is not None else None, probability)
             )
+
+    def scramble(self, fault: ScrambledResults, results: list[dict[str, object]]) -> list[dict[str, object]]:
+        """`fault.apply(results)` on the seeded generator, under the lock (servers may run threads)."""
+        with self._lock:
+            return fault.apply(results, self.random)
 
     def clear(self) -> None:
         """Remove every rule and end any burst in progress."""

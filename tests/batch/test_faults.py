@@ -14,6 +14,7 @@ from flick_async import (
     BatchResult,
     Event,
     InternalServerError,
+    RateLimitError,
     RetryPolicy,
     RetryScheduled,
 )
@@ -49,17 +50,18 @@ async def test_fault_soak_stores_each_input_exactly_once(
     rows = items(SOAK_ITEMS)
     async with make_client(retry_policy=SOAK_RETRIES, timeout=0.25, hooks=[events.append]) as flick:
         result = await clock.run(lambda: flick.reviews.create_many(rows, concurrency=8))
-        if result.failed():  # a chunk spent every retry: re-submitting completes the set
-            again = await clock.run(lambda: flick.reviews.create_many([o.input for o in result.failed()]))
-            assert again.failed() == []
+        left = [*result.failed(), *result.uncertain()]
+        if left:  # a chunk spent every retry: re-submitting completes the set
+            again = await clock.run(lambda: flick.reviews.create_many([o.input for o in left]))
+            assert [o.status for o in again if o.status not in ("created", "deduplicated")] == []
 
     stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
     assert stored_texts(server, account) == texts(rows)  # one copy of each, none missing
     assert [o.index for o in result] == list(range(SOAK_ITEMS))
     assert all(o.input.review == rows[o.index]["review"] for o in result)
-    assert all(o.review == stored[o.input.review] for o in result if o.status != "failed")
+    assert all(o.review == stored[o.input.review] for o in result if o.status in ("created", "deduplicated"))
     assert (result.complete, result.counts.done) == (True, SOAK_ITEMS)
-    assert result.created + result.deduplicated + result.failed_count == SOAK_ITEMS
+    assert result.created + result.deduplicated + result.failed_count + result.uncertain_count == SOAK_ITEMS
 
     faults = [entry.fault for entry in server.request_log]
     timeouts = [e for e in events if isinstance(e, RetryScheduled) and isinstance(e.error, APITimeoutError)]
@@ -72,23 +74,40 @@ async def test_fault_soak_stores_each_input_exactly_once(
     assert 2 in clock.slept  # Retry-After of the 429 bursts was honoured (on the fake clock)
 
 
-async def test_a_chunk_that_spends_its_retries_fails_whole_and_resubmits_cleanly(
+async def test_a_chunk_stored_then_answered_500_until_its_retries_run_out_is_uncertain_and_resubmits_cleanly(
     make_client: Callable[..., AsyncFlick], server: FlickServer, account: Account
 ) -> None:
-    """A chunk stored, then answered 500 until its retries run out, fails whole; re-sending it deduplicates."""
+    """A chunk stored, then answered 500 until its retries run out, is uncertain whole; re-sending it dedupes."""
     server.faults.add(BATCH_ROUTE, DropAfterCommit(), on=[2])
     server.faults.add(BATCH_ROUTE, InternalError(), on=[3, 4, 5])
     rows = items(150)
     async with make_client(retry_policy=RetryPolicy(max_retries=3, initial_delay=0.0, jitter=0.0)) as flick:
         result = await flick.reviews.create_many(rows, concurrency=1)
-        assert [o.index for o in result.failed()] == list(range(50, 100))
-        assert all(isinstance(o.error, InternalServerError) for o in result.failed())
-        assert (result.counts, result.complete) == (BatchCounts(created=100, failed=50), True)
+        assert [o.index for o in result.uncertain()] == list(range(50, 100))
+        assert all(isinstance(o.error, InternalServerError) for o in result.uncertain())
+        assert (result.counts, result.complete) == (BatchCounts(created=100, uncertain=50), True)
         assert batch_requests(server) == 6
-        # The failed chunk was stored by the dropped attempt: re-sending it copies nothing.
-        again = await flick.reviews.create_many([o.input for o in result.failed()])
+        # The uncertain chunk was stored by the dropped attempt: re-sending it copies nothing.
+        again = await flick.reviews.create_many([o.input for o in result.uncertain()])
     stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
     assert again == BatchResult(
-        [BatchOutcome(i, "deduplicated", o.input, review=stored[o.input.review]) for i, o in enumerate(result.failed())]
+        [
+            BatchOutcome(i, "deduplicated", o.input, review=stored[o.input.review])
+            for i, o in enumerate(result.uncertain())
+        ]
     )
     assert stored_texts(server, account) == texts(rows)
+
+
+async def test_a_chunk_refused_on_every_attempt_fails_whole_and_stores_nothing(
+    make_client: Callable[..., AsyncFlick], server: FlickServer, account: Account
+) -> None:
+    """Only answers that write nothing (429s) until the retries run out: the chunk certainly failed."""
+    server.faults.add(BATCH_ROUTE, RateLimitBurst(count=4, retry_after=0), on=[2])
+    rows = items(150)
+    async with make_client(retry_policy=RetryPolicy(max_retries=3, initial_delay=0.0, jitter=0.0)) as flick:
+        result = await flick.reviews.create_many(rows, concurrency=1)
+    assert [o.index for o in result.failed()] == list(range(50, 100))
+    assert all(isinstance(o.error, RateLimitError) for o in result.failed())
+    assert (result.counts, result.uncertain()) == (BatchCounts(created=100, failed=50), [])
+    assert stored_texts(server, account) == texts(rows[:50] + rows[100:])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flick_async import Review
-from flick_async.testing import APIDisabled
+from flick_async.testing import APIDisabled, DeleteServed, OddTotal
 
 from .conftest import Live, one_line_error
 
@@ -96,3 +96,58 @@ def test_server_help_is_the_testing_server_help(live: Live) -> None:
     assert result.exit_code == 0
     assert "--window-seconds" in result.stdout
     assert "--daily-limit" in result.stdout
+
+
+# -- an export is a whole backup or none: clamps, shifts, odd totals ------------------------------
+
+
+def _many_reviews(live: Live, count: int) -> list[str]:
+    for n in range(count):
+        live.server.add_review(live.account, tmdb_id="27205", review=f"review {n}", created_at=1_700_000_000 + n)
+    return [review["id"] for review in live.server.reviews(live.account)]
+
+
+def _ids(path: Path) -> list[str]:
+    return [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_export_from_a_clamping_server_is_complete(live: Live, tmp_path: Path) -> None:
+    """250 reviews from a server capping pages at 50: all 250 written, exit 0."""
+    expected = _many_reviews(live, 250)
+    live.server.paging.max_limit = 50
+    out = tmp_path / "reviews.jsonl"
+    result = live.flick("export", "reviews", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert _ids(out) == expected
+    assert "Exported 250 reviews" in result.stderr
+
+
+def test_export_with_deletions_between_pages_writes_every_survivor(live: Live, tmp_path: Path) -> None:
+    """An already-written review deleted at every page boundary: every surviving review is in the file."""
+    before = _many_reviews(live, 250)
+    live.server.paging.max_limit = 50
+    live.server.paging.between_pages("GET /me/reviews", DeleteServed())
+    out = tmp_path / "reviews.jsonl"
+    result = live.flick("export", "reviews", "-o", out)
+    assert result.exit_code == 0, result.output
+    written = _ids(out)
+    survivors = [review["id"] for review in live.server.reviews(live.account)]
+    assert len(written) == len(set(written))
+    assert set(survivors) <= set(written) <= set(before)
+
+
+@pytest.mark.xfail(strict=True, reason="issue #11: flick export checks the walk in the next commit")
+@pytest.mark.parametrize("total", [None, "many", [3]], ids=["null", "string", "list"])
+def test_an_export_that_cannot_show_it_is_complete_keeps_the_previous_file(
+    live: Live, tmp_path: Path, total: object
+) -> None:
+    """No usable `total` on a paged walk: exit 5 with a one-line reason, the old backup untouched, no .part."""
+    _many_reviews(live, 120)
+    out = tmp_path / "reviews.jsonl"
+    out.write_text("previous backup\n", encoding="utf-8")
+    live.server.faults.add("GET /me/reviews", OddTotal(total))
+    result = live.flick("export", "reviews", "-o", out)
+    assert result.exit_code == 5, result.output
+    assert "incomplete" in one_line_error(result)
+    assert out.read_text(encoding="utf-8") == "previous backup\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews.jsonl"]

@@ -70,17 +70,34 @@ def summary(**fields: int) -> LetterboxdSummary:
 
 
 def test_real_export_counts() -> None:
-    """The real export: 2,132 diary rows and 162 reviews, 161 merged, 1 review without a diary row."""
+    """The real export: 2,132 diary rows and 162 reviews, 161 merged, 1 review without a diary row.
+
+    Its 5 ratings are all of logged films; of its 2,604 watched films, 526 were never logged or rated.
+    """
     export = read_letterboxd(REAL)
     assert export.summary == summary(
-        diary_rows=2132, review_rows=162, merged=161, reviews_without_diary=1, entries=2133
+        diary_rows=2132,
+        review_rows=162,
+        merged=161,
+        reviews_without_diary=1,
+        entries=2133,
+        ratings_rows=5,
+        ratings_logged=5,
+        watched_rows=2604,
+        watched_only=526,
+        watched_logged=2078,
+        watched_not_included=526,
     )
+    assert export.files == ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv")
+    with_watched = read_letterboxd(REAL, include_watched=True)
+    assert len(with_watched) == 2133 + 526
+    assert {e.kind for e in with_watched.entries[2133:]} == {"watched"}
     assert export.rejected == ()
     assert len(export) == 2133
 
 
 def test_real_export_review_without_diary_row() -> None:
-    """The one review with no diary row becomes its own entry, dated by `Date` since `Watched Date` is empty."""
+    """The one review with no diary row becomes its own entry; its empty `Watched Date` stays empty (not `Date`)."""
     export = read_letterboxd(REAL)
     alone = [e for e in export if e.source == "reviews.csv"]
     assert len(alone) == 1
@@ -96,9 +113,10 @@ def test_real_export_review_without_diary_row() -> None:
         "rating": None,
         "rewatch": False,
         "tags": (),
-        "watched_date": datetime.date(2020, 1, 4),
+        "watched_date": None,
         "logged_date": datetime.date(2020, 1, 4),
     }
+    assert alone[0].kind == "review"
     assert alone[0].review is not None
     assert alone[0].review.startswith("In my efforts to retroactively fill in historical letterboxd entries")
 
@@ -125,7 +143,7 @@ def test_real_export_matches_an_independent_reading() -> None:
         assert item.rating == (float(raw["Rating"]) * 2 if raw["Rating"] else None)
         assert item.tags == (tuple(raw["Tags"].split(", ")) if raw["Tags"] else ())
         assert item.rewatch is (raw["Rewatch"] == "Yes")
-        assert item.watched_date.isoformat() == (raw["Watched Date"] or raw["Date"])
+        assert (item.watched_date.isoformat() if item.watched_date else "") == raw["Watched Date"]
         if item.review_row is not None:
             review = reviews[item.review_row - 1]
             assert (review["Name"], review["Letterboxd URI"]) == (item.name, item.uri or "")
@@ -171,7 +189,7 @@ def test_real_export_reads_well_under_a_second() -> None:
 
 def test_real_export_from_a_zip(tmp_path: Path) -> None:
     """The real export zipped reads to exactly the same result as the folder."""
-    files = {name: (REAL / name).read_bytes() for name in ("diary.csv", "reviews.csv")}
+    files = {name: (REAL / name).read_bytes() for name in ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv")}
     assert read_letterboxd(make_zip(tmp_path / "export.zip", files)) == read_letterboxd(REAL)
 
 
@@ -261,7 +279,7 @@ def test_line_numbers_count_physical_lines(tmp_path: Path) -> None:
 
 
 def test_empty_year_and_empty_watched_date(tmp_path: Path) -> None:
-    """An empty Year is None; an empty Watched Date falls back to Date."""
+    """An empty Year is None; an empty Watched Date is None (`Date` is when it was logged, not watched)."""
     diary = DIARY_HEADER + "2019-05-06,Never Hike in the Snow,,https://boxd.it/d1,,,,\n"
     export = read_letterboxd(make_export(tmp_path, {"diary.csv": diary}))
     assert export.entries == (
@@ -271,7 +289,7 @@ def test_empty_year_and_empty_watched_date(tmp_path: Path) -> None:
             name="Never Hike in the Snow",
             year=None,
             uri="https://boxd.it/d1",
-            watched_date=datetime.date(2019, 5, 6),
+            watched_date=None,
             logged_date=datetime.date(2019, 5, 6),
         ),
     )
@@ -568,7 +586,8 @@ def test_folder_without_diary_or_reviews(tmp_path: Path) -> None:
     """A folder of something else is not an export; the error says what it holds."""
     (tmp_path / "notes.txt").write_text("hi")
     with pytest.raises(
-        LetterboxdFormatError, match=r"is not a Letterboxd export: it has no diary\.csv or reviews\.csv"
+        LetterboxdFormatError,
+        match=r"is not a Letterboxd export: it has no diary\.csv, reviews\.csv, ratings\.csv or watched\.csv",
     ):
         read_letterboxd(tmp_path)
 
@@ -580,7 +599,7 @@ def test_zip_of_something_else(tmp_path: Path) -> None:
         read_letterboxd(archive)
     assert str(caught.value).startswith(
         f"ZIP file {str(archive)!r} is not a Letterboxd export: "
-        "it has no diary.csv or reviews.csv (it holds a.jpg, b.jpg)"
+        "it has no diary.csv, reviews.csv, ratings.csv or watched.csv (it holds a.jpg, b.jpg)"
     )
 
 
@@ -605,12 +624,155 @@ def test_missing_path() -> None:
         read_letterboxd("/nonexistent/letterboxd.zip")
 
 
-def test_reviews_csv_missing(tmp_path: Path) -> None:
-    """An export with diary.csv but no reviews.csv is refused rather than read without its reviews."""
-    root = make_export(tmp_path, {})
-    (root / "reviews.csv").unlink()
-    with pytest.raises(LetterboxdFormatError, match=r"has no reviews\.csv beside its diary\.csv"):
-        read_letterboxd(root)
+RATINGS_HEADER = "Date,Name,Year,Letterboxd URI,Rating\n"
+WATCHED_HEADER = "Date,Name,Year,Letterboxd URI\n"
+
+
+@pytest.mark.parametrize(
+    "present",
+    [
+        ("diary.csv",),
+        ("reviews.csv",),
+        ("ratings.csv",),
+        ("watched.csv",),
+        ("diary.csv", "ratings.csv"),
+        ("reviews.csv", "watched.csv"),
+        ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv"),
+    ],
+)
+def test_any_subset_of_the_four_files_is_read(tmp_path: Path, present: tuple[str, ...]) -> None:
+    """A folder with any subset of diary, reviews, ratings and watched is read, and says which files it read."""
+    rows = {
+        "diary.csv": DIARY_HEADER + "2020-01-01,Heat,1995,https://boxd.it/e1,4,,,2019-12-31\n",
+        "reviews.csv": REVIEWS_HEADER + "2020-01-02,Ran,1985,https://boxd.it/e2,5,,great,,2019-12-30\n",
+        "ratings.csv": RATINGS_HEADER + "2020-01-03,Alien,1979,https://boxd.it/f1,3.5\n",
+        "watched.csv": WATCHED_HEADER + "2020-01-04,Brazil,1985,https://boxd.it/f2\n",
+    }
+    tmp_path.mkdir(exist_ok=True)
+    for name in present:
+        (tmp_path / name).write_text(rows[name], encoding="utf-8")
+    export = read_letterboxd(tmp_path, include_watched=True)
+    assert export.files == tuple(name for name in rows if name in present)
+    names = {"diary.csv": "Heat", "reviews.csv": "Ran", "ratings.csv": "Alien", "watched.csv": "Brazil"}
+    assert [e.name for e in export] == [names[name] for name in rows if name in present]
+    kinds = {"diary.csv": "diary", "reviews.csv": "review", "ratings.csv": "rating", "watched.csv": "watched"}
+    assert [e.kind for e in export] == [kinds[name] for name in rows if name in present]
+
+
+def test_a_damaged_file_in_a_diary_only_folder_is_named_as_what_it_is(tmp_path: Path) -> None:
+    """With no reviews.csv beside it, a broken diary.csv is diagnosed as itself, not as 'no reviews.csv'."""
+    (tmp_path / "diary.csv").write_text(DIARY_HEADER.replace(",", ";") + "2020-01-01;Heat;1995;;;;;\n")
+    with pytest.raises(LetterboxdFormatError, match=r"^diary\.csv: the columns are separated by ';'"):
+        read_letterboxd(tmp_path)
+
+
+def test_ratings_and_watched_only_films(tmp_path: Path) -> None:
+    """Films rated but never logged are entries with their rating and no date; watched-only ones only on request.
+
+    A film with a diary (or review) row is never read again from ratings.csv or watched.csv, even
+    when its rating there differs; ratings and watched rows name the film by the same URI.
+    """
+    files = {
+        "diary.csv": DIARY_HEADER
+        + "2020-01-01,Heat,1995,https://boxd.it/e1,4,,,2019-12-31\n"
+        + "2020-01-05,Brazil,1985,https://boxd.it/e9,,,,\n",
+        "reviews.csv": REVIEWS_HEADER + "2020-01-02,Ran,1985,https://boxd.it/e2,,,great,,\n",
+        "ratings.csv": RATINGS_HEADER
+        + "2021-03-01,Heat,1995,https://boxd.it/f1,5\n"  # logged: its diary row wins
+        + "2021-03-02,Ran,1985,https://boxd.it/f2,4.5\n"  # reviewed: its review row wins
+        + "2021-03-03,Alien,1979,https://boxd.it/f3,3.5\n"  # rated, never logged
+        + "2021-03-04,Alien,2026,https://boxd.it/f4,1\n",  # another film of the same name
+        "watched.csv": WATCHED_HEADER
+        + "2021-03-01,Heat,1995,https://boxd.it/f1\n"
+        + "2021-03-03,Alien,1979,https://boxd.it/f3\n"  # rated: the rating is its entry
+        + "2021-03-05,Aliens,1986,https://boxd.it/f5\n",  # watched only
+    }
+    root = make_export(tmp_path, files)
+    export = read_letterboxd(root)
+    assert [(e.kind, e.name, e.year, e.rating, e.watched_date) for e in export] == [
+        ("diary", "Heat", 1995, 8.0, datetime.date(2019, 12, 31)),
+        ("diary", "Brazil", 1985, None, None),
+        ("review", "Ran", 1985, None, None),
+        ("rating", "Alien", 1979, 7.0, None),
+        ("rating", "Alien", 2026, 2.0, None),
+    ]
+    rated = export.entries[3]
+    assert (rated.source, rated.row, rated.line, rated.uri, rated.logged_date) == (
+        "ratings.csv",
+        3,
+        4,
+        "https://boxd.it/f3",
+        datetime.date(2021, 3, 3),
+    )
+    assert export.summary == summary(
+        diary_rows=2,
+        review_rows=1,
+        reviews_without_diary=1,
+        entries=5,
+        ratings_rows=4,
+        ratings_only=2,
+        ratings_logged=2,
+        watched_rows=3,
+        watched_only=1,
+        watched_logged=2,
+        watched_not_included=1,
+    )
+    with_watched = read_letterboxd(root, include_watched=True)
+    last = with_watched.entries[-1]
+    assert (last.kind, last.name, last.rating, last.watched_date, last.tags) == ("watched", "Aliens", None, None, ())
+    assert with_watched.summary.watched_not_included == 0
+    s = with_watched.summary
+    accounted = s.entries + s.merged + s.rejected + s.ratings_logged + s.watched_logged + s.watched_not_included
+    assert accounted == s.diary_rows + s.review_rows + s.ratings_rows + s.watched_rows
+
+
+def test_a_rejected_diary_row_still_keeps_its_film_out_of_ratings(tmp_path: Path) -> None:
+    """A film whose diary row was rejected is still a logged film: its rating is not imported in its place."""
+    files = {
+        "diary.csv": DIARY_HEADER + "2020-01-01,Heat,1995,https://boxd.it/e1,7,,,2019-12-31\n",
+        "ratings.csv": RATINGS_HEADER + "2021-03-01,Heat,1995,https://boxd.it/f1,4\n2021-03-01,Ran,1985,,\n",
+    }
+    export = read_letterboxd(make_export(tmp_path, files))
+    assert export.entries == ()
+    assert [(r.source, r.row, r.column) for r in export.rejected] == [
+        ("diary.csv", 1, "Rating"),
+        ("ratings.csv", 2, "Rating"),
+    ]
+
+
+def test_damaged_zip_entry_names_the_zip_and_the_entry(tmp_path: Path) -> None:
+    """A bad CRC in one entry is a LetterboxdFormatError naming the ZIP and the entry, not a zipfile traceback."""
+    archive = make_zip(tmp_path / "export.zip", {"diary.csv": DIARY_HEADER + "2020-01-01,Heat,1995,,,,,\n" * 20})
+    data = bytearray(archive.read_bytes())
+    offset = data.index(b"Heat")  # stored uncompressed: flip a byte of the entry's data
+    data[offset] ^= 0x20
+    archive.write_bytes(bytes(data))
+    with pytest.raises(LetterboxdFormatError) as caught:
+        read_letterboxd(archive)
+    message = str(caught.value)
+    assert message.startswith(f"diary.csv: ZIP file {str(archive)!r} is a damaged ZIP: its entry 'diary.csv'")
+    assert "Bad CRC-32" in message
+
+
+def test_damaged_deflated_entry_is_a_damaged_zip(tmp_path: Path) -> None:
+    """A compressed entry whose data is garbled (zlib's error) reads the same way."""
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("diary.csv", DIARY_HEADER + "".join(f"2020-01-01,Film {i},1995,,,,,\n" for i in range(300)))
+    data = bytearray(archive.read_bytes())
+    start = data.index(b"diary.csv") + len("diary.csv") + 40
+    data[start : start + 60] = bytes(60)
+    archive.write_bytes(bytes(data))
+    with pytest.raises(LetterboxdFormatError, match=r"is a damaged ZIP: its entry 'diary\.csv' cannot be read"):
+        read_letterboxd(archive)
+
+
+def test_truncated_zip_says_a_damaged_zip(tmp_path: Path) -> None:
+    """A ZIP cut short (an interrupted download) is 'a damaged ZIP', not 'neither a folder nor a ZIP file'."""
+    archive = make_zip(tmp_path / "export.zip", {"diary.csv": DIARY_HEADER, "reviews.csv": REVIEWS_HEADER})
+    archive.write_bytes(archive.read_bytes()[:-30])
+    with pytest.raises(LetterboxdFormatError, match=r"is a damaged ZIP \(.*interrupted download"):
+        read_letterboxd(archive)
 
 
 def test_missing_columns_are_named(tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ EXPECTED_ALL = [
     "MediaNotFoundError",
     "MediaType",
     "NotFoundError",
+    "Operation",
     "Page",
     "PageIterator",
     "PermissionDeniedError",

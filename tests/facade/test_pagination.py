@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pytest_httpx import HTTPXMock
 
 from flick_async import AsyncFlick, Page, PageIterator
-from flick_async.testing import DEMO_API_KEY, FlickServer
+from flick_async.testing import DEMO_API_KEY, DeleteServed, FlickServer, InsertFirst, OddTotal
 
 from .helpers import MOCK_BASE_URL, page_json
 
@@ -27,7 +30,8 @@ class Feed:
         self._added += count
         self.items[:0] = [f"new{self._added - n}" for n in range(count)]
 
-    async def fetch(self, page: int, limit: int) -> Page[str]:
+    async def fetch(self, *, page: int | None, cursor: str | None = None, limit: int) -> Page[str]:
+        page = page or 1
         self.before_fetch(page)
         self.fetches.append((page, limit))
         start = (page - 1) * limit
@@ -75,7 +79,8 @@ async def test_iteration_stops_when_the_server_says_no_more() -> None:
 async def test_an_empty_page_claiming_more_stops_iteration(caplog: pytest.LogCaptureFixture) -> None:
     """An empty page with `has_more: true` ends iteration instead of paging forever, with a warning."""
 
-    async def fetch(page: int, limit: int) -> Page[str]:
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        page = page or 1
         items = ["a", "b"] if page == 1 else []
         return Page(items=items, page=page, limit=limit, total=100, has_more=True)
 
@@ -91,7 +96,8 @@ async def test_a_server_that_never_stops_is_bounded_by_its_total(caplog: pytest.
     """A server repeating the same page with `has_more: true` is stopped once its own total is passed."""
     fetched: list[int] = []
 
-    async def fetch(page: int, limit: int) -> Page[str]:
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        page = page or 1
         fetched.append(page)
         return Page(items=["a", "b"], page=page, limit=limit, total=3, has_more=True)
 
@@ -107,11 +113,11 @@ async def test_a_server_that_ignores_the_page_parameter_is_bounded() -> None:
     """A server answering page 1 whatever is asked still ends iteration after a bounded number of requests."""
     feed = Feed(6)
 
-    async def always_first(page: int, limit: int) -> Page[str]:
-        calls.append(page)
+    async def always_first(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        calls.append(page or 1)
         if len(calls) > 20:
             raise AssertionError("paged forever")
-        return await feed.fetch(1, limit)
+        return await feed.fetch(page=1, limit=limit)
 
     calls: list[int] = []
     iterator = PageIterator(always_first, lambda item: item, limit=2)
@@ -186,9 +192,9 @@ ITERATORS = [
 async def test_iter_asks_for_100_items_a_page(
     httpx_mock: HTTPXMock, mock_client: AsyncFlick, make: Callable[[AsyncFlick], PageIterator[object]], path: str
 ) -> None:
-    """`iter()` pages with limit=100 (the API's maximum) and is lazy until iterated."""
+    """`iter()` pages with limit=100 (the API's maximum), asks for the first page in no style, and is lazy."""
     httpx_mock.add_response(
-        url=f"{MOCK_BASE_URL}{path}?page=1&limit=100", json=page_json([], limit=100, total=0, has_more=False)
+        url=f"{MOCK_BASE_URL}{path}?limit=100", json=page_json([], limit=100, total=0, has_more=False)
     )
     iterator = make(mock_client)
     assert httpx_mock.get_requests() == []
@@ -232,3 +238,173 @@ async def test_iterating_logs_nothing_on_a_normal_run(
     items = [item async for item in client.lists.items(first_list["id"]).iter(limit=1)]
     assert len(items) == first_list["item_count"]
     assert caplog.records == []
+
+
+# -- completeness when the server varies: clamps, shifts either way, odd shapes -------------------
+
+
+def _stock_reviews(server: FlickServer, count: int) -> str:
+    """A fresh account holding `count` distinct reviews (newest first by creation); its key."""
+    account = server.add_account()
+    for n in range(count):
+        server.add_review(account, tmdb_id="27205", review=f"review {n}", created_at=1_700_000_000 + n)
+    assert account.api_key is not None
+    return account.api_key
+
+
+async def test_a_server_that_clamps_limit_loses_nothing(
+    server: FlickServer, make_client: Callable[..., AsyncFlick]
+) -> None:
+    """250 reviews, pages capped at 50 (said in `page.limit`): iter() asking for 100 yields all 250."""
+    key = _stock_reviews(server, 250)
+    server.paging.max_limit = 50
+    async with make_client(api_key=key) as flick:
+        iterator = flick.reviews.iter()
+        ids = [review.id async for review in iterator]
+    assert ids == [review["id"] for review in server.reviews(key)]
+    assert (iterator.stop_reason, iterator.complete, iterator.pages_fetched) == ("exhausted", True, 5)
+
+
+async def test_deleting_a_yielded_review_between_pages_loses_no_survivor(
+    server: FlickServer, make_client: Callable[..., AsyncFlick]
+) -> None:
+    """An already-yielded review deleted at every page boundary: every review that survives still comes once."""
+    key = _stock_reviews(server, 23)
+    before = [review["id"] for review in server.reviews(key)]
+    server.paging.between_pages("GET /me/reviews", DeleteServed())
+    async with make_client(api_key=key) as flick:
+        iterator = flick.reviews.iter(limit=5)
+        ids = [review.id async for review in iterator]
+    survivors = [review["id"] for review in server.reviews(key)]
+    assert len(survivors) < len(before)
+    assert len(ids) == len(set(ids))
+    assert set(survivors) <= set(ids) <= set(before)
+    assert (iterator.stop_reason, iterator.complete) == ("exhausted", True)
+
+
+async def test_an_item_inserted_at_rank_1_mid_walk_is_not_yielded_twice(
+    server: FlickServer, make_client: Callable[..., AsyncFlick]
+) -> None:
+    """A ranked list gaining an item at rank 1 at every boundary: each existing item comes exactly once."""
+    account = server.add_account()
+    assert account.api_key is not None
+    first_title = next(iter(server.catalog))  # what InsertFirst inserts
+    titles = [t for t in server.catalog if t.media_type == "movie" and t.tmdb_id != first_title.tmdb_id][:9]
+    list_id = server.add_list(account, "Ranked", [(t.tmdb_id, "movie") for t in titles], ranked=True)
+    server.paging.between_pages("GET /me/lists/{list_id}/items", InsertFirst())
+    async with make_client(api_key=account.api_key) as flick:
+        iterator = flick.lists.items(list_id).iter(limit=2)
+        items = [item async for item in iterator]
+    original = [item.media.tmdb_id for item in items if item.media.tmdb_id != first_title.tmdb_id]
+    assert original == [t.tmdb_id for t in titles]
+    assert iterator.stop_reason == "exhausted"
+
+
+@pytest.mark.parametrize("total", [None, "3", [3], OddTotal.MISSING], ids=["null", "string", "list", "missing"])
+async def test_odd_totals_never_escape_as_type_error(
+    server: FlickServer, client: AsyncFlick, total: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Odd totals (null, "3", [3], none): every page is walked, no TypeError, and the walk says it is unproven."""
+    server.faults.add("GET /me/reviews", OddTotal(total))
+    iterator = client.reviews.iter(limit=4)
+    ids = [review.id async for review in iterator]
+    assert ids == [review["id"] for review in server.reviews(DEMO_API_KEY)]
+    assert (iterator.stop_reason, iterator.complete, iterator.total) == ("exhausted", False, None)
+    reason = "a page came without a usable total, so a deletion between pages could not be detected"
+    assert iterator.incomplete_reasons == [reason]
+    assert [r.getMessage() for r in caplog.records] == [f"the walk ended but cannot show it got every item ({reason})"]
+
+
+# -- the model test: random lists, page sizes, clamps and mutations between pages -------------------
+
+_Op = tuple[str, float]
+_OPS = st.lists(
+    st.lists(st.one_of(st.just(("insert", 0.0)), st.tuples(st.just("delete"), st.floats(0, 1, exclude_max=True)))),
+    max_size=40,
+)
+
+
+class ModelList:
+    """A list endpoint in memory, paged by offset or by cursor, mutated between requests as told.
+
+    Each item has a sort key that never changes (inserts at the top get ever lower keys), which is
+    what the cursor style pages by, as the local server's cursors do.
+    """
+
+    def __init__(self, size: int, *, style: str, clamp: int | None, ops: list[list[_Op]], odd_total: bool) -> None:
+        self.rows = [(key, f"i{key}") for key in range(size)]
+        self.style, self.clamp, self.ops, self.odd_total = style, clamp, ops, odd_total
+        self.requests = 0
+        self.deleted: set[str] = set()
+        self._low = 0
+
+    def mutate(self, ops: list[_Op]) -> None:
+        for kind, where in ops:
+            if kind == "insert":
+                self._low -= 1
+                self.rows.insert(0, (self._low, f"n{-self._low}"))
+            elif self.rows:
+                self.deleted.add(self.rows.pop(int(where * len(self.rows)))[1])
+
+    async def fetch(self, *, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        if self.requests and self.requests - 1 < len(self.ops):
+            self.mutate(self.ops[self.requests - 1])
+        self.requests += 1
+        assert self.requests < 5_000, "paged forever"
+        size = min(limit, self.clamp) if self.clamp else limit
+        total = None if self.odd_total and self.requests % 2 else len(self.rows)
+        if self.style == "cursor":
+            rest = [row for row in self.rows if cursor is None or row[0] > int(cursor)]
+            chunk, more = rest[:size], len(rest) > size
+            following = str(chunk[-1][0]) if more else None
+            ids = [item for _, item in chunk]
+            return Page(items=ids, page=None, limit=size, total=total, has_more=more, next_cursor=following)
+        start = ((page or 1) - 1) * size
+        ids = [item for _, item in self.rows[start : start + size]]
+        return Page(items=ids, page=page or 1, limit=size, total=total, has_more=start + size < len(self.rows))
+
+
+async def _walk_in_sessions(model: ModelList, limit: int, stops: list[int]) -> tuple[list[str], PageIterator[str]]:
+    """Walk the model, stopping after each count in `stops` and resuming from the token."""
+    yielded: list[str] = []
+    token: str | None = None
+    for stop in [*stops, None]:
+        iterator = PageIterator(model.fetch, lambda item: item, limit=limit, max_items=stop, resume=token)
+        yielded += [item async for item in iterator]
+        if iterator.stop_reason != "max_items":
+            return yielded, iterator
+        token = iterator.resume_token
+        assert token is not None
+    raise AssertionError("unreachable")
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    size=st.integers(0, 60),
+    limit=st.integers(1, 12),
+    clamp=st.none() | st.integers(1, 12),
+    style=st.sampled_from(["page", "cursor"]),
+    ops=_OPS,
+    odd_total=st.booleans(),
+    stops=st.lists(st.integers(1, 15), max_size=3),
+)
+def test_model_every_item_present_throughout_comes_exactly_once(
+    size: int, limit: int, clamp: int | None, style: str, ops: list[list[_Op]], odd_total: bool, stops: list[int]
+) -> None:
+    """Random sizes, page sizes, clamps, inserts at the top and deletes anywhere between pages, and resumes.
+
+    Invariant: nothing is yielded twice (across resumed sessions too); a walk that claims
+    `complete` yielded every item present for the whole walk; and with deletions only and honest
+    totals the walk does reach `complete`.
+    """
+    model = ModelList(size, style=style, clamp=clamp, ops=ops, odd_total=odd_total)
+    start = {item for _, item in model.rows}
+    yielded, last = asyncio.run(_walk_in_sessions(model, limit, stops))
+    assert len(yielded) == len(set(yielded)), "an item came twice"
+    assert set(yielded) <= start | {item for _, item in model.rows} | model.deleted
+    survivors = start - model.deleted
+    if last.complete:
+        assert survivors <= set(yielded), f"claimed complete but missed {sorted(survivors - set(yielded))}"
+    inserts = any(kind == "insert" for step in ops[: model.requests] for kind, _ in step)
+    if not inserts and not (odd_total and style == "page"):
+        assert last.complete, last.incomplete_reasons
