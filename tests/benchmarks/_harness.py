@@ -187,7 +187,9 @@ def instant_transport(answers: dict[str, Canned]) -> httpx.MockTransport:
 
     def answer(request: httpx.Request) -> httpx.Response:
         route = (request.method, request.url.path)
-        return httpx.Response(200, content=routes[route].body, headers=headers_for(route))
+        # A copy, as every answer off the wire is its own bytes (shared, they would flatter
+        # anything that keeps an answer's bytes).
+        return httpx.Response(200, content=bytes(memoryview(routes[route].body)), headers=headers_for(route))
 
     return httpx.MockTransport(answer)
 

@@ -311,20 +311,27 @@ def run_memory_child(n: int) -> None:
     transport = instant_transport(answers)
     rows = review_rows(n)
 
-    async def job(rows: Rows) -> Any:
+    held_results: list[Any] = []
+
+    async def job(rows: Rows) -> None:
         async with (
             httpx.AsyncClient(transport=transport, limits=LIMITS) as http,
             AsyncFlick(MOCK_KEY, base_url=MOCK_URL, http_client=http, throttle=False) as flick,
         ):
-            return await flick.reviews.create_many(rows, concurrency=4)
+            held_results.append(await flick.reviews.create_many(rows, concurrency=4))
 
+    # Kept in a list, not returned from anyio.run: Python 3.11's asyncio.run formats the main
+    # task (its result included) while restoring the SIGINT handler, which would repr 100,000
+    # outcomes (and read every review) on the way out.
     anyio.run(job, review_rows(CHUNK))  # first-use imports and caches are not the result's
+    held_results.clear()
     gc.collect()
     tracemalloc.start()
-    result = anyio.run(job, rows)
+    anyio.run(job, rows)
     gc.collect()
     held = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
+    result = held_results[0]
     assert result.created == n
     print(json.dumps({"held": held, "outcomes": len(result)}))
 
