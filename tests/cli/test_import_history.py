@@ -368,7 +368,7 @@ def test_an_override_can_name_a_tv_episode(live: Live, tmp_path: Path) -> None:
 def test_episode_overrides_are_validated_as_the_api_requires(
     live: Live, tmp_path: Path, row: str, message: str
 ) -> None:
-    """A season or episode row missing a number, or with one that is not a whole number, is refused, naming row and field.
+    """A season or episode row missing a number, or with one not a whole number, is refused, naming the row and field.
 
     An extra number (season_number on a movie) is not refused: the API accepts it, and the SDK
     never rejects what the API accepts.
