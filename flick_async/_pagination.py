@@ -5,13 +5,16 @@ Two pagination styles hide behind one walk, told apart by the envelope each page
 - **page** (the API today): `{data, page, limit, total, has_more}`, by offset. Offsets shift
   while a walk runs: an item added at the top pushes items already yielded onto the next page
   (skipped as repeats), and an item deleted from the part already walked pulls an unseen item
-  back onto the page already read (a silent loss, unless noticed). The walk notices it by the
-  `total` dropping, and recovers by re-reading the boundary: it steps back to the page that
-  holds the earliest position the shift can have moved the boundary to, and accepts that page
-  only if its first item was already seen (otherwise the shift was larger: it steps back again).
-  A page whose first item was yielded before proves that nothing between is missing, because
-  items keep their relative order. It pages with the `limit` the server reports (a server
-  that clamps 100 to 50 is followed, not trusted to serve 100).
+  back across the boundary (a silent loss, unless noticed). The walk keeps a frontier, the
+  offset before which every item that stayed put was yielded. A `total` that drops by d moves
+  the frontier back by d; a page that starts past the frontier is not trusted, and the walk
+  re-reads the boundary instead (a slightly smaller limit puts a page edge at or just before
+  the frontier). A page that overlaps the frontier must hold an item already seen: since items
+  keep their relative order, a seen item proves nothing before it is missing; an overlap
+  holding none means the list moved back further than its total says, and the walk steps back
+  again. It pages with the `limit` the server reports (a server that clamps 100 to 50 is
+  followed, not trusted to serve 100). What offsets cannot show: a deletion before the
+  boundary together with an insertion after it (not at the top) leaves the total unchanged.
 - **cursor** (what the API may move to before GA): `{data, limit, next_cursor}` with
   `next_cursor` null on the last page. A cursor names a place in the order, not an offset, so
   there is nothing to shift; a cursor handed out twice would loop, and stops the walk.

@@ -519,3 +519,23 @@ async def test_a_server_that_serves_its_own_page_size_is_followed(served: int) -
     assert [item async for item in iterator] == items
     assert (iterator.stop_reason, iterator.complete) == ("exhausted", True)
     assert [page for page, _ in asked] == list(range(1, len(items) // served + 1 + (len(items) % served > 0)))
+
+
+async def test_list_serves_one_page_in_either_style(server: FlickServer, client: AsyncFlick) -> None:
+    """`list()` gives the first page in both styles; pages after it by number or by `cursor=`, as the server pages."""
+    expected = [review["id"] for review in server.reviews(DEMO_API_KEY)]
+    first = await client.reviews.list(limit=4)
+    assert [review.id for review in first] == expected[:4]
+    assert first.style == server.paging.style
+    if server.paging.style == "page":
+        second = await client.reviews.list(page=2, limit=4)
+        assert (second.page, second.next_cursor, first.next_page) == (2, None, 2)
+    else:
+        assert (first.page, first.next_page, first.has_more) == (None, None, True)
+        assert first.next_cursor is not None
+        second = await client.reviews.list(cursor=first.next_cursor, limit=4)
+        with pytest.raises(ValidationError, match="page: this server pages by cursor"):
+            await client.reviews.list(page=2, limit=4)
+    assert [review.id for review in second] == expected[4:8]
+    with pytest.raises(ValidationError, match="cursor: must be a non-empty string"):
+        await client.reviews.list(cursor="")
