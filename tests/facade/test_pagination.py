@@ -6,12 +6,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_httpx import HTTPXMock
 
-from flick_async import AsyncFlick, Page, PageIterator, ValidationError
+from flick_async import AsyncFlick, FlickError, Page, PageIterator, ValidationError
 from flick_async.testing import (
     DEMO_API_KEY,
     DeleteServed,
@@ -22,7 +23,7 @@ from flick_async.testing import (
     RepeatedCursor,
 )
 
-from .helpers import MOCK_BASE_URL, page_json
+from .helpers import MOCK_BASE_URL, MOCK_KEY, page_json, review_json
 
 
 @pytest.fixture(params=["page", "cursor"])
@@ -557,3 +558,67 @@ async def test_list_serves_one_page_in_either_style(server: FlickServer, client:
     assert [review.id for review in second] == expected[4:8]
     with pytest.raises(ValidationError, match="cursor: must be a non-empty string"):
         await client.reviews.list(cursor="")
+
+
+# -- fuzz: whatever the list envelope holds, iter() yields items or raises a FlickError -------------
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+_ENVELOPE_FIELDS = ("data", "page", "limit", "total", "has_more", "next_cursor")
+
+
+@st.composite
+def _envelopes(draw: st.DrawFn) -> dict[str, object]:
+    count = draw(st.integers(0, 3))
+    body: dict[str, object] = {
+        "data": [review_json(f"rev_{draw(st.integers(0, 20))}") for _ in range(count)],
+        "page": draw(st.integers(1, 5)),
+        "limit": draw(st.integers(1, 4)),
+        "total": draw(st.integers(0, 12)),
+        "has_more": draw(st.booleans()),
+    }
+    if draw(st.booleans()):  # cursor style
+        del body["page"], body["has_more"]
+        body["next_cursor"] = draw(st.none() | st.sampled_from(["c1", "c2", "c3"]))
+    for field in draw(st.lists(st.sampled_from(_ENVELOPE_FIELDS), max_size=2, unique=True)):
+        if draw(st.booleans()):
+            body.pop(field, None)
+        else:
+            body[field] = draw(_JSON)
+    return body
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=st.lists(_envelopes(), min_size=1, max_size=8))
+def test_fuzz_any_list_envelope_yields_items_or_a_flick_error(answers: list[dict[str, object]]) -> None:
+    """Random page and cursor envelopes (odd totals, limits, pages, cursors, missing fields): iter()
+    ends normally or with a FlickError, and resume tokens of the cut walk are accepted back."""
+    sent = iter(answers)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=next(sent, answers[-1]))
+
+    async def walk() -> None:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        async with http, AsyncFlick(MOCK_KEY, base_url=MOCK_BASE_URL, http_client=http, throttle=False) as flick:
+            pages = flick.reviews.iter(limit=4, max_items=30)
+            try:
+                ids = [review.id async for review in pages]
+            except FlickError:
+                return
+            assert len(ids) == len(set(ids))
+            if pages.resume_token is not None:
+                flick.reviews.iter(resume=pages.resume_token)
+
+    logging.disable(logging.WARNING)
+    try:
+        asyncio.run(walk())
+    finally:
+        logging.disable(logging.NOTSET)
