@@ -50,6 +50,8 @@ are followed, so a shared component is judged by every place it is used, and rep
 | if/then rule added, or its `then` tightened     | BREAKING     | compatible    |
 | if/then rule removed, or its `then` loosened    | compatible   | BREAKING      |
 | default added, changed or removed               | NOTE         | compatible    |
+| made readOnly / made writeOnly                  | BREAKING / compatible | compatible / BREAKING |
+| deprecated (operation, parameter, schema)       | NOTE         | NOTE          |
 | $ref to another component, same values          | NOTE (the generated class changes) | NOTE |
 
 | Change outside schemas                                   | Verdict    |
@@ -517,6 +519,13 @@ class _Differ:
         self._default(where, a, b, sides)
         if a.get("deprecated") is not True and b.get("deprecated") is True:
             self.add("deprecated", what, where, "note")
+        # readOnly: callers must stop sending it (request tightening); writeOnly: it stops
+        # arriving (response loosening). Dropping either flag is the reverse.
+        for flag, effect in (("readOnly", "tightened"), ("writeOnly", "loosened")):
+            if (a.get(flag) is True) != (b.get(flag) is True):
+                reverse: Effect = "loosened" if effect == "tightened" else "tightened"
+                kind = f"made {flag}" if b.get(flag) is True else f"no longer {flag}"
+                self.schema_change(kind, what, where, effect if b.get(flag) is True else reverse, sides)
         if "items" in a or "items" in b:
             self.schema(f"{where}[]", a.get("items", {}), b.get("items", {}), sides, "item")
         self._object(where, a, b, sides)
@@ -716,6 +725,8 @@ class _Differ:
             self.add("required", "parameter", where, "breaking")
         if before.get("required") and not after.get("required"):
             self.add("optional", "parameter", where, "compatible")
+        if before.get("deprecated") is not True and after.get("deprecated") is True:
+            self.add("deprecated", "parameter", where, "note")
         for field in ("style", "explode", "allowReserved"):
             if before.get(field) != after.get(field):
                 detail = f"{field} {_display_value(before, field)} -> {_display_value(after, field)}"
