@@ -89,13 +89,18 @@ class _Paged(Generic[T]):
         either without you choosing.
 
         Raises:
-            ValidationError: `page`, `limit` or `cursor` is out of range; nothing was sent.
+            ValidationError: `page`, `limit` or `cursor` is out of range (nothing was sent), or
+                `page` > 1 was asked of a server that pages by cursor.
             MalformedResponseError: The answer is not a page this SDK can read.
         """
         page, limit = check_page(page, limit)
         if cursor is not None and (not isinstance(cursor, str) or not cursor):
             raise ValidationError("cursor", "must be a non-empty string (a Page.next_cursor)", cursor)
-        return await self._fetch(page=None if cursor is not None else page, cursor=cursor, limit=limit)
+        result = await self._fetch(page=None if cursor is not None else page, cursor=cursor, limit=limit)
+        if result.style == "cursor" and cursor is None and page > 1:
+            # The server ignored `page` and served its first page: handing that out as page N would lie.
+            raise ValidationError("page", "this server pages by cursor: pass cursor= (a Page.next_cursor)", page)
+        return result
 
     def iter(
         self,
