@@ -54,6 +54,10 @@ class _NotGiven:
 NOT_GIVEN: Final = _NotGiven()
 
 
+# Cached: a service acting for many keys builds a client per key, and parsing the URL (and the
+# loopback check) was 60% of constructing one (#13). Pure: the same input, the same verdict; an
+# input that raises is not cached and raises again.
+@functools.lru_cache(maxsize=64)
 def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
     try:
         url = httpx.URL(base_url)
