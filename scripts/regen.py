@@ -33,6 +33,7 @@ are followed, so a shared component is judged by every place it is used, and rep
 | ... lowered or removed                          | compatible   | BREAKING      |
 | multipleOf a multiple of the old (or added), uniqueItems true | BREAKING | compatible |
 | pattern, const, not, format, dependentRequired, ... added | BREAKING | compatible |
+| a format the generator types (date, date-time, uuid, binary) added, removed or replaced | BREAKING | BREAKING |
 | ... removed                                     | compatible   | BREAKING      |
 | ... replaced by another value                   | BREAKING     | BREAKING      |
 | type narrowed (number -> integer, null dropped) | BREAKING     | compatible    |
@@ -403,6 +404,9 @@ OPAQUE_KEYWORDS = (
     "contentEncoding",
     "contentMediaType",
 )
+# String formats the generator parses into their own Python type (datetime, date, File, UUID);
+# any other format stays a str.
+TYPED_FORMATS = frozenset({"date-time", "date", "binary", "uuid"})
 # SDK auth options by the scheme they send: a scheme removed or changed that one of them uses
 # breaks every caller who picked it.
 SDK_AUTH = {("http", "bearer", ""): 'auth="bearer"', ("apikey", "header", "x-api-key"): 'auth="x-api-key"'}
@@ -539,6 +543,9 @@ class _Differ:
             return
         effect: Effect = "tightened" if before is None else "loosened" if after is None else "changed"
         detail = f"format {_display_value(a, 'format')} -> {_display_value(b, 'format')}"
+        if before in TYPED_FORMATS or after in TYPED_FORMATS:
+            # Whatever the direction, the generated attribute's Python type changes (str <-> date).
+            effect, detail = "changed", f"{detail}; the generated type changes"
         self.schema_change("reformatted", what, where, effect, sides, detail)
 
     def _enum(self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side]) -> None:
