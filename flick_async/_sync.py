@@ -276,6 +276,17 @@ class SyncPageIterator(Iterator[T], Generic[T]):
         return self._iterator.stop_reason
 
     @property
+    def style(self) -> str | None:
+        """`"page"` or `"cursor"`, from the first page's envelope; None before it."""
+        return self._iterator.style
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other public attribute of the walk (PageIterator grows them): read it as is.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._iterator, name)
+
+    @property
     def complete(self) -> bool:
         """True once the walk ended and can show it yielded every item (see `PageIterator`)."""
         return self._iterator.complete
