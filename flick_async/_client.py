@@ -24,6 +24,7 @@ from flick_api.models import Profile, ResolveResult
 from ._clock import Clock, SystemClock
 from ._errors import ClientClosedError, ValidationError
 from ._events import Hook
+from ._logging import configure_from_environment
 from ._pipeline import KeyAuth, Operation, Pipeline
 from ._rate_limit import RateLimitStatus
 from ._retry import RetryPolicy
@@ -136,6 +137,7 @@ class AsyncFlick:
         clock: Clock | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
+        configure_from_environment()  # FLICK_LOG=info|debug
         api_key = check_api_key(api_key if api_key is not None else os.environ.get("FLICK_API_KEY"))
         base_url = base_url if base_url is not None else os.environ.get("FLICK_BASE_URL") or DEFAULT_BASE_URL
         base_url = _check_base_url(base_url, allow_insecure_http=allow_insecure_http)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 import json
+import logging
 import random
 import urllib.parse
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
@@ -34,7 +35,7 @@ from ._errors import (
     ValidationError,
     error_from_response,
 )
-from ._events import Hook, RetryScheduled, emit
+from ._events import Hook, RetryScheduled, emit, logger
 from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
 from ._retry import RetryPolicy
 
@@ -485,6 +486,11 @@ class Pipeline:
             raise APIConnectionError(message, method=request.method, url=_url(request)) from exc
         received_at = self._clock.monotonic()
         response = self._auth.redact(response)
+        if logger.isEnabledFor(logging.DEBUG):
+            # The URL and status only: request headers (the key's) are never logged.
+            logger.debug(
+                "%s %s -> %d in %.3fs", request.method, request.url, response.status_code, received_at - sent_at
+            )
         throttle = self.throttle
         if throttle is not None:
             throttle.observe(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flick_api.models import Review
 
 from flick_async import (
@@ -36,6 +37,7 @@ SOAK_ITEMS = 5000
 SOAK_RETRIES = RetryPolicy(max_retries=12, initial_delay=0.0, jitter=0.0)
 
 
+@pytest.mark.async_only("clock.run autojumps the FakeClock on the test's loop; the sync client sleeps on its own")
 async def test_fault_soak_stores_each_input_exactly_once(
     make_client: Callable[..., AsyncFlick], clock: FakeClock, server: FlickServer, account: Account
 ) -> None:
