@@ -152,7 +152,7 @@ class Reviews(_Paged[Review]):
         rating: float | None = None,
         review: str | None = None,
         watched_date: datetime.date | str | None = None,
-        tags: Sequence[str] = (),
+        tags: Iterable[str] = (),
     ) -> ReviewWriteResult:
         """Write one review.
 
@@ -168,7 +168,7 @@ class Reviews(_Paged[Review]):
             rating: 0–10; omit for an unrated log.
             review: Up to 10,000 characters.
             watched_date: A date (or `YYYY-MM-DD`), not in the future.
-            tags: Up to 20 tags of up to 64 characters each.
+            tags: Up to 20 tags of up to 64 characters each; any iterable of strings.
 
         Raises:
             ValidationError: A field breaks a rule of the reference; nothing was sent.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -38,6 +38,7 @@ MIN_RATING, MAX_RATING = 0.0, 10.0
 # Earth (UTC+14) can be a day ahead of UTC, so only dates past that are surely in the future.
 _MAX_DAYS_AHEAD_OF_UTC = 1
 _WHITESPACE = re.compile(r"\s")
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 _REDACTED = "<redacted>"
 
@@ -62,10 +63,14 @@ def check_api_key(api_key: object) -> str:
     return api_key
 
 
-def _check_int(field: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
+def _check_int(field: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    # JSON Schema's `integer` is any number with no fractional part, 2.0 included: taken, and
+    # sent as the int it equals.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, "must be an integer", value)
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValidationError(field, f"must be at least {minimum}", value)
     if maximum is not None and value > maximum:
         raise ValidationError(field, f"must be at most {maximum}", value)
@@ -80,7 +85,25 @@ def check_page(page: object, limit: object) -> tuple[int, int]:
 def check_list_id(list_id: object) -> str:
     if not isinstance(list_id, str) or not list_id.strip():
         raise ValidationError("list_id", "must be a non-empty string (an id from lists.list())", list_id)
-    return list_id
+    return check_text("list_id", list_id)
+
+
+def check_text(field: str, value: str) -> str:
+    """Return `value` if it can be sent: JSON on the wire is UTF-8, which has no lone surrogates.
+
+    Python strings can hold one (`"\\ud83d"`, half of an emoji, from a bad decode or a
+    truncated JSON escape); httpx would fail on it with a bare `UnicodeEncodeError`, and in a
+    bulk write that would take the whole job down instead of the one item.
+    """
+    if value.isascii():  # the usual case, and far cheaper than encoding
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            field, f"contains a lone surrogate at position {exc.start}, which UTF-8 (and so JSON) cannot carry", value
+        ) from None
+    return value
 
 
 _KNOWN: dict[type[MediaType] | type[ResolvableMediaType], frozenset[str]] = {
@@ -103,9 +126,10 @@ def check_resolve(title: object, year: object, media_type: object) -> dict[str, 
         raise ValidationError("title", "must be a string", title)
     if not 1 <= len(title) <= MAX_TITLE:
         raise ValidationError("title", f"must be 1–{MAX_TITLE} characters long", title)
-    args: dict[str, Any] = {"title": title}
+    args: dict[str, Any] = {"title": check_text("title", title)}
     if year is not None:
-        args["year"] = _check_int("year", year, minimum=0)
+        # The schema bounds no year: a negative one is the server's to judge, not ours.
+        args["year"] = _check_int("year", year)
     if media_type is not None:
         args["media_type"] = ResolvableMediaType(_enum_value("media_type", media_type, ResolvableMediaType))
     return args
@@ -119,8 +143,10 @@ def _to_date(field: str, value: object) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, str):
+        # Exactly RFC 3339's full-date (the schema's `format: date`): fromisoformat alone would
+        # also take ISO week dates such as 2026-W01-1, which the API refuses.
         try:
-            if len(value) != 10:
+            if not _FULL_DATE.fullmatch(value):
                 raise ValueError(value)
             return datetime.date.fromisoformat(value)
         except ValueError:
@@ -128,14 +154,15 @@ def _to_date(field: str, value: object) -> datetime.date | None:
     raise ValidationError(field, "must be a datetime.date or a YYYY-MM-DD string", value)
 
 
-def _converter_tags(value: object) -> object:
-    # A lone string is a classic misuse (it would become one tag per character): keep it as is
-    # so that validation names it, and turn any other iterable into a tuple.
+def _converter_tags(value: Iterable[str] | None) -> Any:
+    # Any iterable of tags is read once, here, into a tuple (a generator could not be read
+    # twice). Kept as they are, so that validation names them: a lone string or bytes (it would
+    # become one tag per character) and a mapping (its keys would be sent, its values dropped).
     if value is None:
         return ()
-    if type(value) is list or type(value) is tuple:  # the usual case, without the ABC check below
+    if type(value) is list or type(value) is tuple:  # the usual case, without the ABC checks below
         return tuple(value)
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | set | frozenset | tuple | list):
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         return value
     return tuple(value)
 
@@ -152,7 +179,7 @@ class ReviewInput:
         rating: 0–10; None for an unrated log.
         review: Up to 10,000 characters.
         watched_date: A `datetime.date` or `YYYY-MM-DD` string, not in the future.
-        tags: Up to 20 tags of up to 64 characters.
+        tags: Up to 20 tags of up to 64 characters: any iterable of strings (read once).
 
     Example:
         ReviewInput(tmdb_id="27205", media_type="movie", rating=9, watched_date="2026-05-01")
@@ -165,7 +192,7 @@ class ReviewInput:
     rating: float | None = None
     review: str | None = None
     watched_date: datetime.date | str | None = None
-    tags: Sequence[str] = attrs.field(default=(), converter=_converter_tags)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_converter_tags)
 
     @classmethod
     def coerce(cls, item: ReviewInput | Mapping[str, Any]) -> ReviewInput:
@@ -204,24 +231,23 @@ class ReviewInput:
         tmdb_id = self.tmdb_id
         if isinstance(tmdb_id, int) and not isinstance(tmdb_id, bool):
             tmdb_id = str(tmdb_id)  # TMDB ids are numeric; the API wants them as strings
-        if not isinstance(tmdb_id, str) or not tmdb_id.strip():
+        if not isinstance(tmdb_id, str) or not tmdb_id:
             raise ValidationError("tmdb_id", "must be a non-empty string", self.tmdb_id)
+        check_text("tmdb_id", tmdb_id)
         media_type = _enum_value("media_type", self.media_type, MediaType)
 
         season = self.season_number
         episode = self.episode_number
         if season is not None:
-            _check_int("season_number", season, minimum=0)
+            season = _check_int("season_number", season, minimum=0)
         if episode is not None:
-            _check_int("episode_number", episode, minimum=0)
+            episode = _check_int("episode_number", episode, minimum=0)
         if media_type in (MediaType.TV_SEASON, MediaType.TV_EPISODE) and season is None:
             raise ValidationError("season_number", f"is required when media_type is {media_type}", None)
         if media_type == MediaType.TV_EPISODE and episode is None:
             raise ValidationError("episode_number", "is required when media_type is tv_episode", None)
-        if media_type in (MediaType.MOVIE, MediaType.TV) and season is not None:
-            raise ValidationError("season_number", "applies only to tv_season and tv_episode", season)
-        if media_type != MediaType.TV_EPISODE and episode is not None:
-            raise ValidationError("episode_number", "applies only to tv_episode", episode)
+        # A season or episode number where the media type does not need one is allowed by the
+        # schema (and the API answers 201): sent as given, for the server to judge.
 
         rating = self.rating
         if rating is not None:
@@ -235,6 +261,7 @@ class ReviewInput:
                 raise ValidationError("review", "must be a string", self.review)
             if len(self.review) > MAX_REVIEW:
                 raise ValidationError("review", f"must be at most {MAX_REVIEW:,} characters", len(self.review))
+            check_text("review", self.review)
 
         watched = _to_date("watched_date", self.watched_date)
         if watched is not None:
@@ -254,6 +281,7 @@ class ReviewInput:
                 raise ValidationError(f"tags[{index}]", "must be a string", tag)
             if len(tag) > MAX_TAG:
                 raise ValidationError(f"tags[{index}]", f"must be at most {MAX_TAG} characters", tag)
+            check_text(f"tags[{index}]", tag)
 
         body: dict[str, Any] = {"tmdb_id": tmdb_id, "media_type": media_type}
         if season is not None:

@@ -25,7 +25,8 @@ Exit codes (also in `flick --help`):
     2    usage: a bad command line or option value
     3    authentication: no API key, an invalid or revoked key, or no Flick Pro
     4    rate limit: the daily quota is spent (the message says when it resets)
-    5    partial import: some entries were not imported (see unmatched.csv)
+    5    partial import: some entries were not imported (see unmatched.csv);
+         also an export that cannot show it got every item (no file is replaced)
     6    bad input: the export or overrides file cannot be read
     130  interrupted (Ctrl-C); an import resumes where it stopped
 

@@ -361,8 +361,6 @@ def test_an_override_can_name_a_tv_episode(live: Live, tmp_path: Path) -> None:
     [
         ("Pilot,2008,1396,tv_episode,1,", "fix.csv row 1: episode_number is required when media_type is tv_episode"),
         ("Pilot,2008,1396,tv_season,,", "fix.csv row 1: season_number is required when media_type is tv_season"),
-        ("Pilot,2008,1396,movie,1,", "fix.csv row 1: season_number applies only to tv_season and tv_episode"),
-        ("Pilot,2008,1396,tv_season,1,2", "fix.csv row 1: episode_number applies only to tv_episode"),
         ("Pilot,2008,1396,tv_episode,one,1", "fix.csv row 1: season_number 'one' is not a whole number"),
         ("Pilot,2008,1396,tv_episode,-1,1", "fix.csv row 1: season_number '-1' is not a whole number"),
     ],
@@ -370,7 +368,11 @@ def test_an_override_can_name_a_tv_episode(live: Live, tmp_path: Path) -> None:
 def test_episode_overrides_are_validated_as_the_api_requires(
     live: Live, tmp_path: Path, row: str, message: str
 ) -> None:
-    """A season or episode row missing a number (or with one it must not have) is refused, naming row and field."""
+    """A season or episode row missing a number, or with one that is not a whole number, is refused, naming row and field.
+
+    An extra number (season_number on a movie) is not refused: the API accepts it, and the SDK
+    never rejects what the API accepts.
+    """
     export = _folder(tmp_path / "export", diary="2024-01-03,Pilot,2008,https://boxd.it/e1,5,,,2024-01-02\n")
     overrides = tmp_path / "fix.csv"
     overrides.write_text(f"title,year,tmdb_id,media_type,season_number,episode_number\n{row}\n", encoding="utf-8")
