@@ -235,6 +235,8 @@ def letterboxd(
     if len(export.rejected) > _MAX_WARNINGS:
         warn(f"… and {len(export.rejected) - _MAX_WARNINGS:,} more rows skipped (all listed in unmatched.csv)")
     user_overrides = Overrides.read(overrides) if overrides is not None else Overrides()
+    for message in user_overrides.warnings:
+        warn(message)
 
     api_key, _ = credentials(ctx)
     state = state_dir if state_dir is not None else default_state_dir(path)
