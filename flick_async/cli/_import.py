@@ -107,7 +107,7 @@ class _Bars(ImportProgress):
             return "the daily quota"
         if event.reason == "paused":
             return "paused by a 429"
-        learned = getattr(event, "window", None)
+        learned = getattr(event, "window", None) or getattr(event, "window_seconds", None)
         window = learned if isinstance(learned, int | float) else (self.eta.window if self.eta is not None else None)
         if window is None or window <= 0:
             return "the per-window limit"
