@@ -420,10 +420,8 @@ class Importer:
                 s.tags_changed.append({"source": entry.source, "row": entry.row, "title": entry.name, **change})
             key = fingerprint(body)
             known = self._journal.write(key)
-            if known is not None and known.status == "uncertain":
-                s.resent_uncertain += 1  # maybe stored: sent again, and the server's answer settles it
-                known = None
-            if known is not None:
+            maybe_stored = known is not None and known.status == "uncertain"
+            if known is not None and not maybe_stored:
                 if known.status == "failed":
                     s.failed += 1
                     self.problems.append(_problem(entry, "failed", known.error or "refused", decision.best))
@@ -437,6 +435,8 @@ class Importer:
                 s.duplicates_in_export += 1
                 continue
             seen.add(key)
+            if maybe_stored:
+                s.resent_uncertain += 1  # maybe stored by an earlier run: sent again, the server's answer settles it
             planned.append(_Planned(entry, key, review))
         s.to_write = len(planned)
         return planned
