@@ -95,7 +95,7 @@ class BatchOutcome:
 
     index: int
     status: OutcomeStatus
-    input: Any
+    input: ReviewItem
     review: Review | None = None
     error: FlickError | None = None
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, ParamSpec, Self, TypeVar
 import httpx
 from flick_api.api.profile import get_profile
 from flick_api.api.resolve import resolve_title
-from flick_api.models import Profile, ResolveResult
+from flick_api.models import Profile, ResolvableMediaType, ResolveResult
 
 from ._clock import Clock, SystemClock
 from ._errors import ClientClosedError, ValidationError
@@ -26,7 +26,7 @@ from ._events import Hook
 from ._pipeline import KeyAuth, Operation, Pipeline
 from ._rate_limit import RateLimitStatus
 from ._retry import RetryPolicy
-from ._validation import check_api_key, check_resolve
+from ._validation import ResolvableMediaTypeValue, check_api_key, check_resolve
 
 if TYPE_CHECKING:
     from ._resources import Lists, Reviews, Watchlist
@@ -293,7 +293,7 @@ class AsyncFlick:
         title: str,
         *,
         year: int | None = None,
-        media_type: Literal["movie", "tv"] | None = None,
+        media_type: ResolvableMediaTypeValue | ResolvableMediaType | None = None,
     ) -> ResolveResult:
         """Resolve a loose title (and optionally year and type) to TMDB ids.
 

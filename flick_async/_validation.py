@@ -10,7 +10,7 @@ import datetime
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 import attrs
 from flick_api.models import MediaType, ResolvableMediaType, ReviewCreate
@@ -19,6 +19,8 @@ from ._errors import ValidationError
 
 __all__ = [
     "API_KEY_PREFIX",
+    "MediaTypeValue",
+    "ResolvableMediaTypeValue",
     "ReviewInput",
     "check_api_key",
     "check_list_id",
@@ -27,6 +29,11 @@ __all__ = [
 ]
 
 API_KEY_PREFIX = "flick_sk_"
+# What a request may name, as literals: a typo such as "moive" is then a type error in the
+# caller's own mypy, before it is a ValidationError at run time. Members of the generated
+# enums are accepted too (they are strings).
+MediaTypeValue: TypeAlias = Literal["movie", "tv", "tv_season", "tv_episode"]
+ResolvableMediaTypeValue: TypeAlias = Literal["movie", "tv"]
 MAX_TITLE = 200
 MAX_LIMIT = 100
 MAX_REVIEW = 10_000
@@ -186,7 +193,7 @@ class ReviewInput:
     """
 
     tmdb_id: str
-    media_type: str
+    media_type: MediaTypeValue | MediaType
     season_number: int | None = None
     episode_number: int | None = None
     rating: float | None = None

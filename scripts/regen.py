@@ -1144,6 +1144,22 @@ GenerationStep = Callable[[Mapping[str, Any], Path], None]
 GENERATION_STEPS: list[GenerationStep] = []
 
 
+# --- steps of flick-async's own: py.typed ---------------------------------------------------
+
+
+def write_py_typed(schema: Mapping[str, Any], package_dir: Path) -> None:
+    """Mark the package typed (PEP 561), so that a user's mypy reads its annotations.
+
+    openapi-python-client writes `py.typed` only with project metadata (`--meta` other than
+    `none`), which we do not generate; without it a user's `mypy --strict` sees every model
+    the facade returns as `Any`.
+    """
+    (package_dir / "py.typed").write_text("", encoding="utf-8")
+
+
+GENERATION_STEPS.append(write_py_typed)
+
+
 def generate(schema_path: Path, output_dir: Path) -> Path:
     """Run openapi-python-client; return the generated package folder inside output_dir."""
     package_dir = output_dir / PACKAGE
