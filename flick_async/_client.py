@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, ParamSpec, Self, TypeVar
 
 import httpx
+from flick_api import _rules
 from flick_api.api.profile import get_profile
 from flick_api.api.resolve import resolve_title
 from flick_api.models import Profile, ResolvableMediaType, ResolveResult
@@ -38,7 +39,8 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 __version__ = "0.1.0"
-DEFAULT_BASE_URL: Final = "https://flickmovies.com/api/beta"
+# The schema's first server, written into flick_api._rules by scripts/regen.py.
+DEFAULT_BASE_URL: Final[str] = _rules.DEFAULT_BASE_URL
 _PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
