@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from ._pagination import Page, PageIterator
     from ._pipeline import Operation
     from ._rate_limit import RateLimitStatus
+    from ._raw import RawBatchResult, RawPageIterator, RawResponse
     from ._resources import ListItems, Lists, Reviews, Watchlist
     from ._retry import RetryPolicy
     from ._throttle import RateLimiter, Throttle, ThrottleEstimate
@@ -106,6 +107,9 @@ __all__ = [
     "RateLimitError",
     "RateLimitStatus",
     "RateLimiter",
+    "RawBatchResult",
+    "RawPageIterator",
+    "RawResponse",
     "RedisRateLimiter",
     "ResolvableMediaType",
     "ResolveResult",
@@ -194,6 +198,7 @@ _MODULE_OF: dict[str, str] = {
         ),
         "._pipeline": ("Operation",),
         "._rate_limit": ("RateLimitStatus",),
+        "._raw": ("RawBatchResult", "RawPageIterator", "RawResponse"),
         "._resources": (
             "ListItems",
             "Lists",

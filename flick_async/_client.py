@@ -6,6 +6,7 @@ and hands it to the endpoint groups (`_resources`), which never import the clien
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import os
@@ -30,6 +31,7 @@ from ._retry import RetryPolicy
 from ._validation import ResolvableMediaTypeValue, check_api_key, check_resolve
 
 if TYPE_CHECKING:
+    from ._raw import AsyncFlickWithRawResponse
     from ._resources import Lists, Reviews, Watchlist
     from ._throttle import Throttle
 
@@ -323,6 +325,22 @@ class AsyncFlick:
     def lists(self) -> Lists:
         """Your custom lists: `list`, `iter`, and `items(list_id)`."""
         return self._lists
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncFlickWithRawResponse:
+        """Every call of this client, returning a `RawResponse[T]` (status, headers, rate limit, …).
+
+        `list()` gives the page's answer, `iter()` an iterator with `last_response` per page,
+        `create_many()` a `RawBatchResult` with one answer per chunk.
+
+        Example:
+            raw = await flick.with_raw_response.me()
+            print(raw.status_code, raw.rate_limit, raw.retries_taken, raw.url)
+            profile = raw.parse()
+        """
+        from ._raw import AsyncFlickWithRawResponse
+
+        return AsyncFlickWithRawResponse(self)
 
     # -- state -----------------------------------------------------------------------------
 

@@ -53,6 +53,9 @@ _TAIL = 2 * MAX_LIMIT
 # that ignores `page` serves page 1 forever. More than one, since a burst of arrivals at the top
 # can fill a whole page with repeats.
 _STALE_PAGES = 3
+# Re-reads in a row that move the walk no further before it gives up (a server whose pages do
+# not start where their number and limit say). Each honest shrink needs one or two.
+_MAX_REREADS = 8
 
 
 @attrs.frozen
@@ -169,12 +172,14 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._doubts: list[str] = []
         self._started = False
         self._last_has_more = True
+        self._pending_stop: StopReason = "exhausted"  # what running out of pages will mean
         # Page style: the frontier (an offset: every item before it that stayed put was yielded),
         # the page a start_page walk begins on, and the last total seen.
         self._pos: int | None = None
         self._next_page: int | None = start_page
         self._prev_total: int | None = None
         self._recovering = False
+        self._rereads_in_a_row = 0
         self._current_page: int | None = None
         self._current_limit = limit
         # Cursor style: the cursor to send next (None: the first page), the current page's, all sent.
@@ -257,7 +262,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             if not isinstance(state, dict) or state.get("v") != _TOKEN_VERSION:
                 raise ValueError
             style, limit, digests = state["s"], state["l"], state["d"]
-        except (TypeError, ValueError, KeyError, binascii.Error, UnicodeDecodeError):
+        except (TypeError, ValueError, KeyError, RecursionError, binascii.Error, UnicodeDecodeError):
             raise invalid from None
         if style not in ("page", "cursor") or not _is_count(limit) or not 1 <= limit <= MAX_LIMIT:
             raise invalid
@@ -294,7 +299,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             if self._max_items is not None and self._yielded >= self._max_items:
                 # Ending on the last item of the last page is exhaustion, not a cut: nothing is left to resume.
                 done = self._started and self._unread == 0 and not self._last_has_more
-                self._finish("exhausted" if done else "max_items")
+                self._finish(self._pending_stop if done else "max_items")
             if self.stop_reason is None:
                 for item in self._buffer:
                     self._unread -= 1
@@ -307,7 +312,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
                     self._yielded += 1
                     return item
             if self.stop_reason is None and self._started and not self._last_has_more:
-                self._finish("exhausted")
+                self._finish(self._pending_stop)
             if self.stop_reason is not None:
                 raise StopAsyncIteration
             await self._advance()
@@ -340,14 +345,22 @@ class PageIterator(AsyncIterator[T], Generic[T]):
                 self._accept(page, requested=1, asked=self._limit)
             return
         self._started = True
-        requested, asked = self._plan()
-        page = await self._get(page=requested, cursor=None, limit=asked)
-        self._accept(page, requested=requested, asked=asked)
+        if self._rereads_in_a_row > _MAX_REREADS:
+            self._doubt("the boundary could not be re-read: pages did not start where the walk asked")
+            self._finish("page_bound")
+            return
+        requested, size = self._plan()
+        page = await self._get(page=requested, cursor=None, limit=min(size, self._asked))
+        self._accept(page, requested=requested, asked=size)
 
     async def _get(self, *, page: int | None, cursor: str | None, limit: int | None = None) -> Page[T]:
         result = await self._fetch(page=page, cursor=cursor, limit=limit or self._limit)
         self.pages_fetched += 1
         if self.style is None:
+            if result.style == "cursor" and self._next_page is not None:
+                raise ValidationError(
+                    "start_page", "is a page-number convenience, and this server pages by cursor: use resume=", None
+                )
             self.style = result.style
         elif result.style != self.style:
             raise ValidationError(
@@ -360,9 +373,10 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             self._max_total = max(self._max_total, result.total)
         elif self.style == "page":
             self._doubt("a page came without a usable total, so a deletion between pages could not be detected")
-        # Follow the server's own page size: one that clamps 100 to 50 is paged by 50.
-        if 1 <= result.limit <= self._asked:
-            self._limit = result.limit
+        # Follow the server's own page size: one that clamps 100 to 50 is paged by 50 (and page
+        # numbers count in the server's size even if it ignores the one asked for).
+        if result.limit >= 1:
+            self._limit = result.limit if self.style == "page" else min(result.limit, self._asked)
         return result
 
     def _take(self, page: Page[T]) -> None:
@@ -388,7 +402,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         following = page.next_cursor
         if following is not None and following in self._cursors:
             self._last_has_more = False
-            self._finish("repeated_cursor")
+            self._pending_stop = "repeated_cursor"  # after this page's items: they are new
             return
         self._cursor = following
         self._last_has_more = following is not None
@@ -413,7 +427,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         return best_page, best_limit
 
     def _accept(self, page: Page[T], *, requested: int, asked: int) -> None:
-        grid = page.limit if 1 <= page.limit <= asked else asked
+        grid = page.limit if page.limit >= 1 else asked
         start = (requested - 1) * grid
         dropped = 0
         if self._prev_total is not None and page.total is not None and page.total < self._prev_total:
@@ -441,6 +455,8 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._stale = 0 if fresh or recovering else self._stale + 1
         self._current_page = requested
         self._current_limit = grid
+        if start + len(page.items) > self._pos or not page.items:
+            self._rereads_in_a_row = 0
         self._pos = max(self._pos, start + len(page.items))
         self._take(page)
         if not page.has_more and page.total is not None and self._pos < page.total and page.items:
@@ -448,6 +464,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
 
     def _reread(self) -> None:
         self.boundary_rereads += 1
+        self._rereads_in_a_row += 1
         self._recovering = True
         self._last_has_more = True
 

@@ -37,10 +37,12 @@ are followed, so a shared component is judged by every place it is used, and rep
 | ... replaced by another value                   | BREAKING     | BREAKING      |
 | type narrowed (number -> integer, null dropped) | BREAKING     | compatible    |
 | type widened (integer -> number, made nullable, anyOf variant added) | compatible | BREAKING |
+| (keywords beside anyOf/oneOf constrain every variant and are compared like any other) |  |  |
 | type changed otherwise (string -> integer)      | BREAKING     | BREAKING      |
 | enum value added                                | compatible   | NOTE (the SDK parses unknown values) |
 | enum value removed                              | BREAKING     | compatible    |
 | field added, optional                           | compatible   | compatible    |
+| field added to a closed object (additionalProperties: false) | compatible | BREAKING |
 | field added, required                           | BREAKING     | compatible    |
 | field removed (the generated attribute goes)    | BREAKING     | BREAKING      |
 | field made required / made optional            | BREAKING / compatible | compatible / BREAKING |
@@ -48,6 +50,8 @@ are followed, so a shared component is judged by every place it is used, and rep
 | if/then rule added, or its `then` tightened     | BREAKING     | compatible    |
 | if/then rule removed, or its `then` loosened    | compatible   | BREAKING      |
 | default added, changed or removed               | NOTE         | compatible    |
+| made readOnly / made writeOnly                  | BREAKING / compatible | compatible / BREAKING |
+| deprecated (operation, parameter, schema)       | NOTE         | NOTE          |
 | $ref to another component, same values          | NOTE (the generated class changes) | NOTE |
 
 | Change outside schemas                                   | Verdict    |
@@ -343,8 +347,8 @@ def _body_schemas(doc: Mapping[str, Any], op: Mapping[str, Any], *, request: boo
         response = _resolve(doc, raw)
         for media, m in response.get("content", {}).items():
             schemas[f"{status} {media} response"] = m.get("schema")
-        for header in response.get("headers", {}).values():
-            schemas[f"{status} header"] = _resolve(doc, header).get("schema")
+        for name, header in response.get("headers", {}).items():
+            schemas[f"{status} {name} header"] = _resolve(doc, header).get("schema")
     return schemas
 
 
@@ -454,10 +458,12 @@ class _Differ:
         try:
             if any(c in s for s in (a, b) for c in ("anyOf", "oneOf")):
                 self._variants(where, before, after, sides, what)
+                # Keywords beside anyOf/oneOf constrain every variant. A schema without a
+                # combinator is itself the one variant, so it has none beside it.
+                self._plain(where, _beside_variants(a), _beside_variants(b), sides, what)
                 return
             if old_name != new_name:
-                # The generated attribute's class changes; what it admits is compared below.
-                # A note: values are compared below, but code naming the old class needs a look.
+                # A note: what it admits is compared below, but code naming the old class needs a look.
                 detail = f"{old_name or 'inline'} -> {new_name or 'inline'}; {_sides_label(sides)}"
                 self.add("retyped", what, where, "note", detail)
             self._plain(where, a, b, sides, what)
@@ -480,7 +486,14 @@ class _Differ:
         def variants(doc: Mapping[str, Any], raw: Any) -> dict[str, Any]:
             resolved = _resolve(doc, raw)
             parts = resolved.get("anyOf", resolved.get("oneOf"))
-            return {self._variant_key(doc, p): p for p in (parts if isinstance(parts, list) else [raw])}
+            parts = parts if isinstance(parts, list) else [raw]
+            keys = [self._variant_key(doc, p) for p in parts]
+            # Two variants of one type (two strings, two objects) are told apart by their whole
+            # text: matched by type alone, one would hide the other's change.
+            return {
+                key if keys.count(key) == 1 else f"{key} {_short(_resolve(doc, p), 200)}": p
+                for key, p in zip(keys, parts, strict=True)
+            }
 
         old_v, new_v = variants(self.old, a), variants(self.new, b)
         for name in sorted(new_v.keys() - old_v.keys()):
@@ -506,6 +519,13 @@ class _Differ:
         self._default(where, a, b, sides)
         if a.get("deprecated") is not True and b.get("deprecated") is True:
             self.add("deprecated", what, where, "note")
+        # readOnly: callers must stop sending it (request tightening); writeOnly: it stops
+        # arriving (response loosening). Dropping either flag is the reverse.
+        for flag, effect in (("readOnly", "tightened"), ("writeOnly", "loosened")):
+            if (a.get(flag) is True) != (b.get(flag) is True):
+                reverse: Effect = "loosened" if effect == "tightened" else "tightened"
+                kind = f"made {flag}" if b.get(flag) is True else f"no longer {flag}"
+                self.schema_change(kind, what, where, effect if b.get(flag) is True else reverse, sides)
         if "items" in a or "items" in b:
             self.schema(f"{where}[]", a.get("items", {}), b.get("items", {}), sides, "item")
         self._object(where, a, b, sides)
@@ -604,11 +624,16 @@ class _Differ:
     def _object(self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side]) -> None:
         old_fields, old_required = self._fields(self.old, a)
         new_fields, new_required = self._fields(self.new, b)
+        # Where the old object refused unknown fields, a new one admits values it refused.
+        closed = _openness(a.get("additionalProperties"))
         for field in sorted(new_fields.keys() - old_fields.keys()):
             required = field in new_required
             # An optional field is new to both sides alike; a required one is demanded of callers.
             added: Effect = "tightened" if required else "neutral"
-            self.schema_change("added", "field", f"{where}.{field}", added, sides, "required" if required else "")
+            if closed < 2:
+                added = "changed" if required or closed == 1 else "loosened"
+            detail = ", ".join(["required"] * required + ["to a closed object"] * (closed < 2))
+            self.schema_change("added", "field", f"{where}.{field}", added, sides, detail)
         for field in sorted(old_fields.keys() - new_fields.keys()):
             # Readers lose the value, writers the attribute on the generated model.
             self.schema_change("removed", "field", f"{where}.{field}", "changed", sides)
@@ -700,6 +725,8 @@ class _Differ:
             self.add("required", "parameter", where, "breaking")
         if before.get("required") and not after.get("required"):
             self.add("optional", "parameter", where, "compatible")
+        if before.get("deprecated") is not True and after.get("deprecated") is True:
+            self.add("deprecated", "parameter", where, "note")
         for field in ("style", "explode", "allowReserved"):
             if before.get(field) != after.get(field):
                 detail = f"{field} {_display_value(before, field)} -> {_display_value(after, field)}"
@@ -713,10 +740,21 @@ class _Differ:
             new_c = self.new.get("components", {}).get(kind, {})
             for name in sorted(old_c.keys() & new_c.keys()):
                 before, after = _resolve(self.old, old_c[name]), _resolve(self.new, new_c[name])
+                mark = len(self.changes)
                 if kind == "parameters":
                     self.parameter(f"components/parameters/{name}", before, after)
                 else:
                     self.header(f"components/headers/{name}", before, after)
+                # Say how far the change reaches: the operations whose requests or responses use it.
+                users = _users(self.new, f"#/components/{kind}/{name}")
+                if users and len(self.changes) > mark:
+                    reach = users[0] if len(users) == 1 else f"{len(users)} operations"
+                    self.changes[mark:] = [
+                        Change(
+                            c.kind, c.what, c.where, c.level, "; ".join(filter(None, [c.detail, f"used by {reach}"]))
+                        )
+                        for c in self.changes[mark:]
+                    ]
 
     def request_body(self, key: str, old_op: Mapping[str, Any], new_op: Mapping[str, Any]) -> None:
         before = _resolve(self.old, old_op.get("requestBody"))
@@ -833,12 +871,16 @@ class _Differ:
                 self.add("removed", "security scheme", name, "note", "the SDK does not offer it")
         for name in sorted(old_s.keys() & new_s.keys()):
             a, b = _resolve(self.old, old_s[name]), _resolve(self.new, new_s[name])
-            fields = ("type", "scheme", "in", "name", "bearerFormat", "flows", "openIdConnectUrl")
+            # bearerFormat is documentation only: nothing a client sends depends on it.
+            fields = ("type", "scheme", "in", "name", "flows", "openIdConnectUrl")
             changed = [f for f in fields if _json(a.get(f)) != _json(b.get(f))]
             if changed:
                 offered = _sdk_auth(a)
                 level: Level = "breaking" if offered else "note"
-                detail = ", ".join(f"{f} {_short(a.get(f))} -> {_short(b.get(f))}" for f in changed)
+                detail = ", ".join(
+                    f"{f} changed" if isinstance(a.get(f), Mapping) else f"{f} {_short(a.get(f))} -> {_short(b.get(f))}"
+                    for f in changed
+                )
                 self.add(
                     "changed",
                     "security scheme",
@@ -900,6 +942,24 @@ SDK_HEADERS = frozenset(
 )
 
 
+def _users(doc: Mapping[str, Any], ref: str) -> list[str]:
+    """The operations ("METHOD /path") whose definition mentions `ref`, directly or via a response."""
+    users = []
+    responses = doc.get("components", {}).get("responses", {})
+    via = {f"#/components/responses/{n}" for n, r in responses.items() if ref in _json(r)}
+    for key, op in _operations(doc).items():
+        text = _json(op)
+        if ref in text or any(f'"{r}"' in text for r in via):
+            users.append(key)
+    return users
+
+
+def _beside_variants(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    if "anyOf" not in schema and "oneOf" not in schema:
+        return {}
+    return {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+
+
 def _display_value(schema: Mapping[str, Any], keyword: str) -> str:
     return _short(schema[keyword]) if keyword in schema else "none"
 
@@ -910,7 +970,8 @@ def _openness(value: Any) -> int:
 
 
 def _success(status: str) -> bool:
-    return status.startswith(("1", "2", "3")) or status == "default"
+    # "default" is the catch-all, in practice the error envelope: the SDK raises for non-2xx.
+    return status.startswith(("1", "2", "3"))
 
 
 def _condition_text(condition: Any) -> str:

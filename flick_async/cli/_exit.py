@@ -34,7 +34,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # a bad command line (click's own code for usage errors)
     AUTH = 3  # no key, a bad or revoked key, or an account without Pro
     RATE_LIMIT = 4  # a rate limit that retries could not wait out, or the daily quota
-    PARTIAL = 5  # an import finished, but some entries were not imported
+    PARTIAL = 5  # an import finished but left entries out, or an export cannot show it is whole
     BAD_INPUT = 6  # an input file (export, overrides) cannot be read
     INTERRUPTED = 130  # Ctrl-C; the shell convention (128 + SIGINT)
 
@@ -46,7 +46,8 @@ Exit codes:
   2    usage: a bad command line or option value
   3    authentication: no API key, an invalid or revoked key, or no Flick Pro
   4    rate limit: the daily quota is spent (the message says when it resets)
-  5    partial import: some entries were not imported (see unmatched.csv)
+  5    partial import: some entries were not imported (see unmatched.csv);
+       also an export that cannot show it got every item (no file is replaced)
   6    bad input: the export or overrides file cannot be read
   130  interrupted (Ctrl-C); an import resumes where it stopped
 """

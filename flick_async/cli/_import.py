@@ -161,8 +161,9 @@ def _counting_client(summary: ImportSummary) -> httpx.AsyncClient:
 @click.option(
     "--overrides",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV of your own matches: title,year or letterboxd_uri → tmdb_id,media_type. They beat /resolve. "
-    "unmatched.csv has these columns: fill in tmdb_id and media_type and pass it here.",
+    help="CSV of your own matches: title,year or letterboxd_uri → tmdb_id,media_type (and season_number, "
+    "episode_number for a tv_season or tv_episode). They beat /resolve. unmatched.csv has these columns: fill "
+    "in tmdb_id and media_type and pass it here.",
 )
 @click.option(
     "--state-dir",
@@ -297,7 +298,10 @@ def letterboxd(
     if (summary.not_imported or summary.uncertain) and not dry_run:
         # A partial import is not an error: it did its job and says what it left (above). Exit 5
         # tells scripts; people get the next step, not an `Error:` line after a good run.
-        click.echo("To import them: fill in tmdb_id and media_type there, then re-run with --overrides FILE.", err=True)
+        if summary.not_imported:
+            click.echo(
+                "To import them: fill in tmdb_id and media_type there, then re-run with --overrides FILE.", err=True
+            )
         ctx.exit(int(ExitCode.PARTIAL))
 
 

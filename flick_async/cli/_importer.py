@@ -471,8 +471,10 @@ class Importer:
             # The batches in flight when the job stopped: sent, no answer, so maybe stored. Not
             # "not sent yet": a resume re-sends them and the server deduplicates what it has.
             for index in stream.unconfirmed:
+                s.not_sent -= 1
                 self._maybe_stored(planned[index], "sent, but the run stopped before the answer came")
-            s.not_sent = len(stream.unsent)
+            # What is left of `not_sent` was never sent or refused whole (`stream.unsent`), or never
+            # even read from the input (the stream reads lazily): certainly not stored, either way.
 
     def _record(self, item: _Planned, outcome: BatchOutcome) -> None:
         """Journal and count the server's verdict on one review."""

@@ -156,22 +156,15 @@ class Overrides:
             numbers[column] = int(text) if text else None
         try:
             # The API's own rules, as the SDK checks them before a write: a season needs its number,
-            # an episode both, and a movie or show neither.
+            # an episode both.
             ReviewInput(
                 tmdb_id=tmdb_id,
-                media_type=MediaType(media_type),  # typed from text; the check below still refuses a typo
+                media_type=MediaType(media_type),  # typed from text; to_body() still refuses a typo
                 season_number=numbers["season_number"],
                 episode_number=numbers["episode_number"],
             ).to_body()
         except ValidationError as error:
             raise Failure(f"{name} row {row}: {error.field} {error.rule}", ExitCode.BAD_INPUT) from None
-        # Stricter than the API, which takes a season on a movie and drops it without a word: in
-        # an overrides file such a number is a mistake the user should hear about.
-        if media_type in ("movie", "tv") and numbers["season_number"] is not None:
-            message = "season_number applies only to tv_season and tv_episode"
-            raise Failure(f"{name} row {row}: {message}", ExitCode.BAD_INPUT)
-        if media_type != "tv_episode" and numbers["episode_number"] is not None:
-            raise Failure(f"{name} row {row}: episode_number applies only to tv_episode", ExitCode.BAD_INPUT)
         override = Override(tmdb_id, media_type, row, numbers["season_number"], numbers["episode_number"])
         title, year_text, uri = get("title"), get("year"), get("uri")
         if not title and not uri:

@@ -201,6 +201,11 @@ class _API:
             return _truncated(response), decision
         if isinstance(fault, _faults.OddTotal):
             return _odd_total(response, fault), decision
+        if isinstance(fault, _faults.RepeatedCursor) and request.query_params.get("cursor"):
+            body = json.loads(bytes(response.body))
+            if response.status_code == 200 and isinstance(body, dict) and body.get("next_cursor"):
+                body["next_cursor"] = request.query_params["cursor"]
+                return JSONResponse(body), decision
         return response, decision
 
     @staticmethod

@@ -21,6 +21,7 @@ and, except for `RateLimitBurst`, after the rate limiter has counted the request
 | `TruncatedJSON`       | the normal status, JSON body cut in half             | yes           |
 | `ScrambledResults`    | a batch's 200, `results` reordered/dropped/duplicated/mis-indexed | yes |
 | `OddTotal(value)`     | the normal page, its `total` replaced by `value`     | yes           |
+| `RepeatedCursor`      | the normal page, `next_cursor` = the cursor sent     | yes           |
 
 The proxy faults (`BadGatewayHTML`, `NonStandardStatus`) carry no `X-RateLimit-*` headers:
 they stand for an answer from something in front of the API, not from the API.
@@ -44,6 +45,7 @@ __all__ = [
     "NonStandardStatus",
     "OddTotal",
     "RateLimitBurst",
+    "RepeatedCursor",
     "ScrambledResults",
     "Slow",
     "TruncatedJSON",
@@ -195,6 +197,15 @@ class OddTotal(Fault):
 
     value: object = None
     MISSING: ClassVar[object] = _MISSING
+
+
+@dataclass(frozen=True)
+class RepeatedCursor(Fault):
+    """Cursor style: answer normally, but hand back the cursor the request sent as `next_cursor`.
+
+    A client that follows it blindly pages forever. On a request without a cursor (the first
+    page) it does nothing.
+    """
 
 
 @dataclass

@@ -11,10 +11,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_httpx import HTTPXMock
 
-from flick_async import AsyncFlick, Page, PageIterator
-from flick_async.testing import DEMO_API_KEY, DeleteServed, FlickServer, InsertFirst, OddTotal
+from flick_async import AsyncFlick, Page, PageIterator, ValidationError
+from flick_async.testing import (
+    DEMO_API_KEY,
+    DeleteServed,
+    FakeClock,
+    FlickServer,
+    InsertFirst,
+    OddTotal,
+    RepeatedCursor,
+)
 
 from .helpers import MOCK_BASE_URL, page_json
+
+
+@pytest.fixture(params=["page", "cursor"])
+def server(request: pytest.FixtureRequest, clock: FakeClock) -> FlickServer:
+    """The local server in each pagination style: every read test here runs against both."""
+    return FlickServer(clock=clock, pagination=request.param)
 
 
 class Feed:
@@ -215,18 +229,94 @@ async def test_reviews_added_on_the_server_between_pages_are_not_repeated(
             server.add_review(DEMO_API_KEY, tmdb_id="27205", rating=len(seen) / 5, review=f"Mid-iteration {len(seen)}")
     assert len(before) > 10
     assert seen == before
-    assert iterator.duplicates_skipped == len(before) // 5
-    assert iterator.stop_reason == "exhausted"
+    # Offsets shift (one repeat per page, skipped); cursors name a place, so nothing repeats.
+    assert iterator.duplicates_skipped == (len(before) // 5 if server.paging.style == "page" else 0)
+    assert (iterator.stop_reason, iterator.complete, iterator.style) == ("exhausted", True, server.paging.style)
 
 
 async def test_iterating_a_real_endpoint_with_max_items_and_resume(server: FlickServer, client: AsyncFlick) -> None:
-    """Against the local server: max_items then resume from `next_page` covers the whole watchlist."""
+    """Against the local server: max_items, then resume from the token, covers the whole watchlist once."""
+    expected = [item["added_at"] for item in server.watchlist(DEMO_API_KEY)]
+    first = client.watchlist.iter(limit=2, max_items=3)
+    head = [item async for item in first]
+    assert first.stop_reason == "max_items"
+    assert first.resume_token is not None
+    rest_iterator = client.watchlist.iter(limit=2, resume=first.resume_token)
+    rest = [item async for item in rest_iterator]
+    assert [item.added_at.isoformat().replace("+00:00", "Z") for item in head + rest] == expected
+    assert (rest_iterator.complete, rest_iterator.resume_token) == (True, None)
+
+
+async def test_start_page_is_a_page_style_convenience(
+    server: FlickServer, client: AsyncFlick, make_client: Callable[..., AsyncFlick]
+) -> None:
+    """`start_page`/`next_page` resume page-style walks (never skipping); a cursor server refuses start_page."""
     expected = [item["added_at"] for item in server.watchlist(DEMO_API_KEY)]
     first = client.watchlist.iter(limit=2, max_items=4)
     head = [item async for item in first]
+    if server.paging.style == "cursor":
+        assert first.next_page is None
+        with pytest.raises(ValidationError, match="start_page: is a page-number convenience"):
+            await anext(client.watchlist.iter(limit=2, start_page=2))
+        return
     rest = [item async for item in client.watchlist.iter(limit=2, start_page=first.next_page)]
-    assert first.stop_reason == "max_items"
     assert [item.added_at.isoformat().replace("+00:00", "Z") for item in head + rest] == expected
+
+
+@pytest.mark.parametrize("cut", [1, 4, 5, 9])
+async def test_a_walk_resumed_from_its_token_yields_every_item_once_despite_changes(
+    server: FlickServer, make_client: Callable[..., AsyncFlick], cut: int
+) -> None:
+    """Stop after `cut`, delete yielded reviews and add new ones, resume from the token: every survivor once."""
+    key = _stock_reviews(server, 23)
+    async with make_client(api_key=key) as flick:
+        first = flick.reviews.iter(limit=4, max_items=cut)
+        head = [review.id async for review in first]
+        token = first.resume_token
+        assert token is not None
+        for review in server.reviews(key)[:2]:  # the two newest: already yielded
+            server.store.delete(server.store.account_for_key(key).id, "reviews", int(review["id"][4:]))
+        server.add_review(key, tmdb_id="27205", review="arrived between the sessions", created_at=1_800_000_000)
+        server.paging.between_pages("GET /me/reviews", DeleteServed())
+        second = flick.reviews.iter(limit=4, resume=token)
+        rest = [review.id async for review in second]
+    survivors = {review["id"] for review in server.reviews(key)}
+    everything = head + rest
+    assert len(everything) == len(set(everything))
+    assert survivors - {server.reviews(key)[0]["id"]} <= set(everything)
+    assert (second.stop_reason, second.complete) == ("exhausted", True)
+
+
+async def test_resume_tokens_are_checked(server: FlickServer, client: AsyncFlick) -> None:
+    """A token that is not one, another list's, or one beside start_page: a ValidationError before any request."""
+    first = client.reviews.iter(limit=2, max_items=1)
+    [_ async for _ in first]
+    token = first.resume_token
+    assert token is not None
+    sent = len(server.request_log)
+    with pytest.raises(ValidationError, match="resume: is not a resume token"):
+        client.reviews.iter(resume="not a token")
+    with pytest.raises(ValidationError, match="resume: is the token of another list"):
+        client.watchlist.iter(resume=token)
+    with pytest.raises(ValidationError, match="resume: pass resume= or start_page=, not both"):
+        client.reviews.iter(resume=token, start_page=2)
+    assert len(server.request_log) == sent
+
+
+async def test_a_repeated_cursor_stops_the_walk_and_says_so(
+    server: FlickServer, client: AsyncFlick, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cursor server that hands back the cursor it was sent: the walk stops, incomplete, with a warning."""
+    if server.paging.style == "page":
+        pytest.skip("cursor style only")
+    server.faults.add("GET /me/reviews", RepeatedCursor())
+    iterator = client.reviews.iter(limit=3)
+    ids = [review.id async for review in iterator]
+    assert ids == [review["id"] for review in server.reviews(DEMO_API_KEY)][:6]
+    assert (iterator.stop_reason, iterator.complete, iterator.pages_fetched) == ("repeated_cursor", False, 2)
+    assert [r.getMessage() for r in caplog.records] == [
+        "stopped paging: the server handed out a cursor it had already given"
+    ]
 
 
 async def test_iterating_logs_nothing_on_a_normal_run(
@@ -309,9 +399,12 @@ async def test_odd_totals_never_escape_as_type_error(
     iterator = client.reviews.iter(limit=4)
     ids = [review.id async for review in iterator]
     assert ids == [review["id"] for review in server.reviews(DEMO_API_KEY)]
-    assert (iterator.stop_reason, iterator.complete, iterator.total) == ("exhausted", False, None)
+    assert (iterator.stop_reason, iterator.total) == ("exhausted", None)
+    if server.paging.style == "cursor":  # a cursor walk needs no total to be complete
+        assert (iterator.complete, caplog.records) == (True, [])
+        return
     reason = "a page came without a usable total, so a deletion between pages could not be detected"
-    assert iterator.incomplete_reasons == [reason]
+    assert (iterator.complete, iterator.incomplete_reasons) == (False, [reason])
     assert [r.getMessage() for r in caplog.records] == [f"the walk ended but cannot show it got every item ({reason})"]
 
 
@@ -408,3 +501,21 @@ def test_model_every_item_present_throughout_comes_exactly_once(
     inserts = any(kind == "insert" for step in ops[: model.requests] for kind, _ in step)
     if not inserts and not (odd_total and style == "page"):
         assert last.complete, last.incomplete_reasons
+
+
+@pytest.mark.parametrize("served", [1, 3, 4])
+async def test_a_server_that_serves_its_own_page_size_is_followed(served: int) -> None:
+    """Pages of `served` whatever limit=2 asks (and said in `limit`): every item once, page numbers in its size."""
+    items = [f"item{n}" for n in range(11)]
+    asked: list[tuple[int, int]] = []
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        asked.append((page or 1, limit))
+        start = ((page or 1) - 1) * served
+        chunk = items[start : start + served]
+        return Page(items=chunk, page=page or 1, limit=served, total=len(items), has_more=start + served < len(items))
+
+    iterator = PageIterator(fetch, lambda item: item, limit=2)
+    assert [item async for item in iterator] == items
+    assert (iterator.stop_reason, iterator.complete) == ("exhausted", True)
+    assert [page for page, _ in asked] == list(range(1, len(items) // served + 1 + (len(items) % served > 0)))
