@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from flick_api.api.lists import list_list_items, list_lists
 from flick_api.api.reviews import create_review, list_reviews
 from flick_api.api.watchlist import list_watchlist
-from flick_api.models import CustomList, ListItem, Media, Review, ReviewWriteResult, WatchlistItem
+from flick_api.models import CustomList, ListItem, Media, MediaType, Review, ReviewWriteResult, WatchlistItem
 
 from ._errors import ValidationError
 from ._pagination import Page, PageIterator
 from ._parsing import parse_review
-from ._validation import MAX_CHUNK, ReviewInput, check_list_id, check_page
+from ._validation import MAX_CHUNK, MediaTypeValue, ReviewInput, check_list_id, check_page
 
 if TYPE_CHECKING:
     # _batch (and the anyio streams it uses) loads on the first bulk write: most clients never make one.
@@ -153,7 +153,7 @@ class Reviews(_Paged[Review]):
         self,
         tmdb_id: str,
         *,
-        media_type: str,
+        media_type: MediaTypeValue | MediaType,
         season_number: int | None = None,
         episode_number: int | None = None,
         rating: float | None = None,

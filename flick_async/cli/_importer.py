@@ -42,7 +42,7 @@ import anyio
 import attrs
 import httpx
 import regex
-from flick_api.models import Candidate, ResolveResult
+from flick_api.models import Candidate, MediaType, ResolveResult
 
 from flick_async._batch import BatchOutcome
 from flick_async._client import AsyncFlick
@@ -401,7 +401,7 @@ class Importer:
             tags, changes = fit_tags(entry.tags)
             review = ReviewInput(
                 tmdb_id=decision.tmdb_id,
-                media_type=decision.media_type,
+                media_type=MediaType(decision.media_type),  # typed from text; to_body() still checks it
                 season_number=override.season_number if override is not None else None,
                 episode_number=override.episode_number if override is not None else None,
                 rating=entry.rating,

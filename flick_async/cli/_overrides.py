@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import attrs
+from flick_api.models import MediaType
 
 from flick_async._errors import ValidationError
 from flick_async._validation import ReviewInput
@@ -172,7 +173,7 @@ class Overrides:
             # an episode both.
             ReviewInput(
                 tmdb_id=tmdb_id,
-                media_type=media_type,
+                media_type=MediaType(media_type),  # typed from text; to_body() still refuses a typo
                 season_number=numbers["season_number"],
                 episode_number=numbers["episode_number"],
             ).to_body()
