@@ -53,7 +53,7 @@ from ._raw import RawBatchResult, RawPageIterator, RawResponse
 from ._validation import MAX_CHUNK, MAX_LIMIT
 
 if TYPE_CHECKING:
-    from flick_api.models import Profile, ResolveResult, ReviewWriteResult
+    from flick_api.models import MediaType, Profile, ResolvableMediaType, ResolveResult, ReviewWriteResult
 
     from ._batch import BatchCounts, BatchOutcome, BatchResult, BatchStream, ProgressCallback, ReviewItem
     from ._clock import Clock
@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from ._resources import ListItems, Lists, Reviews, _Paged
     from ._retry import RetryPolicy
     from ._throttle import Throttle
+    from ._validation import MediaTypeValue, ResolvableMediaTypeValue
 
 __all__ = ["Flick"]
 
@@ -458,7 +459,7 @@ class SyncReviews(_SyncPaged[Review]):
         self,
         tmdb_id: str,
         *,
-        media_type: str,
+        media_type: MediaTypeValue | MediaType,
         season_number: int | None = None,
         episode_number: int | None = None,
         rating: float | None = None,
@@ -578,7 +579,7 @@ class SyncRawReviews(_SyncRawPaged[Review]):
         self,
         tmdb_id: str,
         *,
-        media_type: str,
+        media_type: MediaTypeValue | MediaType,
         season_number: int | None = None,
         episode_number: int | None = None,
         rating: float | None = None,
@@ -646,7 +647,11 @@ class FlickWithRawResponse:
         return self._worker.run(self._raw.me)
 
     def resolve(
-        self, title: str, *, year: int | None = None, media_type: Literal["movie", "tv"] | None = None
+        self,
+        title: str,
+        *,
+        year: int | None = None,
+        media_type: ResolvableMediaTypeValue | ResolvableMediaType | None = None,
     ) -> RawResponse[ResolveResult]:
         """`resolve()` with the answer."""
         return self._worker.run(self._raw.resolve, title, year=year, media_type=media_type)
@@ -740,7 +745,7 @@ class Flick:
         title: str,
         *,
         year: int | None = None,
-        media_type: Literal["movie", "tv"] | None = None,
+        media_type: ResolvableMediaTypeValue | ResolvableMediaType | None = None,
     ) -> ResolveResult:
         """Resolve a loose title to TMDB ids; see `AsyncFlick.resolve`."""
         return self._worker.run(self._async.resolve, title, year=year, media_type=media_type)
