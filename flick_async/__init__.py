@@ -56,8 +56,10 @@ if TYPE_CHECKING:
     from ._pagination import Page, PageIterator
     from ._pipeline import Operation
     from ._rate_limit import RateLimitStatus
+    from ._raw import RawBatchResult, RawPageIterator, RawResponse
     from ._resources import ListItems, Lists, Reviews, Watchlist
     from ._retry import RetryPolicy
+    from ._sync import Flick
     from ._throttle import RateLimiter, Throttle, ThrottleEstimate
     from ._throttle_redis import RedisRateLimiter
     from ._validation import ReviewInput
@@ -83,6 +85,7 @@ __all__ = [
     "CustomList",
     "DailyQuotaExceededError",
     "Event",
+    "Flick",
     "FlickError",
     "Hook",
     "InternalServerError",
@@ -106,6 +109,9 @@ __all__ = [
     "RateLimitError",
     "RateLimitStatus",
     "RateLimiter",
+    "RawBatchResult",
+    "RawPageIterator",
+    "RawResponse",
     "RedisRateLimiter",
     "ResolvableMediaType",
     "ResolveResult",
@@ -194,6 +200,7 @@ _MODULE_OF: dict[str, str] = {
         ),
         "._pipeline": ("Operation",),
         "._rate_limit": ("RateLimitStatus",),
+        "._raw": ("RawBatchResult", "RawPageIterator", "RawResponse"),
         "._resources": (
             "ListItems",
             "Lists",
@@ -201,6 +208,7 @@ _MODULE_OF: dict[str, str] = {
             "Watchlist",
         ),
         "._retry": ("RetryPolicy",),
+        "._sync": ("Flick",),
         "._throttle": ("RateLimiter", "Throttle", "ThrottleEstimate"),
         # Loaded only when asked for: it needs the `redis` extra.
         "._throttle_redis": ("RedisRateLimiter",),

@@ -24,14 +24,14 @@ import json
 from collections import Counter, deque
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator, Mapping, Sized
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 import anyio
 import attrs
+import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from flick_api.api.reviews import create_reviews_batch
-from flick_api.models import Media, MediaType, Review, ReviewBatchCreate, ReviewSource
-from flick_api.types import UNSET
+from flick_api.models import Review, ReviewBatchCreate
 
 from ._errors import (
     APIDisabledError,
@@ -45,7 +45,8 @@ from ._errors import (
     ValidationError,
     error_from_envelope,
 )
-from ._pipeline import CallRecord
+from ._parsing import parse_review as _review
+from ._pipeline import CallRecord, _parse_body
 from ._validation import MAX_CHUNK, ReviewInput
 
 if TYPE_CHECKING:
@@ -61,7 +62,6 @@ ProgressCallback = Callable[[int, "int | None", "BatchCounts"], None]
 _JOB_ERRORS = (AuthenticationError, PermissionDeniedError, APIDisabledError, DailyQuotaExceededError, ClientClosedError)
 
 
-@attrs.frozen
 class BatchOutcome:
     """What became of one input item.
 
@@ -75,28 +75,135 @@ class BatchOutcome:
       refused on every attempt with an answer that writes nothing (a 4xx). Re-sending is safe;
       it only succeeds once the cause is fixed (or passed, for a 429).
     - `uncertain`: the SDK cannot know. An attempt may have been stored but no readable answer
-      came back (a connection lost after sending, a timeout, a 5xx, a cut or unreadable body), or
-      the answer did not name this item exactly once. It may be stored. Re-sending the same
-      `input` unchanged is safe: the server deduplicates identical reviews, so a stored one
-      comes back `deduplicated` instead of a copy. Only a changed rating, text, title or watched
-      date (or a stored copy edited in the app meanwhile) would make a second review.
+      came back (a connection lost after sending, a timeout, a 5xx, a cut or unreadable body),
+      the answer did not name this item exactly once, or it reported an `internal_error` for
+      it. It may be stored. Re-sending the same `input` unchanged is safe: the server
+      deduplicates identical reviews, so a stored one comes back `deduplicated` instead of a
+      copy. Only a changed rating, text, title or watched date (or a stored copy edited in the
+      app meanwhile) would make a second review.
 
     Attributes:
         index: The item's position in the input, from 0.
         status: `created`, `deduplicated`, `failed` or `uncertain`, as above.
         input: The item as handed in (a `ReviewInput` where it could be read as one), so that
             failed and uncertain items can be re-submitted.
-        review: The created or existing review, where the server returned one.
+        review: The created or existing review, where the server returned one. Parsed into a
+            `Review` when first read: a bulk job whose caller never reads it skips the parse.
         error: Why the item failed or is uncertain (`ValidationError`, a per-item server
             error, `MalformedResponseError` for an answer that did not name it, or the error
             that made its chunk give up).
     """
 
-    index: int
-    status: OutcomeStatus
-    input: Any
-    review: Review | None = None
-    error: FlickError | None = None
+    __slots__ = ("_answer", "_position", "_review", "error", "index", "input", "status")
+
+    _review: Review | None
+    _answer: _Answer | None
+    _position: int
+
+    if TYPE_CHECKING:  # read-only to type checkers, as on the attrs class this replaces
+
+        @property
+        def index(self) -> int: ...
+        @property
+        def status(self) -> OutcomeStatus: ...
+        @property
+        def input(self) -> ReviewItem: ...
+        @property
+        def error(self) -> FlickError | None: ...
+
+    def __init__(
+        self,
+        index: int,
+        status: OutcomeStatus,
+        input: Any,
+        review: Review | None = None,
+        error: FlickError | None = None,
+    ) -> None:
+        # Frozen (as the attrs class it replaces): set once, here.
+        _set(self, "index", index)
+        _set(self, "status", status)
+        _set(self, "input", input)
+        _set(self, "_review", review)
+        _set(self, "error", error)
+        _set(self, "_answer", None)
+        _set(self, "_position", 0)
+
+    @classmethod
+    def _answered(
+        cls, index: int, status: OutcomeStatus, item: Any, answer: _Answer, position: int, error: FlickError | None
+    ) -> BatchOutcome:
+        """An outcome whose review is `answer`'s result at `position`, parsed when first read."""
+        outcome = cls(index, status, item, None, error)
+        _set(outcome, "_answer", answer)
+        _set(outcome, "_position", position)
+        return outcome
+
+    @property
+    def review(self) -> Review | None:
+        """The created or existing review, where the server returned one (parsed on first read)."""
+        answer = self._answer
+        if answer is not None:
+            _set(self, "_review", answer.review(self._position))
+            _set(self, "_answer", None)  # parsed: the chunk's answer may go once its others are read
+        return self._review
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def _fields(self) -> tuple[int, OutcomeStatus, Any, Review | None, FlickError | None]:
+        return (self.index, self.status, self.input, self.review, self.error)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, BatchOutcome)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"BatchOutcome(index={self.index!r}, status={self.status!r}, input={self.input!r},"
+            f" review={self.review!r}, error={self.error!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (BatchOutcome, self._fields())
+
+
+_set = object.__setattr__
+
+
+class _Answer:
+    """One chunk's answer, kept as the bytes that came (shared by the chunk's outcomes).
+
+    Bytes, not the decoded results: about 380 bytes an item against 1,250 for a decoded review
+    dict (980 parsed). Decoded again on the first read of one of its reviews; the decoded
+    results stay until the last of the chunk's reviews is read.
+    """
+
+    __slots__ = ("_content", "_results", "_unread")
+
+    def __init__(self, content: bytes, unread: int) -> None:
+        self._content = content
+        self._results: list[Any] | None = None
+        self._unread = unread
+
+    def review(self, position: int) -> Review | None:
+        results = self._results
+        if results is None:
+            results = self._results = _parse_results(json.loads(self._content))
+        self._unread -= 1
+        if self._unread <= 0:
+            self._results = None
+        try:
+            return _review(results[position]["review"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
 
 
 @attrs.frozen
@@ -210,8 +317,9 @@ def _body(item: ReviewInput, *, validate: bool) -> dict[str, Any]:
             value = value.isoformat()
         body[field.name] = list(value) if field.name == "tags" else value
         try:
-            json.dumps(body[field.name], allow_nan=False)
-        except (TypeError, ValueError):
+            # Encoded as httpx will: a lone surrogate passes json.dumps but not UTF-8.
+            json.dumps(body[field.name], allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
             raise ValidationError(field.name, "cannot be sent as JSON", value) from None
     return body
 
@@ -486,11 +594,11 @@ class BatchStream:
 
     async def _send_chunk(self, chunk: _Chunk) -> list[BatchOutcome] | None:
         kwargs = {**_BATCH_REQUEST, "json": {"reviews": chunk.bodies}}
-        record = CallRecord(on_sent=lambda: self._mark_sent(chunk.indices))
+        record = CallRecord(on_sent=lambda: self._mark_sent(chunk.indices), indices=chunk.indices)
         # Cancellation leaves the indices where they are: _pending (unsent) or _in_flight
         # (unconfirmed), which is exactly what is known about them.
         try:
-            results = await self._pipeline.request(kwargs, _parse_results, record)
+            results, content = await self._pipeline.send(kwargs, _read_answer, record)
         except _JOB_ERRORS as error:
             self._settle(chunk.indices)
             (self._unanswered if record.uncertain else self._rejected).update(chunk.indices)
@@ -509,44 +617,45 @@ class BatchStream:
                 BatchOutcome(i, status, item, error=error) for i, item in zip(chunk.indices, chunk.inputs, strict=True)
             ]
         self._settle(chunk.indices)
-        return _match(chunk, results)
+        return _match(chunk, results, content)
 
     @staticmethod
-    def _outcome(index: int, item: ReviewInput, raw: Any) -> BatchOutcome:
+    def _outcome(index: int, item: ReviewInput, raw: Any, answer: _Answer, position: int) -> BatchOutcome:
         # Read from the decoded JSON rather than through ReviewBatchItemResult.from_dict: that
-        # wrapper cost a third of the client's time per item (profiled in bench_batch.py).
+        # wrapper cost a third of the client's time per item (profiled in bench_batch.py). The
+        # review itself is parsed only when read (`BatchOutcome.review`), from `answer`.
         if not isinstance(raw, dict) or not raw.keys() >= _RESULT_KEYS:
             return BatchOutcome(index, "uncertain", item, error=_unreadable())
-        review: Review | None = None
-        if isinstance(raw["review"], dict):
-            # Not contextlib.suppress: per item, its object and two calls cost more than the parse saved.
-            try:
-                review = _review(raw["review"])
-            except (KeyError, TypeError, ValueError, AttributeError):
-                review = None
+        has_review = isinstance(raw["review"], dict)
         failure = raw["error"]
+        status: OutcomeStatus
+        error: FlickError | None = None
         if failure is not None:
             if raw["created"] is not False:
                 # An error on an item that says it was created (or will not say): no verdict.
-                return BatchOutcome(index, "uncertain", item, review=review, error=_unreadable())
-            if not isinstance(failure, dict) or "code" not in failure or not isinstance(failure.get("message"), str):
-                return BatchOutcome(index, "failed", item, review=review, error=_unreadable())
-            details = failure.get("details")
-            error = error_from_envelope(
-                status_code=200,
-                code=str(failure["code"]),
-                message=failure["message"],
-                details=details if isinstance(details, dict) else None,
-                method="POST",
-            )
-            # An internal error is the server's own failure mid-item: as for a 500, it may have stored it.
-            status: OutcomeStatus = "uncertain" if isinstance(error, InternalServerError) else "failed"
-            return BatchOutcome(index, status, item, review=review, error=error)
-        if raw["deduplicated"] is True:
-            return BatchOutcome(index, "deduplicated", item, review=review)
-        if raw["created"] is True:
-            return BatchOutcome(index, "created", item, review=review)
-        return BatchOutcome(index, "uncertain", item, review=review, error=_unreadable())
+                status, error = "uncertain", _unreadable()
+            elif not isinstance(failure, dict) or "code" not in failure or not isinstance(failure.get("message"), str):
+                status, error = "failed", _unreadable()
+            else:
+                details = failure.get("details")
+                error = error_from_envelope(
+                    status_code=200,
+                    code=str(failure["code"]),
+                    message=failure["message"],
+                    details=details if isinstance(details, dict) else None,
+                    method="POST",
+                )
+                # An internal error is the server's own failure mid-item: as for a 500, it may have stored it.
+                status = "uncertain" if isinstance(error, InternalServerError) else "failed"
+        elif raw["deduplicated"] is True:
+            status = "deduplicated"
+        elif raw["created"] is True:
+            status = "created"
+        else:
+            status, error = "uncertain", _unreadable()
+        if not has_review:
+            return BatchOutcome(index, status, item, error=error)
+        return BatchOutcome._answered(index, status, item, answer, position, error)
 
     def _report_progress(self) -> None:
         counts = self.counts
@@ -600,7 +709,7 @@ def _unmatched(count: int) -> MalformedResponseError:
 _NOT_ANSWERED: Any = object()
 
 
-def _match(chunk: _Chunk, results: list[Any]) -> list[BatchOutcome]:
+def _match(chunk: _Chunk, results: list[Any], content: bytes) -> list[BatchOutcome]:
     """One outcome per item of `chunk`, each read from the one result carrying its `index`.
 
     The API sends results in input order, but order is not what the SDK trusts: a result names
@@ -610,14 +719,17 @@ def _match(chunk: _Chunk, results: list[Any]) -> list[BatchOutcome]:
     """
     size = len(chunk.indices)
     found: list[Any] = [_NOT_ANSWERED] * size
+    where = [0] * size  # the result's position in `results`, to find its review again
     counts = [0] * size
-    for raw in results:
+    for at, raw in enumerate(results):
         position = raw.get("index") if type(raw) is dict else None
         if type(position) is int and 0 <= position < size:
             found[position] = raw
+            where[position] = at
             counts[position] += 1
+    answer = _Answer(content, sum(1 for raw in found if type(raw) is dict and type(raw.get("review")) is dict))
     return [
-        BatchStream._outcome(i, item, found[p])
+        BatchStream._outcome(i, item, found[p], answer, where[p])
         if counts[p] == 1
         else BatchOutcome(i, "uncertain", item, error=_unmatched(counts[p]))
         for p, (i, item) in enumerate(zip(chunk.indices, chunk.inputs, strict=True))
@@ -628,61 +740,9 @@ def _by_index(outcome: BatchOutcome) -> int:
     return outcome.index
 
 
-_REVIEW_KEYS = frozenset({"created_at", "id", "media", "rating", "review", "source", "tags", "watched_date"})
-_MEDIA_REQUIRED = frozenset({"poster_url", "title", "tmdb_id", "type", "year"})
-_MEDIA_KEYS = _MEDIA_REQUIRED | {"episode_number", "season_number", "show_title"}
-_MEDIA_TYPES: Mapping[object, MediaType] = MediaType._value2member_map_  # type: ignore[assignment]
-_SOURCES: Mapping[object, ReviewSource] = ReviewSource._value2member_map_  # type: ignore[assignment]
-
-
-def _review(data: dict[str, Any]) -> Review:
-    """`Review.from_dict(data)`, an equal model, for a review of exactly the documented shape.
-
-    Every item of a bulk write parses one. The generated parser copies both dicts, pops each key
-    and defines a closure per field on every call: 7.2 µs a review by timeit, against 2.7 here.
-    Any other shape (a key added or missing) goes to the generated parser, so unknown fields land
-    in `additional_properties` and errors are raised exactly as it raises them; the calls that
-    can fail here (the date parsers, the enums) are the ones it makes.
-    """
-    if data.keys() != _REVIEW_KEYS:
-        return Review.from_dict(data)
-    media = data["media"]
-    if type(media) is not dict or not _MEDIA_REQUIRED <= media.keys() <= _MEDIA_KEYS:
-        return Review.from_dict(data)
-    # The enums' own lookup; their call (slow) is kept for what the table lacks: unknown values
-    # (which parse), and non-strings (which raise).
-    kind = media["type"]
-    media_type = _MEDIA_TYPES.get(kind) if type(kind) is str else None
-    source = data["source"]
-    review_source = _SOURCES.get(source) if type(source) is str else None
-    watched = data["watched_date"]
-    return Review(
-        created_at=datetime.datetime.fromisoformat(data["created_at"]),
-        id=data["id"],
-        media=Media(
-            poster_url=media["poster_url"],
-            title=media["title"],
-            tmdb_id=media["tmdb_id"],
-            type_=MediaType(kind) if media_type is None else media_type,
-            year=media["year"],
-            episode_number=media.get("episode_number", UNSET),
-            season_number=media.get("season_number", UNSET),
-            show_title=media.get("show_title", UNSET),
-        ),
-        rating=data["rating"],
-        review=data["review"],
-        source=ReviewSource(source) if review_source is None else review_source,
-        tags=data["tags"],
-        watched_date=_date_or_as_is(watched) if isinstance(watched, str) else watched,
-    )
-
-
-def _date_or_as_is(value: str) -> datetime.date | None:
-    # As generated: a string that is not a date is kept as it came (and typed as the model has it).
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return cast("datetime.date | None", value)
+def _read_answer(response: httpx.Response) -> tuple[list[Any], bytes]:
+    """The decoded results, and the bytes they came from (`_Answer` keeps those)."""
+    return _parse_body(response, _parse_results), response.content
 
 
 def _parse_results(data: Any) -> list[Any]:

@@ -6,6 +6,7 @@ and hands it to the endpoint groups (`_resources`), which never import the clien
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import os
@@ -16,19 +17,22 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, ParamSpec, Self, TypeVar
 
 import httpx
+from flick_api import _rules
 from flick_api.api.profile import get_profile
 from flick_api.api.resolve import resolve_title
-from flick_api.models import Profile, ResolveResult
+from flick_api.models import Profile, ResolvableMediaType, ResolveResult
 
 from ._clock import Clock, SystemClock
 from ._errors import ClientClosedError, ValidationError
 from ._events import Hook
+from ._logging import configure_from_environment
 from ._pipeline import KeyAuth, Operation, Pipeline
 from ._rate_limit import RateLimitStatus
 from ._retry import RetryPolicy
-from ._validation import check_api_key, check_resolve
+from ._validation import ResolvableMediaTypeValue, check_api_key, check_resolve
 
 if TYPE_CHECKING:
+    from ._raw import AsyncFlickWithRawResponse
     from ._resources import Lists, Reviews, Watchlist
     from ._throttle import Throttle
 
@@ -38,7 +42,8 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 __version__ = "0.1.0"
-DEFAULT_BASE_URL: Final = "https://flickmovies.com/api/beta"
+# The schema's first server, written into flick_api._rules by scripts/regen.py.
+DEFAULT_BASE_URL: Final[str] = _rules.DEFAULT_BASE_URL
 _PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -52,6 +57,10 @@ class _NotGiven:
 NOT_GIVEN: Final = _NotGiven()
 
 
+# Cached: a service acting for many keys builds a client per key, and parsing the URL (and the
+# loopback check) was 60% of constructing one (#13). Pure: the same input, the same verdict; an
+# input that raises is not cached and raises again.
+@functools.lru_cache(maxsize=64)
 def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
     try:
         url = httpx.URL(base_url)
@@ -130,6 +139,7 @@ class AsyncFlick:
         clock: Clock | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
+        configure_from_environment()  # FLICK_LOG=info|debug
         api_key = check_api_key(api_key if api_key is not None else os.environ.get("FLICK_API_KEY"))
         base_url = base_url if base_url is not None else os.environ.get("FLICK_BASE_URL") or DEFAULT_BASE_URL
         base_url = _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
@@ -173,7 +183,7 @@ class AsyncFlick:
             base_url=base_url,
             auth=KeyAuth("X-API-Key", api_key)
             if auth == "x-api-key"
-            else KeyAuth("Authorization", f"Bearer {api_key}"),
+            else KeyAuth("Authorization", api_key, scheme="Bearer "),
             headers={
                 "User-Agent": f"flick-async/{__version__} httpx/{httpx.__version__} python/{_PYTHON}",
                 "Accept": "application/json",
@@ -183,6 +193,7 @@ class AsyncFlick:
             throttle=limiter,
             clock=clock,
             hooks=hooks,
+            owns_http=self._owns_http,
         )
 
         self._parent: AsyncFlick | None = None
@@ -292,7 +303,7 @@ class AsyncFlick:
         title: str,
         *,
         year: int | None = None,
-        media_type: Literal["movie", "tv"] | None = None,
+        media_type: ResolvableMediaTypeValue | ResolvableMediaType | None = None,
     ) -> ResolveResult:
         """Resolve a loose title (and optionally year and type) to TMDB ids.
 
@@ -320,6 +331,22 @@ class AsyncFlick:
     def lists(self) -> Lists:
         """Your custom lists: `list`, `iter`, and `items(list_id)`."""
         return self._lists
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncFlickWithRawResponse:
+        """Every call of this client, returning a `RawResponse[T]` (status, headers, rate limit, …).
+
+        `list()` gives the page's answer, `iter()` an iterator with `last_response` per page,
+        `create_many()` a `RawBatchResult` with one answer per chunk.
+
+        Example:
+            raw = await flick.with_raw_response.me()
+            print(raw.status_code, raw.rate_limit, raw.retries_taken, raw.url)
+            profile = raw.parse()
+        """
+        from ._raw import AsyncFlickWithRawResponse
+
+        return AsyncFlickWithRawResponse(self)
 
     # -- state -----------------------------------------------------------------------------
 

@@ -2,6 +2,10 @@
 
 A request the server would reject costs a request from the rate limit and a round trip; catching
 it here is cheaper and gives a precise `ValidationError` naming the field and the rule.
+
+Every limit and enum comes from `openapi.json`, through `flick_api._rules`, which
+`scripts/regen.py` writes beside the generated client: a regenerated schema changes what is
+enforced here with no hand edit. A limit the schema drops is None there, and not checked.
 """
 
 from __future__ import annotations
@@ -9,16 +13,21 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
+from flick_api import _rules
+from flick_api._rules import MediaTypeValue, ResolvableMediaTypeValue
 from flick_api.models import MediaType, ResolvableMediaType, ReviewCreate
 
 from ._errors import ValidationError
 
 __all__ = [
     "API_KEY_PREFIX",
+    "MediaTypeValue",
+    "ResolvableMediaTypeValue",
     "ReviewInput",
     "check_api_key",
     "check_list_id",
@@ -27,17 +36,23 @@ __all__ = [
 ]
 
 API_KEY_PREFIX = "flick_sk_"
-MAX_TITLE = 200
-MAX_LIMIT = 100
-MAX_REVIEW = 10_000
-MAX_TAGS = 20
-MAX_TAG = 64
-MAX_CHUNK = 50  # reviews per batch request
-MIN_RATING, MAX_RATING = 0.0, 10.0
+# MediaTypeValue and ResolvableMediaTypeValue (imported above) are the schema's request enums
+# as Literal types: a typo such as "moive" is a type error in the caller's own mypy before it
+# is a ValidationError here. Members of the generated enums are accepted too (they are str).
+
+# Limits other modules size things by (tag fitting, page and chunk sizes), as plain numbers:
+# with no limit in the schema, tags are not cut, and pages and chunks keep the sizes the API
+# has always taken.
+_UNBOUNDED = sys.maxsize
+MAX_TAGS: int = _rules.TAGS_MAX_ITEMS if _rules.TAGS_MAX_ITEMS is not None else _UNBOUNDED
+MAX_TAG: int = _rules.TAG_MAX_LENGTH if _rules.TAG_MAX_LENGTH is not None else _UNBOUNDED
+MAX_LIMIT: int = _rules.LIMIT_MAXIMUM if _rules.LIMIT_MAXIMUM is not None else 100
+MAX_CHUNK: int = _rules.BATCH_MAX_ITEMS if _rules.BATCH_MAX_ITEMS is not None else 50  # reviews per batch request
 # A watched date is "not in the future" on the server's calendar. The earliest calendar on
 # Earth (UTC+14) can be a day ahead of UTC, so only dates past that are surely in the future.
 _MAX_DAYS_AHEAD_OF_UTC = 1
 _WHITESPACE = re.compile(r"\s")
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 _REDACTED = "<redacted>"
 
@@ -62,10 +77,26 @@ def check_api_key(api_key: object) -> str:
     return api_key
 
 
-def _check_int(field: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
+def _check_length(field: str, value: str, minimum: int | None, maximum: int | None) -> None:
+    if (minimum is None or len(value) >= minimum) and (maximum is None or len(value) <= maximum):
+        return
+    if minimum is not None and maximum is not None:
+        rule = f"must be {minimum:,}–{maximum:,} characters long"
+    elif maximum is not None:
+        rule = f"must be at most {maximum:,} characters"
+    else:
+        rule = "must be a non-empty string" if minimum == 1 else f"must be at least {minimum:,} characters long"
+    raise ValidationError(field, rule, value if len(value) <= 200 else len(value))
+
+
+def _check_int(field: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    # JSON Schema's `integer` is any number with no fractional part, 2.0 included: taken, and
+    # sent as the int it equals.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, "must be an integer", value)
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValidationError(field, f"must be at least {minimum}", value)
     if maximum is not None and value > maximum:
         raise ValidationError(field, f"must be at most {maximum}", value)
@@ -73,14 +104,35 @@ def _check_int(field: str, value: object, *, minimum: int, maximum: int | None =
 
 
 def check_page(page: object, limit: object) -> tuple[int, int]:
-    """Validate `page` (≥ 1) and `limit` (1–100)."""
-    return _check_int("page", page, minimum=1), _check_int("limit", limit, minimum=1, maximum=MAX_LIMIT)
+    """Validate `page` (≥ 1) and `limit` (1–100), as the schema bounds them."""
+    return (
+        _check_int("page", page, minimum=_rules.PAGE_MINIMUM),
+        _check_int("limit", limit, minimum=_rules.LIMIT_MINIMUM, maximum=_rules.LIMIT_MAXIMUM),
+    )
 
 
 def check_list_id(list_id: object) -> str:
     if not isinstance(list_id, str) or not list_id.strip():
         raise ValidationError("list_id", "must be a non-empty string (an id from lists.list())", list_id)
-    return list_id
+    return check_text("list_id", list_id)
+
+
+def check_text(field: str, value: str) -> str:
+    """Return `value` if it can be sent: JSON on the wire is UTF-8, which has no lone surrogates.
+
+    Python strings can hold one (`"\\ud83d"`, half of an emoji, from a bad decode or a
+    truncated JSON escape); httpx would fail on it with a bare `UnicodeEncodeError`, and in a
+    bulk write that would take the whole job down instead of the one item.
+    """
+    if value.isascii():  # the usual case, and far cheaper than encoding
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            field, f"contains a lone surrogate at position {exc.start}, which UTF-8 (and so JSON) cannot carry", value
+        ) from None
+    return value
 
 
 _KNOWN: dict[type[MediaType] | type[ResolvableMediaType], frozenset[str]] = {
@@ -101,14 +153,22 @@ def check_resolve(title: object, year: object, media_type: object) -> dict[str, 
     """Validate `/resolve` arguments; return them ready for the generated request builder."""
     if not isinstance(title, str):
         raise ValidationError("title", "must be a string", title)
-    if not 1 <= len(title) <= MAX_TITLE:
-        raise ValidationError("title", f"must be 1–{MAX_TITLE} characters long", title)
-    args: dict[str, Any] = {"title": title}
+    _check_length("title", title, _rules.TITLE_MIN_LENGTH, _rules.TITLE_MAX_LENGTH)
+    args: dict[str, Any] = {"title": check_text("title", title)}
     if year is not None:
-        args["year"] = _check_int("year", year, minimum=0)
+        # Today's schema bounds no year: a negative one is the server's to judge, not ours.
+        args["year"] = _check_int("year", year, minimum=_rules.YEAR_MINIMUM, maximum=_rules.YEAR_MAXIMUM)
     if media_type is not None:
         args["media_type"] = ResolvableMediaType(_enum_value("media_type", media_type, ResolvableMediaType))
     return args
+
+
+def _range_rule(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"must be between {low:g} and {high:g}"
+    if low is not None:
+        return f"must be at least {low:g}"
+    return "must be a number" if high is None else f"must be at most {high:g}"
 
 
 def _to_date(field: str, value: object) -> datetime.date | None:
@@ -119,8 +179,10 @@ def _to_date(field: str, value: object) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, str):
+        # Exactly RFC 3339's full-date (the schema's `format: date`): fromisoformat alone would
+        # also take ISO week dates such as 2026-W01-1, which the API refuses.
         try:
-            if len(value) != 10:
+            if not _FULL_DATE.fullmatch(value):
                 raise ValueError(value)
             return datetime.date.fromisoformat(value)
         except ValueError:
@@ -128,14 +190,15 @@ def _to_date(field: str, value: object) -> datetime.date | None:
     raise ValidationError(field, "must be a datetime.date or a YYYY-MM-DD string", value)
 
 
-def _converter_tags(value: object) -> object:
-    # A lone string is a classic misuse (it would become one tag per character): keep it as is
-    # so that validation names it, and turn any other iterable into a tuple.
+def _converter_tags(value: Iterable[str] | None) -> Any:
+    # Any iterable of tags is read once, here, into a tuple (a generator could not be read
+    # twice). Kept as they are, so that validation names them: a lone string or bytes (it would
+    # become one tag per character) and a mapping (its keys would be sent, its values dropped).
     if value is None:
         return ()
-    if type(value) is list or type(value) is tuple:  # the usual case, without the ABC check below
+    if type(value) is list or type(value) is tuple:  # the usual case, without the ABC checks below
         return tuple(value)
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | set | frozenset | tuple | list):
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         return value
     return tuple(value)
 
@@ -151,21 +214,23 @@ class ReviewInput:
         episode_number: Required for `tv_episode`.
         rating: 0–10; None for an unrated log.
         review: Up to 10,000 characters.
+
+    The limits are those of the schema this SDK was generated from (see `flick_api._rules`).
         watched_date: A `datetime.date` or `YYYY-MM-DD` string, not in the future.
-        tags: Up to 20 tags of up to 64 characters.
+        tags: Up to 20 tags of up to 64 characters: any iterable of strings (read once).
 
     Example:
         ReviewInput(tmdb_id="27205", media_type="movie", rating=9, watched_date="2026-05-01")
     """
 
     tmdb_id: str
-    media_type: str
+    media_type: MediaTypeValue | MediaType
     season_number: int | None = None
     episode_number: int | None = None
     rating: float | None = None
     review: str | None = None
     watched_date: datetime.date | str | None = None
-    tags: Sequence[str] = attrs.field(default=(), converter=_converter_tags)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_converter_tags)
 
     @classmethod
     def coerce(cls, item: ReviewInput | Mapping[str, Any]) -> ReviewInput:
@@ -204,37 +269,38 @@ class ReviewInput:
         tmdb_id = self.tmdb_id
         if isinstance(tmdb_id, int) and not isinstance(tmdb_id, bool):
             tmdb_id = str(tmdb_id)  # TMDB ids are numeric; the API wants them as strings
-        if not isinstance(tmdb_id, str) or not tmdb_id.strip():
+        if not isinstance(tmdb_id, str):
             raise ValidationError("tmdb_id", "must be a non-empty string", self.tmdb_id)
+        _check_length("tmdb_id", tmdb_id, _rules.TMDB_ID_MIN_LENGTH, None)
+        check_text("tmdb_id", tmdb_id)
         media_type = _enum_value("media_type", self.media_type, MediaType)
 
         season = self.season_number
         episode = self.episode_number
         if season is not None:
-            _check_int("season_number", season, minimum=0)
+            season = _check_int("season_number", season, minimum=_rules.SEASON_MINIMUM)
         if episode is not None:
-            _check_int("episode_number", episode, minimum=0)
+            episode = _check_int("episode_number", episode, minimum=_rules.EPISODE_MINIMUM)
         if media_type in (MediaType.TV_SEASON, MediaType.TV_EPISODE) and season is None:
             raise ValidationError("season_number", f"is required when media_type is {media_type}", None)
         if media_type == MediaType.TV_EPISODE and episode is None:
             raise ValidationError("episode_number", "is required when media_type is tv_episode", None)
-        if media_type in (MediaType.MOVIE, MediaType.TV) and season is not None:
-            raise ValidationError("season_number", "applies only to tv_season and tv_episode", season)
-        if media_type != MediaType.TV_EPISODE and episode is not None:
-            raise ValidationError("episode_number", "applies only to tv_episode", episode)
+        # A season or episode number where the media type does not need one is allowed by the
+        # schema (and the API answers 201): sent as given, for the server to judge.
 
         rating = self.rating
         if rating is not None:
             if isinstance(rating, bool) or not isinstance(rating, int | float):
                 raise ValidationError("rating", "must be a number", rating)
-            if math.isnan(rating) or not MIN_RATING <= rating <= MAX_RATING:
-                raise ValidationError("rating", "must be between 0 and 10", rating)
+            low, high = _rules.RATING_MINIMUM, _rules.RATING_MAXIMUM
+            if math.isnan(rating) or (low is not None and rating < low) or (high is not None and rating > high):
+                raise ValidationError("rating", _range_rule(low, high), rating)
 
         if self.review is not None:
             if not isinstance(self.review, str):
                 raise ValidationError("review", "must be a string", self.review)
-            if len(self.review) > MAX_REVIEW:
-                raise ValidationError("review", f"must be at most {MAX_REVIEW:,} characters", len(self.review))
+            _check_length("review", self.review, None, _rules.REVIEW_MAX_LENGTH)
+            check_text("review", self.review)
 
         watched = _to_date("watched_date", self.watched_date)
         if watched is not None:
@@ -252,8 +318,8 @@ class ReviewInput:
         for index, tag in enumerate(tags):
             if not isinstance(tag, str):
                 raise ValidationError(f"tags[{index}]", "must be a string", tag)
-            if len(tag) > MAX_TAG:
-                raise ValidationError(f"tags[{index}]", f"must be at most {MAX_TAG} characters", tag)
+            _check_length(f"tags[{index}]", tag, None, _rules.TAG_MAX_LENGTH)
+            check_text(f"tags[{index}]", tag)
 
         body: dict[str, Any] = {"tmdb_id": tmdb_id, "media_type": media_type}
         if season is not None:

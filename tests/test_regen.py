@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import jsonpatch
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,355 +159,172 @@ def test_main_check_exit_codes(
     assert capsys.readouterr().err == f"regen: could not read {missing}: no such file; nothing was changed.\n"
 
 
-# --- the change summary ------------------------------------------------------------------
+# --- the change summary: the mutation corpus -----------------------------------------------
+# tests/fixtures/regen/mutations/*.json: each an RFC 6902 patch of a base schema (the Flick
+# schema frozen in flick-openapi.json, or the small one in small-openapi.json), the verdict an
+# SDK engineer gives it and the exact summary lines. Only the diff runs: no generator.
 
-RESPONSE_OK = {
-    "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}}
-}
-
-
-def fixture_schema() -> Doc:
-    """A small API: list and create items, and an inline-bodied note endpoint.
-
-    Color and Dims are used by both the request (ItemCreate) and the response (Item); Status
-    only by the response; Legacy by nothing.
-    """
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Fixture", "version": "1"},
-        "paths": {
-            "/items": {
-                "get": {
-                    "operationId": "listItems",
-                    "tags": ["items"],
-                    "parameters": [
-                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}},
-                        # behind a $ref: an enum change is reported once, under Color
-                        {"name": "color", "in": "query", "schema": {"$ref": "#/components/schemas/Color"}},
-                    ],
-                    "responses": RESPONSE_OK,
-                },
-                "post": {
-                    "operationId": "createItem",
-                    "tags": ["items"],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemCreate"}}},
-                    },
-                    "responses": RESPONSE_OK,
-                },
-            },
-            "/notes": {
-                "post": {
-                    "operationId": "createNote",
-                    "tags": ["notes"],
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"text": {"type": "string"}},
-                                    "required": ["text"],
-                                }
-                            }
-                        }
-                    },
-                    "responses": {"204": {"description": "Saved."}},
-                }
-            },
-        },
-        "components": {
-            "schemas": {
-                "ItemCreate": {
-                    "type": "object",
-                    "properties": {
-                        "name": {"type": "string"},
-                        "size": {"type": "integer"},
-                        "color": {"$ref": "#/components/schemas/Color"},
-                        "dims": {"$ref": "#/components/schemas/Dims"},
-                    },
-                    "required": ["name"],
-                },
-                "Item": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "string"},
-                        "name": {"type": "string"},
-                        "note": {"type": "string"},
-                        "color": {"$ref": "#/components/schemas/Color"},
-                        "status": {"$ref": "#/components/schemas/Status"},
-                        "dims": {"$ref": "#/components/schemas/Dims"},
-                    },
-                    "required": ["id", "name"],
-                },
-                "Dims": {
-                    "type": "object",
-                    "properties": {"w": {"type": "integer"}, "h": {"type": "integer"}},
-                    "required": ["w"],
-                },
-                "Color": {"type": "string", "enum": ["red", "green"]},
-                "Status": {"type": "string", "enum": ["active", "archived"]},
-                "Legacy": {"type": "object"},
-            }
-        },
-    }
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "regen"
+MUTATIONS = sorted((FIXTURES / "mutations").glob("*.json"))
+LEVELS = ("compatible", "note", "breaking")
 
 
-def _schemas(doc: Doc) -> dict[str, Any]:
-    schemas: dict[str, Any] = doc["components"]["schemas"]
-    return schemas
+@functools.cache
+def _base(name: str) -> Doc:
+    doc: Doc = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return doc
 
 
-def _list_params(doc: Doc) -> list[dict[str, Any]]:
-    params: list[dict[str, Any]] = doc["paths"]["/items"]["get"]["parameters"]
-    return params
+def _mutation(path: Path) -> tuple[Doc, Doc, dict[str, Any]]:
+    case: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    old = _base(case["base"])
+    new: Doc = jsonpatch.apply_patch(old, case["patch"])  # a deep copy: the cached base stays
+    return old, new, case
 
 
-def _add_operation(doc: Doc) -> None:
-    doc["paths"]["/items/{id}"] = {
-        "delete": {
-            "operationId": "deleteItem",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"204": {"description": "Gone."}},
-        }
-    }
+def _verdict(changes: list[Any]) -> str:
+    return max((c.level for c in changes), key=LEVELS.index) if changes else "unchanged"
 
 
-def _add_param(*, required: bool) -> Callable[[Doc], object]:
-    def mutate(doc: Doc) -> None:
-        _list_params(doc).append({"name": "offset", "in": "query", "required": required, "schema": {"type": "integer"}})
-
-    return mutate
-
-
-def _add_path_param(doc: Doc) -> None:
-    doc["paths"]["/items"]["parameters"] = [
-        {"name": "X-Tenant", "in": "header", "required": True, "schema": {"type": "string"}}
-    ]
-
-
-def _add_field(schema: str, field: str, *, required: bool) -> Callable[[Doc], object]:
-    def mutate(doc: Doc) -> None:
-        target = _schemas(doc)[schema]
-        target["properties"][field] = {"type": "string"}
-        if required:
-            target["required"].append(field)
-
-    return mutate
-
-
-def _set_required(schema: str, field: str, *, required: bool) -> Callable[[Doc], object]:
-    def mutate(doc: Doc) -> None:
-        target = _schemas(doc)[schema]
-        if required:
-            target["required"].append(field)
-        else:
-            target["required"].remove(field)
-
-    return mutate
-
-
-def _enum(schema: str, *, add: str = "", remove: str = "") -> Callable[[Doc], object]:
-    def mutate(doc: Doc) -> None:
-        values: list[str] = _schemas(doc)[schema]["enum"]
-        if add:
-            values.append(add)
-        if remove:
-            values.remove(remove)
-
-    return mutate
-
-
-def _note_body(doc: Doc) -> dict[str, Any]:
-    body: dict[str, Any] = doc["paths"]["/notes"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    return body
-
-
-# (id, mutation of the fixture schema, the whole expected summary as (kind, what, where, breaking))
-CHANGES: list[tuple[str, Callable[[Doc], object], list[tuple[str, str, str, bool]]]] = [
-    ("no-change", lambda doc: None, []),
-    ("operation-added", _add_operation, [("added", "operation", "DELETE /items/{id}", False)]),
-    (
-        "operation-removed",
-        lambda doc: doc["paths"]["/items"].pop("get"),
-        [("removed", "operation", "GET /items", True)],
-    ),
-    (
-        "operation-renamed",
-        lambda doc: doc["paths"]["/items"]["post"].update(operationId="addItem"),
-        [("renamed", "operation", "POST /items", True)],
-    ),
-    (
-        "operation-retagged",
-        lambda doc: doc["paths"]["/items"]["post"].update(tags=["things"]),
-        [("renamed", "operation", "POST /items", True)],
-    ),
-    (
-        "parameter-added-optional",
-        _add_param(required=False),
-        [("added", "parameter", "GET /items query:offset", False)],
-    ),
-    ("parameter-added-required", _add_param(required=True), [("added", "parameter", "GET /items query:offset", True)]),
-    (
-        "path-level-parameter-added",
-        _add_path_param,
-        [
-            ("added", "parameter", "GET /items header:X-Tenant", True),
-            ("added", "parameter", "POST /items header:X-Tenant", True),
-        ],
-    ),
-    (
-        "parameter-removed",
-        lambda doc: _list_params(doc).pop(0),
-        [("removed", "parameter", "GET /items query:limit", True)],
-    ),
-    (
-        "parameter-retyped",
-        lambda doc: _list_params(doc)[0].update(schema={"type": "string"}),
-        [("retyped", "parameter", "GET /items query:limit", True)],
-    ),
-    (
-        "parameter-now-required",
-        lambda doc: _list_params(doc)[0].update(required=True),
-        [("required", "parameter", "GET /items query:limit", True)],
-    ),
-    (
-        "parameter-enum-value-added",
-        lambda doc: _list_params(doc)[1]["schema"]["enum"].append("c"),
-        [("added", "enum value", 'GET /items query:kind "c"', False)],
-    ),
-    (
-        "parameter-enum-value-removed",
-        lambda doc: _list_params(doc)[1]["schema"]["enum"].remove("b"),
-        [("removed", "enum value", 'GET /items query:kind "b"', True)],
-    ),
-    ("schema-added", lambda doc: _schemas(doc).update(Tag={"type": "string"}), [("added", "schema", "Tag", False)]),
-    ("schema-removed", lambda doc: _schemas(doc).pop("Legacy"), [("removed", "schema", "Legacy", True)]),
-    (
-        "request-field-added-optional",
-        _add_field("ItemCreate", "tag", required=False),
-        [("added", "field", "ItemCreate.tag", False)],
-    ),
-    (
-        "request-field-added-required",
-        _add_field("ItemCreate", "tag", required=True),
-        [("added", "field", "ItemCreate.tag", True)],
-    ),
-    (
-        "response-field-added-required",
-        _add_field("Item", "owner", required=True),
-        [("added", "field", "Item.owner", False)],
-    ),
-    (
-        "field-removed",
-        lambda doc: _schemas(doc)["Item"]["properties"].pop("note"),
-        [("removed", "field", "Item.note", True)],
-    ),
-    (
-        "field-retyped",
-        lambda doc: _schemas(doc)["Item"]["properties"].update(name={"type": "integer"}),
-        [("retyped", "field", "Item.name", True)],
-    ),
-    (
-        "field-made-nullable",
-        lambda doc: _schemas(doc)["Item"]["properties"].update(name={"type": ["string", "null"]}),
-        [("retyped", "field", "Item.name", True)],
-    ),
-    (
-        "request-field-now-required",
-        _set_required("ItemCreate", "size", required=True),
-        [("required", "field", "ItemCreate.size", True)],
-    ),
-    (
-        "request-field-now-optional",
-        _set_required("ItemCreate", "name", required=False),
-        [("optional", "field", "ItemCreate.name", False)],
-    ),
-    (
-        "response-field-now-required",
-        _set_required("Item", "note", required=True),
-        [("required", "field", "Item.note", False)],
-    ),
-    (
-        "response-field-now-optional",
-        _set_required("Item", "name", required=False),
-        [("optional", "field", "Item.name", True)],
-    ),
-    (
-        "shared-field-now-required",
-        _set_required("Dims", "h", required=True),
-        [("required", "field", "Dims.h", True)],
-    ),
-    (
-        "shared-field-now-optional",
-        _set_required("Dims", "w", required=False),
-        [("optional", "field", "Dims.w", True)],
-    ),
-    (
-        "inline-request-body-field-added-required",
-        lambda doc: (
-            _note_body(doc)["properties"].update(lang={"type": "string"}),
-            _note_body(doc)["required"].append("lang"),
-        ),
-        [("added", "field", "POST /notes application/json request body.lang", True)],
-    ),
-    (
-        "inline-request-body-field-retyped",
-        lambda doc: _note_body(doc)["properties"].update(text={"type": "integer"}),
-        [("retyped", "field", "POST /notes application/json request body.text", True)],
-    ),
-    ("request-enum-value-added", _enum("Color", add="blue"), [("added", "enum value", 'Color "blue"', False)]),
-    ("request-enum-value-removed", _enum("Color", remove="green"), [("removed", "enum value", 'Color "green"', True)]),
-    ("response-enum-value-added", _enum("Status", add="deleted"), [("added", "enum value", 'Status "deleted"', False)]),
-    (
-        "response-enum-value-removed",
-        _enum("Status", remove="archived"),
-        [("removed", "enum value", 'Status "archived"', False)],
-    ),
-]
-
-
-@pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
-def test_change_summary(
-    mutate: Callable[[Doc], object], expected: list[tuple[str, str, str, bool]], tmp_path: Path
-) -> None:
-    """summarise_changes names each kind of change once and flags exactly the breaking ones."""
-    old = fixture_schema()
-    new = copy.deepcopy(old)
-    mutate(new)
-    regen.validate(new, "fixture")  # the fixture stays a valid OpenAPI document
+@pytest.mark.parametrize("path", MUTATIONS, ids=[p.stem for p in MUTATIONS])
+def test_mutation_corpus(path: Path) -> None:
+    """Each schema mutation gets exactly its expected summary lines and verdict."""
+    old, new, case = _mutation(path)
 
     changes = regen.summarise_changes(old, new)
 
-    assert sorted((c.kind, c.what, c.where, c.breaking) for c in changes) == sorted(expected)
+    assert [str(c) for c in changes] == case["lines"]
+    assert _verdict(changes) == case["verdict"], case["why"]
+
+
+def test_mutation_corpus_is_valid_openapi() -> None:
+    """Every mutated schema is a valid OpenAPI document (else a case would test nothing real)."""
+    for path in MUTATIONS:
+        _, new, _ = _mutation(path)
+        regen.validate(new, path.stem)
+
+
+# Every kind of change issue #15 lists, each with the summary's `what` that reports it.
+KINDS = {
+    "operation": "operation",
+    "parameter": "parameter",
+    "request or response body": "body",
+    "field": "field",
+    "enum value": "enum value",
+    "JSON Schema constraint": "constraint",
+    "if/then rule": "rule",
+    "default": "default",
+    "response status": "response",
+    "response header": "response header",
+    "media type": "media type",
+    "security scheme": "security scheme",
+    "security requirement": "security requirement",
+    "server": "server",
+    "default server": "default server",
+    "component schema": "schema",
+}
+
+
+def test_mutation_corpus_covers_every_kind() -> None:
+    """At least 50 mutations; every kind of change and every verdict occurs in the corpus."""
+    seen: dict[str, set[str]] = {}
+    for path in MUTATIONS:
+        _, new, case = _mutation(path)
+        for change in regen.summarise_changes(_base(case["base"]), new):
+            seen.setdefault(change.what, set()).add(change.level)
+    assert len(MUTATIONS) >= 50
+    assert {kind: what for kind, what in KINDS.items() if what not in seen} == {}
+    verdicts = {json.loads(p.read_text(encoding="utf-8"))["verdict"] for p in MUTATIONS}
+    assert verdicts == {"unchanged", *LEVELS}
+    # Direction matters: constraints and fields are seen both breaking and compatible.
+    assert {"breaking", "compatible"} <= seen["constraint"]
+    assert {"breaking", "compatible"} <= seen["field"]
+
+
+# (effect, sides, level): the table in regen.py's docstring, row by row.
+VERDICTS = [
+    ("tightened", {"request"}, "breaking"),
+    ("tightened", {"response"}, "compatible"),
+    ("tightened", {"request", "response"}, "breaking"),
+    ("loosened", {"request"}, "compatible"),
+    ("loosened", {"response"}, "breaking"),
+    ("loosened", {"request", "response"}, "breaking"),
+    ("changed", {"request"}, "breaking"),
+    ("changed", {"response"}, "breaking"),
+    ("neutral", {"request", "response"}, "compatible"),
+    ("tightened", set(), "breaking"),  # an unused component counts as both sides
+]
+
+
+@pytest.mark.parametrize(("effect", "sides", "level"), VERDICTS)
+def test_verdict_by_direction(effect: str, sides: set[str], level: str) -> None:
+    """Request tightening and response loosening break; a schema on both sides gets the stricter verdict."""
+    assert regen.verdict(effect, frozenset(sides)) == level
+
+
+def test_new_response_enum_value_is_a_note() -> None:
+    """Response loosening by an enum value is a note: the SDK parses values it does not know."""
+    assert regen.verdict("loosened", frozenset({"response"}), response_loosened="note") == "note"
+    assert regen.verdict("loosened", frozenset({"request"}), response_loosened="note") == "compatible"
 
 
 # (id, change, how the summary prints it)
 CHANGE_LINES = [
-    ("breaking", ("removed", "field", "Item.note", True, ""), "BREAKING field removed: Item.note"),
+    ("breaking", ("removed", "field", "Item.note", "breaking", ""), "BREAKING field removed: Item.note"),
     (
         "with-detail",
-        ("retyped", "parameter", "GET /items query:limit", True, "integer -> string"),
-        "BREAKING parameter retyped: GET /items query:limit (integer -> string)",
+        ("tightened", "constraint", "GET /items query:limit", "breaking", "maximum 100 -> 50; request"),
+        "BREAKING constraint tightened: GET /items query:limit (maximum 100 -> 50; request)",
     ),
-    ("compatible", ("added", "enum value", 'Color "blue"', False, ""), 'enum value added: Color "blue"'),
+    ("note", ("added", "enum value", 'Status "x"', "note", "response"), 'NOTE enum value added: Status "x" (response)'),
+    ("compatible", ("added", "operation", "GET /x", "compatible", ""), "operation added: GET /x"),
 ]
 
 
 @pytest.mark.parametrize(("fields", "line"), [c[1:] for c in CHANGE_LINES], ids=[c[0] for c in CHANGE_LINES])
-def test_change_str(fields: tuple[str, str, str, bool, str], line: str) -> None:
-    """A change prints as one line, BREAKING first when it is, with its detail in parentheses."""
+def test_change_str(fields: tuple[str, str, str, str, str], line: str) -> None:
+    """A change prints as one line, BREAKING or NOTE first when it is one, with its detail in parentheses."""
     assert str(regen.Change(*fields)) == line
 
 
-def test_retype_detail_names_both_types() -> None:
-    """A retyped field says what it was and what it became, nullability included."""
-    old = fixture_schema()
+def test_summary_puts_breaking_first() -> None:
+    """Breaking changes, then notes, then compatible ones, whatever the order they were found in."""
+    old = _base("flick-openapi.json")
     new = copy.deepcopy(old)
-    _schemas(new)["Item"]["properties"]["name"] = {"type": ["string", "null"]}
-    [change] = regen.summarise_changes(old, new)
-    assert change.detail == "string -> null|string"
+    new["components"]["schemas"]["Review"]["properties"]["spoiler"] = {"type": "boolean"}
+    new["components"]["schemas"]["ErrorCode"]["enum"].append("quota")
+    del new["paths"]["/me/watchlist"]
+    assert [c.level for c in regen.summarise_changes(old, new)] == ["breaking", "note", "compatible"]
+
+
+def test_component_behind_a_response_header_is_response_side() -> None:
+    """A schema reached only through a response header (next to another header) is judged as a response."""
+    old = _base("small-openapi.json")
+    new = copy.deepcopy(old)
+    for doc, limit in ((old, 5), (new, 3)):
+        doc["components"]["schemas"]["Trace"] = {"type": "string", "maxLength": limit}
+        headers = doc["paths"]["/items"]["get"]["responses"]["200"]["headers"]
+        headers["X-Trace"] = {"schema": {"$ref": "#/components/schemas/Trace"}}
+        headers["X-Other"] = {"schema": {"type": "string"}}
+    assert [str(c) for c in regen.summarise_changes(old, new)] == [
+        "constraint tightened: Trace (maxLength 5 -> 3; response)"
+    ]
+
+
+def test_recursive_schema_is_compared_without_looping() -> None:
+    """A schema that refers to itself (a tree of lists) is compared once per pair, not forever."""
+    old = _base("small-openapi.json")
+    new = copy.deepcopy(old)
+    for doc, kind in ((old, "integer"), (new, "number")):
+        doc["components"]["schemas"]["Node"] = {
+            "type": "object",
+            "properties": {
+                "n": {"type": kind},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+            },
+        }
+    lines = [str(c) for c in regen.summarise_changes(old, new)]
+    assert lines == ["BREAKING field widened: Node.n (integer -> number; unused)"]
 
 
 # --- regenerate --------------------------------------------------------------------------
@@ -522,7 +340,7 @@ def test_breaking_change_exits_3_and_writes_nothing(workspace: tuple[Path, Path]
 
     code = regen.regenerate(
         write_json(tmp_path / "new.json", new), schema_path=schema, generated_dir=generated, out=out
-    )
+    ).code
 
     assert code == 3
     assert out.getvalue() == (
@@ -682,14 +500,14 @@ def test_regenerate_real_schema_end_to_end(workspace: tuple[Path, Path], tmp_pat
         schema_path=schema,
         generated_dir=generated,
         out=out,
-    )
+    ).code
 
     assert code == 0
     assert out.getvalue().splitlines() == [
         "3 change(s) against openapi.json:",
         "  BREAKING operation removed: GET /me/watchlist",
-        '  enum value added: MediaType "short"',
-        "  field added: Review.spoiler",
+        '  NOTE enum value added: MediaType "short" (request and response)',
+        "  field added: Review.spoiler (response)",
         f"regenerated {generated / 'flick_api'} and {schema} from {tmp_path / 'new.json'}",
     ]
     assert schema.read_text(encoding="utf-8") == regen.normalise(new)
@@ -720,6 +538,361 @@ def test_regenerate_without_changes_says_so(workspace: tuple[Path, Path]) -> Non
     schema, generated = workspace
     before = snapshot(schema, generated)
     out = StringIO()
-    assert regen.regenerate(str(SCHEMA_PATH), schema_path=schema, generated_dir=generated, out=out) == 0
+    assert regen.regenerate(str(SCHEMA_PATH), schema_path=schema, generated_dir=generated, out=out).code == 0
     assert out.getvalue().splitlines()[0] == "no schema changes against openapi.json"
     assert snapshot(schema, generated) == before
+
+
+# --- issue #15, "What was measured on main" ----------------------------------------------
+# Each case failed on main: a kind of change never compared ("no schema changes"), or a type
+# change called breaking whatever its direction.
+
+
+def _review_create(doc: Doc) -> dict[str, Any]:
+    schema: dict[str, Any] = doc["components"]["schemas"]["ReviewCreate"]
+    return schema
+
+
+MEASURED: list[tuple[str, Callable[[Doc], object], bool]] = [
+    ("request-maxLength-tightened", lambda d: _review_create(d)["properties"]["review"].update(maxLength=5000), True),
+    ("request-maxLength-loosened", lambda d: _review_create(d)["properties"]["review"].update(maxLength=20000), False),
+    ("request-maximum-tightened", lambda d: _review_create(d)["properties"]["rating"].update(maximum=5), True),
+    ("request-maxItems-tightened", lambda d: _review_create(d)["properties"]["tags"].update(maxItems=10), True),
+    ("request-pattern-added", lambda d: _review_create(d)["properties"]["tmdb_id"].update(pattern="^[0-9]+$"), True),
+    (
+        "query-limit-maximum-lowered",
+        lambda d: d["components"]["parameters"]["limit"]["schema"].update(maximum=50),
+        True,
+    ),
+    ("default-changed", lambda d: d["components"]["parameters"]["limit"]["schema"].update(default=20), False),
+    (
+        "response-header-removed",
+        lambda d: d["paths"]["/me"]["get"]["responses"]["200"]["headers"].pop("X-RateLimit-Reset"),
+        True,
+    ),
+    (
+        "response-status-added",
+        lambda d: d["paths"]["/me"]["get"]["responses"].update({"404": {"$ref": "#/components/responses/NotFound"}}),
+        False,
+    ),
+    ("security-scheme-removed", lambda d: _drop_api_key_scheme(d), True),
+    ("server-url-changed", lambda d: d["servers"][0].update(url="https://api.flickmovies.com/beta"), True),
+    (
+        "request-field-widened-integer-to-number",
+        lambda d: _review_create(d)["properties"]["season_number"].update(type="number"),
+        False,
+    ),
+    (
+        "request-field-made-nullable",
+        lambda d: _review_create(d)["properties"]["review"].update(type=["string", "null"]),
+        False,
+    ),
+    (
+        "response-field-narrowed-number-to-integer",
+        lambda d: d["components"]["schemas"]["Review"]["properties"]["rating"].update(type=["integer", "null"]),
+        False,
+    ),
+]
+
+
+def _drop_api_key_scheme(doc: Doc) -> None:
+    del doc["components"]["securitySchemes"]["apiKeyAuth"]
+    doc["security"] = [{"bearerAuth": []}]
+
+
+@pytest.mark.parametrize(("mutate", "breaking"), [m[1:] for m in MEASURED], ids=[m[0] for m in MEASURED])
+def test_measured_changes_are_seen_and_classified(mutate: Callable[[Doc], object], breaking: bool) -> None:
+    """Each change the issue measured is reported, and breaking exactly when it can break a caller."""
+    old = real_schema()
+    new = copy.deepcopy(old)
+    mutate(new)
+    regen.validate(new, "mutation")
+
+    changes = regen.summarise_changes(old, new)
+
+    assert changes, "the change went unreported"
+    assert any(c.breaking for c in changes) is breaking, [str(c) for c in changes]
+
+
+def _make_regen(source: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "regen", f"FROM={source}", "ARGS=--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_make_regen_last_line_tells_breaking_from_invalid(tmp_path: Path) -> None:
+    """make turns every failure into exit 2: its last line says which it was (0, 3 breaking, 2 invalid)."""
+    new = real_schema()
+    del new["paths"]["/me"]
+    before = snapshot(SCHEMA_PATH, GENERATED_PACKAGE)
+
+    unchanged = _make_regen(str(SCHEMA_PATH))
+    breaking = _make_regen(write_json(tmp_path / "breaking.json", new))
+    invalid = _make_regen(write_text(tmp_path / "invalid.json", "{"))
+
+    assert unchanged.stdout.splitlines()[-1] == "make regen: exit 0 (no breaking change)"
+    assert unchanged.returncode == 0
+
+    assert breaking.stdout.splitlines()[-1].startswith("make regen: exit 3 (breaking changes")
+    assert invalid.stdout.splitlines()[-1].startswith("make regen: exit 2 (invalid")
+    assert breaking.returncode != 0
+    assert invalid.returncode != 0
+    assert snapshot(SCHEMA_PATH, GENERATED_PACKAGE) == before
+
+
+# --- exit codes and the summary for a pull request ------------------------------------------
+
+
+@pytest.fixture
+def cli(workspace: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], tuple[int, str, str]]:
+    """main() against the workspace copy: returns (exit code, stdout, stderr)."""
+    schema, generated = workspace
+    monkeypatch.setattr(
+        regen, "regenerate", functools.partial(regen.regenerate, schema_path=schema, generated_dir=generated)
+    )
+    monkeypatch.setattr(regen, "SERVED_SCHEMA_PATH", schema.parent / "served.json")
+
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        out, err = StringIO(), StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        code = regen.main(argv)
+        monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+        monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+        return code, out.getvalue(), err.getvalue()
+
+    return run
+
+
+def _safe_and_noted(tmp_path: Path) -> str:
+    new = real_schema()
+    new["components"]["schemas"]["Review"]["properties"]["spoiler"] = {"type": "boolean"}
+    new["components"]["schemas"]["ErrorCode"]["enum"].append("quota")
+    return write_json(tmp_path / "safe.json", new)
+
+
+def _breaking(tmp_path: Path) -> str:
+    new = real_schema()
+    new["components"]["schemas"]["ReviewCreate"]["properties"]["review"]["maxLength"] = 5000
+    new["components"]["schemas"]["Review"]["properties"]["spoiler"] = {"type": "boolean"}
+    new["components"]["schemas"]["ErrorCode"]["enum"].append("quota")
+    return write_json(tmp_path / "breaking.json", new)
+
+
+def test_exit_codes_for_ci(
+    cli: Callable[[list[str]], tuple[int, str, str]], workspace: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """0 for no change or only safe ones, 3 for breaking ones, 2 for an unreadable schema; --dry-run writes nothing."""
+    schema, generated = workspace
+    before = snapshot(schema, generated)
+
+    assert cli(["--from", str(schema), "--dry-run"])[0] == 0
+    assert cli(["--from", _safe_and_noted(tmp_path), "--dry-run"])[0] == 0
+    code, out, _ = cli(["--from", _breaking(tmp_path), "--dry-run"])
+    assert code == 3
+    assert out.splitlines()[-1] == "1 breaking change(s); nothing written. Re-run with --allow-breaking."
+    assert cli(["--from", _breaking(tmp_path), "--dry-run", "--allow-breaking"])[0] == 0
+    code, _, err = cli(["--from", write_text(tmp_path / "bad.json", "{"), "--dry-run"])
+    assert code == 2
+    assert "is not JSON" in err
+    assert snapshot(schema, generated) == before
+
+
+def test_markdown_summary_puts_breaking_first(cli: Callable[[list[str]], tuple[int, str, str]], tmp_path: Path) -> None:
+    """--format markdown prints sections for a PR body: breaking, then notes, then compatible changes."""
+    code, out, _ = cli(["--from", _breaking(tmp_path), "--format", "markdown"])
+    assert code == 3
+    assert out.splitlines()[:14] == [
+        "### Schema changes against `openapi.json`",
+        "",
+        "#### Breaking changes (1)",
+        "",
+        "- constraint tightened: `ReviewCreate.review` (maxLength 10000 -> 5000; request)",
+        "",
+        "#### Notes (1)",
+        "",
+        '- enum value added: `ErrorCode "quota"` (response)',
+        "",
+        "#### Compatible changes (1)",
+        "",
+        "- field added: `Review.spoiler` (response)",
+        "1 breaking change(s); nothing written. Re-run with --allow-breaking.",
+    ]
+
+
+def test_summary_file_is_written_even_when_the_run_stops(
+    cli: Callable[[list[str]], tuple[int, str, str]], tmp_path: Path
+) -> None:
+    """--summary-file writes the Markdown summary for a breaking pull too (CI posts it on the PR)."""
+    summary = tmp_path / "summary.md"
+    code, out, _ = cli(["--from", _breaking(tmp_path), "--summary-file", str(summary)])
+    assert code == 3
+    assert out.startswith("3 change(s) against openapi.json:\n  BREAKING constraint tightened")
+    text = summary.read_text(encoding="utf-8")
+    assert text.index("#### Breaking changes (1)") < text.index("#### Notes (1)") < text.index("#### Compatible")
+
+
+def test_summary_file_unwritable_is_exit_2(
+    cli: Callable[[list[str]], tuple[int, str, str]], workspace: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A summary file that cannot be written is a clear error (exit 2) before anything else is written."""
+    before = snapshot(*workspace)
+    code, _, err = cli(["--from", _safe_and_noted(tmp_path), "--summary-file", str(tmp_path)])
+    assert code == 2
+    assert f"could not write the summary to {tmp_path}" in err
+    assert snapshot(*workspace) == before
+
+
+def test_generation_steps_run_and_are_covered_by_check(
+    workspace: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step in GENERATION_STEPS writes into every generated package, so --check sees its file missing."""
+    schema, generated = workspace
+
+    def write_version(doc: Any, package: Path) -> None:
+        (package / "_schema_version.py").write_text(f"VERSION = {doc['info']['version']!r}\n", encoding="utf-8")
+
+    monkeypatch.setattr(regen, "GENERATION_STEPS", [*regen.GENERATION_STEPS, write_version])
+    assert regen.check(schema_path=schema, generated_dir=generated) == [
+        "missing file: generated/flick_api/_schema_version.py\n"
+    ]
+
+
+# --- model test: no missed break -----------------------------------------------------------
+# The verdict's definition, checked against a real validator: if some value the old schema
+# accepts is refused by the new one, a request-side change must be breaking; if some value the
+# new schema admits was refused by the old one, a response-side change must be breaking.
+# Hypothesis draws pairs of small schemas; the values are a fixed pool that straddles every
+# bound the strategy can draw. (Sound, not complete: an over-cautious verdict passes.)
+
+POOL: list[Any] = [
+    None, True, False, 0, 1, 2, 3, 5, 10, 12, -1, -3, 0.5, 2.5, 7.3, 1e9,
+    "", "a", "b", "ab", "ba", "abc", "abcdefg", "aaaaaaaaaa",
+    [], [1], [1, 1], [1, 2], [1, 2, 3], ["a"], ["a", "a", "b", "c"],
+    {}, {"k": 1}, {"a": 1}, {"a": "x"}, {"a": None}, {"b": 1}, {"a": 1, "b": 2}, {"a": 1, "k": 1},
+]  # fmt: skip
+
+
+def _keyword_strategies() -> dict[str, Any]:
+    from hypothesis import strategies as st
+
+    return {
+        "type": st.sampled_from(["integer", "number", "string", "array", ["string", "null"], ["integer", "null"]]),
+        "minimum": st.integers(-2, 6),
+        "maximum": st.integers(0, 11),
+        "exclusiveMinimum": st.integers(-2, 6),
+        "exclusiveMaximum": st.integers(0, 11),
+        "multipleOf": st.sampled_from([0.5, 1, 2, 3]),
+        "minLength": st.integers(0, 3),
+        "maxLength": st.integers(0, 8),
+        "pattern": st.sampled_from(["^a", "^[ab]*$", "b"]),
+        "enum": st.lists(st.sampled_from([1, 2, 3, "a", "ab", None]), min_size=1, max_size=4, unique=True),
+        "const": st.sampled_from([1, "a"]),
+        "minItems": st.integers(0, 2),
+        "maxItems": st.integers(0, 3),
+        "uniqueItems": st.booleans(),
+    }
+
+
+def _keyword_schemas() -> Any:
+    from hypothesis import strategies as st
+
+    simple = st.fixed_dictionaries({}, optional=_keyword_strategies())
+    scalar_variant = st.sampled_from(
+        [{"type": "integer"}, {"type": "null"}, {"type": "string", "maxLength": 2}, {"type": "string", "pattern": "^a"}]
+    )
+    variants = st.fixed_dictionaries({"anyOf": st.lists(scalar_variant, min_size=1, max_size=3, unique_by=json.dumps)})
+    field = st.sampled_from([{"type": "integer"}, {"type": "string"}, {"type": ["integer", "null"]}, {}])
+    objects = st.fixed_dictionaries(
+        {"type": st.just("object")},
+        optional={
+            "properties": st.fixed_dictionaries({}, optional={"a": field, "b": field}),
+            "required": st.lists(st.sampled_from(["a", "b"]), unique=True),
+            "additionalProperties": st.booleans(),
+            "maxProperties": st.integers(0, 2),
+            "allOf": st.just([{"if": {"required": ["a"]}, "then": {"required": ["b"]}}]),
+        },
+    )
+    return st.one_of(simple, variants, objects)
+
+
+def _one_edit(before: dict[str, Any]) -> Any:
+    """`before` with one keyword added, replaced or removed: the sharpest test of each rule."""
+    from hypothesis import strategies as st
+
+    keys = sorted(_keyword_strategies())
+    set_one = st.sampled_from(keys).flatmap(lambda k: _keyword_strategies()[k].map(lambda v: {**before, k: v}))
+    if not before:
+        return set_one
+    drop_one = st.sampled_from(sorted(before)).map(lambda k: {x: v for x, v in before.items() if x != k})
+    return st.one_of(set_one, drop_one)
+
+
+def _document(value_schema: Any) -> Doc:
+    def body(name: str) -> Any:
+        return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Model", "version": "1"},
+        "paths": {
+            "/x": {
+                "post": {
+                    "operationId": "x",
+                    "requestBody": {"required": True, "content": body("In")},
+                    "responses": {"200": {"description": "OK", "content": body("Out")}},
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                name: {"type": "object", "properties": {"v": copy.deepcopy(value_schema)}} for name in ("In", "Out")
+            }
+        },
+    }
+
+
+def test_no_value_change_goes_unflagged() -> None:
+    """Random keyword changes: a value newly refused (request) or newly admitted (response) is flagged.
+
+    Checked with a real validator (jsonschema, Draft 2020-12, as OpenAPI 3.1 uses).
+    """
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from jsonschema import Draft202012Validator
+
+    pairs = st.one_of(
+        st.tuples(_keyword_schemas(), _keyword_schemas()),
+        _keyword_schemas().flatmap(lambda before: st.tuples(st.just(before), _one_edit(before))),
+    )
+
+    @settings(max_examples=600, derandomize=True, deadline=None, database=None)
+    @given(pairs)
+    def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        before, after = pair
+        old_ok = [Draft202012Validator(before).is_valid(v) for v in POOL]
+        new_ok = [Draft202012Validator(after).is_valid(v) for v in POOL]
+        changes = regen.summarise_changes(_document(before), _document(after))
+        in_request = any(c.breaking for c in changes if c.where.startswith("In"))
+        # A new response enum value is a note by design: the SDK parses values it does not list.
+        in_response = any(
+            c.breaking or (c.level == "note" and c.what == "enum value") for c in changes if c.where.startswith("Out")
+        )
+        # The one exception by design: an optional field added to an open object refuses values
+        # that used the name undeclared, with another type. Callers send declared fields (the
+        # generated models have them), so a new optional field is compatible, as every tool says.
+        declared = set(after.get("properties", {})) - set(before.get("properties", {}))
+        refused = [
+            v
+            for v, o, n in zip(POOL, old_ok, new_ok, strict=True)
+            if o and not n and not (isinstance(v, dict) and declared & v.keys())
+        ]
+        admitted = [v for v, o, n in zip(POOL, old_ok, new_ok, strict=True) if n and not o]
+        assert in_request or not refused, (refused, [str(c) for c in changes])
+        assert in_response or not admitted, (admitted, [str(c) for c in changes])
+
+    check()

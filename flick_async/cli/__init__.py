@@ -10,13 +10,13 @@ Commands::
     flick resolve TITLE [--year Y] [--type movie|tv]
     flick export [reviews|watchlist|lists|all] --format jsonl|csv -o PATH
     flick import letterboxd PATH          a Letterboxd export (ZIP or folder), resumable
-    flick server                          the local Flick server (python -m flick_async.testing serve)
+    flick server                          the local Flick server; prints an `export FLICK_…` line to paste
 
 Reads print a table, or with `--json` JSON Lines: one JSON object per line, written as pages
 arrive, so memory stays flat whatever the account's size (`jq -s .` makes an array of it).
 
 Credentials: `--api-key` / `--base-url`, or `FLICK_API_KEY` / `FLICK_BASE_URL`. The key is
-never printed.
+never printed. A plain `http://` base URL to another machine needs `--allow-insecure-http`.
 
 Exit codes (also in `flick --help`):
 
@@ -25,12 +25,13 @@ Exit codes (also in `flick --help`):
     2    usage: a bad command line or option value
     3    authentication: no API key, an invalid or revoked key, or no Flick Pro
     4    rate limit: the daily quota is spent (the message says when it resets)
-    5    partial import: some entries were not imported (see unmatched.csv)
+    5    partial import: some entries were not imported (see unmatched.csv);
+         also an export that cannot show it got every item (no file is replaced)
     6    bad input: the export or overrides file cannot be read
     130  interrupted (Ctrl-C); an import resumes where it stopped
 
 Every failure is one line on stderr (`Error: …`), never a traceback; `FLICK_DEBUG=1` shows the
-traceback for a bug report.
+traceback for a bug report. A partial import (5) is not a failure: it says what it left, and where.
 """
 
 from __future__ import annotations

@@ -54,8 +54,23 @@ def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         store[param.name] = (value, False)
 
 
+def _remember_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # A flag given on the group or on the command (either place) turns it on.
+    if value and param.name is not None:
+        ctx.find_root().meta.setdefault(_CREDENTIALS, {})[param.name] = ("1", True)
+
+
 def api_options(function: F) -> F:
-    """Add `--api-key` and `--base-url` (also read from `FLICK_API_KEY` / `FLICK_BASE_URL`)."""
+    """Add `--api-key`, `--base-url` and `--allow-insecure-http` (also from `FLICK_*` variables)."""
+    function = click.option(
+        "--allow-insecure-http",
+        is_flag=True,
+        envvar="FLICK_ALLOW_INSECURE_HTTP",
+        show_envvar=True,
+        expose_value=False,
+        callback=_remember_flag,
+        help="Allow a plain http:// base URL to a host other than this machine (the key then travels in clear).",
+    )(function)
     function = click.option(
         "--base-url",
         envvar="FLICK_BASE_URL",
@@ -93,12 +108,14 @@ def make_client(
         Failure: No key, a malformed key, or a bad base URL (exit 3 or 2).
     """
     api_key, base_url = credentials(ctx)
+    insecure = "allow_insecure_http" in ctx.find_root().meta.get(_CREDENTIALS, {})
     try:
         return AsyncFlick(
             api_key if api_key is not None else "",
             base_url=base_url or None,
             hooks=hooks,
             http_client=http_client,
+            allow_insecure_http=insecure,
         )
     except Exception as exc:  # ValidationError; translated to a one-line message with its exit code
         raise failure_from(exc) from None
@@ -150,11 +167,14 @@ def run(function: Callable[[], Awaitable[T]]) -> T:
             # the other errors of a group are what the interruption left behind.
             raise Failure("interrupted", ExitCode.INTERRUPTED) from None
         failures = [failure_from(leaf) for leaf in leaves if not isinstance(leaf, asyncio.CancelledError)]
-        if len(failures) == 1:
-            raise failures[0] from None
-        codes = {failure.code for failure in failures}
+        # The same failure met by several tasks (the daily quota, seen by every resolve task) is
+        # one failure to the user: said once.
+        unique = list({failure.message: failure for failure in failures}.values())
+        if len(unique) == 1:
+            raise unique[0] from None
+        codes = {failure.code for failure in unique}
         code = codes.pop() if len(codes) == 1 else ExitCode.ERROR
-        raise Failure("; ".join(failure.message for failure in failures), code) from None
+        raise Failure("; ".join(failure.message for failure in unique), code) from None
 
 
 def stdout_console() -> Console:

@@ -1,8 +1,10 @@
 """`flick export`: a complete backup of the account, streamed to JSON Lines or CSV.
 
 Records are written as their page arrives, so memory does not grow with the account. Each file
-is written under a `.part` name and renamed when complete: a file with the final name is a
-whole backup, never a cut-off one.
+is written under a `.part` name and renamed only when the walk that filled it can show it got
+every item (`PageIterator.complete`, and no fewer records than the server counted): a file with
+the final name is a whole backup, never a cut-off one. Otherwise the export exits 5 and a
+previous file of that name stays as it was.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import anyio
+import attrs
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from flick_async._client import AsyncFlick
+from flick_async._pagination import PageIterator
 from flick_async.cli._common import api_options, make_client, run, stderr_console
+from flick_async.cli._exit import ExitCode, Failure
 from flick_async.cli._main import cli
 from flick_async.cli._records import KINDS, Kind, Listable, tracked_iter
 
@@ -33,7 +38,9 @@ _SINGLE = ("reviews", "watchlist")
 class _Writer:
     """One output file: JSON Lines or CSV rows of one record kind."""
 
-    def __init__(self, stream: IO[str], kind: Kind[Any], fmt: str, extra_fields: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, stream: IO[str], kind: Kind[Any], fmt: str, extra_fields: tuple[str, ...] = (), *, header: bool = True
+    ) -> None:
         self._stream = stream
         self._kind = kind
         self._fmt = fmt
@@ -41,7 +48,8 @@ class _Writer:
         self._csv: csv.DictWriter[str] | None = None
         if fmt == "csv":
             self._csv = csv.DictWriter(stream, fieldnames=[*extra_fields, *kind.csv_fields], lineterminator="\n")
-            self._csv.writeheader()
+            if header:  # not when appending to a resumed file, which has its header
+                self._csv.writeheader()
 
     def write(self, record: Any, **extra: Any) -> None:
         if self._csv is not None:
@@ -81,39 +89,148 @@ def _progress() -> Progress:
     )
 
 
-async def _export_paged(client: AsyncFlick, what: str, stream: IO[str], fmt: str, progress: Progress) -> int:
-    kind = KINDS[what]
-    resource: Listable = client.reviews if what == "reviews" else client.watchlist
-    records, totals = tracked_iter(resource, kind)
-    writer = _Writer(stream, kind, fmt)
-    task = progress.add_task(what, total=None)
-    async for record in records:
-        writer.write(record)
-        progress.update(task, completed=writer.count, total=totals.total)
+def _check_whole(what: str, records: PageIterator[Any], first_total: int | None, written: int) -> None:
+    """Raise `Failure` (exit 5) unless the walk shows it got every item.
+
+    Items present for the whole walk number at most the smaller of the first and the last
+    total, so a complete walk wrote at least that many; fewer means something was missed.
+    """
+    if not records.complete:
+        reasons = "; ".join(records.incomplete_reasons)
+        raise Failure(
+            f"export incomplete: {what}: wrote {written:,} but cannot show that is every item ({reasons}); "
+            "nothing was replaced",
+            ExitCode.PARTIAL,
+        )
+    totals = [total for total in (first_total, records.total) if total is not None]
+    if totals and written < min(totals):
+        raise Failure(
+            f"export incomplete: {what}: wrote {written:,} of the {min(totals):,} the server counted; "
+            "nothing was replaced",
+            ExitCode.PARTIAL,
+        )
+
+
+@attrs.define
+class _Walk:
+    """Where a single-kind export stands: what a `.part.resume` file records if it is cut off."""
+
+    what: str
+    fmt: str
+    written: int = 0
+    first_total: int | None = None
+    token: str | None = None
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(attrs.asdict(self)), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, what: str, fmt: str) -> _Walk | None:
+        """The saved walk of the same kind and format, or None (absent, unreadable, another export)."""
+        try:
+            saved = cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+        if (saved.what, saved.fmt) != (what, fmt) or saved.token is None:
+            return None
+        return saved
+
+
+async def _export_paged(
+    client: AsyncFlick, walk: _Walk, stream: IO[str], progress: Progress, *, header: bool = True
+) -> int:
+    kind = KINDS[walk.what]
+    resource: Listable = client.reviews if walk.what == "reviews" else client.watchlist
+    records, totals = tracked_iter(resource, kind, resume=walk.token)
+    writer = _Writer(stream, kind, walk.fmt, header=header)
+    writer.count = walk.written
+    task = progress.add_task(walk.what, total=None, completed=writer.count)
+    try:
+        async for record in records:
+            if writer.count == 0:
+                walk.first_total = totals.total
+            writer.write(record)
+            walk.written = writer.count
+            progress.update(task, completed=writer.count, total=totals.total)
+    finally:
+        # Written before the next page is asked for: the token resumes after the last record on disk.
+        walk.token = records.resume_token if records.stop_reason is None else None
     progress.update(task, completed=writer.count, total=writer.count)
+    _check_whole(walk.what, records, walk.first_total if writer.count else totals.total, writer.count)
     return writer.count
+
+
+async def _export_paged_file(
+    client: AsyncFlick, what: str, path: Path | None, fmt: str, progress: Progress, *, fresh: bool
+) -> tuple[int, bool]:
+    """Export one kind to `path` (stdout for None), resuming a cut-off `.part`; (records, resumed).
+
+    If the walk fails part-way (an API error, a lost connection, Ctrl-C), the `.part` file stays
+    beside a `.part.resume` file holding the walk's resume token, and the same command resumes
+    from there instead of starting over (`--fresh` starts over).
+    """
+    if path is None:
+        return await _export_paged(client, _Walk(what, fmt), sys.stdout, progress), False
+    part = path.with_name(path.name + ".part")
+    sidecar = path.with_name(path.name + ".part.resume")
+    walk = None if fresh or not part.exists() else _Walk.load(sidecar, what, fmt)
+    resumed = walk is not None
+    walk = walk or _Walk(what, fmt)
+    with part.open("a" if resumed else "w", encoding="utf-8", newline="") as stream:
+        try:
+            count = await _export_paged(client, walk, stream, progress, header=not resumed)
+        except Failure:  # the walk ended but is not whole: start over next time
+            stream.close()
+            part.unlink(missing_ok=True)
+            sidecar.unlink(missing_ok=True)
+            raise
+        except BaseException:
+            stream.close()
+            if walk.token is not None:
+                walk.save(sidecar)
+                click.echo(
+                    f"{walk.written:,} {what} kept in {part}; "
+                    "run the same command again to resume (--fresh starts over)",
+                    err=True,
+                )
+            else:
+                part.unlink(missing_ok=True)
+                sidecar.unlink(missing_ok=True)
+            raise
+    os.replace(part, path)
+    sidecar.unlink(missing_ok=True)
+    return count, resumed
 
 
 async def _export_lists(
     client: AsyncFlick, lists_stream: IO[str], items_stream: IO[str], fmt: str, progress: Progress
 ) -> tuple[int, int]:
     lists, totals = tracked_iter(client.lists, KINDS["lists"])
+    first_total: int | None = None
     list_writer = _Writer(lists_stream, KINDS["lists"], fmt)
     item_writer = _Writer(items_stream, KINDS["list_items"], fmt, extra_fields=("list_id",))
     list_task = progress.add_task("lists", total=None)
     item_task = progress.add_task("list items", total=0)
     expected_items = 0
     async for custom_list in lists:
+        if list_writer.count == 0:
+            first_total = totals.total
         list_writer.write(custom_list)
         expected_items += custom_list.item_count
         progress.update(list_task, completed=list_writer.count, total=totals.total)
         progress.update(item_task, total=expected_items)
-        records, _ = tracked_iter(client.lists.items(custom_list.id), KINDS["list_items"])
+        records, item_totals = tracked_iter(client.lists.items(custom_list.id), KINDS["list_items"])
+        before, first_items = item_writer.count, None
         async for item in records:
+            if item_writer.count == before:
+                first_items = item_totals.total
             item_writer.write(item, list_id=custom_list.id)
             progress.update(item_task, completed=item_writer.count)
+        written = item_writer.count - before
+        _check_whole(f"items of list {custom_list.id}", records, first_items if written else item_totals.total, written)
     progress.update(list_task, completed=list_writer.count, total=list_writer.count)
     progress.update(item_task, completed=item_writer.count, total=item_writer.count)
+    _check_whole("lists", lists, first_total if list_writer.count else totals.total, list_writer.count)
     return list_writer.count, item_writer.count
 
 
@@ -129,14 +246,19 @@ async def _export_lists(
     help="For reviews or watchlist: the file (default: stdout). For lists or all: a folder, created if "
     "needed, that receives reviews, watchlist, lists and list_items files.",
 )
+@click.option(
+    "--fresh", is_flag=True, help="Start over instead of resuming a reviews/watchlist file a failed run left behind."
+)
 @api_options
 @click.pass_context
-def export(ctx: click.Context, what: str, fmt: str, output: Path | None) -> None:
+def export(ctx: click.Context, what: str, fmt: str, output: Path | None, fresh: bool) -> None:
     """Back up the account: reviews, watchlist, lists and their items.
 
     JSON Lines keep every field as the API returns it; CSV flattens each record (tags joined
     with ", "). Records stream to disk as they arrive, with progress on stderr; a file appears
-    under its final name only once complete.
+    under its final name only once the walk shows it got every item (otherwise exit 5, and the
+    previous file stays). A reviews or watchlist file cut off by an error or Ctrl-C is resumed
+    by running the same command again (the walk's resume token is kept beside the `.part`).
 
     \b
     flick export reviews --format csv -o reviews.csv
@@ -155,25 +277,25 @@ def export(ctx: click.Context, what: str, fmt: str, output: Path | None) -> None
         async with client:
             with _progress() as progress:
                 if what in _SINGLE:
-                    with _output(output) as stream:
-                        count = await _export_paged(client, what, stream, fmt, progress)
-                    written.append(f"{count:,} {what} → {output or 'stdout'}")
+                    count, resumed = await _export_paged_file(client, what, output, fmt, progress, fresh=fresh)
+                    written.append(f"{count:,} {what} → {output or 'stdout'}{' (resumed)' if resumed else ''}")
                 else:
                     assert output is not None
-                    written.extend(await _export_folder(client, what, output, fmt, progress))
+                    written.extend(await _export_folder(client, what, output, fmt, progress, fresh=fresh))
         _report(written)
 
     run(main)
 
 
-async def _export_folder(client: AsyncFlick, what: str, output: Path, fmt: str, progress: Progress) -> list[str]:
+async def _export_folder(
+    client: AsyncFlick, what: str, output: Path, fmt: str, progress: Progress, *, fresh: bool
+) -> list[str]:
     await anyio.Path(output).mkdir(parents=True, exist_ok=True)
     written = []
     for kind in _SINGLE if what == "all" else ():
         path = output / f"{kind}.{fmt}"
-        with _output(path) as stream:
-            count = await _export_paged(client, kind, stream, fmt, progress)
-        written.append(f"{count:,} {kind} → {path}")
+        count, resumed = await _export_paged_file(client, kind, path, fmt, progress, fresh=fresh)
+        written.append(f"{count:,} {kind} → {path}{' (resumed)' if resumed else ''}")
     lists_path, items_path = output / f"lists.{fmt}", output / f"list_items.{fmt}"
     with _output(lists_path) as lists_stream, _output(items_path) as items_stream:
         n_lists, n_items = await _export_lists(client, lists_stream, items_stream, fmt, progress)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 import time
 from pathlib import Path
 
 import anyio
 import click
 import httpx
+import platformdirs
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
@@ -97,6 +100,20 @@ class _Bars(ImportProgress):
         text = f"{seconds:,.0f}s" if seconds < 120 else f"{seconds / 60:,.0f} min"
         return text + (" (past today's quota)" if self.eta.beyond_today(left) else "")
 
+    def _wait_label(self, event: ThrottleWait) -> str:
+        # "minute" is the bucket's name, not the server's window: name the window by its learned
+        # length (the throttle's, when it says; else how far X-RateLimit-Reset moves per turn).
+        if event.reason == "day":
+            return "the daily quota"
+        if event.reason == "paused":
+            return "paused by a 429"
+        learned = getattr(event, "window", None) or getattr(event, "window_seconds", None)
+        window = learned if isinstance(learned, int | float) else (self.eta.window if self.eta is not None else None)
+        if window is None or window <= 0:
+            return "the per-window limit"
+        length = f"{window:g} s" if window < 60 else f"{window / 60:g} min"
+        return f"{length} window"
+
     def tick(self) -> None:
         if self._task is not None:
             self.progress.update(self._task, eta=self._eta_text())
@@ -105,7 +122,7 @@ class _Bars(ImportProgress):
         if self._task is None:
             return
         if isinstance(event, ThrottleWait):
-            status = f"waiting {event.delay:.1f}s for the rate limit ({event.reason})"
+            status = f"waiting {event.delay:.1f}s for the rate limit ({self._wait_label(event)})"
         elif isinstance(event, RetryScheduled):
             status = f"retrying in {event.delay:.1f}s: {event.error}"
         else:
@@ -144,13 +161,15 @@ def _counting_client(summary: ImportSummary) -> httpx.AsyncClient:
 @click.option(
     "--overrides",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV of your own matches: title,year or letterboxd_uri → tmdb_id,media_type. They beat /resolve. "
-    "unmatched.csv has these columns: fill in tmdb_id and media_type and pass it here.",
+    help="CSV of your own matches: title,year or letterboxd_uri → tmdb_id,media_type (and season_number, "
+    "episode_number for a tv_season or tv_episode). They beat /resolve. unmatched.csv has these columns: fill "
+    "in tmdb_id and media_type and pass it here.",
 )
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the journal and unmatched.csv live [default: PATH.flick-import beside the export].",
+    help="Where the journal and unmatched.csv live [default: a folder for this export in your user state "
+    "directory, printed at the start].",
 )
 @click.option("--dry-run", is_flag=True, help="Resolve and report; write nothing.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Import only the first N entries (a sample).")
@@ -201,7 +220,7 @@ def letterboxd(
     \b
     flick import letterboxd ~/Downloads/letterboxd-me-2026-06-01-utc.zip
     flick import letterboxd export/ --dry-run
-    flick import letterboxd export/ --overrides export.flick-import/unmatched.csv
+    flick import letterboxd export/ --overrides fixed.csv   (unmatched.csv, filled in)
     """
     started = time.monotonic()
     summary = ImportSummary(export=str(path))
@@ -216,9 +235,11 @@ def letterboxd(
     if len(export.rejected) > _MAX_WARNINGS:
         warn(f"… and {len(export.rejected) - _MAX_WARNINGS:,} more rows skipped (all listed in unmatched.csv)")
     user_overrides = Overrides.read(overrides) if overrides is not None else Overrides()
+    for message in user_overrides.warnings:
+        warn(message)
 
     api_key, _ = credentials(ctx)
-    state = state_dir if state_dir is not None else path.with_name(path.name + ".flick-import")
+    state = state_dir if state_dir is not None else default_state_dir(path)
     options = ImportOptions(min_confidence=min_confidence, dry_run=dry_run, limit=limit, concurrency=concurrency)
     http = _counting_client(summary)
     bars = _Bars()
@@ -231,6 +252,7 @@ def letterboxd(
     http.event_hooks["response"] = [*http.event_hooks["response"], importer.on_response]
     console = stderr_console()
     console.print(f"Read {', '.join(export.files)} of {path}.")
+    console.print(f"State folder (journal, unmatched.csv): {state}", soft_wrap=True)
     console.print(f"[bold]{export.summary}[/bold]")
 
     async def main() -> None:
@@ -259,6 +281,8 @@ def letterboxd(
     except Failure as raised:
         failure = _stopped(raised, summary)
     finally:
+        # A run stopped while resolving still says what it resolved (it used to show 0 / 0 / 0 / 0).
+        importer.tally_resolutions()
         journal.close()
         summary.elapsed_seconds = time.monotonic() - started
     importer.write_unmatched(state / "unmatched.csv")
@@ -267,12 +291,32 @@ def letterboxd(
         report.write_text(json.dumps(summary.as_json(), indent=2) + "\n", encoding="utf-8")
     if failure is not None:
         raise failure
-    if summary.not_imported and not dry_run:
-        raise Failure(
-            f"{summary.not_imported:,} entries were not imported: see {summary.unmatched_csv} "
-            "(fill in tmdb_id and media_type, then re-run with --overrides)",
-            ExitCode.PARTIAL,
+    if summary.uncertain and not dry_run:
+        click.echo(
+            f"Maybe stored: {summary.uncertain:,} reviews were sent but no answer came back; "
+            "run the same command again to confirm them (the server deduplicates any it has).",
+            err=True,
         )
+    if (summary.not_imported or summary.uncertain) and not dry_run:
+        # A partial import is not an error: it did its job and says what it left (above). Exit 5
+        # tells scripts; people get the next step, not an `Error:` line after a good run.
+        if summary.not_imported:
+            click.echo(
+                "To import them: fill in tmdb_id and media_type there, then re-run with --overrides FILE.", err=True
+            )
+        ctx.exit(int(ExitCode.PARTIAL))
+
+
+def default_state_dir(export: Path) -> Path:
+    """The export's own folder in the user state directory (`~/.local/state/flick/imports/…` on Linux).
+
+    Keyed by the export's absolute path, so the same command finds its journal again; never
+    beside the export, which may sit in a repository or a read-only place.
+    """
+    resolved = export.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+    name = re.sub(r"[^\w.-]+", "-", resolved.name).strip("-")[:60] or "export"
+    return platformdirs.user_state_path("flick", appauthor=False) / "imports" / f"{name}-{digest}"
 
 
 async def _tick(bars: _Bars) -> None:
@@ -335,12 +379,17 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool) -> None:
         ("Unmatched", f"{summary.unmatched:,}"),
         ("Failed", f"{summary.failed:,}"),
     ]
+    if summary.resent_uncertain:
+        rows.append(("Sent again: maybe stored by an earlier run", f"{summary.resent_uncertain:,}"))
+    if summary.uncertain or summary.stopped is not None:
+        # Apart from "not sent": these were sent and may well be stored; a resume settles it.
+        rows.append(("Maybe stored (sent, no answer; resume confirms)", f"{summary.uncertain:,}"))
     if summary.entries != summary.entries_read:
         rows.insert(2, ("Entries in this run (--limit)", f"{summary.entries:,}"))
     if summary.watched_only_left:
         rows.insert(2, ("Watched only, not imported (--include-watched)", f"{summary.watched_only_left:,}"))
     if summary.stopped is not None:
-        rows.append(("Not sent yet (resume to send)", f"{summary.not_sent:,}"))
+        rows.append(("Not sent yet (not stored; resume sends them)", f"{summary.not_sent:,}"))
     requests = summary.requests
     rows += [
         (

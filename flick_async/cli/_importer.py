@@ -16,7 +16,12 @@ Phases, each spending only what it must:
    instead when the server rates it well enough (same-titled remakes); otherwise a year off by
    one (festival vs release year) counts as `medium` at best, and one further off as `low`.
 4. Write: reviews the journal has no verdict for, in batches of 50 through `stream_create`;
-   each verdict is journaled the moment it arrives.
+   each verdict is journaled the moment it arrives, with the batch's honest statuses: `created`
+   and `deduplicated` are stored (never sent again), `failed` certainly not stored, and
+   `uncertain` (sent, no readable answer: maybe stored) re-sent by the next run, where the
+   server deduplicates it if it was stored. A run stopped mid-write counts the reviews of the
+   batches in flight as maybe stored (`BatchStream.unconfirmed`), apart from those never sent
+   (`BatchStream.unsent`).
 
 So an import of N entries with U distinct titles costs U resolve requests and ⌈W/50⌉ batch
 requests for the W reviews written (plus retries), and nothing else.
@@ -37,7 +42,7 @@ import anyio
 import attrs
 import httpx
 import regex
-from flick_api.models import Candidate, ResolveResult
+from flick_api.models import Candidate, MediaType, ResolveResult
 
 from flick_async._batch import BatchOutcome
 from flick_async._client import AsyncFlick
@@ -126,7 +131,9 @@ class ImportSummary:
     already_imported: int = 0
     unmatched: int = 0
     failed: int = 0
-    not_sent: int = 0
+    uncertain: int = 0  # sent without a readable answer, or in flight when the run stopped: maybe stored
+    resent_uncertain: int = 0  # of to_write: maybe stored by an earlier run, sent again (the server deduplicates)
+    not_sent: int = 0  # certainly not stored: never sent (the run stopped first), or refused whole
     requests: dict[str, int] = attrs.field(factory=lambda: dict.fromkeys(("resolve", "batch", "other", "429"), 0))
     elapsed_seconds: float = 0.0
     dry_run: bool = False
@@ -216,6 +223,7 @@ class Importer:
         self._progress = progress or Progress()
         self._results: dict[TitleKey, ResolveResult | str] = {}  # an answer, or why there is none
         self._resolving: set[TitleKey] = set()  # asked this run and not journaled yet
+        self._tallied = False
         self.problems: list[dict[str, Any]] = []
         entries = export.entries
         self.entries: Sequence[LetterboxdEntry] = entries[: options.limit] if options.limit is not None else entries
@@ -337,37 +345,36 @@ class Importer:
         def passes(confidence: str) -> bool:
             return confidence in CONFIDENCE_LEVELS and CONFIDENCE_LEVELS.index(confidence) <= wanted
 
+        server = str(best.confidence)
         if entry.year is not None and best.year is not None and best.year != entry.year:
             # The year guard (see the module docstring and the README's matching rule).
             same_year = [c for c in answer.candidates if c.year == entry.year and passes(str(c.confidence))]
             if same_year:
                 return _Decision(same_year[0].tmdb_id, str(same_year[0].media_type), best=same_year[0])
             capped = "medium" if abs(best.year - entry.year) == 1 else "low"
-            server = str(best.confidence)
-            # The lower of the server's confidence and the cap; a level this version does not know
-            # stays as it is, and passes no threshold (as without the guard).
-            known = server in CONFIDENCE_LEVELS
-            confidence = (
-                server if not known or CONFIDENCE_LEVELS.index(server) > CONFIDENCE_LEVELS.index(capped) else capped
-            )
-            if passes(confidence):
-                return _Decision(best.tmdb_id, str(best.media_type), best=best)
-            self.summary.year_mismatches += 1
-            off = "off by one (a festival vs a release year?)" if capped == "medium" else "a different film?"
-            reason = (
-                f"the export says {entry.year}, the best match {best.title!r} is {best.year}: {off}; "
-                f"a match of another year counts as {confidence} at best (--min-confidence "
-                f"{self._options.min_confidence}); check it, then fill in tmdb_id and media_type to import it"
-            )
-            return _Decision(None, None, reason, best)
-        confidence = str(best.confidence)
-        if passes(confidence):
+            # Only where the server's own level would pass is it the guard that holds the match
+            # back (a level this version does not know passes nothing, as without the guard).
+            if passes(server) and CONFIDENCE_LEVELS.index(server) < CONFIDENCE_LEVELS.index(capped):
+                if passes(capped):
+                    return _Decision(best.tmdb_id, str(best.media_type), best=best)
+                self.summary.year_mismatches += 1
+                off = "off by one (a festival vs a release year?)" if capped == "medium" else "a different film?"
+                reason = (
+                    f"the export says {entry.year}, the best match {best.title!r} is {best.year}: {off}; "
+                    f"a match of another year counts as {capped} at best (--min-confidence "
+                    f"{self._options.min_confidence}); check it, then fill in tmdb_id and media_type to import it"
+                )
+                return _Decision(None, None, reason, best)
+        if passes(server):
             return _Decision(best.tmdb_id, str(best.media_type), best=best)
-        reason = f"best match is only {confidence} confidence (--min-confidence {self._options.min_confidence})"
+        reason = f"best match is only {server} confidence (--min-confidence {self._options.min_confidence})"
         return _Decision(None, None, reason, best)
 
-    def plan(self) -> list[_Planned]:
-        """Turn entries into reviews to write; list the rest as problems. Counts everything."""
+    def tally_resolutions(self) -> None:
+        """Count the answers by confidence (once): after the plan, or for a run stopped while resolving."""
+        if self._tallied:
+            return
+        self._tallied = True
         s = self.summary
         for answer in self._results.values():
             if isinstance(answer, ResolveResult):
@@ -376,6 +383,11 @@ class Importer:
                 s.resolved[level] = s.resolved.get(level, 0) + 1
             else:
                 s.resolved["none"] += 1
+
+    def plan(self) -> list[_Planned]:
+        """Turn entries into reviews to write; list the rest as problems. Counts everything."""
+        s = self.summary
+        self.tally_resolutions()
         planned: list[_Planned] = []
         seen: set[str] = set()
         for entry, override in zip(self.entries, self._override_of, strict=True):
@@ -389,7 +401,7 @@ class Importer:
             tags, changes = fit_tags(entry.tags)
             review = ReviewInput(
                 tmdb_id=decision.tmdb_id,
-                media_type=decision.media_type,
+                media_type=MediaType(decision.media_type),  # typed from text; to_body() still checks it
                 season_number=override.season_number if override is not None else None,
                 episode_number=override.episode_number if override is not None else None,
                 rating=entry.rating,
@@ -408,7 +420,8 @@ class Importer:
                 s.tags_changed.append({"source": entry.source, "row": entry.row, "title": entry.name, **change})
             key = fingerprint(body)
             known = self._journal.write(key)
-            if known is not None:
+            maybe_stored = known is not None and known.status == "uncertain"
+            if known is not None and not maybe_stored:
                 if known.status == "failed":
                     s.failed += 1
                     self.problems.append(_problem(entry, "failed", known.error or "refused", decision.best))
@@ -422,6 +435,8 @@ class Importer:
                 s.duplicates_in_export += 1
                 continue
             seen.add(key)
+            if maybe_stored:
+                s.resent_uncertain += 1  # maybe stored by an earlier run: sent again, the server's answer settles it
             planned.append(_Planned(entry, key, review))
         s.to_write = len(planned)
         return planned
@@ -453,6 +468,13 @@ class Importer:
             # confirmed as the rest, so they are journaled the same way and never sent again.
             for outcome in stream.undelivered:
                 self._record(planned[outcome.index], outcome)
+            # The batches in flight when the job stopped: sent, no answer, so maybe stored. Not
+            # "not sent yet": a resume re-sends them and the server deduplicates what it has.
+            for index in stream.unconfirmed:
+                s.not_sent -= 1
+                self._maybe_stored(planned[index], "sent, but the run stopped before the answer came")
+            # What is left of `not_sent` was never sent or refused whole (`stream.unsent`), or never
+            # even read from the input (the stream reads lazily): certainly not stored, either way.
 
     def _record(self, item: _Planned, outcome: BatchOutcome) -> None:
         """Journal and count the server's verdict on one review."""
@@ -467,6 +489,9 @@ class Importer:
                 s.deduplicated += 1
             return
         error = outcome.error
+        if outcome.status == "uncertain":
+            self._maybe_stored(item, f"sent, no readable answer ({error})" if error is not None else "sent, no answer")
+            return
         message = str(error) if error is not None else "failed"
         final = isinstance(error, ValidationError) or (isinstance(error, APIError) and error.code in _FINAL_ITEM_CODES)
         if final:
@@ -475,6 +500,14 @@ class Importer:
             message += " (sent again on the next run)"
         s.failed += 1
         self.problems.append(_problem(item.entry, "failed", message, None))
+
+    def _maybe_stored(self, item: _Planned, why: str) -> None:
+        """Journal and count a review whose fate is unknown: maybe stored, re-sent by the next run."""
+        s = self.summary
+        s.uncertain += 1
+        self._journal.save_write(item.key, WriteRecord("uncertain", None, why))
+        reason = f"{why}: maybe stored; the next run sends it again (the server deduplicates it if stored)"
+        self.problems.append(_problem(item.entry, "uncertain", reason, None))
 
     # -- report ----------------------------------------------------------------------------
 

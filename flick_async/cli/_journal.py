@@ -12,8 +12,9 @@ run sends no request whose answer is already known:
   `invalid_request`). Keying by content rather than by row means a later, longer export of
   the same account imports only what is new.
 
-A review sent without an answer (the connection died, the run was cancelled) is not in the
-journal and is sent again; the server deduplicates identical reviews, so it is not written twice.
+A review sent without an answer (the connection died, the run was cancelled) is journaled as
+`uncertain` (maybe stored) and sent again by the next run; the server deduplicates identical
+reviews, so it is not written twice, and its answer then replaces the record.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from flick_api.models import ResolveResult
 
 __all__ = ["Journal", "WriteRecord", "fingerprint"]
 
-WriteStatus = Literal["created", "deduplicated", "failed"]
+WriteStatus = Literal["created", "deduplicated", "failed", "uncertain"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolutions (
@@ -42,7 +43,7 @@ CREATE TABLE IF NOT EXISTS resolutions (
 CREATE TABLE IF NOT EXISTS writes (
     account TEXT NOT NULL,          -- sha256 of base URL and API key
     fingerprint TEXT NOT NULL,      -- sha256 of the review's request body
-    status TEXT NOT NULL,           -- created | deduplicated | failed
+    status TEXT NOT NULL,           -- created | deduplicated | failed | uncertain (maybe stored: re-sent)
     review_id TEXT,
     error TEXT,
     PRIMARY KEY (account, fingerprint)

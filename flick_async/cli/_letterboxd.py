@@ -269,8 +269,8 @@ class LetterboxdSummary:
         ]
         if self.ratings_rows:
             text += (
-                f"; {self.ratings_rows:,} ratings: {self.ratings_only:,} of films never logged "
-                f"({self.ratings_logged:,} already logged)"
+                f"; {self.ratings_rows:,} ratings ({self.ratings_only:,} of films never logged, "
+                f"{self.ratings_logged:,} of logged films)"
             )
         if self.watched_rows:
             text += f"; {self.watched_rows:,} watched films: {self.watched_only:,} never logged or rated" + (

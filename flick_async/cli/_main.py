@@ -61,7 +61,10 @@ async def _show(
 
 
 def _read_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    function = click.option("--max", "max_items", type=click.IntRange(min=0), metavar="N", help=_MAX_HELP)(function)
+    # --limit too: the API's own word for it, and what people type first.
+    function = click.option("--max", "--limit", "max_items", type=click.IntRange(min=0), metavar="N", help=_MAX_HELP)(
+        function
+    )
     function = click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)(function)
     return api_options(function)
 
@@ -218,14 +221,18 @@ def resolve(ctx: click.Context, title: str, year: int | None, media_type: str | 
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def server(args: tuple[str, ...]) -> None:
-    """Run the local Flick server (as `python -m flick_async.testing serve`; same options, see --help)."""
+    """Run the local Flick server (as `python -m flick_async.testing serve`; same options, see --help).
+
+    It prints its URL, the demo key, and a line to paste into another shell so that `flick`
+    talks to it: `export FLICK_BASE_URL=… FLICK_API_KEY=…`.
+    """
     try:
         from flick_async.testing.__main__ import main as serve_main
     except ImportError as exc:
         raise click.ClickException(
             f"the local server needs the testing extra: pip install 'flick-async[testing]' ({exc})"
         ) from None
-    click.get_current_context().exit(serve_main(["serve", *args]))
+    click.get_current_context().exit(serve_main(["serve", *args], prog="flick server"))
 
 
 def _register() -> None:

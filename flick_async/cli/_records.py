@@ -148,7 +148,7 @@ LISTS: Kind[CustomList] = Kind(
 
 LIST_ITEMS: Kind[ListItem] = Kind(
     name="list_items",
-    key=lambda i: (_media_key(i.media), i.rank, i.added_at),
+    key=lambda i: (_media_key(i.media), i.added_at),  # not the rank: an insert at rank 1 renumbers
     headers=("Rank", "Title", "Type", "Note", "Added"),
     row=lambda i: (
         "" if i.rank is None else str(i.rank),
@@ -165,31 +165,41 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (REVIEWS, WATCHLIST, 
 
 
 class _Totals:
-    """The largest `total` any page reported: what a progress bar or a table footer shows."""
+    """The latest `total` the walk saw: what a progress bar or a table footer shows."""
 
-    def __init__(self) -> None:
-        self.total: int | None = None
+    def __init__(self, iterator: PageIterator[Any]) -> None:
+        self._iterator = iterator
+
+    @property
+    def total(self) -> int | None:
+        return self._iterator.total
 
 
 class Listable(Protocol):
-    """A resource with `list(page=, limit=)`: `client.reviews`, `client.lists.items(id)`, …"""
+    """A resource with `list()` and `iter()`: `client.reviews`, `client.lists.items(id)`, …"""
 
     def list(self, *, page: int = ..., limit: int = ...) -> Awaitable[Page[Any]]: ...
 
+    def iter(
+        self,
+        *,
+        limit: int = ...,
+        resume: str | None = ...,
+        start_page: int | None = ...,
+        max_items: int | None = ...,
+    ) -> PageIterator[Any]: ...
 
-def tracked_iter(resource: Listable, kind: Kind[T], *, max_items: int | None = None) -> tuple[PageIterator[T], _Totals]:
-    """Every record, page by page (100 a request, skipping shifted repeats), and the server's total.
+
+def tracked_iter(
+    resource: Listable, kind: Kind[T], *, max_items: int | None = None, resume: str | None = None
+) -> tuple[PageIterator[T], _Totals]:
+    """Every record, page by page (100 a request, each once however pages shift), and the server's total.
 
     Args:
         resource: Where the pages come from.
-        kind: The record kind (for its key).
+        kind: The record kind (its key must agree with the resource's own).
         max_items: Stop after this many.
+        resume: A resume token of an earlier walk of the same list.
     """
-    totals = _Totals()
-
-    async def fetch_page(page: int, limit: int) -> Page[T]:
-        result: Page[T] = await resource.list(page=page, limit=limit)
-        totals.total = max(totals.total or 0, result.total)
-        return result
-
-    return PageIterator(fetch_page, kind.key, limit=100, max_items=max_items), totals
+    iterator: PageIterator[T] = resource.iter(limit=100, max_items=max_items, resume=resume)
+    return iterator, _Totals(iterator)

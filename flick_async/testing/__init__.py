@@ -23,7 +23,7 @@ The server's handles:
 
     FlickServer(*, catalog=None, clock=None, rate_limit=60, window_seconds=60.0,
                 daily_limit=5000, revocation_delay=30.0, max_body_bytes=8 MiB,
-                fault_seed=0, demo=True)
+                fault_seed=0, pagination="page", max_page_size=None, demo=True)
     server.transport()                  httpx transport into the app (use this in process)
     server.base_url                     base URL to pair with transport()
     server.app                          the ASGI app
@@ -36,6 +36,9 @@ The server's handles:
     server.add_review(account, ...) / .add_to_watchlist(account, ...) / .add_list(account, ...)
     server.faults.add("POST /me/reviews/batch", DropAfterCommit(), on=[3, 7])
     server.faults.add("*", InternalError(), probability=0.2)      (seeded by fault_seed)
+    server.paging.max_limit = 50        clamp pages (the answer's `limit` says so)
+    server.paging.between_pages("GET /me/reviews", DeleteServed())   mutate at page boundaries
+    server.faults.add("GET /me/reviews", OddTotal("3"))             odd `total`s
     server.set_limits(limit=600, window_seconds=10, daily_limit=None, account=None)   at runtime, mid-window too
     server.limits(account=None) -> Limits (.limit, .window_seconds, .daily_limit)
     server.faults.add("*", JumpedReset(3600), on=[5])   header faults: JumpedReset, ResetInMilliseconds,
@@ -70,7 +73,9 @@ if TYPE_CHECKING:
         JumpedReset,
         MissingRateLimitHeaders,
         NonStandardStatus,
+        OddTotal,
         RateLimitBurst,
+        RepeatedCursor,
         ResetInMilliseconds,
         ScrambledResults,
         SkewedDate,
@@ -78,6 +83,7 @@ if TYPE_CHECKING:
         TruncatedJSON,
         WrongRemaining,
     )
+    from ._paging import DeleteServed, InsertFirst, PageBoundary, Paging
     from ._ratelimit import Limits
     from ._requestlog import LoggedRequest, RequestLog
     from ._serve import serve_in_thread
@@ -93,12 +99,14 @@ _HOMES = {
     "Catalog": "_catalog",
     "CatalogError": "_catalog",
     "DEMO_API_KEY": "_server",
+    "DeleteServed": "_paging",
     "DropAfterCommit": "_faults",
     "FakeClock": "_clock",
     "Fault": "_faults",
     "Faults": "_faults",
     "FlickServer": "_server",
     "FlickTransport": "_server",
+    "InsertFirst": "_paging",
     "InternalError": "_faults",
     "Limits": "_ratelimit",
     "WrongRemaining": "_faults",
@@ -109,7 +117,11 @@ _HOMES = {
     "HeaderFault": "_faults",
     "LoggedRequest": "_requestlog",
     "NonStandardStatus": "_faults",
+    "OddTotal": "_faults",
+    "PageBoundary": "_paging",
+    "Paging": "_paging",
     "RateLimitBurst": "_faults",
+    "RepeatedCursor": "_faults",
     "RequestLog": "_requestlog",
     "ScrambledResults": "_faults",
     "Slow": "_faults",
@@ -138,6 +150,7 @@ __all__ = [
     "BadGatewayHTML",
     "Catalog",
     "CatalogError",
+    "DeleteServed",
     "DropAfterCommit",
     "FakeClock",
     "Fault",
@@ -145,13 +158,18 @@ __all__ = [
     "FlickServer",
     "FlickTransport",
     "HeaderFault",
+    "InsertFirst",
     "InternalError",
     "JumpedReset",
     "Limits",
     "LoggedRequest",
     "MissingRateLimitHeaders",
     "NonStandardStatus",
+    "OddTotal",
+    "PageBoundary",
+    "Paging",
     "RateLimitBurst",
+    "RepeatedCursor",
     "RequestLog",
     "ResetInMilliseconds",
     "ScrambledResults",

@@ -18,10 +18,16 @@ from ._serve import bind, uvicorn_server
 from ._server import DEMO_API_KEY, FlickServer
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(serve_prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m flick_async.testing", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the local Flick API over HTTP")
+    # `flick server` runs this same subcommand: its usage line then names `flick server`.
+    help_text = "serve the local Flick API over HTTP"
+    serve = (
+        commands.add_parser("serve", help=help_text, prog=serve_prog)
+        if serve_prog
+        else commands.add_parser("serve", help=help_text)
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)")
     serve.add_argument("--catalog", metavar="FILE", help="catalog CSV: tmdb_id,media_type,title,year,aliases")
@@ -38,14 +44,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--revocation-delay", type=float, default=30.0, metavar="S", help="seconds until a revoked key fails (30)"
     )
+    serve.add_argument(
+        "--pagination", choices=["page", "cursor"], default="page", help="page style of list endpoints (page)"
+    )
+    serve.add_argument(
+        "--max-page-size", type=int, default=None, metavar="N", help="clamp every page to N items (no clamp)"
+    )
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo account")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
+    """Run the command line; returns the exit status. `prog` names the serve command in its usage."""
+    args = _parser(prog).parse_args(argv)
     try:
         catalog = Catalog.from_csv(args.catalog, args.episodes) if args.catalog else None
         if args.episodes and not args.catalog:
@@ -56,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             window_seconds=args.window_seconds,
             daily_limit=args.daily_limit,
             revocation_delay=args.revocation_delay,
+            pagination=args.pagination,
+            max_page_size=args.max_page_size,
             demo=not args.no_demo,
         )
         if args.accounts:
@@ -75,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Catalog: {len(server.catalog)} titles. Limits: {args.rate_limit} per {args.window_seconds:g}s per key.")
     if server.demo_account is not None:
         print(f"Demo API key: {DEMO_API_KEY}")
+        # Ready to paste into another shell, so that `flick` (or your code) talks to this server.
+        print(f"export FLICK_BASE_URL=http://{shown}:{port}/api/beta FLICK_API_KEY={DEMO_API_KEY}")
     sys.stdout.flush()
     uvicorn_server(server.app, log_level=args.log_level).run(sockets=[sock])
     return 0

@@ -24,8 +24,7 @@ import importlib.resources
 import json
 import logging
 import math
-import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -38,8 +37,8 @@ from starlette.types import Receive, Scope, Send
 from . import _faults
 from ._ratelimit import Decision
 from ._requestlog import LoggedRequest
-from ._store import hash_key
-from ._validation import Invalid, batch_items, page_params, resolve_params, review_input
+from ._store import Collection, hash_key
+from ._validation import Invalid, batch_items, resolve_params, review_input
 
 if TYPE_CHECKING:
     from ._server import FlickServer
@@ -83,11 +82,11 @@ class _DroppedResponse(Response):
         raise ConnectionDropped("connection dropped after the request was committed (DropAfterCommit)")
 
 
-def _scrambled(inner: Response, fault: _faults.ScrambledResults, rng: random.Random) -> Response:
+def _scrambled(inner: Response, fault: _faults.ScrambledResults, faults: _faults.Faults) -> Response:
     body = json.loads(bytes(inner.body))
     if inner.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("results"), list):
         return inner
-    return JSONResponse({**body, "results": fault.apply(body["results"], rng)}, status_code=200)
+    return JSONResponse({**body, "results": faults.scramble(fault, body["results"])}, status_code=200)
 
 
 def _truncated(inner: Response) -> Response:
@@ -95,15 +94,15 @@ def _truncated(inner: Response) -> Response:
     return Response(body[: max(1, len(body) // 2)], status_code=inner.status_code, media_type="application/json")
 
 
-def _page(items: Sequence[dict[str, Any]], page: int, limit: int) -> dict[str, Any]:
-    start = (page - 1) * limit
-    return {
-        "data": list(items[start : start + limit]),
-        "page": page,
-        "limit": limit,
-        "total": len(items),
-        "has_more": start + limit < len(items),
-    }
+def _odd_total(inner: Response, fault: _faults.OddTotal) -> Response:
+    body = json.loads(bytes(inner.body))
+    if inner.status_code != 200 or not isinstance(body, dict) or "data" not in body:
+        return inner
+    if fault.value is _faults.OddTotal.MISSING:
+        body.pop("total", None)
+    else:
+        body["total"] = fault.value
+    return JSONResponse(body, status_code=inner.status_code)
 
 
 def presented_key(request: Request) -> str | None:
@@ -198,11 +197,18 @@ class _API:
         if isinstance(fault, _faults.Slow) and fault.after_commit:
             await server.clock.sleep(fault.seconds)
         if isinstance(fault, _faults.ScrambledResults):
-            return _scrambled(response, fault, server.faults.random), decision
+            return _scrambled(response, fault, server.faults), decision
         if isinstance(fault, _faults.DropAfterCommit):
             return _DroppedResponse(response), decision
         if isinstance(fault, _faults.TruncatedJSON):
             return _truncated(response), decision
+        if isinstance(fault, _faults.OddTotal):
+            return _odd_total(response, fault), decision
+        if isinstance(fault, _faults.RepeatedCursor) and request.query_params.get("cursor"):
+            body = json.loads(bytes(response.body))
+            if response.status_code == 200 and isinstance(body, dict) and body.get("next_cursor"):
+                body["next_cursor"] = request.query_params["cursor"]
+                return JSONResponse(body), decision
         return response, decision
 
     @staticmethod
@@ -272,8 +278,7 @@ class _API:
         return JSONResponse({"match": found[0] if found else None, "candidates": found})
 
     async def list_reviews(self, request: Request, account_id: str) -> Response:
-        page, limit = page_params(request.query_params)
-        return JSONResponse(_page(self.server.store.reviews(account_id), page, limit))
+        return self.page_of(request, account_id, "GET /me/reviews", "reviews")
 
     async def create_review(self, request: Request, account_id: str) -> Response:
         item = review_input(await self.json_body(request), today=self.today())
@@ -334,20 +339,28 @@ class _API:
         )
 
     async def list_watchlist(self, request: Request, account_id: str) -> Response:
-        page, limit = page_params(request.query_params)
-        return JSONResponse(_page(self.server.store.watchlist(account_id), page, limit))
+        return self.page_of(request, account_id, "GET /me/watchlist", "watchlist")
 
     async def list_lists(self, request: Request, account_id: str) -> Response:
-        page, limit = page_params(request.query_params)
-        return JSONResponse(_page(self.server.store.lists(account_id), page, limit))
+        return self.page_of(request, account_id, "GET /me/lists", "lists")
 
     async def list_list_items(self, request: Request, account_id: str) -> Response:
-        page, limit = page_params(request.query_params)
         list_id = request.path_params["list_id"]
-        items = self.server.store.list_items(account_id, list_id)
-        if items is None:
-            return error(404, "not_found", f"No list {list_id} among your lists.")
-        return JSONResponse(_page(items, page, limit))
+        return self.page_of(request, account_id, "GET /me/lists/{list_id}/items", "list_items", list_id)
+
+    def page_of(
+        self, request: Request, account_id: str, route: str, collection: Collection, list_id: str | None = None
+    ) -> Response:
+        body = self.server.paging.serve(
+            self.server,
+            request.query_params,
+            account_id=account_id,
+            key_id=hash_key(presented_key(request) or ""),
+            route=route,
+            collection=collection,
+            list_id=list_id,
+        )
+        return error(404, "not_found", f"No list {list_id} among your lists.") if body is None else JSONResponse(body)
 
     # -- the schema and its docs ------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ and, except for `RateLimitBurst`, after the rate limiter has counted the request
 | `NonStandardStatus`   | 520 (or any status) with an empty body               | no            |
 | `TruncatedJSON`       | the normal status, JSON body cut in half             | yes           |
 | `ScrambledResults`    | a batch's 200, `results` reordered/dropped/duplicated/mis-indexed | yes |
+| `OddTotal(value)`     | the normal page, its `total` replaced by `value`     | yes           |
+| `RepeatedCursor`      | the normal page, `next_cursor` = the cursor sent     | yes           |
 | `JumpedReset(s)`      | the normal answer, `X-RateLimit-Reset` moved by `s`  | yes           |
 | `ResetInMilliseconds` | the normal answer, `X-RateLimit-Reset` in ms         | yes           |
 | `SkewedDate(s)`       | the normal answer, `Date` moved by `s` (stale: < 0)  | yes           |
@@ -42,6 +44,7 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = [
     "APIDisabled",
@@ -54,7 +57,9 @@ __all__ = [
     "JumpedReset",
     "MissingRateLimitHeaders",
     "NonStandardStatus",
+    "OddTotal",
     "RateLimitBurst",
+    "RepeatedCursor",
     "ResetInMilliseconds",
     "ScrambledResults",
     "SkewedDate",
@@ -200,6 +205,29 @@ def _contradiction(result: dict[str, object]) -> dict[str, object]:
     return {**result, "created": True, "deduplicated": False, "error": None}
 
 
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class OddTotal(Fault):
+    """Answer a list request normally, but with `total` replaced by `value` (`None`, `"3"`, `[3]`, …).
+
+    Pass `OddTotal.MISSING` to leave the field out. A non-list answer is sent unchanged.
+    """
+
+    value: object = None
+    MISSING: ClassVar[object] = _MISSING
+
+
+@dataclass(frozen=True)
+class RepeatedCursor(Fault):
+    """Cursor style: answer normally, but hand back the cursor the request sent as `next_cursor`.
+
+    A client that follows it blindly pages forever. On a request without a cursor (the first
+    page) it does nothing.
+    """
+
+
 class HeaderFault(Fault):
     """Base class of the faults that answer normally but lie in a header (`rewrite`)."""
 
@@ -327,6 +355,11 @@ class Faults:
             self._rules.append(
                 _Rule(_normalize_route(route), fault, frozenset(on) if on is not None else None, probability)
             )
+
+    def scramble(self, fault: ScrambledResults, results: list[dict[str, object]]) -> list[dict[str, object]]:
+        """`fault.apply(results)` on the seeded generator, under the lock (servers may run threads)."""
+        with self._lock:
+            return fault.apply(results, self.random)
 
     def clear(self) -> None:
         """Remove every rule and end any burst in progress."""

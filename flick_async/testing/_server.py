@@ -15,6 +15,7 @@ from flick_async._clock import Clock, SystemClock
 from ._app import ConnectionDropped, build_app
 from ._catalog import Catalog, MediaRef
 from ._faults import Faults
+from ._paging import PaginationStyle, Paging
 from ._ratelimit import Limits, RateLimiter
 from ._requestlog import RequestLog
 from ._store import Account, Source, Store
@@ -57,6 +58,9 @@ class FlickServer:
         revocation_delay: Seconds between `revoke_key` and the key failing (the API's ~30).
         max_body_bytes: Larger request bodies get 400 `invalid_request`.
         fault_seed: Seeds the random generator probabilistic faults draw from.
+        pagination: `"page"` (the API today: `page`/`has_more`) or `"cursor"` (`next_cursor`);
+            see `flick_async.testing.Paging` for the cursor design and the paging knobs.
+        max_page_size: Clamp every page to at most this many items (`server.paging.max_limit`).
         demo: Create the demo Pro account (key `DEMO_API_KEY`) with its seeded history.
 
     Example:
@@ -80,6 +84,8 @@ class FlickServer:
         revocation_delay: float = 30.0,
         max_body_bytes: int = 8 * 1024 * 1024,
         fault_seed: int = 0,
+        pagination: PaginationStyle = "page",
+        max_page_size: int | None = None,
         demo: bool = True,
     ) -> None:
         self.catalog = catalog if catalog is not None else Catalog.builtin()
@@ -90,6 +96,8 @@ class FlickServer:
         self.store = Store(self.catalog)
         self.faults = Faults(seed=fault_seed)
         """Fault rules; see `flick_async.testing.Faults`."""
+        self.paging = Paging(style=pagination, max_limit=max_page_size)
+        """Pagination style, clamp and mutations between pages; see `flick_async.testing.Paging`."""
         self.request_log = RequestLog()
         """Every request answered; see `flick_async.testing.RequestLog`."""
         self.api_disabled = False

@@ -15,15 +15,29 @@ import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ._catalog import Catalog, MediaRef
 
-__all__ = ["Account", "AuthResult", "Store", "hash_key", "iso"]
+__all__ = ["Account", "AuthResult", "Collection", "Row", "Store", "hash_key", "iso"]
 
 KEY_PATTERN = re.compile(r"flick_sk_[A-Za-z0-9_]{8,128}")
 MAX_ACTIVE_KEYS = 5
 Source = Literal["app", "import", "api"]
+Collection = Literal["reviews", "watchlist", "lists", "list_items"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One item of a list endpoint as served: its JSON, its store sequence number, and its sort key.
+
+    `key` grows along the served order and never changes while the item exists, whatever is
+    inserted or deleted around it: the local server's cursors are built on it.
+    """
+
+    seq: int
+    key: tuple[float, ...]
+    json: dict[str, Any]
 
 
 def hash_key(key: str) -> str:
@@ -71,10 +85,12 @@ class _Entry:  # a watchlist entry or a list item
     media: dict[str, Any]
     added_at: float
     note: str | None = None
+    order: int = 0  # a ranked list's order: rank 1 has the lowest; an insert at rank 1 goes below it
 
 
 @dataclass
 class _List:
+    seq: int
     id: str
     name: str
     description: str | None
@@ -96,6 +112,9 @@ class _AccountData:
     by_identity: dict[tuple[Any, ...], _Review] = field(default_factory=dict)
     watchlist: list[_Entry] = field(default_factory=list)
     lists: list[_List] = field(default_factory=list)
+
+
+_E = TypeVar("_E", _Review, _Entry)
 
 
 @dataclass(frozen=True)
@@ -216,32 +235,109 @@ class Store:
 
     def reviews(self, account_id: str) -> list[dict[str, Any]]:
         """Newest first (by `created_at`, then by write order)."""
-        with self._lock:
-            items = sorted(self.account(account_id).reviews, key=lambda r: (r.created_at, r.seq), reverse=True)
-            return [r.json for r in items]
+        return [row.json for row in self.rows(account_id, "reviews") or ()]
 
     def watchlist(self, account_id: str) -> list[dict[str, Any]]:
         """Most recently added first."""
-        with self._lock:
-            items = sorted(self.account(account_id).watchlist, key=lambda e: (e.added_at, e.seq), reverse=True)
-            return [{"media": e.media, "added_at": iso(e.added_at)} for e in items]
+        return [row.json for row in self.rows(account_id, "watchlist") or ()]
 
     def lists(self, account_id: str) -> list[dict[str, Any]]:
         """Most recently updated first."""
-        with self._lock:
-            lists = sorted(self.account(account_id).lists, key=lambda x: (x.updated_at, x.id), reverse=True)
-            return [_list_json(x) for x in lists]
+        return [row.json for row in self.rows(account_id, "lists") or ()]
 
     def list_items(self, account_id: str, list_id: str) -> list[dict[str, Any]] | None:
         """Rank order for ranked lists, most recently added first otherwise; None if not this account's."""
+        rows = self.rows(account_id, "list_items", list_id)
+        return None if rows is None else [row.json for row in rows]
+
+    def rows(self, account_id: str, collection: Collection, list_id: str | None = None) -> list[Row] | None:
+        """A collection in the order its endpoint serves it; None for a list that is not this account's."""
         with self._lock:
-            found = next((x for x in self.account(account_id).lists if x.id == list_id), None)
+            account = self.account(account_id)
+            if collection == "reviews":
+                return [Row(r.seq, (-r.created_at, -r.seq), r.json) for r in _newest(account.reviews)]
+            if collection == "watchlist":
+                return [
+                    Row(e.seq, (-e.added_at, -e.seq), {"media": e.media, "added_at": iso(e.added_at)})
+                    for e in _newest(account.watchlist)
+                ]
+            if collection == "lists":
+                lists = sorted(account.lists, key=lambda x: (x.updated_at, x.seq), reverse=True)
+                return [Row(x.seq, (-x.updated_at, -x.seq), _list_json(x)) for x in lists]
+            found = self._find_list(account, list_id)
             if found is None:
                 return None
             if found.ranked:
-                return [_item_json(e, rank) for rank, e in enumerate(found.items, start=1)]
-            items = sorted(found.items, key=lambda e: (e.added_at, e.seq), reverse=True)
-            return [_item_json(e, None) for e in items]
+                ranked = sorted(found.items, key=lambda e: (e.order, e.seq))
+                return [Row(e.seq, (e.order, e.seq), _item_json(e, rank)) for rank, e in enumerate(ranked, start=1)]
+            return [Row(e.seq, (-e.added_at, -e.seq), _item_json(e, None)) for e in _newest(found.items)]
+
+    def delete(self, account_id: str, collection: Collection, seq: int, list_id: str | None = None) -> bool:
+        """Remove one item by its sequence number; False when it is already gone."""
+        with self._lock:
+            account = self.account(account_id)
+            if collection == "reviews":
+                kept = [r for r in account.reviews if r.seq != seq]
+                gone = len(kept) < len(account.reviews)
+                account.reviews[:] = kept
+                account.by_identity = {i: r for i, r in account.by_identity.items() if r.seq != seq}
+                return gone
+            if collection == "watchlist":
+                entries = account.watchlist
+            elif collection == "lists":
+                before = len(account.lists)
+                account.lists[:] = [x for x in account.lists if x.seq != seq]
+                return len(account.lists) < before
+            else:
+                found = self._find_list(account, list_id)
+                if found is None:
+                    return False
+                entries = found.items
+            before = len(entries)
+            entries[:] = [e for e in entries if e.seq != seq]
+            return len(entries) < before
+
+    def insert_first(
+        self, account_id: str, collection: Collection, media: dict[str, Any], list_id: str | None = None
+    ) -> int | None:
+        """Add an item that its endpoint serves first (the newest, or rank 1); its sequence number."""
+        with self._lock:
+            account = self.account(account_id)
+            seq = next(self._seq)
+            if collection == "reviews":
+                newest = max((r.created_at for r in account.reviews), default=0.0) + 1
+                identity = ("inserted", seq)
+                body: dict[str, Any] = {
+                    "id": f"rev_{seq:08d}",
+                    "media": media,
+                    "rating": None,
+                    "review": f"Inserted between pages ({seq})",
+                    "watched_date": None,
+                    "tags": [],
+                    "source": "app",
+                    "created_at": iso(newest),
+                }
+                stored = _Review(seq, body, identity, newest)
+                account.reviews.append(stored)
+                account.by_identity[identity] = stored
+            elif collection == "watchlist":
+                newest = max((e.added_at for e in account.watchlist), default=0.0) + 1
+                account.watchlist.append(_Entry(seq, media, newest))
+            elif collection == "lists":
+                newest = max((x.updated_at for x in account.lists), default=0.0) + 1
+                account.lists.append(_List(seq, f"lst_{seq:06d}", f"Inserted {seq}", None, False, newest, newest))
+            else:
+                found = self._find_list(account, list_id)
+                if found is None:
+                    return None
+                newest = max((e.added_at for e in found.items), default=0.0) + 1
+                first = min((e.order for e in found.items), default=1)
+                found.items.append(_Entry(seq, media, newest, order=first - 1))
+            return seq
+
+    @staticmethod
+    def _find_list(account: _AccountData, list_id: str | None) -> _List | None:
+        return next((x for x in account.lists if x.id == list_id), None)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -302,14 +398,23 @@ class Store:
     ) -> str:
         with self._lock:
             account = self.account(account_id)
-            list_id = f"lst_{next(self._seq):06d}"
-            entries = [_Entry(next(self._seq), media, now, note) for media, note in items]
-            account.lists.append(_List(list_id, name, description, ranked, now, now, entries))
+            seq = next(self._seq)
+            list_id = f"lst_{seq:06d}"
+            entries = [_Entry(next(self._seq), media, now, note, order) for order, (media, note) in enumerate(items)]
+            account.lists.append(_List(seq, list_id, name, description, ranked, now, now, entries))
             return list_id
 
     def set_pro(self, account_id: str, pro: bool) -> None:
         with self._lock:
             self.account(account_id).pro = pro
+
+
+def _newest(entries: Sequence[_E]) -> list[_E]:
+    return sorted(entries, key=_recency, reverse=True)
+
+
+def _recency(entry: _Review | _Entry) -> tuple[float, int]:
+    return (entry.created_at if isinstance(entry, _Review) else entry.added_at, entry.seq)
 
 
 def _revoked(record: _Key, now: float) -> bool:

@@ -23,8 +23,9 @@ MAX_TAG = 64
 MAX_TITLE = 200
 MAX_LIMIT = 100
 MAX_BATCH = 50
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INT = re.compile(r"[+-]?\d{1,40}")
+# ASCII digits only: `\d` would also match other scripts' digits, which no schema format allows.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INT = re.compile(r"[+-]?[0-9]{1,40}")
 
 
 class Invalid(Exception):
@@ -47,7 +48,25 @@ class ReviewInput:
     tags: tuple[str, ...]
 
 
+def _unencodable(value: str) -> bool:
+    # A JSON escape can spell a lone surrogate ("\\ud83d"), but UTF-8 cannot carry it: the
+    # review could never be sent back in a response, so it is refused on the way in.
+    if value.isascii():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+_LONE_SURROGATE = "must be valid Unicode text (it holds a lone surrogate)"
+
+
 def _is_int(value: object) -> bool:
+    # JSON Schema's `integer`: any number without a fractional part, 2.0 included.
+    if isinstance(value, float):
+        return value.is_integer()
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -69,6 +88,8 @@ def review_input(body: object, *, today: datetime.date) -> ReviewInput:
         errors["tmdb_id"] = "is required"
     elif not isinstance(tmdb_id, str) or not tmdb_id:
         errors["tmdb_id"] = "must be a non-empty string"
+    elif _unencodable(tmdb_id):
+        errors["tmdb_id"] = _LONE_SURROGATE
     media_type = body.get("media_type")
     if "media_type" not in body:
         errors["media_type"] = "is required"
@@ -94,6 +115,8 @@ def review_input(body: object, *, today: datetime.date) -> ReviewInput:
             errors["review"] = "must be a string"
         elif len(review) > MAX_REVIEW:
             errors["review"] = f"must be at most {MAX_REVIEW:,} characters (got {len(review):,})"
+        elif _unencodable(review):
+            errors["review"] = _LONE_SURROGATE
     watched = body.get("watched_date")
     if "watched_date" in body:
         date = _parse_date(watched)
@@ -112,12 +135,16 @@ def review_input(body: object, *, today: datetime.date) -> ReviewInput:
                 errors[f"tags[{i}]"] = "must be a string"
             elif len(tag) > MAX_TAG:
                 errors[f"tags[{i}]"] = f"must be at most {MAX_TAG} characters (got {len(tag)})"
+            elif _unencodable(tag):
+                errors[f"tags[{i}]"] = _LONE_SURROGATE
     if errors:
         raise Invalid(errors)
     if media_type in ("movie", "tv"):
         season = episode = None
     elif media_type == "tv_season":
         episode = None
+    season = None if season is None else int(season)
+    episode = None if episode is None else int(episode)
     ref = MediaRef(tmdb_id, media_type, season, episode)  # type: ignore[arg-type]
     return ReviewInput(ref, rating, review, watched, tuple(tags))
 

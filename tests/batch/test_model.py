@@ -14,8 +14,9 @@ import httpx
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from flick_async import AsyncFlick, BatchOutcome, RetryPolicy, ValidationError
+from flick_async import APIDisabledError, AsyncFlick, BatchOutcome, RetryPolicy, ValidationError
 from flick_async.testing import (
+    APIDisabled,
     DropAfterCommit,
     FakeClock,
     Fault,
@@ -56,6 +57,7 @@ faults: st.SearchStrategy[Fault | None] = st.one_of(
             RateLimitBurst(count=1, retry_after=0),
             Slow(30, after_commit=True),  # stored, then the answer outlasts the client's timeout
             Slow(30),  # the answer outlasts the timeout before anything is stored
+            APIDisabled(),  # stops the job: the rest is unsent, or unconfirmed if it may be stored
         ]
     ),
     scrambled,
@@ -89,7 +91,7 @@ def _row(i: int, kind: str) -> dict[str, Any]:
 async def test_every_outcome_is_true_to_the_server(
     rows: list[str], schedule: list[Fault | None], chunk_size: int, concurrency: int, max_retries: int, stream: bool
 ) -> None:
-    """One outcome per input; created/deduplicated ones are stored; no stored item is ever reported failed."""
+    """Each input in one place; created/deduplicated ones are stored; nothing stored is reported failed or unsent."""
     server = FlickServer(clock=FakeClock(), rate_limit=1_000_000, daily_limit=1_000_000, fault_seed=len(rows))
     account = server.add_account("model")
     for number, fault in enumerate(schedule, 1):
@@ -109,22 +111,37 @@ async def test_every_outcome_is_true_to_the_server(
         ) as flick,
     ):
         outcomes: list[BatchOutcome] = []
+        stopped: APIDisabledError | None = None
         if stream:
-            async with flick.reviews.stream_create(inputs, chunk_size=chunk_size, concurrency=concurrency) as job:
-                outcomes = [outcome async for outcome in job]
-            counts = job.counts
-            assert (job.unsent, job.unconfirmed, job.undelivered) == ([], [], [])
+            try:
+                async with flick.reviews.stream_create(inputs, chunk_size=chunk_size, concurrency=concurrency) as job:
+                    async for outcome in job:
+                        outcomes.append(outcome)
+            except APIDisabledError as exc:
+                stopped = exc
+            counts, unsent, unconfirmed = job.counts, job.unsent, job.unconfirmed
+            assert job.undelivered == []
+            assert counts.done + len(unsent) + len(unconfirmed) == job.consumed
         else:
-            result = await flick.reviews.create_many(inputs, chunk_size=chunk_size, concurrency=concurrency)
-            outcomes, counts = result.outcomes, result.counts
-            assert result.complete
+            try:
+                result = await flick.reviews.create_many(inputs, chunk_size=chunk_size, concurrency=concurrency)
+            except APIDisabledError as exc:
+                stopped, result = exc, exc.partial  # type: ignore[attr-defined]
+            outcomes, counts, unsent, unconfirmed = result.outcomes, result.counts, result.unsent, result.unconfirmed
+            assert result.complete == (stopped is None or not (unsent or unconfirmed))
             assert [o.index for o in result.failed()] == [o.index for o in outcomes if o.status == "failed"]
             assert [o.index for o in result.uncertain()] == [o.index for o in outcomes if o.status == "uncertain"]
+    if stopped is None:
+        assert (unsent, unconfirmed) == ([], [])
+    event("stopped by api_disabled" if stopped else "ran to the end")
 
     for status in {o.status for o in outcomes}:
         event(f"an outcome {status}")  # --hypothesis-show-statistics: how often each status is reached
-    # Every input index has exactly one outcome, and the counts add up to the items read.
-    assert sorted(o.index for o in outcomes) == list(range(len(rows)))
+    # Every index read is in exactly one place (an outcome, unsent or unconfirmed), and the
+    # counts add up: all of them when the job ran to the end, a prefix of the input if it stopped.
+    placed = sorted([o.index for o in outcomes] + unsent + unconfirmed)
+    assert placed == list(range(len(placed)))
+    assert len(placed) == len(rows) or stopped is not None
     statuses = Counter(o.status for o in outcomes)
     assert (counts.created, counts.deduplicated, counts.failed, counts.uncertain) == (
         statuses["created"],
@@ -132,7 +149,7 @@ async def test_every_outcome_is_true_to_the_server(
         statuses["failed"],
         statuses["uncertain"],
     )
-    assert counts.done == len(rows)
+    assert counts.done == len(outcomes)
 
     stored = Counter(review["review"] for review in server.reviews(account))
     assert set(stored.values()) <= {1}, "a review was stored twice"
@@ -148,3 +165,6 @@ async def test_every_outcome_is_true_to_the_server(
             assert isinstance(outcome.error, ValidationError)
         if outcome.status in ("failed", "uncertain"):
             assert outcome.error is not None
+    # What the job never sent, or never read, the server does not have.
+    never_sent = set(unsent) | set(range(len(placed), len(rows)))
+    assert [i for i in sorted(never_sent) if inputs[i]["review"] in stored] == []

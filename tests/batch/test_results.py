@@ -8,10 +8,13 @@ from typing import Any, Literal
 import httpx
 import pytest
 from flick_api.models import Review
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flick_async import (
     AsyncFlick,
     BatchOutcome,
+    FlickError,
     InternalServerError,
     MalformedResponseError,
     MediaNotFoundError,
@@ -118,3 +121,71 @@ async def test_a_short_results_list_leaves_the_items_it_leaves_out_uncertain() -
         result = await flick.reviews.create_many([item(0), item(1)])
     assert [o.status for o in result] == ["created", "uncertain"]
     assert isinstance(result.outcomes[1].error, MalformedResponseError)
+
+
+# -- any answer at all ---------------------------------------------------------------------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=12,
+)
+
+
+def _mutate(draw: st.DrawFn, target: dict[str, Any], keys: list[str]) -> None:
+    if not keys:
+        return
+    for key in draw(st.lists(st.sampled_from(keys), max_size=2, unique=True)):
+        if draw(st.booleans()):
+            del target[key]
+        else:
+            target[key] = draw(_json)
+
+
+@st.composite
+def _result(draw: st.DrawFn) -> Any:
+    """A result near the documented shape: fields of it, its review and its error dropped or replaced by any JSON."""
+    review = {**REVIEW_JSON, "media": dict(REVIEW_JSON["media"])}
+    error = {"code": draw(st.sampled_from(["media_not_found", "internal_error", "new_code"])), "message": "No."}
+    _mutate(draw, review, sorted(review))
+    if isinstance(review.get("media"), dict):
+        _mutate(draw, review["media"], sorted(review["media"]))
+    _mutate(draw, error, sorted(error))
+    result: dict[str, Any] = {
+        **GOOD,
+        "index": draw(st.integers(-1, 3)),
+        "review": review,
+        "error": draw(st.sampled_from([None, error])),
+    }
+    _mutate(draw, result, sorted(result))
+    return result if draw(st.integers(0, 9)) else draw(_json)
+
+
+_answers = st.one_of(
+    st.builds(lambda results: {"results": results, "created_count": 1}, st.lists(_result(), max_size=5)),
+    _json,
+)
+
+
+# Derandomized: CI runs the same cases every time; change the seed locally to explore.
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(answer=_answers)
+async def test_any_batch_answer_is_read_or_raises_a_flick_error(answer: Any) -> None:
+    """Whatever JSON a 200 carries, every item gets one outcome; no KeyError/TypeError escapes, nothing is lost."""
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answer)
+
+    rows = [item(0), item(1), item(2)]
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(reply)) as http,
+        AsyncFlick(
+            "flick_sk_unit_0123456789", base_url=SERVER_BASE_URL, http_client=http, throttle=False, max_retries=0
+        ) as flick,
+    ):
+        result = await flick.reviews.create_many(rows)
+    assert [o.index for o in result] == [0, 1, 2]
+    assert result.counts.done == 3
+    for outcome in result:
+        assert (outcome.status in ("failed", "uncertain")) == (outcome.error is not None)
+        assert outcome.error is None or isinstance(outcome.error, FlickError)

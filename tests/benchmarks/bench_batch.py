@@ -1,48 +1,44 @@
-"""Bulk writes: `reviews.create_many` against a hand-written httpx loop, and `stream_create` memory on 1M items.
+"""Per-item cost of bulk writes against a raw httpx loop doing the same wire work (#13).
 
-Not a test (nothing asserts): run it and read the numbers.
+Not a test (nothing asserts): run it and read the table it prints.
 
-    .venv/bin/python tests/benchmarks/bench_batch.py [--items 20000] [--rounds 3] [--stream-items 1000000]
+    .venv/bin/python tests/benchmarks/bench_batch.py [--quick]
 
-Throughput: the local Flick server runs in its own process (`python -m flick_async.testing serve`
-on a free loopback port, rate limits lifted), and the same reviews are written in chunks of 50 at
-concurrency 1, 4 and 16, through `AsyncFlick(throttle=False).reviews.create_many` and through a
-bare `httpx.AsyncClient` loop that posts the same `{"reviews": [...]}` bodies with the same number
-of workers and only `json.loads`es the answers (no validation, no models). Every run writes to a
-fresh account (created up front through `--accounts FILE`), so both sides make the server do the
-same work (creating, never deduplicating). Rounds alternate raw and create_many; medians are
-compared. Target: create_many ≥ 0.9 × raw.
+Throughput rows: the same reviews written in chunks of 50 at concurrency 1, 4 and 16, through
+`AsyncFlick(throttle=False).reviews.create_many(rows, concurrency=c)` and through a raw loop: a
+bare `httpx.AsyncClient` with as many workers posting the same `{"reviews": [...]}` bodies and
+`json.loads`-ing each answer — nothing else. On top of that create_many validates every input
+(the reference's rules, client-side), builds each body, accounts for every item (an outcome
+per item, in input order, with what was unsent or unconfirmed when a job stops), reads each
+item's result (the created review as a `Review`, per-item errors as `FlickError`s) and the
+`X-RateLimit-*` headers of each answer. Throttling is off; retries are the default (none happen).
+Alternating rounds, medians; ratio = create_many items/s over the raw loop's items/s.
 
-Why a separate process: a server in the benchmark's own process (uvicorn in a thread) shares one
-GIL with the client, so every microsecond of client CPU is also taken from the server. That is
-not how a client meets a real server, and it charges the SDK's per-item work (validation, parsing
-each returned `Review`, accounting) twice: once as client time, once as server time lost. Apart,
-the client's work costs throughput only where it does not overlap the server's. The machine's
-load average is printed at the start and the end: other processes compete for the same cores.
+- MockTransport: both sides send through one `httpx.MockTransport` that answers every chunk at
+  once with a real answer of the local server to a 50-item batch (captured once at the start),
+  so the figures measure client CPU only (timed in process CPU time, which the other processes
+  of a loaded machine disturb least).
+- Loopback: the local server in its own process (`python -m flick_async.testing serve`, limits
+  lifted), a fresh account per run so that both sides make it create (never deduplicate); the
+  server is restarted for each size and concurrency so that its store stays small. A separate
+  process, so that client and server never share one GIL.
 
-Where the client's time goes (cProfile of create_many against an instant `httpx.MockTransport`):
-client-side validation (`ReviewInput.coerce` + `to_body`), parsing each returned review into the
-generated `Review` model, and the bulk machinery itself (outcomes, accounting, ordering). The raw
-loop does none of it.
+Streaming: a subprocess feeds a 1,000,000-item async generator through `stream_create`
+(concurrency 4, MockTransport) and reports items/s by the wall clock and per CPU second (the
+raw loop's rate over the same items, for scale), and its peak RSS (`VmHWM`) after the first
+20,000 outcomes and at the end: flat memory shows as the two within 5%.
 
-Peak memory: each side runs once more per concurrency in a fresh subprocess (against the same
-server), with `tracemalloc` started once the client exists: its peak is what the job itself
-allocated. Its peak RSS (`VmHWM`) is printed beside it.
-
-Streaming: a subprocess feeds a 1,000,000-item async generator through `stream_create`, against
-an `httpx.MockTransport` that answers each batch at once with well-formed results (no server:
-the point is the client's memory, and a real server would hold a million reviews). It prints the
-process's peak RSS after the first 20,000 outcomes and at the end; constant memory shows as
-no growth between the two.
+Bytes per outcome: a subprocess builds 100,000 inputs, then starts `tracemalloc` and runs
+create_many (MockTransport); what is still allocated while the caller holds the `BatchResult`
+(after a collection), over the outcome count, is what the result costs beyond the inputs.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,16 +49,117 @@ from typing import Any
 
 import anyio
 import httpx
-from _serve import load_average, serve_in_process  # the script's own folder
+from _harness import (  # the script's own folder
+    CHUNK,
+    MOVIES,
+    Canned,
+    Table,
+    alternate,
+    capture_answers,
+    cpu_time,
+    fmt_ratio,
+    instant_transport,
+    parser,
+    review_rows,
+)
+from _serve import load_average, serve_in_process
 
 from flick_async import AsyncFlick
-from flick_async.testing import Catalog
 
-TARGET_RATIO = 0.9
-CHUNK = 50
+TARGET_RATIO = 0.95
+TARGET_STREAM_RATE = 50_000
+TARGET_FLAT = 0.05
+TARGET_BYTES_PER_OUTCOME = 300
 CONCURRENCIES = (1, 4, 16)
 LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-MOVIES = [title.tmdb_id for title in Catalog.builtin() if title.media_type == "movie"]
+MOCK_URL = "http://127.0.0.1/api/beta"
+MOCK_KEY = "flick_sk_bench_0123456789"
+
+Rows = list[dict[str, Any]]
+
+
+# -- the two sides ---------------------------------------------------------------------------------
+
+
+async def raw_loop(http: httpx.AsyncClient, rows: Rows, concurrency: int) -> int:
+    """Post `rows` in chunks of 50 with `concurrency` workers; return how many results came back."""
+    chunks = iter([rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)])
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        for chunk in chunks:
+            response = await http.post("/me/reviews/batch", json={"reviews": chunk})
+            response.raise_for_status()
+            done += len(json.loads(response.content)["results"])
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(concurrency):
+            tg.start_soon(worker)
+    return done
+
+
+def raw_client(base_url: str, api_key: str, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
+    return httpx.AsyncClient(transport=transport, base_url=base_url, headers=headers, limits=LIMITS)
+
+
+async def sdk_job(flick: AsyncFlick, rows: Rows, concurrency: int) -> int:
+    result = await flick.reviews.create_many(rows, concurrency=concurrency)
+    assert result.complete, "create_many left items unaccounted for"
+    return result.created
+
+
+def timed(job: Callable[[], Any], n: int, clock: Callable[[], float] = cpu_time) -> float:
+    """Seconds (of `clock`) `job` (an async function returning the items written) takes; checks all were."""
+    start = clock()
+    written = anyio.run(job)
+    elapsed = clock() - start
+    assert written == n, f"wrote {written} of {n}"
+    return elapsed
+
+
+# -- throughput on MockTransport ---------------------------------------------------------------------
+
+
+def mock_rows(table: Table, answers: dict[str, Canned], sizes: list[int], rounds: int) -> None:
+    transport = instant_transport(answers)
+    for n in sizes:
+        rows = review_rows(n)
+        for concurrency in CONCURRENCIES:
+
+            async def raw(rows: Rows = rows, concurrency: int = concurrency) -> int:
+                async with raw_client(MOCK_URL, MOCK_KEY, transport) as http:
+                    return await raw_loop(http, rows, concurrency)
+
+            async def sdk(rows: Rows = rows, concurrency: int = concurrency) -> int:
+                async with (
+                    httpx.AsyncClient(transport=transport, limits=LIMITS) as http,
+                    AsyncFlick(MOCK_KEY, base_url=MOCK_URL, http_client=http, throttle=False) as flick,
+                ):
+                    return await sdk_job(flick, rows, concurrency)
+
+            throughput_row(
+                table, f"create_many {n:,} items, concurrency {concurrency}, MockTransport", n, rounds, raw, sdk
+            )
+
+
+def throughput_row(
+    table: Table,
+    figure: str,
+    n: int,
+    rounds: int,
+    raw: Callable[[], Any],
+    sdk: Callable[[], Any],
+    clock: Callable[[], float] = cpu_time,
+) -> None:
+    raw_s, sdk_s = alternate(rounds, lambda: timed(raw, n, clock), lambda: timed(sdk, n, clock))
+    ratio = raw_s / sdk_s
+    measured = f"{fmt_ratio(ratio)} (raw {n / raw_s:,.0f} items/s, create_many {n / sdk_s:,.0f} items/s)"
+    table.add(figure, f">= {TARGET_RATIO}x raw", measured, ratio >= TARGET_RATIO)
+
+
+# -- throughput over loopback --------------------------------------------------------------------------
 
 
 class Keys:
@@ -90,131 +187,45 @@ def serve_with_accounts(keys: Keys) -> Iterator[str]:
             yield base_url
 
 
+def loopback_rows(table: Table, sizes: list[int], rounds: int) -> None:
+    for n in sizes:
+        rows = review_rows(n)
+        # 100,000 items take the server about 10 s a run: two rounds (AB, BA) keep the whole
+        # benchmark within minutes.
+        for concurrency in CONCURRENCIES:
+            loopback_case(table, rows, concurrency, rounds if n <= 10_000 else min(rounds, 2))
+
+
+def loopback_case(table: Table, rows: Rows, concurrency: int, rounds: int) -> None:
+    keys = Keys(2 * rounds + 2)
+    with serve_with_accounts(keys) as base_url:
+
+        async def raw(items: Rows = rows) -> int:
+            async with raw_client(base_url, keys.fresh()) as http:
+                return await raw_loop(http, items, concurrency)
+
+        async def sdk(items: Rows = rows) -> int:
+            async with AsyncFlick(keys.fresh(), base_url=base_url, throttle=False) as flick:
+                return await sdk_job(flick, items, concurrency)
+
+        warm = review_rows(CHUNK * 16)
+        timed(lambda: raw(warm), len(warm))
+        timed(lambda: sdk(warm), len(warm))
+        figure = f"create_many {len(rows):,} items, concurrency {concurrency}, loopback (server in its own process)"
+        # Wall time: the server's share of the work is in another process.
+        throughput_row(table, figure, len(rows), rounds, raw, sdk, time.perf_counter)
+
+
+# -- streaming a million items ------------------------------------------------------------------------
+
+
 def peak_rss() -> int:
-    """This process's peak resident memory in bytes.
-
-    `VmHWM` is reset by exec, unlike `ru_maxrss`, which a subprocess inherits from the parent
-    it was forked from (here, a parent holding the server and its store).
-    """
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-
-
-def review_rows(n: int) -> list[dict[str, Any]]:
-    """`n` distinct, valid review inputs, as a user would hand them in."""
-    return [
-        {
-            "tmdb_id": MOVIES[i % len(MOVIES)],
-            "media_type": "movie",
-            "rating": (i % 21) / 2,
-            "review": f"bench review {i}",
-            "watched_date": "2026-05-01",
-            "tags": ["bench"],
-        }
-        for i in range(n)
-    ]
-
-
-# -- the two sides ---------------------------------------------------------------------------------
-
-
-async def raw_loop(base_url: str, api_key: str, rows: list[dict[str, Any]], concurrency: int) -> int:
-    """Post `rows` in chunks of 50 with `concurrency` workers; return how many results came back."""
-    chunks = iter([rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)])
-    headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-    done = 0
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=LIMITS) as http:
-
-        async def worker() -> None:
-            nonlocal done
-            for chunk in chunks:
-                response = await http.post("/me/reviews/batch", json={"reviews": chunk})
-                response.raise_for_status()
-                done += len(json.loads(response.content)["results"])
-
-        async with anyio.create_task_group() as tg:
-            for _ in range(concurrency):
-                tg.start_soon(worker)
-    return done
-
-
-async def facade(base_url: str, api_key: str, rows: list[dict[str, Any]], concurrency: int) -> int:
-    """Write `rows` with create_many; return how many were created."""
-    async with AsyncFlick(api_key, base_url=base_url, throttle=False, max_retries=0) as flick:
-        result = await flick.reviews.create_many(rows, concurrency=concurrency)
-    return result.created
-
-
-SIDES: dict[str, Callable[[str, str, list[dict[str, Any]], int], Any]] = {"raw": raw_loop, "facade": facade}
-
-
-# -- throughput ------------------------------------------------------------------------------------
-
-
-def timed(side: str, keys: Keys, base_url: str, rows: list[dict[str, Any]], concurrency: int) -> float:
-    """Seconds one side takes to write `rows` into a fresh account."""
-    key = keys.fresh()
-    start = time.perf_counter()
-    written = anyio.run(SIDES[side], base_url, key, rows, concurrency)
-    elapsed = time.perf_counter() - start
-    assert written == len(rows), f"{side} wrote {written} of {len(rows)}"
-    return elapsed
-
-
-def child_memory(side: str, keys: Keys, base_url: str, n: int, concurrency: int) -> dict[str, float]:
-    """Peak memory of one side's job, measured in a fresh interpreter."""
-    result: dict[str, float] = {}
-    for trace in ("trace", "rss"):  # tracemalloc's own bookkeeping would inflate the RSS
-        key = keys.fresh()
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", side, base_url, key, str(n), str(concurrency), trace],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        result.update(json.loads(out.stdout))
-    return result
-
-
-def run_child(side: str, base_url: str, key: str, n: int, concurrency: int, trace: bool) -> None:
-    rows = review_rows(n)
-    if trace:
-        tracemalloc.start()
-    written = anyio.run(SIDES[side], base_url, key, rows, concurrency)
-    assert written == n
-    if trace:
-        print(json.dumps({"peak": tracemalloc.get_traced_memory()[1]}))
-    else:
-        print(json.dumps({"maxrss": peak_rss()}))
-
-
-# -- streaming a million items ----------------------------------------------------------------------
-
-
-def _instant_batches(request: httpx.Request) -> httpx.Response:
-    """Answer a batch at once: every item created, with a review built from the item."""
-    body = json.loads(request.content)
-    results = []
-    for index, item in enumerate(body["reviews"]):
-        review = {
-            "id": f"rev_{index:08d}",
-            "media": {"tmdb_id": item["tmdb_id"], "type": "movie", "title": "Bench", "year": 2020, "poster_url": None},
-            "rating": item.get("rating"),
-            "review": item.get("review"),
-            "watched_date": item.get("watched_date"),
-            "tags": item.get("tags", []),
-            "source": "api",
-            "created_at": "2026-06-14T20:31:00Z",
-        }
-        results.append({"index": index, "created": True, "deduplicated": False, "review": review, "error": None})
-    payload = {"results": results, "created_count": len(results), "deduplicated_count": 0, "error_count": 0}
-    return httpx.Response(200, json=payload)
+    """This process's peak resident memory in bytes (`VmHWM`: reset by exec, unlike `ru_maxrss`)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 async def _generated(n: int) -> AsyncIterator[dict[str, Any]]:
@@ -229,20 +240,29 @@ async def _generated(n: int) -> AsyncIterator[dict[str, Any]]:
 
 
 def run_stream_child(n: int, concurrency: int) -> None:
+    answers = capture_answers()
+    transport = instant_transport(answers)
     marks: dict[str, float] = {}
 
-    async def job() -> int:
-        http = httpx.AsyncClient(transport=httpx.MockTransport(_instant_batches))
+    async def raw() -> int:
+        # The same items, generated as the SDK's side gets them, in chunks of 50.
+        done = 0
+        chunk: list[dict[str, Any]] = []
+        async with raw_client(MOCK_URL, MOCK_KEY, transport) as http:
+            async for item in _generated(n):
+                chunk.append(item)
+                if len(chunk) == CHUNK:
+                    response = await http.post("/me/reviews/batch", json={"reviews": chunk})
+                    response.raise_for_status()
+                    done += len(json.loads(response.content)["results"])
+                    chunk = []
+        return done
+
+    async def sdk() -> int:
         seen = 0
         async with (
-            http,
-            AsyncFlick(
-                "flick_sk_bench_0123456789",
-                base_url="http://127.0.0.1/api/beta",
-                http_client=http,
-                throttle=False,
-                max_retries=0,
-            ) as flick,
+            httpx.AsyncClient(transport=transport, limits=LIMITS) as http,
+            AsyncFlick(MOCK_KEY, base_url=MOCK_URL, http_client=http, throttle=False) as flick,
             flick.reviews.stream_create(_generated(n), concurrency=concurrency) as outcomes,
         ):
             async for outcome in outcomes:
@@ -252,82 +272,111 @@ def run_stream_child(n: int, concurrency: int) -> None:
                 assert outcome.status == "created"
         return seen
 
-    start = time.perf_counter()
-    seen = anyio.run(job)
-    marks["seconds"] = time.perf_counter() - start
+    cpu_start = cpu_time()
+    marks["seconds"] = timed(sdk, n, time.perf_counter)
+    marks["cpu_seconds"] = cpu_time() - cpu_start
     marks["maxrss_end"] = peak_rss()
-    assert seen == n
+    marks["raw_seconds"] = timed(raw, n, time.perf_counter)
     print(json.dumps(marks))
 
 
-# -- report ------------------------------------------------------------------------------------------
+def stream_rows(table: Table, n: int) -> None:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "stream", str(n), "4"], capture_output=True, text=True, check=True
+    )
+    marks = json.loads(out.stdout)
+    rate = n / marks["seconds"]
+    table.add(
+        f"stream_create {n:,} items, concurrency 4, MockTransport",
+        f">= {TARGET_STREAM_RATE:,} items/s",
+        f"{rate:,.0f} items/s ({n / marks['cpu_seconds']:,.0f} per CPU second;"
+        f" raw loop on the same items: {n / marks['raw_seconds']:,.0f} items/s)",
+        rate >= TARGET_STREAM_RATE,
+    )
+    at_20k, at_end = marks["maxrss_20k"], marks["maxrss_end"]
+    growth = at_end / at_20k - 1
+    table.add(
+        f"stream_create {n:,} items: peak RSS after 20,000 outcomes vs at the end",
+        f"within {TARGET_FLAT:.0%}",
+        f"{at_20k / 2**20:.1f} MiB -> {at_end / 2**20:.1f} MiB ({growth:+.1%})",
+        abs(growth) <= TARGET_FLAT,
+    )
 
 
-def mib(n: float) -> str:
-    return f"{n / 2**20:7.1f} MiB"
+# -- bytes per outcome held -------------------------------------------------------------------------
+
+
+def run_memory_child(n: int) -> None:
+    answers = capture_answers()
+    transport = instant_transport(answers)
+    rows = review_rows(n)
+
+    held_results: list[Any] = []
+
+    async def job(rows: Rows) -> None:
+        async with (
+            httpx.AsyncClient(transport=transport, limits=LIMITS) as http,
+            AsyncFlick(MOCK_KEY, base_url=MOCK_URL, http_client=http, throttle=False) as flick,
+        ):
+            held_results.append(await flick.reviews.create_many(rows, concurrency=4))
+
+    # Kept in a list, not returned from anyio.run: Python 3.11's asyncio.run formats the main
+    # task (its result included) while restoring the SIGINT handler, which would repr 100,000
+    # outcomes (and read every review) on the way out.
+    anyio.run(job, review_rows(CHUNK))  # first-use imports and caches are not the result's
+    held_results.clear()
+    gc.collect()
+    tracemalloc.start()
+    anyio.run(job, rows)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    result = held_results[0]
+    assert result.created == n
+    print(json.dumps({"held": held, "outcomes": len(result)}))
+
+
+def memory_row(table: Table, n: int) -> None:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "memory", str(n)], capture_output=True, text=True, check=True
+    )
+    marks = json.loads(out.stdout)
+    per = marks["held"] / marks["outcomes"]
+    table.add(
+        f"create_many {n:,} items: memory the BatchResult holds beyond the inputs (tracemalloc)",
+        f"<= {TARGET_BYTES_PER_OUTCOME} B per outcome",
+        f"{per:,.0f} B per outcome ({marks['held'] / 2**20:.1f} MiB)",
+        per <= TARGET_BYTES_PER_OUTCOME,
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--stream-items", type=int, default=1_000_000)
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        if args.child[0] == "stream":
-            run_stream_child(int(args.child[1]), int(args.child[2]))
+    args = parser(__doc__)
+    args.add_argument("--only", choices=["mock", "loopback", "stream", "memory"], action="append")
+    args.add_argument("--rounds", type=int, help="alternating rounds (3; --quick 1)")
+    args.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    options = args.parse_args()
+    if options.child:
+        if options.child[0] == "stream":
+            run_stream_child(int(options.child[1]), int(options.child[2]))
         else:
-            side, base_url, key, n, concurrency, trace = args.child
-            run_child(side, base_url, key, int(n), int(concurrency), trace == "trace")
+            run_memory_child(int(options.child[1]))
         return
-
-    rows = review_rows(args.items)
-    # Per side: a warm-up run, then per concurrency its timed rounds and two memory subprocesses.
-    keys = Keys(len(SIDES) * (1 + len(CONCURRENCIES) * (args.rounds + 2)))
-    print(load_average(), "at the start")
-    print(
-        f"create_many vs raw httpx: {args.items:,} reviews in chunks of {CHUNK}, "
-        "server in its own process on loopback, throttle off"
-    )
-    print(f"  wall time: median of {args.rounds} alternating rounds; memory: subprocesses (tracemalloc peak, peak RSS)")
-    print(
-        f"  {'concurrency':>11}  {'raw s':>7}  {'facade s':>8}  {'ratio':>6}  {'raw peak':>11}  {'facade peak':>11}"
-        f"  {'raw maxrss':>11}  {'facade maxrss':>13}"
-    )
-    with serve_with_accounts(keys) as base_url:
-        warm = review_rows(2 * CHUNK * 16)
-        for side in SIDES:
-            timed(side, keys, base_url, warm, 16)
-        for concurrency in CONCURRENCIES:
-            times: dict[str, list[float]] = {side: [] for side in SIDES}
-            for _ in range(args.rounds):
-                for side in SIDES:
-                    times[side].append(timed(side, keys, base_url, rows, concurrency))
-            raw_s, facade_s = statistics.median(times["raw"]), statistics.median(times["facade"])
-            memory = {side: child_memory(side, keys, base_url, args.items, concurrency) for side in SIDES}
-            ratio = raw_s / facade_s  # throughput ratio: facade items/s over raw items/s
-            verdict = "" if ratio >= TARGET_RATIO else "  MISSED"
-            raw_mem, facade_mem = memory["raw"], memory["facade"]
-            print(
-                f"  {concurrency:>11}  {raw_s:7.2f}  {facade_s:8.2f}  {ratio:6.3f}  {mib(raw_mem['peak'])}"
-                f"  {mib(facade_mem['peak'])}  {mib(raw_mem['maxrss'])}  {mib(facade_mem['maxrss']):>13}{verdict}"
-            )
-    print(f"  ratio = create_many throughput / raw throughput (target >= {TARGET_RATIO})")
-
-    if not args.stream_items:
-        print(load_average(), "at the end")
-        return
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", "stream", str(args.stream_items), "4"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    marks = json.loads(out.stdout)
-    print(f"stream_create of a {args.stream_items:,}-item async generator, concurrency 4, httpx.MockTransport")
-    print(f"  maxrss after 20,000 outcomes  {mib(marks['maxrss_20k'])}")
-    print(f"  maxrss at the end             {mib(marks['maxrss_end'])}   ({marks['seconds']:.1f} s)")
+    quick = options.quick
+    only = set(options.only or ["mock", "loopback", "stream", "memory"])
+    rounds = options.rounds or (1 if quick else 3)
+    sizes = [2_000, 10_000] if quick else [10_000, 100_000]
+    table = Table("#13 bulk-write targets (bench_batch.py" + (" --quick" if quick else "") + ")")
+    print(load_average(), "at the start", flush=True)
+    if "mock" in only:
+        mock_rows(table, capture_answers(), sizes, rounds)
+    if "loopback" in only:
+        loopback_rows(table, sizes, rounds)
+    if "stream" in only:
+        stream_rows(table, 100_000 if quick else 1_000_000)
+    if "memory" in only:
+        memory_row(table, 20_000 if quick else 100_000)
+    table.print()
     print(load_average(), "at the end")
 
 

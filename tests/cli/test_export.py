@@ -5,14 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from flick_async import Review
-from flick_async.testing import APIDisabled
+from flick_async import Page, PageIterator, Review
+from flick_async.cli._exit import ExitCode, Failure
+from flick_async.cli._export import _check_whole
+from flick_async.testing import APIDisabled, DeleteServed, FlickServer, OddTotal, RepeatedCursor
 
-from .conftest import Live, one_line_error
+from .conftest import Live, one_line_error, serve
+
+
+@pytest.fixture(params=["page", "cursor"])
+def live(request: pytest.FixtureRequest) -> Iterator[Live]:
+    """The CLI's live server (see conftest), in each pagination style: every export test runs against both."""
+    yield from serve(FlickServer(rate_limit=60, window_seconds=1.0, daily_limit=100_000, pagination=request.param))
 
 
 @pytest.fixture
@@ -69,14 +78,44 @@ def test_export_to_stdout_streams_jsonl(stocked: Live) -> None:
     assert item["media"]["tmdb_id"] == "348"
 
 
-def test_failed_export_leaves_no_file_that_looks_complete(stocked: Live, tmp_path: Path) -> None:
-    """A failing second page stops the export (exit 1) and no reviews.jsonl (or .part) is left."""
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_failed_export_resumes_from_its_token(stocked: Live, tmp_path: Path, fmt: str) -> None:
+    """A failing second page stops the export (exit 1) with no file under the final name; the same command
+    then resumes from the kept `.part` and its resume token, and the file holds every review exactly once."""
+    stocked.server.paging.max_limit = 50
     stocked.server.faults.add("GET /me/reviews", APIDisabled(), on=[2])  # not retried: fails at once
-    out = tmp_path / "reviews.jsonl"
-    result = stocked.flick("export", "reviews", "-o", out)
+    out = tmp_path / f"reviews.{fmt}"
+    result = stocked.flick("export", "reviews", "--format", fmt, "-o", out)
     assert result.exit_code == 1
     assert "api_disabled" in one_line_error(result)
-    assert list(tmp_path.iterdir()) == []
+    assert "50 reviews kept in" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"reviews.{fmt}.part", f"reviews.{fmt}.part.resume"]
+    stocked.server.add_review(stocked.account, tmdb_id="27205", review="arrived in between")
+    again = stocked.flick("export", "reviews", "--format", fmt, "-o", out)
+    assert again.exit_code == 0, again.output
+    assert "(resumed)" in again.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"reviews.{fmt}"]
+    if fmt == "jsonl":
+        ids = _ids(out)
+    else:
+        ids = [row["id"] for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))]
+    expected = {review["id"] for review in stocked.server.reviews(stocked.account)}
+    assert len(ids) == len(set(ids))
+    assert len(expected - set(ids)) <= 1  # only the review that arrived after page 1 may be missing
+    assert len(ids) >= 131
+
+
+def test_fresh_starts_a_failed_export_over(stocked: Live, tmp_path: Path) -> None:
+    """`--fresh` ignores what a failed run left and writes the whole file anew."""
+    stocked.server.paging.max_limit = 50
+    stocked.server.faults.add("GET /me/reviews", APIDisabled(), on=[2])
+    out = tmp_path / "reviews.jsonl"
+    assert stocked.flick("export", "reviews", "-o", out).exit_code == 1
+    result = stocked.flick("export", "reviews", "--fresh", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "(resumed)" not in result.stderr
+    assert _ids(out) == [review["id"] for review in stocked.server.reviews(stocked.account)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews.jsonl"]
 
 
 def test_export_of_several_files_needs_a_folder(live: Live) -> None:
@@ -96,3 +135,118 @@ def test_server_help_is_the_testing_server_help(live: Live) -> None:
     assert result.exit_code == 0
     assert "--window-seconds" in result.stdout
     assert "--daily-limit" in result.stdout
+
+
+# -- an export is a whole backup or none: clamps, shifts, odd totals ------------------------------
+
+
+def _many_reviews(live: Live, count: int) -> list[str]:
+    for n in range(count):
+        live.server.add_review(live.account, tmdb_id="27205", review=f"review {n}", created_at=1_700_000_000 + n)
+    return [review["id"] for review in live.server.reviews(live.account)]
+
+
+def _ids(path: Path) -> list[str]:
+    return [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_export_from_a_clamping_server_is_complete(live: Live, tmp_path: Path) -> None:
+    """250 reviews from a server capping pages at 50: all 250 written, exit 0."""
+    expected = _many_reviews(live, 250)
+    live.server.paging.max_limit = 50
+    out = tmp_path / "reviews.jsonl"
+    result = live.flick("export", "reviews", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert _ids(out) == expected
+    assert "Exported 250 reviews" in result.stderr
+
+
+def test_export_with_deletions_between_pages_writes_every_survivor(live: Live, tmp_path: Path) -> None:
+    """An already-written review deleted at every page boundary: every surviving review is in the file."""
+    before = _many_reviews(live, 250)
+    live.server.paging.max_limit = 50
+    live.server.paging.between_pages("GET /me/reviews", DeleteServed())
+    out = tmp_path / "reviews.jsonl"
+    result = live.flick("export", "reviews", "-o", out)
+    assert result.exit_code == 0, result.output
+    written = _ids(out)
+    survivors = [review["id"] for review in live.server.reviews(live.account)]
+    assert len(written) == len(set(written))
+    assert set(survivors) <= set(written) <= set(before)
+
+
+@pytest.mark.parametrize("total", [None, "many", [3]], ids=["null", "string", "list"])
+def test_an_export_that_cannot_show_it_is_complete_keeps_the_previous_file(
+    live: Live, tmp_path: Path, total: object
+) -> None:
+    """A walk that cannot show it is whole (page style: no usable `total`; cursor style: a repeated cursor):
+    exit 5 with a one-line reason, the old backup untouched, no .part."""
+    _many_reviews(live, 120)
+    out = tmp_path / "reviews.jsonl"
+    out.write_text("previous backup\n", encoding="utf-8")
+    fault = OddTotal(total) if live.server.paging.style == "page" else RepeatedCursor()
+    live.server.paging.max_limit = 50  # three pages: the second hands its own cursor back
+    live.server.faults.add("GET /me/reviews", fault)
+    result = live.flick("export", "reviews", "-o", out)
+    assert result.exit_code == 5, result.output
+    assert "incomplete" in one_line_error(result)
+    assert out.read_text(encoding="utf-8") == "previous backup\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews.jsonl"]
+
+
+def test_an_incomplete_list_items_walk_fails_export_all_and_replaces_nothing(stocked: Live, tmp_path: Path) -> None:
+    """`export all` whose list-items walk cannot show it is whole: exit 5, the lists files keep their old text."""
+    if stocked.server.paging.style == "cursor":
+        pytest.skip("page style: a cursor walk needs no total (the repeated cursor case is tested above)")
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    for name in ("lists.jsonl", "list_items.jsonl"):
+        (folder / name).write_text("previous\n", encoding="utf-8")
+    stocked.server.faults.add("GET /me/lists/{list_id}/items", OddTotal(None))
+    result = stocked.flick("export", "all", "-o", folder)
+    assert result.exit_code == 5, result.output
+    assert "export incomplete: items of list lst_" in one_line_error(result)
+    assert {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.startswith("list")} == {
+        "lists.jsonl": "previous\n",
+        "list_items.jsonl": "previous\n",
+    }
+
+
+async def _walk(iterator: PageIterator[str]) -> int:
+    return len([item async for item in iterator])
+
+
+async def test_the_export_check_refuses_a_walk_cut_short_or_short_of_the_total() -> None:
+    """A walk stopped early, or a complete-looking one with fewer records than the smaller total, is exit 5."""
+
+    async def lying(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        return Page(items=["a", "b"], page=page or 1, limit=limit, total=5, has_more=False)
+
+    async def empty_claiming_more(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        items = ["a"] if (page or 1) == 1 else []
+        return Page(items=items, page=page or 1, limit=1, total=5, has_more=True)
+
+    short = PageIterator(lying, lambda item: item, limit=2)
+    cut = PageIterator(empty_claiming_more, lambda item: item, limit=1)
+    failures = []
+    for iterator in (short, cut):
+        written = await _walk(iterator)
+        with pytest.raises(Failure) as caught:
+            _check_whole("reviews", iterator, 5, written)
+        failures.append((caught.value.code, caught.value.message))
+    assert failures == [
+        (
+            ExitCode.PARTIAL,
+            "export incomplete: reviews: wrote 2 but cannot show that is every item (the last page ended at item 2 "
+            "of the 5 the server counted); nothing was replaced",
+        ),
+        (
+            ExitCode.PARTIAL,
+            "export incomplete: reviews: wrote 1 but cannot show that is every item (it stopped early "
+            "(empty_page)); nothing was replaced",
+        ),
+    ]
+    whole = PageIterator(lying, lambda item: item, limit=2)
+    whole.complete = True  # as if proven: the count alone must still refuse 2 of 5
+    with pytest.raises(Failure, match=r"wrote 2 of the 5 the server counted"):
+        _check_whole("reviews", whole, 5, 2)

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flick_async.cli._letterboxd import (
     LetterboxdEntry,
@@ -70,11 +72,28 @@ def summary(**fields: int) -> LetterboxdSummary:
 
 
 def test_real_export_counts() -> None:
-    """The real export: 2,132 diary rows and 162 reviews, 161 merged, 1 review without a diary row."""
+    """The real export: 2,132 diary rows and 162 reviews, 161 merged, 1 review without a diary row.
+
+    Its 5 ratings are all of logged films; of its 2,604 watched films, 526 were never logged or rated.
+    """
     export = read_letterboxd(REAL)
     assert export.summary == summary(
-        diary_rows=2132, review_rows=162, merged=161, reviews_without_diary=1, entries=2133
+        diary_rows=2132,
+        review_rows=162,
+        merged=161,
+        reviews_without_diary=1,
+        entries=2133,
+        ratings_rows=5,
+        ratings_logged=5,
+        watched_rows=2604,
+        watched_only=526,
+        watched_logged=2078,
+        watched_not_included=526,
     )
+    assert export.files == ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv")
+    with_watched = read_letterboxd(REAL, include_watched=True)
+    assert len(with_watched) == 2133 + 526
+    assert {e.kind for e in with_watched.entries[2133:]} == {"watched"}
     assert export.rejected == ()
     assert len(export) == 2133
 
@@ -172,7 +191,7 @@ def test_real_export_reads_well_under_a_second() -> None:
 
 def test_real_export_from_a_zip(tmp_path: Path) -> None:
     """The real export zipped reads to exactly the same result as the folder."""
-    files = {name: (REAL / name).read_bytes() for name in ("diary.csv", "reviews.csv")}
+    files = {name: (REAL / name).read_bytes() for name in ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv")}
     assert read_letterboxd(make_zip(tmp_path / "export.zip", files)) == read_letterboxd(REAL)
 
 
@@ -827,3 +846,90 @@ def test_broken_quoting(tmp_path: Path) -> None:
 def test_error_is_a_value_error() -> None:
     """LetterboxdFormatError is a ValueError, so callers validating input catch it."""
     assert issubclass(LetterboxdFormatError, ValueError)
+
+
+# --- a seeded model of the four files -----------------------------------------------------------
+
+_FILMS = [
+    ("Heat", "1995"),
+    ("Ran", "1985"),
+    ("Alien", "1979"),
+    ("Alien", "2026"),
+    ("Paris, Texas", "1984"),
+    ("Léon", ""),
+]
+
+
+@settings(max_examples=80, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    diary=st.lists(st.tuples(st.sampled_from(range(6)), st.booleans(), st.booleans()), max_size=8),
+    alone_reviews=st.lists(st.sampled_from(range(6)), max_size=3),
+    ratings=st.lists(st.tuples(st.sampled_from(range(6)), st.integers(1, 10)), max_size=6),
+    watched=st.lists(st.sampled_from(range(6)), max_size=6),
+    present=st.sets(st.sampled_from(["diary.csv", "reviews.csv", "ratings.csv", "watched.csv"]), min_size=1),
+    include_watched=st.booleans(),
+)
+def test_the_four_files_model(
+    tmp_path_factory: pytest.TempPathFactory,
+    diary: list[tuple[int, bool, bool]],
+    alone_reviews: list[int],
+    ratings: list[tuple[int, int]],
+    watched: list[int],
+    present: set[str],
+    include_watched: bool,
+) -> None:
+    """Random exports: every row accounted for; no film logged in diary/reviews is read again from ratings or
+    watched; a rated film is never a watched-only entry; watched-only entries only on request; no invented dates."""
+
+    def cell(text: str) -> str:
+        return f'"{text}"' if "," in text else text
+
+    rows: dict[str, list[str]] = {name: [] for name in ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv")}
+    for i, (film, reviewed, dated) in enumerate(diary):
+        name, year = _FILMS[film]
+        date = "2020-01-02" if dated else ""
+        rows["diary.csv"].append(f"2021-01-01,{cell(name)},{year},https://boxd.it/d{i},3,,,{date}")
+        if reviewed:
+            rows["reviews.csv"].append(f"2021-01-01,{cell(name)},{year},https://boxd.it/d{i},3,,text {i},,{date}")
+    for i, film in enumerate(alone_reviews):
+        name, year = _FILMS[film]
+        rows["reviews.csv"].append(f"2021-01-01,{cell(name)},{year},https://boxd.it/r{i},,,alone {i},,")
+    for film, half_stars in ratings:
+        name, year = _FILMS[film]
+        rows["ratings.csv"].append(f"2021-02-02,{cell(name)},{year},https://boxd.it/f{film},{half_stars / 2:g}")
+    for film in watched:
+        name, year = _FILMS[film]
+        rows["watched.csv"].append(f"2021-03-03,{cell(name)},{year},https://boxd.it/f{film}")
+    headers = {
+        "diary.csv": DIARY_HEADER,
+        "reviews.csv": REVIEWS_HEADER,
+        "ratings.csv": "Date,Name,Year,Letterboxd URI,Rating\n",
+        "watched.csv": "Date,Name,Year,Letterboxd URI\n",
+    }
+    root = tmp_path_factory.mktemp("export")
+    for name in present:
+        (root / name).write_text(headers[name] + "".join(row + "\n" for row in rows[name]), encoding="utf-8")
+    export = read_letterboxd(root, include_watched=include_watched)
+    s = export.summary
+
+    def read(name: str) -> int:
+        return len(rows[name]) if name in present else 0
+
+    assert export.files == tuple(n for n in ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv") if n in present)
+    assert (s.diary_rows, s.review_rows, s.ratings_rows, s.watched_rows) == tuple(map(read, rows))
+    accounted = s.entries + s.merged + s.rejected + s.ratings_logged + s.watched_logged + s.watched_not_included
+    assert accounted == s.diary_rows + s.review_rows + s.ratings_rows + s.watched_rows
+    assert export.rejected == ()
+    logged = {(e.name, e.year) for e in export if e.kind in ("diary", "review")}
+    rated = {(e.name, e.year) for e in export if e.kind == "rating"}
+    rated_rows = {_FILMS[film] for film, _ in ratings} if "ratings.csv" in present else set()
+    for e in export:
+        if e.kind in ("rating", "watched"):
+            assert (e.name, e.year) not in logged
+            assert e.watched_date is None
+        if e.kind == "watched":
+            assert include_watched
+            assert (e.name, str(e.year) if e.year else "") not in rated_rows
+    assert sum(e.kind == "rating" for e in export) == s.ratings_only
+    assert sum(e.kind == "watched" for e in export) == (s.watched_only if include_watched else 0)
+    assert len(rated) <= len(rated_rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import threading
 from collections.abc import Callable
 
 import anyio
@@ -18,13 +19,26 @@ from flick_async import (
     InternalServerError,
     RateLimitStatus,
     RetryPolicy,
+    SystemClock,
     ValidationError,
 )
-from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer
+from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer, Slow, serve_in_thread
 
 from .helpers import MOCK_BASE_URL, MOCK_KEY, PROFILE_JSON, RATE_LIMIT_HEADERS, SERVER_BASE_URL, envelope
 
 ME_URL = f"{MOCK_BASE_URL}/me"
+
+
+def _record_headers(httpx_mock: HTTPXMock, *, url: str) -> list[httpx.Headers]:
+    """Answer `url` with the profile, keeping a copy of the headers each request had as it was sent."""
+    seen: list[httpx.Headers] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.copy())
+        return httpx.Response(200, json=PROFILE_JSON)
+
+    httpx_mock.add_callback(answer, url=url)
+    return seen
 
 
 # -- configuration ------------------------------------------------------------------------------
@@ -36,12 +50,12 @@ async def test_key_and_base_url_come_from_the_environment(
     """Without arguments the key is FLICK_API_KEY and the base URL FLICK_BASE_URL."""
     monkeypatch.setenv("FLICK_API_KEY", "flick_sk_from_env_123456")
     monkeypatch.setenv("FLICK_BASE_URL", "https://staging.flick.test/api/beta/")
-    httpx_mock.add_response(url="https://staging.flick.test/api/beta/me", json=PROFILE_JSON)
+    sent = _record_headers(httpx_mock, url="https://staging.flick.test/api/beta/me")
     async with AsyncFlick(throttle=False) as flick:
         assert flick.base_url == "https://staging.flick.test/api/beta"
         await flick.me()
-    [request] = httpx_mock.get_requests()
-    assert request.headers["Authorization"] == "Bearer flick_sk_from_env_123456"
+    [headers] = sent
+    assert headers["Authorization"] == "Bearer flick_sk_from_env_123456"
 
 
 def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,14 +130,17 @@ async def test_the_key_is_sent_the_way_auth_says(
     httpx_mock: HTTPXMock, make_mock_client: Callable[..., AsyncFlick], auth: str, sent: tuple[str, str], absent: str
 ) -> None:
     """`auth="bearer"` sends `Authorization: Bearer`, `auth="x-api-key"` sends `X-API-Key`, never both."""
-    httpx_mock.add_response(url=ME_URL, json=PROFILE_JSON)
+    seen = _record_headers(httpx_mock, url=ME_URL)
     async with make_mock_client(auth=auth) as flick:
         await flick.me()
+    [headers] = seen
+    assert headers[sent[0]] == sent[1]
+    assert absent not in headers
+    assert headers["accept"] == "application/json"
+    assert headers["user-agent"].startswith("flick-async/0.1.0 httpx/")
+    # Once the exchange is over, the request object no longer holds the key (test_security.py).
     [request] = httpx_mock.get_requests()
-    assert request.headers[sent[0]] == sent[1]
-    assert absent not in request.headers
-    assert request.headers["accept"] == "application/json"
-    assert request.headers["user-agent"].startswith("flick-async/0.1.0 httpx/")
+    assert sent[0] not in request.headers
 
 
 async def test_both_auth_styles_work_against_the_server(make_client: Callable[..., AsyncFlick]) -> None:
@@ -242,7 +259,7 @@ async def test_a_closed_http_client_raises_client_closed(server: FlickServer) ->
 async def test_one_client_serves_many_tasks(server: FlickServer, client: AsyncFlick) -> None:
     """Forty tasks share one client; every call gets its own correct answer."""
     usernames: list[str] = []
-    totals: list[int] = []
+    totals: list[int | None] = []  # Page.total is None when a server sends no usable count
 
     async def profile() -> None:
         usernames.append((await client.me()).username)
@@ -318,3 +335,113 @@ async def test_the_default_throttle_keeps_a_burst_under_the_limit(
     assert clock.monotonic() - 1_000.0 >= 60.0  # the eleventh-from-last call waited for the next window
     assert flick.rate_limit is not None
     assert flick.rate_limit.limit == 60
+
+
+# -- timeouts through a passed http_client --------------------------------------------------------
+
+
+async def test_the_timeout_applies_through_a_passed_http_client_over_a_real_socket() -> None:
+    """AsyncFlick(timeout=…) holds through an http_client whose own timeout is shorter (real socket, slow server)."""
+    server = FlickServer()  # the real clock: Slow sleeps for real, on the server's side of the socket
+    server.faults.add("GET /me", Slow(0.6))
+    with serve_in_thread(server) as base_url:
+        async with (
+            httpx.AsyncClient(timeout=0.2) as http,  # the user's client: a 0.2 s read timeout
+            AsyncFlick(
+                DEMO_API_KEY, base_url=base_url, http_client=http, throttle=False, timeout=5.0, max_retries=0
+            ) as flick,
+        ):
+            profile = await flick.me()
+    assert profile.username == "demo"
+
+
+async def test_the_timeout_is_set_on_every_request() -> None:
+    """Each request carries AsyncFlick's timeout, not the http_client's default; None means no timeout."""
+    seen: list[object] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        return httpx.Response(200, json=PROFILE_JSON)
+
+    for timeout in (7.5, None):
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
+            AsyncFlick(MOCK_KEY, base_url=MOCK_BASE_URL, http_client=http, throttle=False, timeout=timeout) as flick,
+        ):
+            await flick.me()
+    assert seen == [
+        {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5},
+        {"connect": None, "read": None, "write": None, "pool": None},
+    ]
+
+
+# -- aclose() while calls are in flight -----------------------------------------------------------
+
+
+async def test_a_call_waiting_to_retry_during_aclose_says_the_client_was_closed(
+    httpx_mock: HTTPXMock, make_mock_client: Callable[..., AsyncFlick], clock: FakeClock
+) -> None:
+    """A call between attempts when aclose() runs stops with ClientClosedError naming aclose, not an http_client."""
+    httpx_mock.add_response(url=ME_URL, status_code=500, json=envelope("internal_error", "boom"))
+    retrying = anyio.Event()
+    flick = make_mock_client(
+        retry_policy=RetryPolicy(max_retries=3, initial_delay=1.0, jitter=0.0), hooks=[lambda _: retrying.set()]
+    )
+    caught: list[BaseException] = []
+
+    async def call() -> None:
+        try:
+            await flick.me()
+        except ClientClosedError as exc:
+            caught.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call)
+        await retrying.wait()  # the call now sleeps before its retry
+        assert clock.next_deadline() is not None
+        await flick.aclose()
+        clock.advance(1.0)
+    [error] = caught
+    assert "http_client" not in str(error)
+    assert str(error) == "this AsyncFlick client was closed (aclose()) while the call was in flight"
+    assert len(httpx_mock.get_requests()) == 1  # no attempt after aclose()
+
+
+async def test_a_call_on_the_wire_during_aclose_says_the_client_was_closed() -> None:
+    """Over a real socket, a call in flight when aclose() closes the client's own pool gets ClientClosedError."""
+    on_the_wire = threading.Event()
+
+    class Clock(SystemClock):
+        async def sleep(self, seconds: float) -> None:
+            on_the_wire.set()  # Slow sleeps here: the request reached the server
+            await super().sleep(seconds)
+
+    server = FlickServer(clock=Clock())
+    server.faults.add("GET /me", Slow(2.0))
+    caught: list[BaseException] = []
+    with serve_in_thread(server) as base_url:
+        flick = AsyncFlick(DEMO_API_KEY, base_url=base_url, throttle=False, max_retries=2, timeout=10.0)
+
+        async def call() -> None:
+            try:
+                await flick.me()
+            except Exception as exc:  # whatever it is, it is checked below
+                caught.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call)
+            assert await anyio.to_thread.run_sync(on_the_wire.wait, 10.0)
+            await flick.aclose()
+    [error] = caught
+    assert isinstance(error, ClientClosedError), repr(error)
+    assert "http_client" not in str(error)
+
+
+async def test_a_closed_passed_http_client_is_named_only_when_it_was_passed(server: FlickServer) -> None:
+    """The http_client message stays for a client the user passed and closed, with the call in flight or not."""
+    http = httpx.AsyncClient(transport=server.transport())
+    flick = AsyncFlick(DEMO_API_KEY, base_url=SERVER_BASE_URL, http_client=http, throttle=False)
+    await flick.me()
+    await http.aclose()
+    with pytest.raises(ClientClosedError, match=r"^the httpx\.AsyncClient passed as http_client is closed$"):
+        await flick.me()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import logging
 import socket
 import traceback
+import types
 from collections.abc import Callable
+from typing import Literal
 
 import httpx
 import pytest
@@ -15,6 +19,7 @@ from flick_async import (
     APIConnectionError,
     APIError,
     AsyncFlick,
+    AuthenticationError,
     Event,
     FlickError,
     InternalServerError,
@@ -23,12 +28,13 @@ from flick_async import (
     RetryPolicy,
     ValidationError,
 )
-from flick_async.testing import FakeClock, FlickServer, InternalError, serve_in_thread
+from flick_async.testing import DropAfterCommit, FakeClock, FlickServer, InternalError, serve_in_thread
 
 from .helpers import MOCK_BASE_URL, MOCK_KEY, SERVER_BASE_URL
 
 SECRET = "flick_sk_topsecret_9f8e7d6c5b4a39281706"
 SECRET_TAIL = SECRET.removeprefix("flick_sk_")
+NO_RETRY = RetryPolicy(max_retries=0)
 
 
 def _free_port() -> int:
@@ -251,3 +257,203 @@ async def test_the_key_is_in_no_frame_local_of_a_failed_call(httpx_mock: HTTPXMo
         frame = frame.tb_next
     assert shown
     assert not [text for text in shown if MOCK_KEY in text]
+
+
+# -- the key is unreachable from every exception ----------------------------------------------------
+
+# Walked through, never into: code and the interpreter's own machinery. Tracebacks and frames are
+# left out on purpose: a frame of a failed call holds the client, which must hold the key; what an
+# error reporter prints of frame locals is their repr (test_the_key_is_in_no_frame_local_of_a_failed_call).
+_OPAQUE = (
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.CodeType,
+    types.FrameType,
+    types.TracebackType,
+    types.GeneratorType,
+    types.CoroutineType,
+    types.AsyncGeneratorType,
+)
+
+
+def _paths_to(secret: str, root: object) -> list[str]:
+    """Where `secret` is reachable from `root` (as str or bytes), through attributes, mappings and sequences.
+
+    A plain walk with a visited set, not `gc.get_referents`: it follows what a user, a debugger or
+    an error reporter can follow from the object (`__dict__`, `__slots__`, exception causes and
+    contexts, dict keys and values, sequence items), the way `err.__cause__.request.headers` is.
+    """
+    found: list[str] = []
+    seen: set[int] = set()
+    keep: list[object] = []  # ids stay unique while every visited object lives
+    stack: list[tuple[object, str]] = [(root, "err")]
+    while stack:
+        obj, path = stack.pop()
+        if id(obj) in seen or obj is None:
+            continue
+        seen.add(id(obj))
+        keep.append(obj)
+        if isinstance(obj, str | bytes | bytearray):
+            if (secret in obj) if isinstance(obj, str) else (secret.encode() in obj):
+                found.append(path)
+            continue
+        if isinstance(obj, _OPAQUE):
+            continue
+        if isinstance(obj, dict):
+            for key, value in list(obj.items()):
+                stack += [(key, f"{path}.keys()"), (value, f"{path}[{key!r}]")]
+        elif isinstance(obj, list | tuple | set | frozenset | collections.deque):
+            stack += [(item, f"{path}[{i}]") for i, item in enumerate(list(obj))]
+        if isinstance(obj, BaseException):
+            stack += [
+                (obj.args, f"{path}.args"),
+                (obj.__cause__, f"{path}.__cause__"),
+                (obj.__context__, f"{path}.__context__"),
+                (getattr(obj, "__notes__", None), f"{path}.__notes__"),
+            ]
+        attributes = getattr(obj, "__dict__", None)
+        if isinstance(attributes, dict):
+            stack += [(value, f"{path}.{name}") for name, value in attributes.items()]
+        for cls in type(obj).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                with contextlib.suppress(AttributeError):  # an unset slot
+                    stack.append((object.__getattribute__(obj, name), f"{path}.{name}"))
+    return found
+
+
+def test_the_graph_walk_finds_a_key_where_it_is() -> None:
+    """The walk reaches through causes, requests and headers (so a clean result means something)."""
+
+    def fail() -> None:
+        request = httpx.Request("GET", "https://api.flick.test/me", headers={"X-API-Key": SECRET})
+        try:
+            raise httpx.ConnectError("no route", request=request)
+        except httpx.ConnectError as exc:
+            raise APIConnectionError("ConnectError", method="GET", url="https://api.flick.test/me") from exc
+
+    with pytest.raises(APIConnectionError) as caught:
+        fail()
+    # The cause is the context too: the walk reports whichever way it reached it first.
+    [path] = _paths_to(SECRET, caught.value)
+    assert path.removeprefix("err.__cause__").removeprefix("err.__context__") == "._request.headers._list[1][2]"
+
+
+def _failing_answers(request: httpx.Request, step: int) -> httpx.Response:
+    """One way to fail per step: transport errors carrying the request, error answers, unreadable answers."""
+    echo = f"key {SECRET} refused"  # a server or proxy that echoes what it was sent
+    answers: list[Callable[[], httpx.Response]] = [
+        lambda: (_ for _ in ()).throw(httpx.ConnectError("connection refused", request=request)),
+        lambda: (_ for _ in ()).throw(httpx.ReadTimeout("timed out", request=request)),
+        lambda: (_ for _ in ()).throw(httpx.RemoteProtocolError("peer closed", request=request)),
+        lambda: httpx.Response(401, json={"error": {"code": "invalid_api_key", "message": echo}}),
+        lambda: httpx.Response(
+            400, json={"error": {"code": "invalid_request", "message": "Bad.", "details": {"key": SECRET}}}
+        ),
+        lambda: httpx.Response(500, json={"error": {"code": "internal_error", "message": "boom"}}),
+        lambda: httpx.Response(502, html=f"<html><h1>502</h1><p>{echo}</p></html>"),
+        lambda: httpx.Response(503, headers={"X-Echo-Key": SECRET}, json={"error": {"code": "x", "message": "y"}}),
+        lambda: httpx.Response(200, text=f'{{"id": "{SECRET}"'),
+        lambda: httpx.Response(200, json={"unexpected": SECRET}),
+        lambda: httpx.Response(302, headers={"Location": f"https://elsewhere.test/?k={SECRET}"}),
+        lambda: httpx.Response(
+            429, headers={"Retry-After": "9999"}, json={"error": {"code": "rate_limited", "message": echo}}
+        ),
+    ]
+    return answers[step]()
+
+
+FAILURES = 12
+
+
+@pytest.mark.parametrize("auth", ["bearer", "x-api-key"])
+async def test_the_key_is_unreachable_from_every_exception(auth: Literal["bearer", "x-api-key"]) -> None:
+    """No exception a call raises, nor anything reachable from it (causes, requests, headers), holds the key."""
+    step = 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert SECRET in (request.headers.get("authorization", "") + request.headers.get("x-api-key", ""))
+        return _failing_answers(request, step)
+
+    errors: list[FlickError] = []
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
+        AsyncFlick(SECRET, base_url=MOCK_BASE_URL, auth=auth, http_client=http, throttle=False, max_retries=0) as flick,
+    ):
+        while step < FAILURES:
+            with pytest.raises(FlickError) as caught:
+                await flick.me()
+            errors.append(caught.value)
+            step += 1
+    assert len({type(e) for e in errors}) >= 6
+    assert {i: _paths_to(SECRET, e) for i, e in enumerate(errors) if _paths_to(SECRET, e)} == {}
+    assert {i: _paths_to(SECRET_TAIL, e) for i, e in enumerate(errors) if _paths_to(SECRET_TAIL, e)} == {}
+
+
+@pytest.mark.parametrize("auth", ["bearer", "x-api-key"])
+async def test_the_key_is_unreachable_from_bulk_write_errors(auth: Literal["bearer", "x-api-key"]) -> None:
+    """Bulk writes: per-item errors, chunk errors and a job-stopping error with its `.partial` hold no key."""
+    server = FlickServer(clock=FakeClock())
+    account = server.add_account("bulk_secret", api_key=SECRET)
+    server.faults.add("POST /me/reviews/batch", DropAfterCommit(), on=[1, 2])
+    rows = [
+        {"tmdb_id": "27205", "media_type": "movie", "rating": 8, "review": f"fine {i}"}
+        if i % 2
+        else {"tmdb_id": "999999999", "media_type": "movie", "rating": i}  # media_not_found
+        for i in range(6)
+    ]
+    async with (
+        httpx.AsyncClient(transport=server.transport()) as http,
+        AsyncFlick(
+            SECRET, base_url=SERVER_BASE_URL, auth=auth, http_client=http, throttle=False, retry_policy=NO_RETRY
+        ) as flick,
+    ):
+        result = await flick.reviews.create_many(rows, chunk_size=2)
+        server.revoke_key(SECRET, delay=0)
+        with pytest.raises(AuthenticationError) as caught:
+            await flick.reviews.create_many(rows[:2])
+    assert {o.status for o in result} == {"uncertain", "created", "failed"}
+    assert account.api_key == SECRET
+    assert _paths_to(SECRET, caught.value) == []
+    assert _paths_to(SECRET, result) == []
+    assert _paths_to(SECRET, [o.error for o in result]) == []
+
+
+async def test_the_key_is_unreachable_from_errors_over_a_real_socket() -> None:
+    """Over loopback (httpcore underneath): a refused connection and a 500 hold no key, for both schemes."""
+    server = FlickServer()
+    server.add_account("socket_secret", api_key=SECRET)
+    server.faults.add("GET /me", InternalError())
+    errors: list[FlickError] = []
+    with serve_in_thread(server) as base_url:
+        for auth in ("bearer", "x-api-key"):
+            for url in (base_url, f"http://127.0.0.1:{_free_port()}/api/beta"):
+                async with AsyncFlick(SECRET, base_url=url, auth=auth, throttle=False, max_retries=0) as flick:
+                    with pytest.raises(FlickError) as caught:
+                        await flick.me()
+                    errors.append(caught.value)
+    assert [type(e).__name__ for e in errors] == ["InternalServerError", "APIConnectionError"] * 2
+    assert [_paths_to(SECRET, e) for e in errors] == [[]] * 4
+
+
+@pytest.mark.parametrize("auth", ["bearer", "x-api-key"])
+@pytest.mark.parametrize("status", [401, 502])
+async def test_the_key_echoed_in_the_status_line_is_redacted(auth: Literal["bearer", "x-api-key"], status: int) -> None:
+    """A proxy that echoes the key in its reason phrase (`HTTP/1.1 502 bad key flick_sk_…`), not in body or headers."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            status, html="<html>bad gateway</html>", extensions={"reason_phrase": f"bad key {SECRET}".encode()}
+        )
+
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
+        AsyncFlick(SECRET, base_url=MOCK_BASE_URL, auth=auth, http_client=http, throttle=False, max_retries=0) as flick,
+    ):
+        with pytest.raises(APIError) as caught:
+            await flick.me()
+    assert caught.value.status_code == status
+    _assert_secret_absent(_texts([caught.value]))
+    assert _paths_to(SECRET, caught.value) == []

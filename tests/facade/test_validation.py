@@ -12,6 +12,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from flick_async import AsyncFlick, ReviewInput, ValidationError
+from flick_async.testing import FlickServer
 
 from .helpers import MOCK_BASE_URL, page_json, review_json
 
@@ -31,8 +32,8 @@ INVALID = [
     pytest.param(lambda f: f.resolve("x" * 201), "title", "must be 1–200 characters long", id="title-201-chars"),
     pytest.param(lambda f: f.resolve(None), "title", "must be a string", id="title-none"),
     pytest.param(lambda f: f.resolve("Heat", year="1995"), "year", "must be an integer", id="year-string"),
-    pytest.param(lambda f: f.resolve("Heat", year=1995.0), "year", "must be an integer", id="year-float"),
     pytest.param(lambda f: f.resolve("Heat", year=True), "year", "must be an integer", id="year-bool"),
+    pytest.param(lambda f: f.resolve("Heat", year=1995.5), "year", "must be an integer", id="year-fraction"),
     pytest.param(
         lambda f: f.resolve("Heat", media_type="tv_season"),
         "media_type",
@@ -47,7 +48,7 @@ INVALID = [
     pytest.param(lambda f: f.reviews.list(page="2"), "page", "must be an integer", id="reviews-page-string"),
     pytest.param(lambda f: f.reviews.list(limit=0), "limit", "must be at least 1", id="reviews-limit-0"),
     pytest.param(lambda f: f.reviews.list(limit=101), "limit", "must be at most 100", id="reviews-limit-101"),
-    pytest.param(lambda f: f.reviews.list(limit=50.0), "limit", "must be an integer", id="reviews-limit-float"),
+    pytest.param(lambda f: f.reviews.list(limit=50.5), "limit", "must be an integer", id="reviews-limit-fraction"),
     pytest.param(lambda f: f.watchlist.list(page=-1), "page", "must be at least 1", id="watchlist-page-negative"),
     pytest.param(lambda f: f.watchlist.list(limit=101), "limit", "must be at most 100", id="watchlist-limit-101"),
     pytest.param(lambda f: f.lists.list(page=0), "page", "must be at least 1", id="lists-page-0"),
@@ -84,7 +85,6 @@ INVALID = [
     ),
     # POST /me/reviews
     pytest.param(_create(tmdb_id=""), "tmdb_id", "must be a non-empty string", id="tmdb-id-empty"),
-    pytest.param(_create(tmdb_id="  "), "tmdb_id", "must be a non-empty string", id="tmdb-id-blank"),
     pytest.param(_create(tmdb_id=None), "tmdb_id", "must be a non-empty string", id="tmdb-id-none"),
     pytest.param(
         _create(media_type="film"), "media_type", "must be one of movie, tv, tv_episode, tv_season", id="media-type"
@@ -147,19 +147,13 @@ INVALID = [
         id="episode-missing-for-episode",
     ),
     pytest.param(
-        _create(season_number=1), "season_number", "applies only to tv_season and tv_episode", id="season-for-movie"
-    ),
-    pytest.param(
-        _create(media_type="tv_season", season_number=1, episode_number=2),
-        "episode_number",
-        "applies only to tv_episode",
-        id="episode-for-season",
-    ),
-    pytest.param(
         _create(media_type="tv_season", season_number=-1), "season_number", "must be at least 0", id="season-negative"
     ),
     pytest.param(
         _create(media_type="tv_season", season_number="1"), "season_number", "must be an integer", id="season-string"
+    ),
+    pytest.param(
+        _create(media_type="tv_season", season_number=1.5), "season_number", "must be an integer", id="season-fraction"
     ),
 ]
 
@@ -195,6 +189,11 @@ BOUNDARIES = [
     pytest.param(_create(tags=["x" * 64] * 20), "POST", "/me/reviews", id="tags-20-of-64"),
     pytest.param(_create(watched_date=TODAY), "POST", "/me/reviews", id="watched-today"),
     pytest.param(_create(tmdb_id=27205), "POST", "/me/reviews", id="numeric-tmdb-id"),
+    # JSON Schema's integer is any number without a fraction: 1995.0 is taken (and sent as 1995).
+    pytest.param(lambda f: f.resolve("Heat", year=1995.0), "GET", "/resolve", id="year-integral-float"),
+    pytest.param(lambda f: f.reviews.list(limit=50.0), "GET", "/me/reviews", id="limit-integral-float"),
+    # The schema asks for minLength 1, nothing more: a blank id is the server's to judge (a 404).
+    pytest.param(_create(tmdb_id="  "), "POST", "/me/reviews", id="blank-tmdb-id"),
     pytest.param(
         _create(tmdb_id="1396", media_type="tv_episode", season_number=0, episode_number=0),
         "POST",
@@ -259,3 +258,124 @@ def test_review_input_coerce_names_an_unknown_or_missing_field() -> None:
         ("ratng", "is not a review field"),
         ("media_type", "is required"),
     ]
+
+
+# --- what the schema and the server accept, the SDK must accept too (issue #11) -------------
+
+ACCEPTED_BY_THE_API = [
+    pytest.param({"media_type": "movie", "season_number": 1}, id="season-on-movie"),
+    pytest.param({"tmdb_id": "1396", "media_type": "tv", "season_number": 2}, id="season-on-tv"),
+    pytest.param(
+        {"tmdb_id": "1396", "media_type": "tv", "season_number": 2, "episode_number": 3}, id="season-episode-on-tv"
+    ),
+    pytest.param(
+        {"tmdb_id": "1396", "media_type": "tv_season", "season_number": 1, "episode_number": 2}, id="ep-on-season"
+    ),
+]
+
+
+@pytest.mark.parametrize("fields", ACCEPTED_BY_THE_API)
+async def test_what_the_server_accepts_is_sent_and_created(client: AsyncFlick, fields: dict[str, Any]) -> None:
+    """The schema allows these bodies and the local server answers 201: the SDK must not refuse them."""
+    body: dict[str, Any] = {"tmdb_id": "27205", "media_type": "movie", **fields}
+    result = await client.reviews.create(**body)
+    assert result.review.id
+
+
+async def test_the_extra_numbers_are_sent_as_given(httpx_mock: HTTPXMock, mock_client: AsyncFlick) -> None:
+    """A season number on a movie is the server's to judge: sent as given, not dropped."""
+    httpx_mock.add_response(method="POST", status_code=201, json={"review": review_json("r"), "deduplicated": False})
+    await mock_client.reviews.create("27205", media_type="movie", season_number=1)
+    [request] = httpx_mock.get_requests()
+    assert json.loads(request.content) == {"tmdb_id": "27205", "media_type": "movie", "season_number": 1}
+
+
+async def test_integral_floats_are_sent_as_integers(httpx_mock: HTTPXMock, mock_client: AsyncFlick) -> None:
+    """2.0 is an integer to JSON Schema; the SDK sends it as 2, so no server can read it as a fraction."""
+    httpx_mock.add_response(method="POST", status_code=201, json={"review": review_json("r"), "deduplicated": False})
+    httpx_mock.add_response(method="GET", json={"match": None, "candidates": []})
+    await mock_client.reviews.create("1396", media_type="tv_episode", season_number=2.0, episode_number=1e1)  # type: ignore[arg-type]
+    await mock_client.resolve("Heat", year=1995.0)  # type: ignore[arg-type]
+    create, resolve = httpx_mock.get_requests()
+    sent = json.loads(create.content)
+    assert (sent["season_number"], sent["episode_number"]) == (2, 10)
+    assert all(type(sent[name]) is int for name in ("season_number", "episode_number"))
+    assert resolve.url.params["year"] == "1995"
+
+
+@pytest.mark.parametrize("year", [-1, -(10**6), 0, 10**6])
+async def test_resolve_takes_any_integer_year(client: AsyncFlick, year: int) -> None:
+    """The schema sets no bounds on `year`: a negative one is the server's to judge."""
+    result = await client.resolve("Heat", year=year)
+    assert result.candidates is not None
+
+
+async def test_tags_may_be_any_iterable_of_strings(httpx_mock: HTTPXMock, mock_client: AsyncFlick) -> None:
+    """A generator, a set or a dict view of tags is read once, in order, and sent as a list."""
+    for _ in range(3):
+        httpx_mock.add_response(
+            method="POST", status_code=201, json={"review": review_json("r"), "deduplicated": False}
+        )
+    await mock_client.reviews.create("27205", media_type="movie", tags=(t for t in ("rewatch", "cozy")))
+    await mock_client.reviews.create("27205", media_type="movie", tags=frozenset({"solo"}))
+    await mock_client.reviews.create("27205", media_type="movie", tags={"a": 1, "b": 2}.keys())
+    sent = [json.loads(request.content)["tags"] for request in httpx_mock.get_requests()]
+    assert sent == [["rewatch", "cozy"], ["solo"], ["a", "b"]]
+    assert ReviewInput(tmdb_id="1", media_type="movie", tags=iter(["x"])).tags == ("x",)
+
+
+@pytest.mark.parametrize("tags", [{"rewatch": True}, b"rewatch", 7])
+async def test_tags_that_are_not_an_iterable_of_strings_are_named(
+    httpx_mock: HTTPXMock, mock_client: AsyncFlick, tags: object
+) -> None:
+    """A mapping (its keys would be sent silently), bytes or a number is refused, not reinterpreted."""
+    with pytest.raises(ValidationError) as caught:
+        await mock_client.reviews.create("27205", media_type="movie", tags=tags)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule) == ("tags", "must be a list of strings")
+    assert httpx_mock.get_requests() == []
+
+
+# --- strings JSON cannot carry as UTF-8 (issue #11: a lone surrogate) -------------------------
+
+LONE = "great \ud83d"
+UNSENDABLE = [
+    pytest.param(_create(review=LONE), "review", id="review"),
+    pytest.param(_create(tags=["ok", LONE]), "tags[1]", id="tag"),
+    pytest.param(_create(tmdb_id="27205\udc00"), "tmdb_id", id="tmdb-id"),
+    pytest.param(lambda f: f.resolve(LONE), "title", id="resolve-title"),
+    pytest.param(lambda f: f.lists.items("lst_\ud800"), "list_id", id="list-id"),
+]
+
+
+@pytest.mark.parametrize(("call", "field"), UNSENDABLE)
+async def test_a_lone_surrogate_is_a_validation_error_before_sending(
+    httpx_mock: HTTPXMock, mock_client: AsyncFlick, call: Call, field: str
+) -> None:
+    """Not a UnicodeEncodeError from deep inside httpx: a ValidationError naming the field, nothing sent."""
+    with pytest.raises(ValidationError) as caught:
+        await _run(call, mock_client)
+    assert caught.value.field == field
+    assert "lone surrogate" in caught.value.rule
+    str(caught.value).encode("utf-8")  # the message itself is printable anywhere
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize("validate", [True, False])
+@pytest.mark.parametrize("field", ["review", "tags", "tmdb_id"])
+async def test_a_lone_surrogate_fails_its_item_alone_in_create_many(
+    client: AsyncFlick, server: FlickServer, validate: bool, field: str
+) -> None:
+    """10 good items and 1 bad: the bad one fails with a ValidationError, the 10 are created, none cancelled."""
+    bad: dict[str, Any] = {"tmdb_id": "27205", "media_type": "movie", "rating": 5}
+    bad[field] = [LONE] if field == "tags" else LONE
+    good = [{"tmdb_id": "27205", "media_type": "movie", "rating": 5, "review": f"take {i}"} for i in range(10)]
+    items = [*good[:4], bad, *good[4:]]
+    assert server.demo_account is not None
+    before = len(server.reviews(server.demo_account))
+    result = await client.reviews.create_many(items, chunk_size=3, validate=validate)
+    assert [o.status for o in result] == ["created"] * 4 + ["failed"] + ["created"] * 6
+    failed = result.outcomes[4]
+    assert isinstance(failed.error, ValidationError)
+    assert failed.error.field.startswith(field)
+    assert result.complete
+    assert len(server.reviews(server.demo_account)) == before + 10

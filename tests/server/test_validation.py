@@ -246,3 +246,15 @@ async def test_missing_list_is_not_found(http: httpx.AsyncClient) -> None:
     response = await http.get("/me/lists/lst_999999/items")
     assert response.status_code == 404
     assert response.json() == {"error": {"code": "not_found", "message": "No list lst_999999 among your lists."}}
+
+
+async def test_a_lone_surrogate_in_a_json_escape_is_refused_by_field() -> None:
+    """JSON can spell "\\ud83d" as an escape; UTF-8 cannot carry it back out, so the server refuses it."""
+    server = FlickServer(clock=FakeClock())
+    body = b'{"tmdb_id": "129", "media_type": "movie", "review": "great \\ud83d", "tags": ["ok", "\\udc00"]}'
+    async with client_for(server, DEMO_API_KEY) as http:
+        response = await http.post("/me/reviews", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    details = response.json()["error"]["details"]
+    assert set(details) == {"review", "tags[1]"}
+    assert "lone surrogate" in details["review"]
