@@ -264,6 +264,8 @@ class RedisRateLimiter:
             down or refusing (e.g. `1 / workers`); None to raise `APIConnectionError` instead.
         rejoin_after: Seconds between attempts to reach Redis again while falling back.
         socket_timeout: Seconds before a Redis call counts as failed.
+        cluster: `url` names a node of a Redis Cluster (every key of the budget shares one hash
+            slot, so the scripts run on one node, wherever the slot lives).
 
     Example:
         limiter = RedisRateLimiter("redis://localhost:6379/0", api_key=key, fallback_share=1 / 8)
@@ -286,6 +288,7 @@ class RedisRateLimiter:
         fallback_share: float | None = 0.25,
         rejoin_after: float = 5.0,
         socket_timeout: float = 1.0,
+        cluster: bool = False,
         _now: Clock | None = None,
     ) -> None:
         if fallback_share is not None and not 0 < fallback_share <= 1:
@@ -330,9 +333,10 @@ class RedisRateLimiter:
         self.falling_back = False
         self._pending: list[tuple[int, httpx.Headers, float, float]] = []
         self._status: RateLimitStatus | None = None
-        self._async_client: redis.asyncio.Redis | None = None
+        self._cluster = cluster
+        self._async_client: redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None
         self._async_script: Any = None
-        self._sync_client: redis.Redis | None = None
+        self._sync_client: redis.Redis | redis.RedisCluster | None = None
         self._sync_script: Any = None
 
     # -- Redis calls -----------------------------------------------------------------------------
@@ -345,6 +349,11 @@ class RedisRateLimiter:
         args: list[Any] = [mode, *self._config, now, repr(self._probe_timeout), *extra]
         try:
             if sniffio.current_async_library() == "asyncio":
+                if self._async_client is None and self._cluster:
+                    self._async_client = redis.asyncio.RedisCluster.from_url(
+                        self._url, socket_timeout=self._socket_timeout, socket_connect_timeout=self._socket_timeout
+                    )
+                    self._async_script = self._async_client.register_script(_LUA)
                 if self._async_client is None:
                     # A blocking pool: a burst of tasks queues for a connection instead of failing
                     # with "Too many connections" (which is not Redis being down).
@@ -359,6 +368,11 @@ class RedisRateLimiter:
                     self._async_script = self._async_client.register_script(_LUA)
                 result = await self._async_script(keys=[self._key], args=args)
             else:
+                if self._sync_client is None and self._cluster:
+                    self._sync_client = redis.RedisCluster.from_url(
+                        self._url, socket_timeout=self._socket_timeout, socket_connect_timeout=self._socket_timeout
+                    )
+                    self._sync_script = self._sync_client.register_script(_LUA)
                 if self._sync_client is None:
                     self._sync_client = redis.Redis.from_url(
                         self._url, socket_timeout=self._socket_timeout, socket_connect_timeout=self._socket_timeout
@@ -569,8 +583,13 @@ class RedisRateLimiter:
 
     async def aclose(self) -> None:
         """Close the Redis connections."""
+        import redis.asyncio
+
         if self._async_client is not None:
-            await self._async_client.aclose(close_connection_pool=True)
+            if isinstance(self._async_client, redis.asyncio.RedisCluster):
+                await self._async_client.aclose()
+            else:
+                await self._async_client.aclose(close_connection_pool=True)
             self._async_client = None
         if self._sync_client is not None:
             self._sync_client.close()

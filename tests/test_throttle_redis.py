@@ -6,6 +6,7 @@ import collections
 import json
 import logging
 import math
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -16,7 +17,7 @@ import anyio
 import httpx
 import pytest
 import redis
-from _redis_server import RedisServer, redis_server
+from _redis_server import RedisCluster, RedisServer, redis_cluster, redis_server
 from _throttle_fakes import START, FakeServer, bulk, headers
 
 from flick_async._errors import APIConnectionError, DailyQuotaExceededError, RateLimitError
@@ -422,3 +423,50 @@ async def test_learns_the_limits_and_a_429_costs_no_daily_token(server: RedisSer
     await worker.aobserve(status_code=429, headers=httpx.Headers(refused), sent_at=t0, received_at=t0)
     assert int(client.hget(name, "dn")) == dn - 1  # type: ignore[arg-type]
     client.close()
+
+
+@pytest.fixture
+def cluster() -> Iterator[RedisCluster]:
+    """A real three-node Redis Cluster on free loopback ports (skipped only when the binaries are missing)."""
+    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
+        pytest.skip("redis-server / redis-cli not installed and not installable here (make services installs them)")
+    with redis_cluster() as started:
+        yield started
+
+
+async def test_a_redis_cluster_shares_one_budget_and_keeps_each_key_in_one_slot(cluster: RedisCluster) -> None:
+    """Two workers through a real 3-node cluster: no 429, full windows; the budget's keys share one hash slot."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, server_time=START + 20.5)
+    workers = [
+        RedisRateLimiter(cluster.url, api_key=KEY, clock=clock, _now=clock, cluster=True, fallback_share=None)
+        for _ in range(2)
+    ]
+    for worker in workers:
+        run = worker._run
+
+        async def tracked(mode: str, *extra: object, run: Any = run) -> list[str]:
+            clock.busy += 1
+            try:
+                return list(await run(mode, *extra))
+            finally:
+                clock.busy -= 1
+
+        worker._run = tracked  # type: ignore[method-assign]
+    try:
+        await bulk(workers, api, 180, 8)
+    finally:
+        for worker in workers:
+            await worker.aclose()
+    assert api.count(429) == 0
+    per_window = sorted(api.accepted_per_window().items())
+    assert [n for _, n in per_window[:-1]] == [60] * (len(per_window) - 1)
+    client = redis.RedisCluster.from_url(cluster.url, decode_responses=True)
+    try:
+        names = [str(name) for name in client.keys(target_nodes=redis.RedisCluster.ALL_NODES)]
+        assert names
+        slots = {client.keyslot(name) for name in names}  # type: ignore[no-untyped-call]
+        assert len(slots) == 1, names  # every key of the budget in one slot: scripts run on one node
+        assert all(key_digest(KEY)[:16] in name and KEY not in name for name in names)
+    finally:
+        client.close()
