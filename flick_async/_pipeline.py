@@ -218,7 +218,11 @@ class KeyAuth(httpx.Auth):
         """
         content = response.content
         raw_headers = response.headers.raw
-        if not any(form in content or any(form in value for _, value in raw_headers) for form in self._forms):
+        # The status line too: an error message quotes the reason phrase when the body is not the envelope.
+        reason = response.extensions.get("reason_phrase", b"")
+        if not any(
+            form in content or form in reason or any(form in value for _, value in raw_headers) for form in self._forms
+        ):
             return response
         redacted = REDACTED.encode()
         for form in self._forms:
@@ -229,8 +233,9 @@ class KeyAuth(httpx.Auth):
             # The body is decoded and its length changes: the copy must not be decoded again.
             if name.lower() not in (b"content-encoding", b"content-length")
         ]
+        extensions = {"reason_phrase": self._redact_bytes(reason)} if reason else {}
         return httpx.Response(
-            response.status_code, headers=headers, content=content, request=response.request, extensions={}
+            response.status_code, headers=headers, content=content, request=response.request, extensions=extensions
         )
 
     def _redact_bytes(self, value: bytes) -> bytes:

@@ -18,6 +18,7 @@ from flick_async import (
     RateLimitError,
     RetryPolicy,
     RetryScheduled,
+    ReviewInput,
 )
 from flick_async.testing import (
     Account,
@@ -60,8 +61,12 @@ async def test_fault_soak_stores_each_input_exactly_once(
     stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
     assert stored_texts(server, account) == texts(rows)  # one copy of each, none missing
     assert [o.index for o in result] == list(range(SOAK_ITEMS))
-    assert all(o.input.review == rows[o.index]["review"] for o in result)
-    assert all(o.review == stored[o.input.review] for o in result if o.status in ("created", "deduplicated"))
+    assert all(ReviewInput.coerce(o.input).review == rows[o.index]["review"] for o in result)
+    assert all(
+        o.review == stored[ReviewInput.coerce(o.input).review]
+        for o in result
+        if o.status in ("created", "deduplicated")
+    )
     assert (result.complete, result.counts.done) == (True, SOAK_ITEMS)
     assert result.created + result.deduplicated + result.failed_count + result.uncertain_count == SOAK_ITEMS
 
@@ -94,7 +99,7 @@ async def test_a_chunk_stored_then_answered_500_until_its_retries_run_out_is_unc
     stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
     assert again == BatchResult(
         [
-            BatchOutcome(i, "deduplicated", o.input, review=stored[o.input.review])
+            BatchOutcome(i, "deduplicated", o.input, review=stored[ReviewInput.coerce(o.input).review])
             for i, o in enumerate(result.uncertain())
         ]
     )

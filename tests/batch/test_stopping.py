@@ -40,11 +40,12 @@ class Counted:
 def assert_store_matches(
     server: FlickServer, account: Account, rows: list[dict[str, Any]], result: BatchResult
 ) -> None:
-    """The server holds every confirmed item, possibly unconfirmed ones, nothing else, and no copies."""
+    """The server holds every confirmed item, possibly unconfirmed and uncertain ones, nothing else, and no copies."""
     stored = stored_texts(server, account)
     assert len(stored) == len(set(stored)), "a review was stored twice"
     must = set(texts(rows[o.index] for o in confirmed(result.outcomes)))
     may = set(texts(rows[i] for i in result.unconfirmed))
+    may |= set(texts(rows[o.index] for o in result.uncertain()))
     assert must <= set(stored) <= must | may
 
 
