@@ -44,13 +44,13 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, Self, TypeVa
 import anyio
 import httpx
 from anyio.from_thread import BlockingPortal
-from flick_api.models import CustomList, ListItem, Review, WatchlistItem
+from flick_api.models import CustomList, ListItem, MediaType, ResolvableMediaType, Review, WatchlistItem
 
 from ._client import NOT_GIVEN, AsyncFlick, _NotGiven
 from ._errors import ClientClosedError
 from ._pagination import Page, PageIterator
 from ._raw import RawBatchResult, RawPageIterator, RawResponse
-from ._validation import MAX_CHUNK, MAX_LIMIT
+from ._validation import MAX_CHUNK, MAX_LIMIT, MediaTypeValue, ResolvableMediaTypeValue
 
 if TYPE_CHECKING:
     from flick_api.models import Profile, ResolveResult, ReviewWriteResult
@@ -458,13 +458,13 @@ class SyncReviews(_SyncPaged[Review]):
         self,
         tmdb_id: str,
         *,
-        media_type: str,
+        media_type: MediaTypeValue | MediaType,
         season_number: int | None = None,
         episode_number: int | None = None,
         rating: float | None = None,
         review: str | None = None,
         watched_date: datetime.date | str | None = None,
-        tags: Sequence[str] = (),
+        tags: Iterable[str] = (),
     ) -> ReviewWriteResult:
         """Write one review; see `Reviews.create`."""
         return self._worker.run(
@@ -578,13 +578,13 @@ class SyncRawReviews(_SyncRawPaged[Review]):
         self,
         tmdb_id: str,
         *,
-        media_type: str,
+        media_type: MediaTypeValue | MediaType,
         season_number: int | None = None,
         episode_number: int | None = None,
         rating: float | None = None,
         review: str | None = None,
         watched_date: datetime.date | str | None = None,
-        tags: Sequence[str] = (),
+        tags: Iterable[str] = (),
     ) -> RawResponse[ReviewWriteResult]:
         """`create()` with the answer."""
         return self._worker.run(
@@ -646,7 +646,11 @@ class FlickWithRawResponse:
         return self._worker.run(self._raw.me)
 
     def resolve(
-        self, title: str, *, year: int | None = None, media_type: Literal["movie", "tv"] | None = None
+        self,
+        title: str,
+        *,
+        year: int | None = None,
+        media_type: ResolvableMediaTypeValue | ResolvableMediaType | None = None,
     ) -> RawResponse[ResolveResult]:
         """`resolve()` with the answer."""
         return self._worker.run(self._raw.resolve, title, year=year, media_type=media_type)
@@ -740,7 +744,7 @@ class Flick:
         title: str,
         *,
         year: int | None = None,
-        media_type: Literal["movie", "tv"] | None = None,
+        media_type: ResolvableMediaTypeValue | ResolvableMediaType | None = None,
     ) -> ResolveResult:
         """Resolve a loose title to TMDB ids; see `AsyncFlick.resolve`."""
         return self._worker.run(self._async.resolve, title, year=year, media_type=media_type)
