@@ -232,8 +232,12 @@ class _Worker:
             portal, thread = self._portal, self.thread
         if portal is None or thread is None:
             if client is not None:
-                # Never started: nothing is open but the httpx client, which needs no loop to drop.
-                client._pipeline.closed = True
+                # Never started: close the client on a loop of its own (no thread to stop), or,
+                # inside someone's running loop, just mark it closed (its pool never connected).
+                if _running_loop() is None:
+                    anyio.run(client.aclose, backend=self._backend)
+                else:
+                    client._pipeline.closed = True
             return
         try:
             if client is not None:
@@ -670,7 +674,9 @@ class Flick:
 
     Takes the same arguments as `AsyncFlick`, plus `backend`: the event loop the worker runs
     (`"asyncio"`, or `"trio"`). `http_client`, if given, is an `httpx.AsyncClient`, used on the
-    worker thread. Hooks and `on_progress` callbacks run on the worker thread.
+    worker thread. Hooks and `on_progress` callbacks run on the worker thread. A `clock` is
+    read and slept on the worker loop: a test's `FakeClock` must be moved there too (zero-delay
+    retry policies need no moving).
 
     Raises:
         ValidationError: As `AsyncFlick` does, before any thread starts.
