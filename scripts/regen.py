@@ -880,7 +880,7 @@ class _Differ:
             a, b = _resolve(self.old, old_s[name]), _resolve(self.new, new_s[name])
             # bearerFormat is documentation only: nothing a client sends depends on it.
             fields = ("type", "scheme", "in", "name", "flows", "openIdConnectUrl")
-            changed = [f for f in fields if _json(a.get(f)) != _json(b.get(f))]
+            changed = [f for f in fields if _scheme_field(a, f) != _scheme_field(b, f)]
             if changed:
                 offered = _sdk_auth(a)
                 level: Level = "breaking" if offered else "note"
@@ -959,6 +959,14 @@ def _users(doc: Mapping[str, Any], ref: str) -> list[str]:
         if ref in text or any(f'"{r}"' in text for r in via):
             users.append(key)
     return users
+
+
+def _scheme_field(scheme: Mapping[str, Any], field: str) -> str:
+    """A security scheme's field as a client sends it: HTTP auth schemes and header names ignore case."""
+    value = scheme.get(field)
+    if isinstance(value, str) and (field == "scheme" or (field == "name" and scheme.get("in") == "header")):
+        return value.lower()
+    return _json(value)
 
 
 def _beside_variants(schema: Mapping[str, Any]) -> Mapping[str, Any]:
