@@ -48,6 +48,7 @@ are followed, so a shared component is judged by every place it is used, and rep
 | field removed (the generated attribute goes)    | BREAKING     | BREAKING      |
 | field made required / made optional            | BREAKING / compatible | compatible / BREAKING |
 | additionalProperties closed / opened            | BREAKING / compatible | compatible / BREAKING |
+| (keywords in an inline allOf part constrain the whole value: compared like any other) |  |  |
 | if/then rule added, or its `then` tightened     | BREAKING     | compatible    |
 | if/then rule removed, or its `then` loosened    | compatible   | BREAKING      |
 | default added, changed or removed               | NOTE         | compatible    |
@@ -533,6 +534,7 @@ class _Differ:
         if "items" in a or "items" in b:
             self.schema(f"{where}[]", a.get("items", {}), b.get("items", {}), sides, "item")
         self._object(where, a, b, sides)
+        self._all_of(where, a, b, sides, what)
         self._rules(where, a, b, sides)
 
     def _format(
@@ -660,6 +662,30 @@ class _Differ:
             detail = f"additionalProperties {_display_value(a, 'additionalProperties')} -> "
             detail += _display_value(b, "additionalProperties")
             self.schema_change(effect, "constraint", where, effect, sides, detail)
+
+    def _all_of(
+        self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side], what: str
+    ) -> None:
+        """What inline allOf parts add beyond the fields `_fields` merges: each constrains the whole value.
+
+        Parts are matched by position (rules and $refs aside: `_rules` and components/schemas
+        compare those). A part's own keywords are compared like a schema's; so is its schema for
+        a field the object itself declares, which `_fields` keeps in place of the part's.
+        """
+
+        def parts(s: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+            return [p for p in s.get("allOf", []) if isinstance(p, Mapping) and "$ref" not in p and "if" not in p]
+
+        old_parts, new_parts = parts(a), parts(b)
+        declared = a.get("properties", {}).keys() | b.get("properties", {}).keys()
+        for i in range(max(len(old_parts), len(new_parts))):
+            before = old_parts[i] if i < len(old_parts) else {}
+            after = new_parts[i] if i < len(new_parts) else {}
+            own = [{k: v for k, v in part.items() if k not in ("properties", "required")} for part in (before, after)]
+            self.schema(f"{where} allOf", own[0], own[1], sides, what)
+            old_props, new_props = before.get("properties", {}), after.get("properties", {})
+            for field in sorted((old_props.keys() | new_props.keys()) & declared):
+                self.schema(f"{where} allOf.{field}", old_props.get(field, {}), new_props.get(field, {}), sides)
 
     def _rules(self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side]) -> None:
         """`if`/`then`/`else` rules, at the top level or as allOf parts, matched by their `if`."""
@@ -880,7 +906,7 @@ class _Differ:
             a, b = _resolve(self.old, old_s[name]), _resolve(self.new, new_s[name])
             # bearerFormat is documentation only: nothing a client sends depends on it.
             fields = ("type", "scheme", "in", "name", "flows", "openIdConnectUrl")
-            changed = [f for f in fields if _json(a.get(f)) != _json(b.get(f))]
+            changed = [f for f in fields if _scheme_field(a, f) != _scheme_field(b, f)]
             if changed:
                 offered = _sdk_auth(a)
                 level: Level = "breaking" if offered else "note"
@@ -959,6 +985,14 @@ def _users(doc: Mapping[str, Any], ref: str) -> list[str]:
         if ref in text or any(f'"{r}"' in text for r in via):
             users.append(key)
     return users
+
+
+def _scheme_field(scheme: Mapping[str, Any], field: str) -> str:
+    """A security scheme's field as a client sends it: HTTP auth schemes and header names ignore case."""
+    value = scheme.get(field)
+    if isinstance(value, str) and (field == "scheme" or (field == "name" and scheme.get("in") == "header")):
+        return value.lower()
+    return _json(value)
 
 
 def _beside_variants(schema: Mapping[str, Any]) -> Mapping[str, Any]:
