@@ -46,6 +46,7 @@ are followed, so a shared component is judged by every place it is used, and rep
 | field added to a closed object (additionalProperties: false) | compatible | BREAKING |
 | field added, required                           | BREAKING     | compatible    |
 | field removed (the generated attribute goes)    | BREAKING     | BREAKING      |
+| schema made `false` (admits nothing) / no longer `false` | BREAKING / compatible | compatible / BREAKING |
 | field made required / made optional            | BREAKING / compatible | compatible / BREAKING |
 | additionalProperties closed / opened            | BREAKING / compatible | compatible / BREAKING |
 | (keywords in an inline allOf part constrain the whole value: compared like any other) |  |  |
@@ -454,6 +455,13 @@ class _Differ:
         if old_name is not None and old_name == new_name:
             return  # compared under components/schemas, with every side it is used on
         a, b = _resolve(self.old, before), _resolve(self.new, after)
+        if (a is False) != (b is False):
+            # The boolean schema `false` (OpenAPI 3.1) admits no value at all.
+            effect: Effect = "tightened" if b is False else "loosened"
+            kind = "refuses every value" if b is False else "no longer refuses every value"
+            self.schema_change(kind, what, where, effect, sides, "schema false" if b is False else "was schema false")
+            return
+        a, b = ({} if a is True else a), ({} if b is True else b)  # `true` admits anything, as {} does
         if not isinstance(a, Mapping) or not isinstance(b, Mapping):
             return
         key = (id(a), id(b))
