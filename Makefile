@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 FROM ?= https://flickmovies.com/api/beta/openapi.json
 
-.PHONY: install lint format typecheck check-generated regen test demo bench services
+.PHONY: install lint format typecheck check-generated regen test demo bench services mutation
 
 # Re-installs only when pyproject.toml changes, so a second `make test` is fast.
 $(STAMP): pyproject.toml
@@ -45,12 +45,12 @@ regen: install
 	  *) echo "make regen: exit $$code (invalid or unreachable schema, or a failed generation or write; see above)";; \
 	esac; exit $$code
 
-# The Redis rate-limiter tests need a real redis-server: install it from Debian's packages
+# The Redis rate-limiter tests need a real redis-server (and redis-cli): install them from Debian's packages
 # when it is missing (CI runs as root; elsewhere sudo is used if present).
 services:
-	@command -v redis-server >/dev/null 2>&1 || { \
+	@{ command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server redis-tools >/dev/null; }
 
 test: install services lint typecheck check-generated
 	$(VENV)/bin/pytest
@@ -67,3 +67,10 @@ QUICK_BENCHES := tests/benchmarks/bench_facade.py tests/benchmarks/bench_batch.p
 bench: install
 	@for bench in $(if $(QUICK),$(QUICK_BENCHES),tests/benchmarks/bench_*.py); do \
 	  echo "== $$bench"; $(PY) $$bench $(if $(QUICK),--quick) || exit 1; done
+
+# Mutation testing of the core modules (scripts/mutation.py, mutmut): slow, so not part of `make test`.
+# make mutation                          every core module, a score table and the surviving mutants
+# make mutation MODULES=_retry,_errors   only those modules
+# make mutation JOBS=2                   mutants tested two at a time (default 1: the cores are shared)
+mutation: install
+	$(PY) scripts/mutation.py $(if $(MODULES),--modules $(MODULES)) $(if $(JOBS),--jobs $(JOBS))

@@ -1254,6 +1254,116 @@ GenerationStep = Callable[[Mapping[str, Any], Path], None]
 GENERATION_STEPS: list[GenerationStep] = []
 
 
+# --- steps of flick-async's own: py.typed ---------------------------------------------------
+
+
+def write_py_typed(schema: Mapping[str, Any], package_dir: Path) -> None:
+    """Mark the package typed (PEP 561), so that a user's mypy reads its annotations.
+
+    openapi-python-client writes `py.typed` only with project metadata (`--meta` other than
+    `none`), which we do not generate; without it a user's `mypy --strict` sees every model
+    the facade returns as `Any`.
+    """
+    (package_dir / "py.typed").write_text("", encoding="utf-8")
+
+
+GENERATION_STEPS.append(write_py_typed)
+
+
+# --- steps of flick-async's own: the client-side rules module -------------------------------
+
+RULES_MODULE = "_rules.py"
+_REVIEW = "/components/schemas/ReviewCreate/properties"
+# (constant, where in the schema, keyword, type): every number the facade checks before
+# sending. A keyword the schema drops becomes None, which the facade reads as "no limit".
+SCHEMA_RULES: list[tuple[str, str, str, str]] = [
+    ("TMDB_ID_MIN_LENGTH", f"{_REVIEW}/tmdb_id", "minLength", "int"),
+    ("SEASON_MINIMUM", f"{_REVIEW}/season_number", "minimum", "int"),
+    ("EPISODE_MINIMUM", f"{_REVIEW}/episode_number", "minimum", "int"),
+    ("RATING_MINIMUM", f"{_REVIEW}/rating", "minimum", "float"),
+    ("RATING_MAXIMUM", f"{_REVIEW}/rating", "maximum", "float"),
+    ("REVIEW_MAX_LENGTH", f"{_REVIEW}/review", "maxLength", "int"),
+    ("TAGS_MAX_ITEMS", f"{_REVIEW}/tags", "maxItems", "int"),
+    ("TAG_MAX_LENGTH", f"{_REVIEW}/tags/items", "maxLength", "int"),
+    ("BATCH_MAX_ITEMS", "/components/schemas/ReviewBatchCreate/properties/reviews", "maxItems", "int"),
+    ("PAGE_MINIMUM", "/components/parameters/page/schema", "minimum", "int"),
+    ("LIMIT_MINIMUM", "/components/parameters/limit/schema", "minimum", "int"),
+    ("LIMIT_MAXIMUM", "/components/parameters/limit/schema", "maximum", "int"),
+    ("LIMIT_DEFAULT", "/components/parameters/limit/schema", "default", "int"),
+    ("TITLE_MIN_LENGTH", "/paths/~1resolve/get/parameters/title/schema", "minLength", "int"),
+    ("TITLE_MAX_LENGTH", "/paths/~1resolve/get/parameters/title/schema", "maxLength", "int"),
+    ("YEAR_MINIMUM", "/paths/~1resolve/get/parameters/year/schema", "minimum", "int"),
+    ("YEAR_MAXIMUM", "/paths/~1resolve/get/parameters/year/schema", "maximum", "int"),
+]
+# (alias, the enum schema): request-side enums, as Literal types and tuples of values.
+SCHEMA_ENUMS: list[tuple[str, str]] = [
+    ("MediaTypeValue", "/components/schemas/MediaType"),
+    ("ResolvableMediaTypeValue", "/components/schemas/ResolvableMediaType"),
+]
+
+
+def _rule_node(schema: Mapping[str, Any], pointer: str) -> Any:
+    """The node at a JSON pointer, following $refs; a parameters list is indexed by name."""
+    node: Any = schema
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        node = _resolve(schema, node)
+        if isinstance(node, list):  # parameters: [{"name": ...}, ...]
+            node = next((_resolve(schema, p) for p in node if _resolve(schema, p).get("name") == part), None)
+        elif isinstance(node, Mapping):
+            node = node.get(part)
+        else:
+            return None
+    return _resolve(schema, node)
+
+
+def schema_rules(schema: Mapping[str, Any]) -> str:
+    """The source of `flick_api/_rules.py`: the limits, enums and base URL the facade enforces."""
+    servers = schema.get("servers") or [{}]
+    base_url = servers[0].get("url") if isinstance(servers[0], Mapping) else None
+    if not isinstance(base_url, str) or not base_url:
+        raise RegenError("the schema names no server URL, so the SDK would have no default base URL")
+    lines = [
+        '"""Client-side rules of the Flick API, read from openapi.json by scripts/regen.py: do not edit.',
+        "",
+        "flick_async checks requests against these before sending; a regenerated schema changes them.",
+        '"""',
+        "",
+        "from typing import Final, Literal, TypeAlias",
+        "",
+        f"DEFAULT_BASE_URL: Final[str] = {json.dumps(base_url)}",
+        "",
+    ]
+    for name, pointer in SCHEMA_ENUMS:
+        node = _rule_node(schema, pointer)
+        values = node.get("enum") if isinstance(node, Mapping) else None
+        if not values or not all(isinstance(v, str) for v in values):
+            raise RegenError(f"{pointer} is no longer an enum of strings; the facade's {name} needs one")
+        literal = ", ".join(json.dumps(v) for v in values)
+        values_tuple = f"({literal}{',' if len(values) == 1 else ''})"
+        constant = re.sub(r"(?<!^)(?=[A-Z])", "_", name.removesuffix("Value")).upper() + "S"
+        lines += [f"{name}: TypeAlias = Literal[{literal}]", f"{constant}: Final[tuple[str, ...]] = {values_tuple}", ""]
+    for name, pointer, keyword, kind in SCHEMA_RULES:
+        node = _rule_node(schema, pointer)
+        value = node.get(keyword) if isinstance(node, Mapping) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            value = None
+        elif kind == "int" and not float(value).is_integer():
+            raise RegenError(f"{pointer} {keyword} is {value!r}; the facade expects an integer there")
+        else:
+            value = int(value) if kind == "int" else value
+        lines.append(f"{name}: Final[{kind} | None] = {value!r}  # {pointer} {keyword}")
+    return "\n".join(lines) + "\n"
+
+
+def write_schema_rules(schema: Mapping[str, Any], package_dir: Path) -> None:
+    """Write `_rules.py` into the generated package, so it ships, swaps and drifts with it."""
+    (package_dir / RULES_MODULE).write_text(schema_rules(schema), encoding="utf-8")
+
+
+GENERATION_STEPS.append(write_schema_rules)
+
+
 def generate(schema_path: Path, output_dir: Path) -> Path:
     """Run openapi-python-client; return the generated package folder inside output_dir."""
     package_dir = output_dir / PACKAGE

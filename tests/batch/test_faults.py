@@ -20,6 +20,7 @@ from flick_async import (
     RateLimitError,
     RetryPolicy,
     RetryScheduled,
+    ReviewInput,
 )
 from flick_async.testing import (
     Account,
@@ -40,6 +41,7 @@ SOAK_RETRIES = RetryPolicy(max_retries=12, initial_delay=0.0, jitter=0.0)
 TWO_RETRIES = RetryPolicy(max_retries=2, initial_delay=0.0, jitter=0.0)
 
 
+@pytest.mark.async_only("clock.run autojumps the FakeClock on the test's loop; the sync client sleeps on its own")
 async def test_fault_soak_stores_each_input_exactly_once(
     make_client: Callable[..., AsyncFlick], clock: FakeClock, server: FlickServer, account: Account
 ) -> None:
@@ -62,8 +64,12 @@ async def test_fault_soak_stores_each_input_exactly_once(
     stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
     assert stored_texts(server, account) == texts(rows)  # one copy of each, none missing
     assert [o.index for o in result] == list(range(SOAK_ITEMS))
-    assert all(o.input.review == rows[o.index]["review"] for o in result)
-    assert all(o.review == stored[o.input.review] for o in result if o.status in ("created", "deduplicated"))
+    assert all(ReviewInput.coerce(o.input).review == rows[o.index]["review"] for o in result)
+    assert all(
+        o.review == stored[ReviewInput.coerce(o.input).review]
+        for o in result
+        if o.status in ("created", "deduplicated")
+    )
     assert (result.complete, result.counts.done) == (True, SOAK_ITEMS)
     assert result.created + result.deduplicated + result.failed_count + result.uncertain_count == SOAK_ITEMS
 
@@ -96,7 +102,7 @@ async def test_a_chunk_stored_then_answered_500_until_its_retries_run_out_is_unc
     stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
     assert again == BatchResult(
         [
-            BatchOutcome(i, "deduplicated", o.input, review=stored[o.input.review])
+            BatchOutcome(i, "deduplicated", o.input, review=stored[ReviewInput.coerce(o.input).review])
             for i, o in enumerate(result.uncertain())
         ]
     )

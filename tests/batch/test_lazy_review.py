@@ -11,7 +11,7 @@ import httpx
 import pytest
 from flick_api.models import Review
 
-from flick_async import AsyncFlick, BatchOutcome, ReviewInput, _batch
+from flick_async import AsyncFlick, BatchOutcome, ReviewInput, _batch, _parsing
 
 from .helpers import FAST, SERVER_BASE_URL, item
 
@@ -20,7 +20,7 @@ from .helpers import FAST, SERVER_BASE_URL, item
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Every review the bulk machinery parses into a `Review`."""
     calls: list[dict[str, Any]] = []
-    real = _batch._review
+    real = _parsing.parse_review
 
     def counting(data: dict[str, Any]) -> Review:
         calls.append(data)

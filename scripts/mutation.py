@@ -1,0 +1,160 @@
+"""`make mutation`: mutation-test each core module against its own tests and print a score table.
+
+mutmut (configured under `[tool.mutmut]` in pyproject.toml) mutates one function at a time and runs
+each mutant against only the tests that call that function. This driver narrows that further to
+one module at a time: `[tool.flick_async.mutation.modules]` maps each core module to the test files
+that are its own, and each module is run in a child process with mutmut's configuration narrowed to
+that file and those tests, in a fresh `mutants/` directory (so a score never comes from results
+cached before the code or the tests changed).
+
+    python scripts/mutation.py                       every core module
+    python scripts/mutation.py --modules _retry,_errors
+    python scripts/mutation.py --jobs 2              mutants run two at a time (default 1)
+
+A line whose mutants cannot change behaviour carries `# pragma: no mutate` and a comment saying
+why; the table counts those lines as "excl." so nothing is hidden. The exit code is 1 when a
+module scores below `fail_under`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+# Per-module logs and results; mutants/ itself is rebuilt for every module.
+OUT = ROOT / ".mutation"
+PRAGMA = "pragma: no mutate"
+
+KILLED = frozenset({"killed", "caught by type check"})
+
+
+def _settings() -> dict[str, Any]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    settings: dict[str, Any] = data["tool"]["flick_async"]["mutation"]
+    return settings
+
+
+def _worker(module: str, tests: list[str], jobs: int, result_file: Path) -> None:
+    """Run mutmut on one module (in this process, which exits afterwards) and save its verdicts."""
+    os.chdir(ROOT)
+    shutil.rmtree("mutants", ignore_errors=True)
+    path = f"flick_async/{module}.py"
+
+    # mutmut reads one configuration from pyproject.toml; narrowing it to one module and that
+    # module's tests is what makes a run per module possible without one pyproject per module.
+    from mutmut import configuration
+
+    configuration._config = dataclasses.replace(
+        configuration.config(), only_mutate=[path], pytest_add_cli_args_test_selection=list(tests)
+    )
+    from mutmut.__main__ import _run
+    from mutmut.mutation.data import SourceFileMutationData
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+    from mutmut.stats import status_by_exit_code
+
+    _run([], jobs)
+    data = SourceFileMutationData(path=Path(path))
+    data.load()
+    statuses = {name: status_by_exit_code[code] for name, code in data.exit_code_by_key.items()}
+    diffs = {
+        name: get_diff_for_mutant(name, path=Path(path))
+        for name, status in statuses.items()
+        if status not in KILLED and status != "timeout"
+    }
+    result_file.write_text(json.dumps({"statuses": statuses, "diffs": diffs}, indent=1), "utf-8")
+
+
+def _run_module(module: str, tests: list[str], jobs: int) -> dict[str, Any]:
+    OUT.mkdir(exist_ok=True)
+    result_file = OUT / f"{module}.json"
+    result_file.unlink(missing_ok=True)
+    log = OUT / f"{module}.log"
+    with log.open("w", encoding="utf-8") as out:
+        command = [sys.executable, __file__, "--worker", module, "--jobs", str(jobs), "--result", str(result_file)]
+        code = subprocess.call(
+            [*command, "--tests", *tests],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    if code != 0 or not result_file.exists():
+        sys.exit(f"mutmut failed on {module} (exit {code}); see {log}")
+    result: dict[str, Any] = json.loads(result_file.read_text("utf-8"))
+    return result
+
+
+def _row(module: str, statuses: dict[str, str], excluded: int, seconds: float) -> tuple[list[str], float]:
+    counts = {s: sum(1 for v in statuses.values() if v == s) for s in set(statuses.values())}
+    killed = sum(counts.get(s, 0) for s in KILLED)
+    timeout = counts.get("timeout", 0)
+    skipped = counts.get("skipped", 0)
+    tested = len(statuses) - skipped
+    score = 100.0 * (killed + timeout) / tested if tested else 100.0
+    other = tested - killed - timeout - counts.get("survived", 0)
+    cells = [module, str(len(statuses)), str(killed), str(counts.get("survived", 0)), str(timeout), str(other)]
+    return [*cells, str(excluded), f"{score:.1f}%", f"{seconds:.0f}s"], score
+
+
+def main() -> None:
+    settings = _settings()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--modules", help="comma-separated core modules (default: all), e.g. _retry,_errors")
+    parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--tests", nargs="*", default=[], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        _worker(args.worker, args.tests, args.jobs, args.result)
+        return
+
+    known: dict[str, list[str]] = settings["modules"]
+    modules = [m.strip() for m in args.modules.split(",") if m.strip()] if args.modules else list(known)
+    unknown = [m for m in modules if m not in known]
+    if unknown:
+        sys.exit(f"not a core module: {', '.join(unknown)} (choose from {', '.join(known)})")
+
+    header = ["module", "mutants", "killed", "survived", "timeout", "other", "excl.", "score", "time"]
+    rows: list[list[str]] = []
+    survivors: list[tuple[str, str, str]] = []
+    failing: list[str] = []
+    started = time.monotonic()
+    for module in modules:
+        print(f"== {module}: mutants against {' '.join(known[module])}", flush=True)
+        t0 = time.monotonic()
+        result = _run_module(module, known[module], args.jobs)
+        source = (ROOT / "flick_async" / f"{module}.py").read_text("utf-8")
+        row, score = _row(module, result["statuses"], source.count(PRAGMA), time.monotonic() - t0)
+        rows.append(row)
+        print("   " + "  ".join(f"{h}={c}" for h, c in zip(header[1:], row[1:], strict=True)), flush=True)
+        if score < settings["fail_under"]:
+            failing.append(module)
+        survivors += [(name, result["statuses"][name], diff) for name, diff in sorted(result["diffs"].items())]
+
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    print()
+    for r in [header, ["-" * w for w in widths], *rows]:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    print(f"\nwall time {time.monotonic() - started:.0f}s with --jobs {args.jobs}")
+    print("other = no tests reach it, suspicious or segfault; excl. = lines marked '# pragma: no mutate'")
+    if survivors:
+        print(f"\n{len(survivors)} mutants not killed:")
+        for name, status, diff in survivors:
+            print(f"\n--- {name} ({status})")
+            print("\n".join(line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")))
+    if failing:
+        sys.exit(f"\nbelow {settings['fail_under']}%: {', '.join(failing)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""The input rules at their edges: the API key, the watched date's calendar, numbers, tags.
+
+tests/facade/test_validation.py has one case per rule of the reference; these pin the edges a
+user meets: every way `AsyncFlick` refuses a key (and that it never echoes it), the watched date
+on the earliest calendar on Earth (UTC+14, a day ahead of UTC), a negative episode number, and
+tags given as None, a set or a number.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from flick_async import AsyncFlick, ReviewInput, ValidationError
+
+from .helpers import MOCK_BASE_URL, MOCK_KEY, review_json
+
+# -- the API key -------------------------------------------------------------------------------------
+
+NO_KEY = "no API key: pass api_key= or set FLICK_API_KEY"
+WHITESPACE = "must not contain whitespace or newlines (copied with a stray space?)"
+NOT_ASCII = "must contain only printable ASCII characters"
+NOT_A_KEY = "must look like flick_sk_…"
+
+
+@pytest.mark.parametrize(
+    ("key", "rule", "shown"),
+    [
+        ("", NO_KEY, ""),
+        (b"flick_sk_abc", NO_KEY, "<redacted>"),
+        (12345, NO_KEY, "<redacted>"),
+        (f"{MOCK_KEY} ", WHITESPACE, "<redacted>"),
+        (f"\t{MOCK_KEY}", WHITESPACE, "<redacted>"),
+        (MOCK_KEY[:12] + "\n" + MOCK_KEY[12:], WHITESPACE, "<redacted>"),
+        (MOCK_KEY + "\u00a0", WHITESPACE, "<redacted>"),  # a non-breaking space is whitespace too
+        (MOCK_KEY + "é", NOT_ASCII, "<redacted>"),
+        (MOCK_KEY + "\x7f", NOT_ASCII, "<redacted>"),
+        (MOCK_KEY + "\x00", NOT_ASCII, "<redacted>"),
+        ("flick_sk_", NOT_A_KEY, "<redacted>"),
+        ("flick_pk_0123456789", NOT_A_KEY, "<redacted>"),
+        ("FLICK_SK_0123456789", NOT_A_KEY, "<redacted>"),
+        ("0123456789abcdef", NOT_A_KEY, "<redacted>"),
+    ],
+    ids=[
+        "empty",
+        "bytes",
+        "int",
+        "trailing-space",
+        "leading-tab",
+        "inner-newline",
+        "nbsp",
+        "non-ascii",
+        "delete-char",
+        "nul",
+        "prefix-only",
+        "other-prefix",
+        "upper-case-prefix",
+        "no-prefix",
+    ],
+)
+def test_every_malformed_key_is_refused_naming_the_rule_not_the_key(key: object, rule: str, shown: str) -> None:
+    """A key is a non-empty printable-ASCII `flick_sk_…` string with no whitespace; the error never shows it."""
+    with pytest.raises(ValidationError) as caught:
+        AsyncFlick(key, base_url=MOCK_BASE_URL, throttle=False)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule, caught.value.value) == ("api_key", rule, shown)
+
+
+def test_no_key_anywhere_says_where_one_comes_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither api_key= nor FLICK_API_KEY: the error says both ways to give one."""
+    monkeypatch.delenv("FLICK_API_KEY", raising=False)
+    with pytest.raises(ValidationError) as caught:
+        AsyncFlick(base_url=MOCK_BASE_URL, throttle=False)
+    assert (caught.value.rule, caught.value.value) == (NO_KEY, None)
+
+
+async def test_the_key_comes_from_the_environment_when_not_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLICK_API_KEY is checked by the same rules, and used."""
+    monkeypatch.setenv("FLICK_API_KEY", MOCK_KEY)
+    async with AsyncFlick(base_url=MOCK_BASE_URL, throttle=False):
+        pass
+    monkeypatch.setenv("FLICK_API_KEY", " " + MOCK_KEY)
+    with pytest.raises(ValidationError, match="whitespace"):
+        AsyncFlick(base_url=MOCK_BASE_URL, throttle=False)
+
+
+@pytest.mark.parametrize("key", ["flick_sk_x", MOCK_KEY, "flick_sk_" + "A" * 200, "flick_sk_~!@#$%^&*()"])
+async def test_any_printable_key_with_the_prefix_is_taken(key: str) -> None:
+    """The SDK does not guess the key's length or alphabet beyond the prefix: the server judges the rest."""
+    async with AsyncFlick(key, base_url=MOCK_BASE_URL, throttle=False):
+        pass
+
+
+# -- the watched date on the world's calendars ---------------------------------------------------------
+
+
+def _utc_today() -> datetime.date:
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+def test_tomorrow_in_utc_is_today_somewhere_and_is_taken() -> None:
+    """At UTC+14 it is already tomorrow (UTC) for part of every day: that date is not in the future."""
+    today = datetime.date(2026, 6, 1)
+    body = ReviewInput(tmdb_id="1", media_type="movie", watched_date="2026-06-02").to_body(today=today)
+    assert body["watched_date"] == "2026-06-02"
+
+
+def test_two_days_ahead_of_utc_is_the_future_everywhere() -> None:
+    """No calendar on Earth is two days ahead of UTC: that date is refused, named in the error."""
+    review = ReviewInput(tmdb_id="1", media_type="movie", watched_date=datetime.date(2026, 6, 3))
+    with pytest.raises(ValidationError) as caught:
+        review.to_body(today=datetime.date(2026, 6, 1))
+    assert (caught.value.field, caught.value.rule, caught.value.value) == (
+        "watched_date",
+        "must not be in the future",
+        "2026-06-03",
+    )
+
+
+def test_without_a_today_the_utc_calendar_is_used() -> None:
+    """By default today is UTC's date (not the machine's zone): tomorrow taken, the day after refused."""
+    before = _utc_today()
+    assert ReviewInput(tmdb_id="1", media_type="movie", watched_date=before + datetime.timedelta(days=1)).to_body()
+    after = _utc_today()
+    with pytest.raises(ValidationError):
+        ReviewInput(tmdb_id="1", media_type="movie", watched_date=after + datetime.timedelta(days=2)).to_body()
+
+
+def test_long_past_dates_are_taken() -> None:
+    """The first film ever logged is as valid a watched date as yesterday."""
+    body = ReviewInput(tmdb_id="1", media_type="movie", watched_date="1895-12-28").to_body()
+    assert body["watched_date"] == "1895-12-28"
+
+
+# -- season and episode numbers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "rule"),
+    [
+        (
+            {"media_type": "tv_episode", "season_number": 1, "episode_number": -1},
+            "episode_number",
+            "must be at least 0",
+        ),
+        (
+            {"media_type": "tv_episode", "season_number": 1, "episode_number": "2"},
+            "episode_number",
+            "must be an integer",
+        ),
+        (
+            {"media_type": "tv_episode", "season_number": 1, "episode_number": True},
+            "episode_number",
+            "must be an integer",
+        ),
+        (
+            {"media_type": "tv_episode", "season_number": 1, "episode_number": 2.5},
+            "episode_number",
+            "must be an integer",
+        ),
+        ({"media_type": "movie", "episode_number": -3}, "episode_number", "must be at least 0"),
+    ],
+    ids=["negative", "string", "bool", "fraction", "negative-on-a-movie"],
+)
+def test_a_bad_episode_number_is_named(fields: dict[str, Any], field: str, rule: str) -> None:
+    """A negative, fractional, string or bool episode number is refused, even where none is needed."""
+    with pytest.raises(ValidationError) as caught:
+        ReviewInput(tmdb_id="1396", **fields).to_body()
+    assert (caught.value.field, caught.value.rule) == (field, rule)
+
+
+def test_episode_and_season_zero_are_numbers() -> None:
+    """Season 0 (specials) and episode 0 are real numbers, sent as given."""
+    body = ReviewInput(tmdb_id="1396", media_type="tv_episode", season_number=0, episode_number=0).to_body()
+    assert (body["season_number"], body["episode_number"]) == (0, 0)
+
+
+def test_a_season_needs_no_episode_number() -> None:
+    """`tv_season` requires a season only."""
+    body = ReviewInput(tmdb_id="1396", media_type="tv_season", season_number=2).to_body()
+    assert body == {"tmdb_id": "1396", "media_type": "tv_season", "season_number": 2}
+
+
+# -- tags -------------------------------------------------------------------------------------------------
+
+
+async def _sent_tags(httpx_mock: HTTPXMock, mock_client: AsyncFlick, tags: Any) -> Any:
+    httpx_mock.add_response(method="POST", status_code=201, json={"review": review_json("r"), "deduplicated": False})
+    await mock_client.reviews.create("27205", media_type="movie", tags=tags)
+    return json.loads(httpx_mock.get_requests()[-1].content).get("tags")
+
+
+async def test_tags_none_is_no_tags(httpx_mock: HTTPXMock, mock_client: AsyncFlick) -> None:
+    """`tags=None` means no tags: nothing sent, not an error and not `null`."""
+    assert await _sent_tags(httpx_mock, mock_client, None) is None
+    assert ReviewInput(tmdb_id="1", media_type="movie", tags=None).tags == ()
+
+
+async def test_tags_as_a_set_send_each_tag_once(httpx_mock: HTTPXMock, mock_client: AsyncFlick) -> None:
+    """A set's tags all go out (in the set's order), each once."""
+    tags = {"rewatch", "cozy", "solo"}
+    assert sorted(await _sent_tags(httpx_mock, mock_client, tags)) == sorted(tags)
+
+
+@pytest.mark.parametrize("tags", [7, 7.5, True, object()], ids=["int", "float", "bool", "object"])
+async def test_tags_that_are_not_iterable_are_refused(
+    httpx_mock: HTTPXMock, mock_client: AsyncFlick, tags: object
+) -> None:
+    """A number (or any non-iterable) is not a list of tags: refused, naming `tags`, nothing sent."""
+    with pytest.raises(ValidationError) as caught:
+        await mock_client.reviews.create("27205", media_type="movie", tags=tags)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule) == ("tags", "must be a list of strings")
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize("tags", [bytearray(b"cozy"), "cozy", b"cozy"], ids=["bytearray", "str", "bytes"])
+def test_a_lone_string_is_not_a_list_of_tags(tags: object) -> None:
+    """A string (or bytes) would be one tag per character: refused instead."""
+    with pytest.raises(ValidationError) as caught:
+        ReviewInput(tmdb_id="1", media_type="movie", tags=tags).to_body()  # type: ignore[arg-type]
+    assert caught.value.field == "tags"
+
+
+def test_twenty_tags_of_sixty_four_characters_are_taken() -> None:
+    """Exactly the limits: 20 tags, each 64 characters."""
+    tags = [f"{i:02d}" + "x" * 62 for i in range(20)]
+    assert ReviewInput(tmdb_id="1", media_type="movie", tags=tags).to_body()["tags"] == tags
