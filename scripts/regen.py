@@ -459,6 +459,7 @@ class _Differ:
             self._plain(where, _beside_ref(before), _beside_ref(after), sides, what)
             return
         a, b = _resolve(self.old, before), _resolve(self.new, after)
+        key = (id(a), id(b))  # the resolved nodes: a merged copy below is new on every visit
         if isinstance(a, Mapping) and isinstance(b, Mapping) and (_beside_ref(before) or _beside_ref(after)):
             # Another component (or none): its keywords and those beside the $ref together.
             a, b = {**a, **_beside_ref(before)}, {**b, **_beside_ref(after)}
@@ -471,7 +472,6 @@ class _Differ:
         a, b = ({} if a is True else a), ({} if b is True else b)  # `true` admits anything, as {} does
         if not isinstance(a, Mapping) or not isinstance(b, Mapping):
             return
-        key = (id(a), id(b))
         if key in self._visiting:  # a recursive schema: this pair is being compared already
             return
         self._visiting.add(key)
