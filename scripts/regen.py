@@ -39,6 +39,7 @@ are followed, so a shared component is judged by every place it is used, and rep
 | type narrowed (number -> integer, null dropped) | BREAKING     | compatible    |
 | type widened (integer -> number, made nullable, anyOf variant added) | compatible | BREAKING |
 | (keywords beside anyOf/oneOf constrain every variant and are compared like any other) |  |  |
+| (keywords beside a $ref apply with it, OpenAPI 3.1, and are compared like any other) |  |  |
 | type changed otherwise (string -> integer)      | BREAKING     | BREAKING      |
 | enum value added                                | compatible   | NOTE (the SDK parses unknown values) |
 | enum value removed                              | BREAKING     | compatible    |
@@ -46,6 +47,7 @@ are followed, so a shared component is judged by every place it is used, and rep
 | field added to a closed object (additionalProperties: false) | compatible | BREAKING |
 | field added, required                           | BREAKING     | compatible    |
 | field removed (the generated attribute goes)    | BREAKING     | BREAKING      |
+| schema made `false` (admits nothing) / no longer `false` | BREAKING / compatible | compatible / BREAKING |
 | field made required / made optional            | BREAKING / compatible | compatible / BREAKING |
 | additionalProperties closed / opened            | BREAKING / compatible | compatible / BREAKING |
 | (keywords in an inline allOf part constrain the whole value: compared like any other) |  |  |
@@ -452,11 +454,24 @@ class _Differ:
         """Compare two schemas found at the same place; a shared component is compared once, by name."""
         old_name, new_name = _component_name(before), _component_name(after)
         if old_name is not None and old_name == new_name:
-            return  # compared under components/schemas, with every side it is used on
+            # The component is compared under components/schemas, with every side it is used on;
+            # keywords beside the $ref (OpenAPI 3.1 applies them too) are this place's own.
+            self._plain(where, _beside_ref(before), _beside_ref(after), sides, what)
+            return
         a, b = _resolve(self.old, before), _resolve(self.new, after)
+        key = (id(a), id(b))  # the resolved nodes: a merged copy below is new on every visit
+        if isinstance(a, Mapping) and isinstance(b, Mapping) and (_beside_ref(before) or _beside_ref(after)):
+            # Another component (or none): its keywords and those beside the $ref together.
+            a, b = {**a, **_beside_ref(before)}, {**b, **_beside_ref(after)}
+        if (a is False) != (b is False):
+            # The boolean schema `false` (OpenAPI 3.1) admits no value at all.
+            effect: Effect = "tightened" if b is False else "loosened"
+            kind = "refuses every value" if b is False else "no longer refuses every value"
+            self.schema_change(kind, what, where, effect, sides, "schema false" if b is False else "was schema false")
+            return
+        a, b = ({} if a is True else a), ({} if b is True else b)  # `true` admits anything, as {} does
         if not isinstance(a, Mapping) or not isinstance(b, Mapping):
             return
-        key = (id(a), id(b))
         if key in self._visiting:  # a recursive schema: this pair is being compared already
             return
         self._visiting.add(key)
@@ -993,6 +1008,13 @@ def _scheme_field(scheme: Mapping[str, Any], field: str) -> str:
     if isinstance(value, str) and (field == "scheme" or (field == "name" and scheme.get("in") == "header")):
         return value.lower()
     return _json(value)
+
+
+def _beside_ref(schema: Any) -> Mapping[str, Any]:
+    """The keywords beside a schema's `$ref` (none for a schema that is not a $ref)."""
+    if not isinstance(schema, Mapping) or "$ref" not in schema:
+        return {}
+    return {k: v for k, v in schema.items() if k != "$ref"}
 
 
 def _beside_variants(schema: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -33,7 +33,7 @@ from flick_async.testing import (
     TruncatedJSON,
 )
 
-from .helpers import BATCH_ROUTE, SERVER_BASE_URL, batch_requests, items, stored_texts, texts
+from .helpers import BATCH_ROUTE, batch_requests, create_through, items, stored_texts, texts
 
 SOAK_ITEMS = 5000
 # Generous retries without backoff: every chunk gets through, and nothing sleeps for real.
@@ -123,31 +123,21 @@ async def test_a_chunk_refused_on_every_attempt_fails_whole_and_stores_nothing(
     assert stored_texts(server, account) == texts(rows[:50] + rows[100:])
 
 
-async def _create_through(answer: Callable[[httpx.Request], httpx.Response], account: Account) -> BatchResult:
-    async with (
-        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
-        AsyncFlick(
-            account.api_key, base_url=SERVER_BASE_URL, http_client=http, throttle=False, retry_policy=TWO_RETRIES
-        ) as flick,
-    ):
-        return await flick.reviews.create_many(items(3))
-
-
 @pytest.mark.parametrize("never_sent", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])
 async def test_a_connection_never_made_fails_its_items_for_certain(
-    account: Account, never_sent: type[httpx.TransportError]
+    never_sent: type[httpx.TransportError],
 ) -> None:
     """A refused connection, a connect or pool timeout on every attempt sent nothing: `failed`, not `uncertain`."""
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise never_sent("no connection", request=request)
 
-    result = await _create_through(refuse, account)
+    result = await create_through(refuse, items(3), retry_policy=TWO_RETRIES)
     assert [o.status for o in result] == ["failed"] * 3
     assert all(isinstance(o.error, APIConnectionError) for o in result)
 
 
-async def test_an_attempt_that_may_have_arrived_keeps_the_chunk_uncertain(account: Account) -> None:
+async def test_an_attempt_that_may_have_arrived_keeps_the_chunk_uncertain() -> None:
     """Once one attempt may have reached the server (reset after sending), refused retries do not make it `failed`."""
     attempts = 0
 
@@ -158,6 +148,6 @@ async def test_an_attempt_that_may_have_arrived_keeps_the_chunk_uncertain(accoun
             raise httpx.ReadError("connection reset after sending", request=request)
         raise httpx.ConnectError("connection refused", request=request)
 
-    result = await _create_through(reset_then_refuse, account)
+    result = await create_through(reset_then_refuse, items(3), retry_policy=TWO_RETRIES)
     assert attempts == 3
     assert [o.status for o in result] == ["uncertain"] * 3
