@@ -151,6 +151,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         resume: str | None = None,
         max_items: int | None = None,
         scope: str = "",
+        owner: str = "",
     ) -> None:
         check_page(start_page if start_page is not None else 1, limit)
         if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0):
@@ -160,6 +161,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._fetch = fetch
         self._key = key
         self._scope = scope
+        self._owner = owner
         self._asked = limit  # what the caller asked for; the server's own limit may be lower
         self._limit = limit
         self._max_items = max_items
@@ -235,15 +237,17 @@ class PageIterator(AsyncIterator[T], Generic[T]):
 
         It carries the position (an offset and page size, or a cursor), the last `total` seen
         and short digests of the items around the boundary, so the resumed walk repeats none of
-        them and still notices a deletion in between. Store it as text; it is not meant to be
-        read. A walk stopped by `max_items` can be resumed; one that ended otherwise cannot.
+        them and still notices a deletion in between. It is bound to its list and to the API
+        key (by a short hash, never the key itself): another list or key refuses it. Store it
+        as text; it is not meant to be read. A walk stopped by `max_items` can be resumed; one
+        that ended otherwise cannot.
         """
         if self.stop_reason is not None and self.stop_reason != "max_items":
             return None
         mid_page = self._unread > 0
         # Digests only here, not per item: most walks never ask for a token.
         tail = list(dict.fromkeys([*self._inherited, *(_digest(key) for key in self._tail)]))[-_TAIL:]
-        state: dict[str, Any] = {"v": _TOKEN_VERSION, "sc": self._scope, "l": self._limit, "d": tail}
+        state: dict[str, Any] = {"v": _TOKEN_VERSION, "sc": self._scope, "k": self._owner, "l": self._limit, "d": tail}
         if self._doubts:  # what the walk so far cannot show stays unshown after resuming
             state["x"] = self._doubts
         if self.style == "cursor":
@@ -276,6 +280,9 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             raise invalid
         if state.get("sc") != self._scope:
             raise ValidationError("resume", f"is the token of another list ({state.get('sc')!r})", token)
+        if state.get("k", "") != self._owner:
+            # Offsets and item digests of another account's list would skip or repeat items of this one.
+            raise ValidationError("resume", "is the token of a walk under another API key", token)
         self._limit = min(limit, self._asked)
         doubts = state.get("x", [])
         if not isinstance(doubts, list) or not all(isinstance(d, str) for d in doubts):

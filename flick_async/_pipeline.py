@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime
+import hashlib
 import json
 import logging
 import random
@@ -187,6 +188,8 @@ class KeyAuth(httpx.Auth):
         self._header = header
         self._value = scheme + key
         self._key = key
+        # Names the key without revealing it (what a resume token is bound to): 48 bits of a hash.
+        self.fingerprint = hashlib.blake2b(key.encode(), digest_size=6, person=b"flick-key").hexdigest()
         # The forms the key takes in a body or header that echoes it: as sent, JSON-escaped, URL-quoted.
         forms = {key, json.dumps(key)[1:-1], json.dumps(key)[1:-1].replace("/", "\\/"), urllib.parse.quote(key)}
         self._forms = tuple(form.encode() for form in forms)
@@ -320,6 +323,11 @@ class Pipeline:
     def headers(self) -> Mapping[str, str]:
         """The headers sent with every request (never the key, which `auth` sets)."""
         return dict(self._headers)
+
+    @property
+    def key_fingerprint(self) -> str:
+        """A short hash naming the API key (never the key): what ties a resume token to its key."""
+        return self._auth.fingerprint
 
     def _root(self) -> Pipeline:
         pipeline = self

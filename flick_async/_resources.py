@@ -126,7 +126,14 @@ class _Paged(Generic[T]):
         """
         scope = self._build(*self._path_args)["url"]
         return PageIterator(
-            self._fetch, self._key, limit=limit, start_page=start_page, resume=resume, max_items=max_items, scope=scope
+            self._fetch,
+            self._key,
+            limit=limit,
+            start_page=start_page,
+            resume=resume,
+            max_items=max_items,
+            scope=scope,
+            owner=self._pipeline.key_fingerprint,
         )
 
     async def _fetch(self, *, page: int | None, cursor: str | None, limit: int) -> Page[T]:

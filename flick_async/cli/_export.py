@@ -24,6 +24,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from flick_async._client import AsyncFlick
+from flick_async._errors import ValidationError
 from flick_async._pagination import PageIterator
 from flick_async.cli._common import api_options, make_client, run, stderr_console
 from flick_async.cli._exit import ExitCode, Failure
@@ -160,6 +161,16 @@ async def _export_paged(
     return writer.count
 
 
+def _refused(client: AsyncFlick, walk: _Walk) -> str | None:
+    """Why this client cannot resume the saved walk (a token of another API key), or None if it can."""
+    resource: Listable = client.reviews if walk.what == "reviews" else client.watchlist
+    try:
+        resource.iter(resume=walk.token)
+    except ValidationError as exc:
+        return str(exc)
+    return None
+
+
 async def _export_paged_file(
     client: AsyncFlick, what: str, path: Path | None, fmt: str, progress: Progress, *, fresh: bool
 ) -> tuple[int, bool]:
@@ -174,6 +185,10 @@ async def _export_paged_file(
     part = path.with_name(path.name + ".part")
     sidecar = path.with_name(path.name + ".part.resume")
     walk = None if fresh or not part.exists() else _Walk.load(sidecar, what, fmt)
+    refused = None if walk is None else _refused(client, walk)
+    if refused is not None:
+        click.echo(f"{part} cannot be resumed ({refused}); starting over", err=True)
+        walk = None
     resumed = walk is not None
     walk = walk or _Walk(what, fmt)
     with part.open("a" if resumed else "w", encoding="utf-8", newline="") as stream:

@@ -250,3 +250,22 @@ async def test_the_export_check_refuses_a_walk_cut_short_or_short_of_the_total()
     whole.complete = True  # as if proven: the count alone must still refuse 2 of 5
     with pytest.raises(Failure, match=r"wrote 2 of the 5 the server counted"):
         _check_whole("reviews", whole, 5, 2)
+
+
+def test_a_part_left_by_another_key_is_not_resumed(stocked: Live, tmp_path: Path) -> None:
+    """A `.part` cut off under one account's key, then the same command under another account's key: the
+    file must hold the second account's reviews only, all of them (not the first's head and the second's
+    tail, renamed as a whole backup)."""
+    stocked.server.paging.max_limit = 50
+    stocked.server.faults.add("GET /me/reviews", APIDisabled(), on=[2])
+    out = tmp_path / "reviews.jsonl"
+    assert stocked.flick("export", "reviews", "-o", out).exit_code == 1
+    other = stocked.server.add_account()
+    assert other.api_key is not None
+    for n in range(120):
+        stocked.server.add_review(other, tmdb_id="27205", review=f"other {n}", created_at=1_700_000_000 + n)
+    result = stocked.flick("export", "reviews", "-o", out, env={"FLICK_API_KEY": other.api_key})
+    assert result.exit_code == 0, result.output
+    assert "(resumed)" not in result.stderr
+    assert "cannot be resumed (resume: is the token of a walk under another API key" in result.stderr
+    assert _ids(out) == [review["id"] for review in stocked.server.reviews(other)]

@@ -304,6 +304,22 @@ async def test_resume_tokens_are_checked(server: FlickServer, client: AsyncFlick
     assert len(server.request_log) == sent
 
 
+async def test_a_resume_token_is_bound_to_its_key(server: FlickServer, make_client: Callable[..., AsyncFlick]) -> None:
+    """Another account's token (same list path) is refused before any request: its offset and digests would
+    skip the first items of this account's list."""
+    key_a, key_b = _stock_reviews(server, 6), _stock_reviews(server, 6)
+    async with make_client(api_key=key_a) as a, make_client(api_key=key_b) as b:
+        first = a.reviews.iter(limit=2, max_items=3)
+        [_ async for _ in first]
+        token = first.resume_token
+        assert token is not None
+        sent = len(server.request_log)
+        with pytest.raises(ValidationError, match="resume: is the token of a walk under another API key"):
+            b.reviews.iter(resume=token)
+        assert len(server.request_log) == sent
+        assert len([_ async for _ in a.reviews.iter(resume=token)]) == 3
+
+
 async def test_a_repeated_cursor_stops_the_walk_and_says_so(
     server: FlickServer, client: AsyncFlick, caplog: pytest.LogCaptureFixture
 ) -> None:
