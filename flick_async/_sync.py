@@ -112,22 +112,44 @@ def _running_loop() -> str | None:
     return None
 
 
-class _Worker:
-    """The client's event-loop thread and its portal; shared by the light clients of `with_options`."""
+class _Loop:
+    """The worker's thread, its event loop and portal: what is stopped when the client is closed or collected.
+
+    Apart from `_Worker` so that collection can see it: the thread and the finalizer hold this,
+    never the `_Worker` that the client and each of its views (`reviews`, an iterator, a light
+    client) hold, so the thread stops once the last of them is gone, not while one is in use.
+    """
 
     def __init__(self, backend: Literal["asyncio", "trio"]) -> None:
-        self._backend = backend
-        self._lock = threading.Lock()
-        self._portal: BlockingPortal | None = None
+        self.backend = backend
+        self.lock = threading.Lock()
+        self.portal: BlockingPortal | None = None
         self.thread: threading.Thread | None = None
         self.closed = False
 
+
+class _Worker:
+    """Runs calls on the client's loop; shared by the client, its views and the light clients of `with_options`."""
+
+    def __init__(self, backend: Literal["asyncio", "trio"]) -> None:
+        self.loop = _Loop(backend)
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        return self.loop.thread
+
+    @property
+    def closed(self) -> bool:
+        return self.loop.closed
+
     def _start(self) -> BlockingPortal:
-        with self._lock:
-            if self.closed:
+        loop = self.loop
+        backend = loop.backend  # the thread's code must not hold self (see _Loop)
+        with loop.lock:
+            if loop.closed:
                 raise ClientClosedError("this Flick client is closed; create a new one")
-            if self._portal is not None:
-                return self._portal
+            if loop.portal is not None:
+                return loop.portal
             ready = threading.Event()
             box: dict[str, Any] = {}
 
@@ -139,7 +161,7 @@ class _Worker:
 
             def run() -> None:
                 try:
-                    anyio.run(serve, backend=self._backend)
+                    anyio.run(serve, backend=backend)
                 except BaseException as exc:  # reported to the thread that waits for the start
                     box["error"] = exc
                     ready.set()
@@ -149,9 +171,9 @@ class _Worker:
             ready.wait()
             if "error" in box:
                 raise box["error"]
-            self._portal = box["portal"]
-            self.thread = thread
-            return self._portal
+            loop.portal = box["portal"]
+            loop.thread = thread
+            return loop.portal
 
     def _check_caller(self) -> None:
         if self.thread is not None and threading.current_thread() is self.thread:
@@ -174,7 +196,7 @@ class _Worker:
         if self.closed:
             # The async client is closed too: the call raises ClientClosedError exactly as it
             # does there (a bulk write with its `.partial`), on a loop of its own, sending nothing.
-            return anyio.run(functools.partial(function, *args, **kwargs), backend=self._backend)
+            return anyio.run(functools.partial(function, *args, **kwargs), backend=self.loop.backend)
         portal = self._start()
         stopped: dict[str, Any] = {}
 
@@ -226,34 +248,38 @@ class _Worker:
 
     def close(self, client: AsyncFlick | None) -> None:
         """Close `client` on the loop, then stop the loop and join the thread (idempotent)."""
-        with self._lock:
-            if self.closed:
-                return
-            self.closed = True
-            portal, thread = self._portal, self.thread
-        if portal is None or thread is None:
-            if client is not None:
-                # Never started: close the client on a loop of its own (no thread to stop), or,
-                # inside someone's running loop, just mark it closed (its pool never connected).
-                if _running_loop() is None:
-                    anyio.run(client.aclose, backend=self._backend)
-                else:
-                    client._pipeline.closed = True
+        _shutdown(self.loop, client)
+
+
+def _shutdown(loop: _Loop, client: AsyncFlick | None) -> None:
+    with loop.lock:
+        if loop.closed:
             return
-        try:
-            if client is not None:
-                portal.call(client.aclose)
-        finally:
-            portal.call(portal.stop, True)  # cancel what is still running: close() must not hang
-            thread.join()
+        loop.closed = True
+        portal, thread = loop.portal, loop.thread
+    if portal is None or thread is None:
+        if client is not None:
+            # Never started: close the client on a loop of its own (no thread to stop), or,
+            # inside someone's running loop, just mark it closed (its pool never connected).
+            if _running_loop() is None:
+                anyio.run(client.aclose, backend=loop.backend)
+            else:
+                client._pipeline.closed = True
+        return
+    try:
+        if client is not None:
+            portal.call(client.aclose)
+    finally:
+        portal.call(portal.stop, True)  # cancel what is still running: close() must not hang
+        thread.join()
 
 
-def _finalize(worker: _Worker, client: AsyncFlick) -> None:
+def _finalize(loop: _Loop, client: AsyncFlick) -> None:
     # Garbage collection of a client never closed: stop its thread (never from the thread itself).
-    if worker.thread is not None and threading.current_thread() is worker.thread:
+    if loop.thread is not None and threading.current_thread() is loop.thread:
         return
     with contextlib.suppress(Exception):  # nothing to report to at collection time
-        worker.close(client)
+        _shutdown(loop, client)
 
 
 class SyncPageIterator(Iterator[T], Generic[T]):
@@ -729,7 +755,9 @@ class Flick:
         )
         worker = _Worker(backend)
         self._setup(worker, client, root=True)
-        self._finalizer = weakref.finalize(self, _finalize, worker, client)
+        # On the worker, which every view holds: `Flick(key).reviews.list()` keeps the client
+        # open for the call even though the `Flick` itself is dropped at once.
+        self._finalizer = weakref.finalize(worker, _finalize, worker.loop, client)
         self._finalizer.atexit = False  # at exit the daemon thread simply ends with the process
 
     def _setup(self, worker: _Worker, client: AsyncFlick, *, root: bool) -> None:

@@ -144,6 +144,36 @@ def test_a_client_never_closed_stops_its_thread_when_collected(make_flick: Calla
     assert not thread.is_alive()
 
 
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda new: new().reviews.list(limit=2),
+        lambda new: list(new().reviews.iter(limit=2, max_items=3)),
+        lambda new: new().with_options(timeout=5).me(),
+        lambda new: new().with_raw_response.me(),
+    ],
+    ids=["list", "iter", "with_options", "with_raw_response"],
+)
+def test_a_view_of_a_dropped_client_keeps_it_open_then_lets_its_thread_go(
+    server: FlickServer, use: Callable[[Callable[[], Flick]], object]
+) -> None:
+    """`Flick(key).reviews.list()`: the `Flick` is dropped as soon as `.reviews` is read, and the call must
+    still run (it raised ClientClosedError); once the view is gone too, the worker thread stops."""
+    before = {t.ident for t in threading.enumerate()}
+
+    def client() -> Flick:
+        return Flick(
+            DEMO_API_KEY, base_url=SERVER_BASE_URL, http_client=httpx.AsyncClient(transport=server.transport())
+        )
+
+    use(client)
+    gc.collect()
+    workers = [t for t in threading.enumerate() if t.ident not in before and t.name == "flick-sync-worker"]
+    for thread in workers:
+        thread.join(timeout=5)
+    assert not any(thread.is_alive() for thread in workers)
+
+
 def test_many_threads_share_one_client(make_flick: Callable[..., Flick]) -> None:
     """Sixteen threads calling one Flick at once all get their answer, through one worker thread."""
     flick = make_flick()
