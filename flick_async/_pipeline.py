@@ -344,11 +344,16 @@ class Pipeline:
         throttle: Throttle | None,
     ) -> Pipeline:
         """A pipeline sharing this one's connections, auth, clock and state, with other options."""
+        replaced = {name.lower() for name in headers}
         derived = Pipeline(
             http=self.http,
             base_url=self.base_url,
             auth=self._auth,
-            headers={**self._headers, **headers},
+            # Names are case-insensitive: `x-trace` replaces an inherited `X-Trace` rather than joining it.
+            headers={
+                **{name: value for name, value in self._headers.items() if name.lower() not in replaced},
+                **headers,
+            },
             timeout=timeout,
             retry=retry,
             throttle=throttle,

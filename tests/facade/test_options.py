@@ -92,6 +92,20 @@ async def test_options_chain(httpx_mock: HTTPXMock, make_mock_client: Callable[.
     assert (request.headers["X-A"], request.headers["X-B"]) == ("1", "2")
 
 
+async def test_a_header_overrides_whatever_its_case(
+    httpx_mock: HTTPXMock, make_mock_client: Callable[..., AsyncFlick]
+) -> None:
+    """Header names are case-insensitive: `x-b` replaces an earlier `X-B` and `user-agent` the SDK's own,
+    instead of both going out (`X-B: 1, 2`, two User-Agents)."""
+    httpx_mock.add_response(url=f"{MOCK_BASE_URL}/me", json=PROFILE_JSON)
+    async with make_mock_client() as flick:
+        light = flick.with_options(headers={"X-B": "1"}).with_options(headers={"x-b": "2", "user-agent": "mine"})
+        await light.me()
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert (request.headers.get_list("X-B"), request.headers.get_list("User-Agent")) == (["2"], ["mine"])
+
+
 async def test_a_shorter_timeout_applies_to_the_light_client_only(
     server: FlickServer, make_client: Callable[..., AsyncFlick]
 ) -> None:
