@@ -184,6 +184,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._pos: int | None = None
         self._next_page: int | None = start_page
         self._prev_total: int | None = None
+        self._catchup = 0  # the frontier before the latest move back: re-reading up to it brings nothing new
         self._recovering = False
         self._rereads_in_a_row = 0
         self._current_page: int | None = None
@@ -444,6 +445,9 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         recovering, self._recovering = self._recovering, False
         if self._pos is None:
             self._pos = start
+        if dropped:
+            # Pages before the old frontier are expected to hold seen items, not a sign of a stuck server.
+            self._catchup = max(self._catchup, self._pos)
         # A shrink of `dropped` can have pulled up to that many unseen items back across the frontier.
         self._pos = max(0, self._pos - dropped)
         keys = [self._key(item) for item in page.items]
@@ -460,7 +464,8 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             self._pos = start
             self._reread()
             return
-        self._stale = 0 if already < len(keys) or recovering else self._stale + 1
+        caught_up = start + len(keys) > self._catchup
+        self._stale = 0 if already < len(keys) or recovering or not caught_up else self._stale + 1
         self._current_page = requested
         self._current_limit = grid
         if start + len(page.items) > self._pos or not page.items:

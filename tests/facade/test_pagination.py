@@ -538,6 +538,20 @@ def test_model_every_item_present_throughout_comes_exactly_once(
         assert last.complete, last.incomplete_reasons
 
 
+def test_re_reading_seen_items_after_a_shrink_is_not_a_stuck_server() -> None:
+    """Deletions of items not yet reached (total 69 → 62 over four boundaries, limit 1) move the walk back
+    to the start, as it cannot tell where they were; re-reading the seen items up to where it had got is
+    expected, not three pages "bringing nothing new": the walk went on to yield all 62 survivors, complete
+    (it stopped at page 5 with `page_bound`, and `flick export` failed)."""
+    deletes = [[], [], [], [0.797], [0.199], [0.452, 0.339], [0.665, 0.882, 0.278]]
+    model = ModelList(
+        69, style="page", clamp=None, ops=[[("delete", at) for at in step] for step in deletes], odd_total=False
+    )
+    yielded, last = asyncio.run(_walk_in_sessions(model, 1, [7, 6, 4]))
+    assert (last.stop_reason, last.complete) == ("exhausted", True), last.incomplete_reasons
+    assert sorted(yielded) == sorted(item for _, item in model.rows)
+
+
 @pytest.mark.parametrize("served", [1, 3, 4])
 async def test_a_server_that_serves_its_own_page_size_is_followed(served: int) -> None:
     """Pages of `served` whatever limit=2 asks (and said in `limit`): every item once, page numbers in its size."""
