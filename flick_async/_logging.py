@@ -26,7 +26,8 @@ from ._errors import ValidationError
 __all__ = ["configure_from_environment"]
 
 _LEVELS = {"info": logging.INFO, "debug": logging.DEBUG}
-_KEY = re.compile(r"flick_sk_[A-Za-z0-9_\-]+")
+# A key is any printable ASCII after its prefix (check_api_key): mask up to the next whitespace.
+_KEY = re.compile(r"flick_sk_[!-~]+")
 _FORMAT = "[%(asctime)s %(name)s %(levelname)s] %(message)s"
 
 _lock = threading.Lock()
@@ -39,6 +40,10 @@ class _RedactingFilter(logging.Filter):
         if "flick_sk_" in message:
             record.msg = _KEY.sub("flick_sk_<redacted>", message)
             record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and "flick_sk_" in record.exc_text:  # a traceback is printed after the message
+            record.exc_text = _KEY.sub("flick_sk_<redacted>", record.exc_text)
         return True
 
 

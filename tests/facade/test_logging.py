@@ -100,6 +100,24 @@ def test_the_handler_masks_a_key_in_any_record(
     assert MOCK_KEY not in err
 
 
+def test_the_handler_masks_all_of_a_key_and_a_traceback_that_holds_one(
+    make_mock_client: Callable[..., AsyncFlick], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key may hold any printable ASCII after `flick_sk_` (a `.` or `/` kept its tail visible), and a
+    record's traceback is printed too (it was not masked)."""
+    monkeypatch.setenv("FLICK_LOG", "info")
+    make_mock_client()
+    key = "flick_sk_abc.def/ghi+jkl"
+    try:
+        raise RuntimeError(f"rejected {key}")
+    except RuntimeError:
+        logging.getLogger("flick_async").exception("oops %s", key)
+    err = capsys.readouterr().err
+    assert "oops flick_sk_<redacted>" in err
+    assert "RuntimeError: rejected flick_sk_<redacted>" in err
+    assert "def/ghi" not in err
+
+
 def test_many_clients_install_one_handler(
     make_mock_client: Callable[..., AsyncFlick], monkeypatch: pytest.MonkeyPatch
 ) -> None:
