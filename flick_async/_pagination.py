@@ -122,7 +122,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
     Attributes:
         stop_reason: Why iteration ended: `"exhausted"` (the server said no more),
             `"max_items"`, `"empty_page"` (an empty page claimed more), `"page_bound"` (pages
-            kept coming past the server's own total, or brought nothing new), or
+            kept coming past the server's own total, or brought nothing new, in either style), or
             `"repeated_cursor"` (the server handed out a cursor twice). None while running.
         complete: True once the walk has ended and can show it yielded every item present
             for the whole walk; False while running and whenever it cannot (then a warning on
@@ -397,6 +397,10 @@ class PageIterator(AsyncIterator[T], Generic[T]):
     # -- cursor style ------------------------------------------------------------------------------
 
     async def _advance_cursor(self) -> None:
+        if self._stale >= _STALE_PAGES:
+            # Fresh cursors for pages of items already yielded: cursors do not shift, so this never ends.
+            self._finish("page_bound")
+            return
         self._started = True
         sent = self._cursor
         page = await self._get(page=None, cursor=sent)
@@ -406,7 +410,9 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._current_cursor = sent
         if sent is not None:
             self._cursors.add(sent)
-        self._take(page)
+        keys = [self._key(item) for item in page.items]
+        self._stale = self._stale + 1 if keys and all(map(self._was_seen, keys)) else 0
+        self._take(page, keys)
         following = page.next_cursor
         if following is not None and following in self._cursors:
             self._last_has_more = False
@@ -504,6 +510,8 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         if reason == "empty_page":
             claim = "has_more" if self.style != "cursor" else "a next_cursor"
             message = f"stopped paging at {where}: an empty page claimed {claim}"
+        elif reason == "page_bound" and self.style == "cursor":
+            message = f"stopped paging: {_STALE_PAGES} cursor pages in a row brought nothing new"
         elif reason == "page_bound" and self._stale >= _STALE_PAGES:
             message = f"stopped paging at page {self.next_page}: {_STALE_PAGES} pages in a row brought nothing new"
         elif reason == "page_bound":

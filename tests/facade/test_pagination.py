@@ -336,6 +336,23 @@ async def test_a_repeated_cursor_stops_the_walk_and_says_so(
     ]
 
 
+async def test_fresh_cursors_for_pages_already_seen_stop_the_walk(caplog: pytest.LogCaptureFixture) -> None:
+    """A cursor server handing out a new cursor each time for the same items (a nonce in the cursor): no
+    cursor repeats, and the walk looped forever; it stops after three pages that bring nothing new."""
+    fetched = 0
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        nonlocal fetched
+        fetched += 1
+        assert fetched < 50, "looped forever"
+        return Page(items=["a", "b"], page=None, limit=2, total=None, has_more=True, next_cursor=f"c{fetched}")
+
+    iterator = PageIterator(fetch, lambda item: item, limit=2)
+    assert await _collect(iterator) == ["a", "b"]
+    assert (iterator.stop_reason, iterator.complete, iterator.pages_fetched) == ("page_bound", False, 4)
+    assert [r.getMessage() for r in caplog.records] == ["stopped paging: 3 cursor pages in a row brought nothing new"]
+
+
 async def test_iterating_logs_nothing_on_a_normal_run(
     server: FlickServer, client: AsyncFlick, caplog: pytest.LogCaptureFixture
 ) -> None:
