@@ -72,7 +72,8 @@ class BatchOutcome:
       already stored, before the job or by an earlier attempt whose answer was lost.
     - `failed`: certainly not stored by this job: refused client-side (`ValidationError`), an
       error the server reported for this item (`media_not_found`, `invalid_request`), or a chunk
-      refused on every attempt with an answer that writes nothing (a 4xx). Re-sending is safe;
+      refused on every attempt with an answer that writes nothing (a 4xx) or before it was sent
+      (a connection refused, a connect or pool timeout). Re-sending is safe;
       it only succeeds once the cause is fixed (or passed, for a 429).
     - `uncertain`: the SDK cannot know. An attempt may have been stored but no readable answer
       came back (a connection lost after sending, a timeout, a 5xx, a cut or unreadable body),

@@ -145,9 +145,10 @@ class CallRecord:
 
     Attributes:
         sent: An attempt reached the network (the throttle let it through).
-        uncertain: An attempt ended without a definite answer (no response, a 5xx, an
-            unreadable body), so the server may have acted on it. A 4xx is definite: the API
-            writes nothing for a rejected request.
+        uncertain: An attempt ended without a definite answer (no response once the request
+            may have left, a 5xx, an unreadable body), so the server may have acted on it. A 4xx
+            is definite: the API writes nothing for a rejected request; so is a connection that
+            was never made (refused, connect or pool timeout).
     """
 
     __slots__ = ("_on_sent", "indices", "sent", "uncertain")
@@ -449,7 +450,7 @@ class Pipeline:
                 record.uncertain = True
             raise
         except APIConnectionError as error:
-            if record is not None:
+            if record is not None and not isinstance(error.__cause__, _NEVER_SENT):
                 record.uncertain = True
             if self.throttle is not None:
                 self.throttle.abandon()  # no answer will reach observe(); a no-op if one did
@@ -537,6 +538,8 @@ class Pipeline:
 
 
 _CLOSED_IN_FLIGHT = "this AsyncFlick client was closed (aclose()) while the call was in flight"
+# Failures before any byte of the request left: the server cannot have acted on it.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def current_loop() -> object | None:

@@ -23,12 +23,20 @@ from typing import TYPE_CHECKING, Generic, ParamSpec, Protocol, TypeVar
 
 import attrs
 import httpx
-from flick_api.models import CustomList, ListItem, Profile, ResolveResult, Review, WatchlistItem
+from flick_api.models import (
+    CustomList,
+    ListItem,
+    Profile,
+    ResolvableMediaType,
+    ResolveResult,
+    Review,
+    WatchlistItem,
+)
 
 from ._pagination import Page, PageFetcher, PageIterator
 from ._pipeline import Operation, ResponseCapture, ResponseInfo
 from ._rate_limit import RateLimitStatus
-from ._validation import MAX_CHUNK, MAX_LIMIT
+from ._validation import MAX_CHUNK, MAX_LIMIT, ResolvableMediaTypeValue
 
 if TYPE_CHECKING:
     from flick_api.models import ResolvableMediaType

@@ -44,13 +44,13 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, Self, TypeVa
 import anyio
 import httpx
 from anyio.from_thread import BlockingPortal
-from flick_api.models import CustomList, ListItem, Review, WatchlistItem
+from flick_api.models import CustomList, ListItem, MediaType, ResolvableMediaType, Review, WatchlistItem
 
 from ._client import NOT_GIVEN, AsyncFlick, _NotGiven
 from ._errors import ClientClosedError
 from ._pagination import Page, PageIterator
 from ._raw import RawBatchResult, RawPageIterator, RawResponse
-from ._validation import MAX_CHUNK, MAX_LIMIT
+from ._validation import MAX_CHUNK, MAX_LIMIT, MediaTypeValue, ResolvableMediaTypeValue
 
 if TYPE_CHECKING:
     from flick_api.models import MediaType, Profile, ResolvableMediaType, ResolveResult, ReviewWriteResult
@@ -233,8 +233,12 @@ class _Worker:
             portal, thread = self._portal, self.thread
         if portal is None or thread is None:
             if client is not None:
-                # Never started: nothing is open but the httpx client, which needs no loop to drop.
-                client._pipeline.closed = True
+                # Never started: close the client on a loop of its own (no thread to stop), or,
+                # inside someone's running loop, just mark it closed (its pool never connected).
+                if _running_loop() is None:
+                    anyio.run(client.aclose, backend=self._backend)
+                else:
+                    client._pipeline.closed = True
             return
         try:
             if client is not None:
@@ -465,7 +469,7 @@ class SyncReviews(_SyncPaged[Review]):
         rating: float | None = None,
         review: str | None = None,
         watched_date: datetime.date | str | None = None,
-        tags: Sequence[str] = (),
+        tags: Iterable[str] = (),
     ) -> ReviewWriteResult:
         """Write one review; see `Reviews.create`."""
         return self._worker.run(
@@ -585,7 +589,7 @@ class SyncRawReviews(_SyncRawPaged[Review]):
         rating: float | None = None,
         review: str | None = None,
         watched_date: datetime.date | str | None = None,
-        tags: Sequence[str] = (),
+        tags: Iterable[str] = (),
     ) -> RawResponse[ReviewWriteResult]:
         """`create()` with the answer."""
         return self._worker.run(
@@ -671,7 +675,9 @@ class Flick:
 
     Takes the same arguments as `AsyncFlick`, plus `backend`: the event loop the worker runs
     (`"asyncio"`, or `"trio"`). `http_client`, if given, is an `httpx.AsyncClient`, used on the
-    worker thread. Hooks and `on_progress` callbacks run on the worker thread.
+    worker thread. Hooks and `on_progress` callbacks run on the worker thread. A `clock` is
+    read and slept on the worker loop: a test's `FakeClock` must be moved there too (zero-delay
+    retry policies need no moving).
 
     Raises:
         ValidationError: As `AsyncFlick` does, before any thread starts.

@@ -39,6 +39,7 @@ are followed, so a shared component is judged by every place it is used, and rep
 | type narrowed (number -> integer, null dropped) | BREAKING     | compatible    |
 | type widened (integer -> number, made nullable, anyOf variant added) | compatible | BREAKING |
 | (keywords beside anyOf/oneOf constrain every variant and are compared like any other) |  |  |
+| (keywords beside a $ref apply with it, OpenAPI 3.1, and are compared like any other) |  |  |
 | type changed otherwise (string -> integer)      | BREAKING     | BREAKING      |
 | enum value added                                | compatible   | NOTE (the SDK parses unknown values) |
 | enum value removed                              | BREAKING     | compatible    |
@@ -46,8 +47,10 @@ are followed, so a shared component is judged by every place it is used, and rep
 | field added to a closed object (additionalProperties: false) | compatible | BREAKING |
 | field added, required                           | BREAKING     | compatible    |
 | field removed (the generated attribute goes)    | BREAKING     | BREAKING      |
+| schema made `false` (admits nothing) / no longer `false` | BREAKING / compatible | compatible / BREAKING |
 | field made required / made optional            | BREAKING / compatible | compatible / BREAKING |
 | additionalProperties closed / opened            | BREAKING / compatible | compatible / BREAKING |
+| (keywords in an inline allOf part constrain the whole value: compared like any other) |  |  |
 | if/then rule added, or its `then` tightened     | BREAKING     | compatible    |
 | if/then rule removed, or its `then` loosened    | compatible   | BREAKING      |
 | default added, changed or removed               | NOTE         | compatible    |
@@ -451,11 +454,24 @@ class _Differ:
         """Compare two schemas found at the same place; a shared component is compared once, by name."""
         old_name, new_name = _component_name(before), _component_name(after)
         if old_name is not None and old_name == new_name:
-            return  # compared under components/schemas, with every side it is used on
+            # The component is compared under components/schemas, with every side it is used on;
+            # keywords beside the $ref (OpenAPI 3.1 applies them too) are this place's own.
+            self._plain(where, _beside_ref(before), _beside_ref(after), sides, what)
+            return
         a, b = _resolve(self.old, before), _resolve(self.new, after)
+        key = (id(a), id(b))  # the resolved nodes: a merged copy below is new on every visit
+        if isinstance(a, Mapping) and isinstance(b, Mapping) and (_beside_ref(before) or _beside_ref(after)):
+            # Another component (or none): its keywords and those beside the $ref together.
+            a, b = {**a, **_beside_ref(before)}, {**b, **_beside_ref(after)}
+        if (a is False) != (b is False):
+            # The boolean schema `false` (OpenAPI 3.1) admits no value at all.
+            effect: Effect = "tightened" if b is False else "loosened"
+            kind = "refuses every value" if b is False else "no longer refuses every value"
+            self.schema_change(kind, what, where, effect, sides, "schema false" if b is False else "was schema false")
+            return
+        a, b = ({} if a is True else a), ({} if b is True else b)  # `true` admits anything, as {} does
         if not isinstance(a, Mapping) or not isinstance(b, Mapping):
             return
-        key = (id(a), id(b))
         if key in self._visiting:  # a recursive schema: this pair is being compared already
             return
         self._visiting.add(key)
@@ -533,6 +549,7 @@ class _Differ:
         if "items" in a or "items" in b:
             self.schema(f"{where}[]", a.get("items", {}), b.get("items", {}), sides, "item")
         self._object(where, a, b, sides)
+        self._all_of(where, a, b, sides, what)
         self._rules(where, a, b, sides)
 
     def _format(
@@ -660,6 +677,30 @@ class _Differ:
             detail = f"additionalProperties {_display_value(a, 'additionalProperties')} -> "
             detail += _display_value(b, "additionalProperties")
             self.schema_change(effect, "constraint", where, effect, sides, detail)
+
+    def _all_of(
+        self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side], what: str
+    ) -> None:
+        """What inline allOf parts add beyond the fields `_fields` merges: each constrains the whole value.
+
+        Parts are matched by position (rules and $refs aside: `_rules` and components/schemas
+        compare those). A part's own keywords are compared like a schema's; so is its schema for
+        a field the object itself declares, which `_fields` keeps in place of the part's.
+        """
+
+        def parts(s: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+            return [p for p in s.get("allOf", []) if isinstance(p, Mapping) and "$ref" not in p and "if" not in p]
+
+        old_parts, new_parts = parts(a), parts(b)
+        declared = a.get("properties", {}).keys() | b.get("properties", {}).keys()
+        for i in range(max(len(old_parts), len(new_parts))):
+            before = old_parts[i] if i < len(old_parts) else {}
+            after = new_parts[i] if i < len(new_parts) else {}
+            own = [{k: v for k, v in part.items() if k not in ("properties", "required")} for part in (before, after)]
+            self.schema(f"{where} allOf", own[0], own[1], sides, what)
+            old_props, new_props = before.get("properties", {}), after.get("properties", {})
+            for field in sorted((old_props.keys() | new_props.keys()) & declared):
+                self.schema(f"{where} allOf.{field}", old_props.get(field, {}), new_props.get(field, {}), sides)
 
     def _rules(self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side]) -> None:
         """`if`/`then`/`else` rules, at the top level or as allOf parts, matched by their `if`."""
@@ -880,7 +921,7 @@ class _Differ:
             a, b = _resolve(self.old, old_s[name]), _resolve(self.new, new_s[name])
             # bearerFormat is documentation only: nothing a client sends depends on it.
             fields = ("type", "scheme", "in", "name", "flows", "openIdConnectUrl")
-            changed = [f for f in fields if _json(a.get(f)) != _json(b.get(f))]
+            changed = [f for f in fields if _scheme_field(a, f) != _scheme_field(b, f)]
             if changed:
                 offered = _sdk_auth(a)
                 level: Level = "breaking" if offered else "note"
@@ -959,6 +1000,21 @@ def _users(doc: Mapping[str, Any], ref: str) -> list[str]:
         if ref in text or any(f'"{r}"' in text for r in via):
             users.append(key)
     return users
+
+
+def _scheme_field(scheme: Mapping[str, Any], field: str) -> str:
+    """A security scheme's field as a client sends it: HTTP auth schemes and header names ignore case."""
+    value = scheme.get(field)
+    if isinstance(value, str) and (field == "scheme" or (field == "name" and scheme.get("in") == "header")):
+        return value.lower()
+    return _json(value)
+
+
+def _beside_ref(schema: Any) -> Mapping[str, Any]:
+    """The keywords beside a schema's `$ref` (none for a schema that is not a $ref)."""
+    if not isinstance(schema, Mapping) or "$ref" not in schema:
+        return {}
+    return {k: v for k, v in schema.items() if k != "$ref"}
 
 
 def _beside_variants(schema: Mapping[str, Any]) -> Mapping[str, Any]:

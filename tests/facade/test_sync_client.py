@@ -7,6 +7,7 @@ clients, see `tests/_both_clients.py`); this file covers what they cannot see.
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 import signal
 import threading
@@ -28,13 +29,19 @@ from flick_async import (
     ClientClosedError,
     DailyQuotaExceededError,
     Flick,
+    ListItems,
+    Lists,
     Page,
+    PageIterator,
     Profile,
     RawResponse,
     Review,
     ReviewInput,
+    Reviews,
     ValidationError,
+    Watchlist,
 )
+from flick_async._sync import SyncListItems, SyncLists, SyncPageIterator, SyncReviews, SyncWatchlist
 from flick_async.testing import DEMO_API_KEY, FlickServer
 
 from .helpers import MOCK_BASE_URL, PROFILE_JSON, SERVER_BASE_URL
@@ -273,3 +280,20 @@ def test_ctrl_c_during_create_many_stops_the_job_with_an_exact_account(server: F
         assert {rows[o.index].review for o in partial.outcomes if o.status == "created"} <= stored
         assert flick.me().username == "interrupted"  # the client is still usable
     assert len(server.request_log) == answered + 1  # nothing of the job ran after the interrupt
+
+
+def test_the_sync_surface_matches_the_async_one() -> None:
+    """Flick takes AsyncFlick's arguments (plus `backend`) and has every public name of it and its groups."""
+    async_params = inspect.signature(AsyncFlick).parameters
+    sync_params = inspect.signature(Flick).parameters
+    assert list(sync_params) == [*async_params, "backend"]
+    assert all(
+        (sync_params[n].default, str(sync_params[n].annotation)) == (p.default, str(p.annotation))
+        for n, p in async_params.items()
+    )
+    pairs = [(AsyncFlick, Flick), (Reviews, SyncReviews), (Watchlist, SyncWatchlist), (Lists, SyncLists)]
+    pairs += [(ListItems, SyncListItems), (PageIterator, SyncPageIterator)]
+    for async_class, sync_class in pairs:
+        public = {name for name in dir(async_class) if not name.startswith("_")} - {"aclose"}
+        assert public - set(dir(sync_class)) == set(), sync_class
+    assert {"close", "__enter__", "__exit__"} <= set(dir(Flick))
