@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, assert_type
+from typing import Any, Literal, assert_type
 
 import anyio
 import httpx
@@ -42,7 +42,7 @@ from flick_async import (
     Watchlist,
 )
 from flick_async._sync import SyncListItems, SyncLists, SyncPageIterator, SyncReviews, SyncWatchlist
-from flick_async.testing import DEMO_API_KEY, FlickServer
+from flick_async.testing import DEMO_API_KEY, FlickServer, serve_in_thread
 
 from .helpers import MOCK_BASE_URL, PROFILE_JSON, SERVER_BASE_URL
 
@@ -297,3 +297,55 @@ def test_the_sync_surface_matches_the_async_one() -> None:
         public = {name for name in dir(async_class) if not name.startswith("_")} - {"aclose"}
         assert public - set(dir(sync_class)) == set(), sync_class
     assert {"close", "__enter__", "__exit__"} <= set(dir(Flick))
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_flick_and_an_async_client_waiting_at_once_share_one_budget(backend: Literal["asyncio", "trio"]) -> None:
+    """Threads blocked in one Flick and tasks of an AsyncFlick on another loop, one key: all finish within its limit.
+
+    Over a loopback socket, as tests/test_throttle_threads.py does for two AsyncFlicks (the
+    throttle is what waits across loops; this checks the sync client hands it the same budget).
+    """
+    limit, calls = 10, 12
+    server = FlickServer(rate_limit=limit, window_seconds=1, demo=False)
+    key = server.add_account().api_key
+    assert key is not None
+    done: list[str] = []
+    errors: list[BaseException] = []
+
+    with serve_in_thread(server) as base_url, Flick(key, base_url=base_url, backend=backend) as flick:
+
+        def sync_caller() -> None:
+            try:
+                for _ in range(calls // 3):
+                    flick.me()
+                    done.append("sync")
+            except BaseException as error:
+                errors.append(error)
+
+        def async_thread() -> None:
+            async def one(client: AsyncFlick) -> None:
+                await client.me()
+                done.append("async")
+
+            async def work() -> None:
+                async with AsyncFlick(key, base_url=base_url) as client, anyio.create_task_group() as tg:
+                    for _ in range(calls):
+                        tg.start_soon(one, client)
+
+            try:
+                anyio.run(work)
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=sync_caller, daemon=True) for _ in range(3)]
+        threads.append(threading.Thread(target=async_thread, daemon=True))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    assert errors == []
+    assert sorted(done) == ["async"] * calls + ["sync"] * calls
+    assert server.request_log.max_per_window(1.0, api_key=key) <= limit
+    assert server.request_log.statuses(key).count(429) <= limit
