@@ -18,17 +18,24 @@ earliest moment the server could have accepted all N requests (from the first an
 
 Target in every cell: ratio <= 1.03 and zero 429s caused by us. Benchmarks print; they
 assert nothing. Figures taken on a loaded machine are noisy (the load average is printed).
-Not here yet: the 4-process RedisRateLimiter row and the Redis Cluster row.
+- Redis: 4 worker processes of one key through `RedisRateLimiter` (window configured: Redis
+  does not learn its length yet), on one redis-server and on a 3-node Redis Cluster (skipped
+  when the binaries are missing); 60 per 2 s, 4 x 150 requests.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
+import anyio.to_thread
 import httpx
 from _serve import load_average, serve_in_process
 from aiolimiter import AsyncLimiter
@@ -195,11 +202,46 @@ class _Latency(httpx.AsyncBaseTransport):
         return response
 
 
+TESTS = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TESTS))
+
+
+def redis_rows() -> None:
+    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
+        print("   redis: skipped (redis-server / redis-cli not installed; make services installs them)")
+        return
+    from _redis_server import redis_cluster, redis_server
+
+    from flick_async.testing import DEMO_API_KEY, serve_in_thread
+
+    limit, window, per_worker, workers = 60, 2.0, 150, 4
+    for name, manager, extra in (("redis", redis_server, []), ("cluster", redis_cluster, ["cluster"])):
+        # The workers are processes of their own: the server can share this one's GIL.
+        api = FlickServer(rate_limit=limit, window_seconds=window, daily_limit=10**9)
+        with manager() as redis, serve_in_thread(api) as base_url:
+            first = httpx.get(f"{base_url}/me", headers={"X-API-Key": DEMO_API_KEY}).headers
+            start, start_wall = time.monotonic(), time.time()
+            command = [sys.executable, str(TESTS / "_redis_worker.py"), redis.url, base_url, DEMO_API_KEY]
+            command += [str(per_worker), str(window), "asyncio", *extra]
+            processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+            outputs = [p.communicate(timeout=300)[0] for p in processes]
+            wall = time.monotonic() - start
+        if any(p.returncode for p in processes):
+            print(f"  {name:>7}: a worker failed (see its traceback above)", flush=True)
+            continue
+        statuses = [s for out in outputs for s in json.loads(out.strip().splitlines()[-1])["statuses"]]
+        n = per_worker * workers
+        # T*: from a first answer just before the workers start, as in the other cells.
+        cell = Cell(wall, ideal(start_wall, window, limit, n, first), statuses.count(429))
+        print(f"  {name:>7}: 4 processes x {per_worker}, {limit} per {window:g} s   {cell.show()}", flush=True)
+
+
 async def main() -> None:
     print(f"throttle grid: wall / T* (429s caused) for ours | aiolimiter(60, 60); {load_average()}")
     started = time.monotonic()
     await fake_clock_cells()
     await real_time_cells()
+    await anyio.to_thread.run_sync(redis_rows)
     print(f"grid took {time.monotonic() - started:.0f} s")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -107,15 +106,13 @@ def test_builtin_catalog_loads_and_is_shared() -> None:
     assert any(catalog.seasons(t.tmdb_id) for t in catalog if t.media_type == "tv")
 
 
-def test_a_hundred_thousand_rows_load_in_seconds(tmp_path: Path) -> None:
-    """100,000 catalog rows load and index for resolve well within a few seconds."""
+def test_a_hundred_thousand_rows_load_and_resolve(tmp_path: Path) -> None:
+    """100,000 catalog rows load and index for resolve (bench_server.py times it)."""
     rows = "\n".join(f"{i},{'tv' if i % 5 == 0 else 'movie'},Title Number {i},{1950 + i % 70}," for i in range(100_000))
     path = tmp_path / "big.csv"
     path.write_text("tmdb_id,media_type,title,year,aliases\n" + rows + "\n", encoding="utf-8")
-    began = time.perf_counter()
     catalog = Catalog.from_csv(path)
     match = catalog.resolver.resolve("title number 4242")[0]
-    assert time.perf_counter() - began < 10  # generous for slow CI; the benchmark reports the real figure
     assert (len(catalog), match.title.tmdb_id, match.confidence) == (100_000, "4242", "high")
 
 
