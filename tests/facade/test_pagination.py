@@ -555,6 +555,28 @@ def test_model_every_item_present_throughout_comes_exactly_once(
         assert last.complete, last.incomplete_reasons
 
 
+@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    size=st.integers(20, 90),
+    limit=st.integers(1, 10),
+    deletes=st.lists(st.lists(_WHERE, max_size=3), min_size=5, max_size=40),
+    stops=st.lists(st.integers(1, 15), max_size=3),
+)
+def test_model_heavy_deletions_with_honest_totals_end_complete(
+    size: int, limit: int, deletes: list[list[float]], stops: list[int]
+) -> None:
+    """Deletions only (up to three at every boundary, anywhere), honest totals, small pages, resumes: the
+    walk ends `complete` with every survivor once. The general model above draws too few deletions per
+    boundary to reach the walk's stale-page bound (it missed the case below)."""
+    model = ModelList(
+        size, style="page", clamp=None, ops=[[("delete", at) for at in step] for step in deletes], odd_total=False
+    )
+    yielded, last = asyncio.run(_walk_in_sessions(model, limit, stops))
+    assert (last.stop_reason, last.complete) == ("exhausted", True), last.incomplete_reasons
+    assert len(yielded) == len(set(yielded))
+    assert {item for _, item in model.rows} <= set(yielded)
+
+
 def test_re_reading_seen_items_after_a_shrink_is_not_a_stuck_server() -> None:
     """Deletions of items not yet reached (total 69 → 62 over four boundaries, limit 1) move the walk back
     to the start, as it cannot tell where they were; re-reading the seen items up to where it had got is
