@@ -564,31 +564,40 @@ class _Core:
             return max(self.refill_at(self.minute, now) - now, 0.0), "minute"
         # Held only while more demand is visible (someone queued behind, or answers still to come
         # whose tasks may ask again): a last request with nobody after it goes at once.
-        if self.minute.available == 1 and (len(self.queue) > 1 or self.in_flight > 0):
-            at = self.sounding_at(now)
+        if self.minute.available == 1:
+            at = self.sounding_at(now, demand=len(self.queue) > 1 or self.in_flight > 0)
             if at is not None and now < at:
                 return (at - now if head else max(self.refill_at(self.minute, now) - now, 0.0)), "minute"
         return 0.0, "minute"
 
-    def sounding_at(self, now: float) -> float | None:
-        """When to send the minute window's last token so that its `Date` halves the clock bracket.
+    def sounding_at(self, now: float, *, demand: bool) -> float | None:
+        """When to send the minute window's last token so that its answer narrows the clock bracket.
 
-        None: don't hold it (tight already, or no whole second is left at which the request
-        surely lands in this window). See "Sounding the server's clock" above.
+        `demand`: more requests are in sight (someone queued behind, or answers still to come).
+        None: don't hold it (tight already, or no demand and a whole second is left in the
+        window: a last request with nothing after it goes at once). See "Sounding the server's
+        clock" above.
         """
         low, high = self.server.low(now), self.server.high(now)
-        if low is None or high is None or self.minute.end is None or not self.server.date_trusted:
-            return None  # (an untrusted `Date` cannot tighten the lower bound: nothing to learn)
-        rtt = min(self.rtts, default=0.0)
-        if high - low <= max(_TIGHT, 2 * rtt):
+        if low is None or high is None or self.minute.end is None:
             return None
-        # Aim at the offset that splits what the two possible answers leave: `Date` one second
-        # short gives `high' = mark − sent_at`, the mark itself gives `low' = mark − received_at`.
-        aim = (low + high + rtt) / 2
-        at = math.ceil(now + aim) - aim
-        if at <= self.last_grant_at(self.minute, now):
-            return at
-        return self._boundary_sounding_at(low, high, tight=max(_TIGHT, 2 * rtt))
+        rtt = min(self.rtts, default=0.0)
+        tight = max(_TIGHT, 2 * rtt)
+        if high - low <= tight:
+            return None
+        if self.server.date_trusted:  # (an untrusted `Date` cannot tighten the lower bound)
+            # Aim at the offset that splits what the two possible answers leave: `Date` one second
+            # short gives `high' = mark − sent_at`, the mark itself gives `low' = mark − received_at`.
+            aim = (low + high + rtt) / 2
+            at = math.ceil(now + aim) - aim
+            if at <= self.last_grant_at(self.minute, now):
+                return at if demand else None
+        # Sounding at the boundary waits at most what is left of the window. With no demand in
+        # sight, a window we have otherwise used (a sequential job) is demand enough: the job
+        # that spends its windows one request at a time gains a round trip's precision on each.
+        if demand or self.minute.granted > 0:
+            return self._boundary_sounding_at(low, high, tight=tight)
+        return None
 
     def _boundary_sounding_at(self, low: float, high: float, *, tight: float) -> float | None:
         """When to send the window's last token at the window's end itself, to learn where it falls.

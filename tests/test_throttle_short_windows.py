@@ -79,9 +79,8 @@ class _SkewedWall:
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 @pytest.mark.parametrize("phase", [0.0, 0.3, 0.5, 0.9, 0.99])
-# One task shows no demand beyond its own request, so nothing is held back to sound the boundary:
-# it stays up to the first `Date`'s doubt late per window (a known gap, see the CHANGELOG).
-@pytest.mark.parametrize(("limit", "tasks"), [(2, 32), (2, 5), (60, 32)])
+# One task shows no demand beyond its own request: a window it has otherwise used is sounded anyway.
+@pytest.mark.parametrize(("limit", "tasks"), [(2, 32), (2, 5), (2, 1), (60, 32), (60, 1)])
 def test_a_one_second_window_is_used_from_its_start_with_no_window_configured(
     backend: str, phase: float, limit: int, tasks: int
 ) -> None:
