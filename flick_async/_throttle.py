@@ -38,7 +38,17 @@ Sounding the server's clock
     bracket's midpoint says the server's clock passes a whole second inside the window: `Date`
     then shows which side it landed on, halving the bracket (plus a round trip) per window. The
     window is spent either way, so this costs no throughput; a last request with nothing after
-    it goes at once.
+    it goes at once. A window with no whole second left inside it (every 1 s window: its `Date`
+    ticks are its boundaries) is sounded at its end instead: the last token goes at the moment
+    the local wall clock says the window ends (the bracket's midpoint when the two disagree),
+    held in both windows, and its `Reset` says on which side it landed. Landing after, it places
+    every later window to within a round trip; the wall clock only picks where to look.
+
+The safety margin
+    By default a fiftieth of the window (20 ms in 1 s windows), at most 0.25 s: the shortest
+    step of `Reset` seen (a whole number of windows) bounds the window before its length is
+    learned, and before any step the first `Reset`'s distance from `Date` stands in. A fixed
+    quarter second alone cost 1.25 x the ideal in 1 s windows.
 
 Requests in flight across a turn
     A request granted just before the turn may be counted by the server in the next window.
@@ -146,6 +156,11 @@ _RESET_DELTA: Final = 1e9
 _STEPS: Final = 3
 # `Date`s in a row that disagree with the clock bracket before the bracket starts over from them.
 _DATE_CONFLICTS: Final = 3
+# The default safety margin: a fiftieth of the window, at most a quarter second. A fixed 0.25 s
+# alone cost 1.25 x T* in 1 s windows; the margin guards against the server's counter running a
+# little ahead of the clock its headers show, which scales with nothing we measure.
+_MARGIN_CAP: Final = 0.25
+_MARGIN_SHARE: Final = 1 / 50
 
 WaitReason = Literal["minute", "day", "paused"]
 
@@ -425,13 +440,13 @@ class _Core:
         per_day: int | None,
         window_seconds: float | None,
         clock: Clock,
-        safety_margin: float,
+        safety_margin: float | None,
     ) -> None:
         if (
             (per_minute is not None and per_minute < 1)
             or (per_day is not None and per_day < 1)
             or (window_seconds is not None and not window_seconds > 0)
-            or not safety_margin >= 0
+            or (safety_margin is not None and not safety_margin >= 0)
         ):
             raise ValueError("limits must be at least 1, the window longer than 0 s and the margin not negative")
         self.configured = (per_minute, per_day, window_seconds)
@@ -441,12 +456,17 @@ class _Core:
         self.per_minute = per_minute if per_minute is not None else _GUESS_PER_MINUTE
         self.per_day = per_day if per_day is not None else _GUESS_PER_DAY
         self.window_seconds = float(window_seconds) if window_seconds is not None else _GUESS_WINDOW
-        self.steps: deque[float] = deque(maxlen=_STEPS)  # recent moves of the server's `Reset`
+        self.steps: deque[float] = deque(maxlen=_STEPS)  # recent moves of the server's `Reset`, one window each
+        # Recent moves of `Reset`, whatever their timing: each is a whole number of windows, so the
+        # shortest bounds the window from above (for the margin) before its length is learned.
+        self.raw_steps: deque[float] = deque(maxlen=_STEPS)
+        # Before any step: how far the first `Reset` was from its `Date`, the scale of the first window.
+        self.first_span: float | None = None
         self.last_reset: float | None = None  # the newest `Reset` believed
         self.suspect_reset: float | None = None  # a `Reset` too far ahead, believed once repeated
         self.date_conflicts: list[tuple[float, float]] = []  # recent `Date` bounds the bracket contradicts
         self.clock = clock
-        self.margin = safety_margin
+        self.configured_margin = safety_margin
         self.server = _ServerClock()
         self.minute = _Window(self.per_minute)
         self.day = _Window(self.per_day)
@@ -464,6 +484,14 @@ class _Core:
         # and change of the state happens under this lock, never across an await.
         self.lock = threading.RLock()
         self.status: RateLimitStatus | None = None
+
+    @property
+    def margin(self) -> float:
+        """Seconds added after each server boundary: the configured margin, else a share of the window."""
+        if self.configured_margin is not None:
+            return self.configured_margin
+        scale = min(self.raw_steps) if self.raw_steps else self.first_span
+        return min(_MARGIN_CAP, _MARGIN_SHARE * min(self.window_seconds, math.inf if scale is None else scale))
 
     # -- where the windows sit on the local clock ---------------------------------------------
 
@@ -536,29 +564,63 @@ class _Core:
             return max(self.refill_at(self.minute, now) - now, 0.0), "minute"
         # Held only while more demand is visible (someone queued behind, or answers still to come
         # whose tasks may ask again): a last request with nobody after it goes at once.
-        if self.minute.available == 1 and (len(self.queue) > 1 or self.in_flight > 0):
-            at = self.sounding_at(now)
+        if self.minute.available == 1:
+            at = self.sounding_at(now, demand=len(self.queue) > 1 or self.in_flight > 0)
             if at is not None and now < at:
                 return (at - now if head else max(self.refill_at(self.minute, now) - now, 0.0)), "minute"
         return 0.0, "minute"
 
-    def sounding_at(self, now: float) -> float | None:
-        """When to send the minute window's last token so that its `Date` halves the clock bracket.
+    def sounding_at(self, now: float, *, demand: bool) -> float | None:
+        """When to send the minute window's last token so that its answer narrows the clock bracket.
 
-        None: don't hold it (tight already, or no whole second is left at which the request
-        surely lands in this window). See "Sounding the server's clock" above.
+        `demand`: more requests are in sight (someone queued behind, or answers still to come).
+        None: don't hold it (tight already, or no demand and a whole second is left in the
+        window: a last request with nothing after it goes at once). See "Sounding the server's
+        clock" above.
         """
         low, high = self.server.low(now), self.server.high(now)
-        if low is None or high is None or self.minute.end is None or not self.server.date_trusted:
-            return None  # (an untrusted `Date` cannot tighten the lower bound: nothing to learn)
-        rtt = min(self.rtts, default=0.0)
-        if high - low <= max(_TIGHT, 2 * rtt):
+        if low is None or high is None or self.minute.end is None:
             return None
-        # Aim at the offset that splits what the two possible answers leave: `Date` one second
-        # short gives `high' = mark − sent_at`, the mark itself gives `low' = mark − received_at`.
-        aim = (low + high + rtt) / 2
-        at = math.ceil(now + aim) - aim
-        return at if at <= self.last_grant_at(self.minute, now) else None
+        rtt = min(self.rtts, default=0.0)
+        tight = max(_TIGHT, 2 * rtt)
+        if high - low <= tight:
+            return None
+        if self.server.date_trusted:  # (an untrusted `Date` cannot tighten the lower bound)
+            # Aim at the offset that splits what the two possible answers leave: `Date` one second
+            # short gives `high' = mark − sent_at`, the mark itself gives `low' = mark − received_at`.
+            aim = (low + high + rtt) / 2
+            at = math.ceil(now + aim) - aim
+            if at <= self.last_grant_at(self.minute, now):
+                return at if demand else None
+        # Sounding at the boundary waits at most what is left of the window. With no demand in
+        # sight, a window we have otherwise used (a sequential job) is demand enough: the job
+        # that spends its windows one request at a time gains a round trip's precision on each.
+        if demand or self.minute.granted > 0:
+            return self._boundary_sounding_at(low, high, tight=tight)
+        return None
+
+    def _boundary_sounding_at(self, low: float, high: float, *, tight: float) -> float | None:
+        """When to send the window's last token at the window's end itself, to learn where it falls.
+
+        For windows with no whole second left inside them to sound (every 1 s window: its `Date`
+        ticks are its boundaries). The token is held in both windows (a late grant); its `Reset`
+        says which one counted it: the next one bounds the offset from below to a round trip,
+        which places every later window; this one bounds it from above. The local wall clock
+        chooses the aim while it agrees with the bracket (on loopback and under NTP it is
+        within milliseconds), else the bracket's midpoint: it only decides where to look,
+        never when a window opens. None when the refill is already as early as the aim.
+        """
+        assert self.minute.end is not None
+        guess = self.clock.time() - self.clock.monotonic()
+        if low <= guess <= high:
+            if guess - low <= tight:
+                return None
+            aim = guess
+        else:
+            if high - low <= tight:
+                return None
+            aim = (low + high) / 2
+        return self.minute.end - aim
 
     def _unsynced_delay(self, now: float, *, wait_for_day: bool) -> tuple[float, WaitReason]:
         if now < self.paused_until:
@@ -664,6 +726,8 @@ class _Core:
             # The window ending at `reset` was open when the server wrote this answer: it had
             # begun (`reset − window_seconds`) and not yet ended.
             self.server.cap(now=now, high=reset - sent_at, floor=reset - self.window_seconds - received_at)
+            if self.first_span is None:
+                self.first_span = max(0.0, reset - date) + _DATE_SLACK
             bound = self.server.high(now)
             latest = date + _DATE_SLACK if bound is None else min(date + _DATE_SLACK, received_at + bound)
             self._learn_window(reset, latest)
@@ -717,6 +781,7 @@ class _Core:
             logger.info("rate limiter: the server's window is longer than %gs; now %gs", self.window_seconds, span)
             self.window_seconds = span
             self.steps.clear()
+            self.raw_steps.clear()
             return reset
         if self.suspect_reset is None:
             logger.info("rate limiter: ignoring an X-RateLimit-Reset %.0fs ahead of the server's Date", span)
@@ -732,6 +797,8 @@ class _Core:
         so only such steps count.
         """
         last = self.last_reset
+        if last is not None and reset > last + 0.5:
+            self.raw_steps.append(reset - last)
         if last is not None and reset > last + 0.5 and latest - last < (reset - last) / 2:
             self.steps.append(reset - last)
             if self.learn_window:
@@ -837,6 +904,8 @@ class _Core:
             if window.confirmed and reset <= window.end - self.window_seconds + 0.5:
                 return  # an older window's answer, overtaken in flight: nothing about this one
             # Our assumed end was wrong, or the server shortened its window mid-way: the server's rules.
+            if window.confirmed:
+                self.raw_steps.clear()  # (an end we only assumed says nothing of the server's steps)
             window.end, window.confirmed = reset, True
             self.last_reset = reset
             self.steps.clear()
@@ -951,7 +1020,8 @@ class RateLimiter:
         wait_for_daily_reset: When the day is spent, sleep until UTC midnight instead of raising
             `DailyQuotaExceededError`.
         safety_margin: Seconds added after each server boundary before refilling, against
-            server-side clock differences (load balancers) and scheduling delays.
+            server-side clock differences (load balancers) and scheduling delays. None (the
+            default): a fiftieth of the window, at most 0.25 s (20 ms in 1 s windows).
         max_wait: The longest 429 pause (`Retry-After`) worth waiting out; `acquire()` raises
             `RateLimitError` at once when more of it remains. None waits out any pause (pauses
             are capped at a day).
@@ -974,7 +1044,7 @@ class RateLimiter:
         clock: Clock | None = None,
         hooks: Sequence[Hook] = (),
         wait_for_daily_reset: bool = False,
-        safety_margin: float = 0.25,
+        safety_margin: float | None = None,
         max_wait: float | None = None,
     ) -> None:
         if max_wait is not None and not max_wait >= 0:
@@ -1011,8 +1081,8 @@ class RateLimiter:
         fresh = handle._core
         core = _REGISTRY.get_or_add(registry_key, fresh)
         if core is not fresh:
-            mine = (*core.configured, core.margin)
-            theirs = (*fresh.configured, fresh.margin)
+            mine = (*core.configured, core.configured_margin)
+            theirs = (*fresh.configured, fresh.configured_margin)
             if mine != theirs:
                 raise ValueError(f"this key is already rate-limited here with other limits {mine}, not {theirs}")
             handle._core = core

@@ -1,0 +1,104 @@
+"""Short windows with no window configured: the 1 s x 2 benchmark cell on the fake clock (issue #10).
+
+The first answer's `Date` is whole seconds, so it leaves where the server's second sits unknown by
+up to a whole window; in a 1 s window aligned on Unix seconds no `Date` tick falls inside the
+window to sound it. Waiting out that doubt plus a fixed 0.25 s margin sent the second window's
+requests up to 1.15 s late: from a start late in the window, the whole next window went unused
+(2.0-2.5 x T* in `bench_throttle.py --quick`). The limiter now sounds the boundary itself with
+the window's last token and scales its margin to the window.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import anyio
+import httpx
+import pytest
+from _throttle_fakes import LatencyTransport
+
+from flick_async import AsyncFlick
+from flick_async.testing import FakeClock, FlickServer
+
+START = 1_781_200_500.0
+LATENCY = 0.001
+
+
+async def run(phase: float, *, limit: int, tasks: int, wall_skew: float) -> tuple[float, float, list[int], int]:
+    """`2 * limit + 1` calls from `phase` seconds into a 1 s window; (elapsed, T*, accepted per window, 429s)."""
+    clock = FakeClock(start=START + phase)
+    server = FlickServer(clock=clock, window_seconds=1, rate_limit=limit, daily_limit=10**9, demo=False)
+    key = server.add_account().api_key
+    assert key is not None
+    if wall_skew:
+        # The server's own clock is `clock`; ours reads a wall clock that is off by `wall_skew`.
+        client_clock = _SkewedWall(clock, wall_skew)
+    n = 2 * limit + 1
+    http = httpx.AsyncClient(transport=LatencyTransport(server.transport(), clock, LATENCY))
+    flick = AsyncFlick(key, base_url=server.base_url, http_client=http, clock=client_clock if wall_skew else clock)
+    todo = iter(range(n))
+
+    async def worker() -> None:
+        for _ in todo:
+            await flick.me()
+
+    async def everything() -> None:
+        async with anyio.create_task_group() as tg:
+            for _ in range(min(tasks, n)):
+                tg.start_soon(worker)
+
+    begun = clock.time()
+    await clock.run(everything)
+    elapsed = clock.time() - begun
+    await flick.aclose()
+    await http.aclose()
+    # T*: the key had the whole first window; then full windows back to back.
+    t_star = (math.floor(begun) + 1 - begun) + (math.ceil((n - limit) / limit) - 1)
+    entries = server.request_log.for_key(key)
+    windows = [math.floor(e.time) for e in entries if e.status != 429]
+    per_window = [windows.count(w) for w in range(min(windows), max(windows) + 1)]
+    return elapsed, t_star, per_window, sum(1 for e in entries if e.status == 429)
+
+
+class _SkewedWall:
+    """The test's FakeClock with its wall time (only) off by `skew` seconds."""
+
+    def __init__(self, clock: FakeClock, skew: float) -> None:
+        self._clock, self._skew = clock, skew
+
+    def monotonic(self) -> float:
+        return self._clock.monotonic()
+
+    def time(self) -> float:
+        return self._clock.time() + self._skew
+
+    async def sleep(self, seconds: float) -> None:
+        await self._clock.sleep(seconds)
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+@pytest.mark.parametrize("phase", [0.0, 0.3, 0.5, 0.9, 0.99])
+# One task shows no demand beyond its own request: a window it has otherwise used is sounded anyway.
+@pytest.mark.parametrize(("limit", "tasks"), [(2, 32), (2, 5), (2, 1), (60, 32), (60, 1)])
+def test_a_one_second_window_is_used_from_its_start_with_no_window_configured(
+    backend: str, phase: float, limit: int, tasks: int
+) -> None:
+    elapsed, t_star, per_window, too_many = anyio.run(
+        functools.partial(run, phase, limit=limit, tasks=tasks, wall_skew=0.0), backend=backend
+    )
+    assert too_many == 0
+    assert max(per_window) <= limit
+    assert 0 not in per_window, per_window  # no window between the first and the last left unused
+    # Each task's round trips and one margin (1/50 of the window) are all it may add to T*.
+    trips = math.ceil((2 * limit + 1) / min(tasks, 2 * limit + 1)) * 2 * LATENCY
+    assert elapsed <= t_star + trips + 0.03, (elapsed, t_star)
+
+
+@pytest.mark.parametrize("skew", [-120.0, -0.3, 0.3, 120.0])
+def test_a_wrong_local_wall_clock_costs_no_429_in_short_windows(skew: float) -> None:
+    # The local wall clock only chooses where to sound the boundary; the server's answer decides.
+    for phase in (0.1, 0.6, 0.95):
+        _, _, per_window, too_many = anyio.run(functools.partial(run, phase, limit=2, tasks=32, wall_skew=skew))
+        assert too_many == 0
+        assert max(per_window) <= 2
