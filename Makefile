@@ -45,12 +45,12 @@ regen: install
 	  *) echo "make regen: exit $$code (invalid or unreachable schema, or a failed generation or write; see above)";; \
 	esac; exit $$code
 
-# The Redis rate-limiter tests need a real redis-server: install it from Debian's packages
+# The Redis rate-limiter tests need a real redis-server (and redis-cli): install them from Debian's packages
 # when it is missing (CI runs as root; elsewhere sudo is used if present).
 services:
-	@command -v redis-server >/dev/null 2>&1 || { \
+	@{ command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server redis-tools >/dev/null; }
 
 test: install services lint typecheck check-generated
 	$(VENV)/bin/pytest

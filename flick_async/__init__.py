@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from ._raw import RawBatchResult, RawPageIterator, RawResponse
     from ._resources import ListItems, Lists, Reviews, Watchlist
     from ._retry import RetryPolicy
+    from ._sync import Flick
     from ._throttle import RateLimiter, Throttle, ThrottleEstimate
     from ._throttle_redis import RedisRateLimiter
     from ._validation import ReviewInput
@@ -84,6 +85,7 @@ __all__ = [
     "CustomList",
     "DailyQuotaExceededError",
     "Event",
+    "Flick",
     "FlickError",
     "Hook",
     "InternalServerError",
@@ -206,6 +208,7 @@ _MODULE_OF: dict[str, str] = {
             "Watchlist",
         ),
         "._retry": ("RetryPolicy",),
+        "._sync": ("Flick",),
         "._throttle": ("RateLimiter", "Throttle", "ThrottleEstimate"),
         # Loaded only when asked for: it needs the `redis` extra.
         "._throttle_redis": ("RedisRateLimiter",),

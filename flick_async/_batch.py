@@ -24,15 +24,14 @@ import json
 from collections import Counter, deque
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator, Mapping, Sized
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 import anyio
 import attrs
 import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from flick_api.api.reviews import create_reviews_batch
-from flick_api.models import Media, MediaType, Review, ReviewBatchCreate, ReviewSource
-from flick_api.types import UNSET
+from flick_api.models import Review, ReviewBatchCreate
 
 from ._errors import (
     APIDisabledError,
@@ -46,6 +45,7 @@ from ._errors import (
     ValidationError,
     error_from_envelope,
 )
+from ._parsing import parse_review as _review
 from ._pipeline import CallRecord, _parse_body
 from ._validation import MAX_CHUNK, ReviewInput
 
@@ -72,7 +72,8 @@ class BatchOutcome:
       already stored, before the job or by an earlier attempt whose answer was lost.
     - `failed`: certainly not stored by this job: refused client-side (`ValidationError`), an
       error the server reported for this item (`media_not_found`, `invalid_request`), or a chunk
-      refused on every attempt with an answer that writes nothing (a 4xx). Re-sending is safe;
+      refused on every attempt with an answer that writes nothing (a 4xx) or before it was sent
+      (a connection refused, a connect or pool timeout). Re-sending is safe;
       it only succeeds once the cause is fixed (or passed, for a 429).
     - `uncertain`: the SDK cannot know. An attempt may have been stored but no readable answer
       came back (a connection lost after sending, a timeout, a 5xx, a cut or unreadable body),
@@ -107,7 +108,7 @@ class BatchOutcome:
         @property
         def status(self) -> OutcomeStatus: ...
         @property
-        def input(self) -> Any: ...
+        def input(self) -> ReviewItem: ...
         @property
         def error(self) -> FlickError | None: ...
 
@@ -738,63 +739,6 @@ def _match(chunk: _Chunk, results: list[Any], content: bytes) -> list[BatchOutco
 
 def _by_index(outcome: BatchOutcome) -> int:
     return outcome.index
-
-
-_REVIEW_KEYS = frozenset({"created_at", "id", "media", "rating", "review", "source", "tags", "watched_date"})
-_MEDIA_REQUIRED = frozenset({"poster_url", "title", "tmdb_id", "type", "year"})
-_MEDIA_KEYS = _MEDIA_REQUIRED | {"episode_number", "season_number", "show_title"}
-_MEDIA_TYPES: Mapping[object, MediaType] = MediaType._value2member_map_  # type: ignore[assignment]
-_SOURCES: Mapping[object, ReviewSource] = ReviewSource._value2member_map_  # type: ignore[assignment]
-
-
-def _review(data: dict[str, Any]) -> Review:
-    """`Review.from_dict(data)`, an equal model, for a review of exactly the documented shape.
-
-    Every item of a bulk write parses one. The generated parser copies both dicts, pops each key
-    and defines a closure per field on every call: 7.2 µs a review by timeit, against 2.7 here.
-    Any other shape (a key added or missing) goes to the generated parser, so unknown fields land
-    in `additional_properties` and errors are raised exactly as it raises them; the calls that
-    can fail here (the date parsers, the enums) are the ones it makes.
-    """
-    if data.keys() != _REVIEW_KEYS:
-        return Review.from_dict(data)
-    media = data["media"]
-    if type(media) is not dict or not _MEDIA_REQUIRED <= media.keys() <= _MEDIA_KEYS:
-        return Review.from_dict(data)
-    # The enums' own lookup; their call (slow) is kept for what the table lacks: unknown values
-    # (which parse), and non-strings (which raise).
-    kind = media["type"]
-    media_type = _MEDIA_TYPES.get(kind) if type(kind) is str else None
-    source = data["source"]
-    review_source = _SOURCES.get(source) if type(source) is str else None
-    watched = data["watched_date"]
-    return Review(
-        created_at=datetime.datetime.fromisoformat(data["created_at"]),
-        id=data["id"],
-        media=Media(
-            poster_url=media["poster_url"],
-            title=media["title"],
-            tmdb_id=media["tmdb_id"],
-            type_=MediaType(kind) if media_type is None else media_type,
-            year=media["year"],
-            episode_number=media.get("episode_number", UNSET),
-            season_number=media.get("season_number", UNSET),
-            show_title=media.get("show_title", UNSET),
-        ),
-        rating=data["rating"],
-        review=data["review"],
-        source=ReviewSource(source) if review_source is None else review_source,
-        tags=data["tags"],
-        watched_date=_date_or_as_is(watched) if isinstance(watched, str) else watched,
-    )
-
-
-def _date_or_as_is(value: str) -> datetime.date | None:
-    # As generated: a string that is not a date is kept as it came (and typed as the model has it).
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return cast("datetime.date | None", value)
 
 
 def _read_answer(response: httpx.Response) -> tuple[list[Any], bytes]:

@@ -17,17 +17,19 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, ParamSpec, Self, TypeVar
 
 import httpx
+from flick_api import _rules
 from flick_api.api.profile import get_profile
 from flick_api.api.resolve import resolve_title
-from flick_api.models import Profile, ResolveResult
+from flick_api.models import Profile, ResolvableMediaType, ResolveResult
 
 from ._clock import Clock, SystemClock
 from ._errors import ClientClosedError, ValidationError
 from ._events import Hook
+from ._logging import configure_from_environment
 from ._pipeline import KeyAuth, Operation, Pipeline
 from ._rate_limit import RateLimitStatus
 from ._retry import RetryPolicy
-from ._validation import check_api_key, check_resolve
+from ._validation import ResolvableMediaTypeValue, check_api_key, check_resolve
 
 if TYPE_CHECKING:
     from ._raw import AsyncFlickWithRawResponse
@@ -40,7 +42,8 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 __version__ = "0.1.0"
-DEFAULT_BASE_URL: Final = "https://flickmovies.com/api/beta"
+# The schema's first server, written into flick_api._rules by scripts/regen.py.
+DEFAULT_BASE_URL: Final[str] = _rules.DEFAULT_BASE_URL
 _PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -54,6 +57,10 @@ class _NotGiven:
 NOT_GIVEN: Final = _NotGiven()
 
 
+# Cached: a service acting for many keys builds a client per key, and parsing the URL (and the
+# loopback check) was 60% of constructing one (#13). Pure: the same input, the same verdict; an
+# input that raises is not cached and raises again.
+@functools.lru_cache(maxsize=64)
 def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
     try:
         url = httpx.URL(base_url)
@@ -132,6 +139,7 @@ class AsyncFlick:
         clock: Clock | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
+        configure_from_environment()  # FLICK_LOG=info|debug
         api_key = check_api_key(api_key if api_key is not None else os.environ.get("FLICK_API_KEY"))
         base_url = base_url if base_url is not None else os.environ.get("FLICK_BASE_URL") or DEFAULT_BASE_URL
         base_url = _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
@@ -295,7 +303,7 @@ class AsyncFlick:
         title: str,
         *,
         year: int | None = None,
-        media_type: Literal["movie", "tv"] | None = None,
+        media_type: ResolvableMediaTypeValue | ResolvableMediaType | None = None,
     ) -> ResolveResult:
         """Resolve a loose title (and optionally year and type) to TMDB ids.
 

@@ -266,26 +266,42 @@ def error_class(code: str | None, status_code: int) -> type[APIError]:
     return _STATUS_TO_CLASS.get(status_code, APIError)
 
 
-def parse_retry_after(headers: httpx.Headers) -> float | None:
-    """`Retry-After` in seconds (delta-seconds or an HTTP date), or None when absent or unreadable."""
+def parse_retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | None:
+    """`Retry-After` in seconds (delta-seconds or an HTTP date), or None when absent or unreadable.
+
+    An HTTP date is read relative to the same response's `Date` (both are the server's clock,
+    so the local wall clock's skew does not matter); without a `Date`, relative to `now` (Unix
+    time from the caller's clock), else the local wall clock.
+    """
     raw = headers.get("retry-after")
     if raw is None:
         return None
     try:
         seconds = float(raw)
     except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            when = parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
+        when = _http_date(raw)
+        if when is None:
             return None
-        if when.tzinfo is None:
-            return None
-        seconds = (when - datetime.datetime.now(datetime.UTC)).total_seconds()
+        date = _http_date(headers.get("date"))
+        if date is None:
+            date = now if now is not None else datetime.datetime.now(datetime.UTC).timestamp()
+        seconds = when - date
     if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN or infinite
         return None
     return max(0.0, seconds)
+
+
+def _http_date(raw: str | None) -> float | None:
+    """An HTTP date as Unix time, or None when absent, unreadable or without a zone."""
+    if raw is None:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.timestamp() if when.tzinfo is not None else None
 
 
 _WINDOW_IN_MESSAGE = re.compile(r"\b(minute|day|daily)\s+window\b", re.IGNORECASE)

@@ -71,6 +71,6 @@ def emit(hooks: Sequence[Hook], event: Event) -> None:
             event.error,
         )
     elif isinstance(event, ThrottleWait):
-        logger.debug("throttled: waiting %.2fs (%s)", event.delay, event.reason)
+        logger.info("throttled: waiting %.2fs (%s)", event.delay, event.reason)
     for hook in hooks:
         hook(event)

@@ -5,13 +5,16 @@ Two pagination styles hide behind one walk, told apart by the envelope each page
 - **page** (the API today): `{data, page, limit, total, has_more}`, by offset. Offsets shift
   while a walk runs: an item added at the top pushes items already yielded onto the next page
   (skipped as repeats), and an item deleted from the part already walked pulls an unseen item
-  back onto the page already read (a silent loss, unless noticed). The walk notices it by the
-  `total` dropping, and recovers by re-reading the boundary: it steps back to the page that
-  holds the earliest position the shift can have moved the boundary to, and accepts that page
-  only if its first item was already seen (otherwise the shift was larger: it steps back again).
-  A page whose first item was yielded before proves that nothing between is missing, because
-  items keep their relative order. It pages with the `limit` the server reports (a server
-  that clamps 100 to 50 is followed, not trusted to serve 100).
+  back across the boundary (a silent loss, unless noticed). The walk keeps a frontier, the
+  offset before which every item that stayed put was yielded. A `total` that drops by d moves
+  the frontier back by d; a page that starts past the frontier is not trusted, and the walk
+  re-reads the boundary instead (a slightly smaller limit puts a page edge at or just before
+  the frontier). A page that overlaps the frontier must hold an item already seen: since items
+  keep their relative order, a seen item proves nothing before it is missing; an overlap
+  holding none means the list moved back further than its total says, and the walk steps back
+  again. It pages with the `limit` the server reports (a server that clamps 100 to 50 is
+  followed, not trusted to serve 100). What offsets cannot show: a deletion before the
+  boundary together with an insertion after it (not at the top) leaves the total unchanged.
 - **cursor** (what the API may move to before GA): `{data, limit, next_cursor}` with
   `next_cursor` null on the last page. A cursor names a place in the order, not an offset, so
   there is nothing to shift; a cursor handed out twice would loop, and stops the walk.
@@ -27,7 +30,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections import OrderedDict
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
@@ -163,8 +166,9 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._seen: set[Hashable] = set()
         self._seen_digests: frozenset[str] = frozenset()  # from a resume token
         # Digests of the items walked last (yielded or skipped), oldest first: what a token carries.
-        self._tail: OrderedDict[str, None] = OrderedDict()
-        self._buffer: Iterator[T] = iter(())
+        self._tail: deque[Hashable] = deque(maxlen=_TAIL)
+        self._inherited: list[str] = []  # the tail a resume token brought, as digests
+        self._buffer: Iterator[tuple[T, Hashable]] = iter(())
         self._unread = 0
         self._yielded = 0
         self._stale = 0
@@ -237,7 +241,9 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         if self.stop_reason is not None and self.stop_reason != "max_items":
             return None
         mid_page = self._unread > 0
-        state: dict[str, Any] = {"v": _TOKEN_VERSION, "sc": self._scope, "l": self._limit, "d": list(self._tail)}
+        # Digests only here, not per item: most walks never ask for a token.
+        tail = list(dict.fromkeys([*self._inherited, *(_digest(key) for key in self._tail)]))[-_TAIL:]
+        state: dict[str, Any] = {"v": _TOKEN_VERSION, "sc": self._scope, "l": self._limit, "d": tail}
         if self._doubts:  # what the walk so far cannot show stays unshown after resuming
             state["x"] = self._doubts
         if self.style == "cursor":
@@ -276,7 +282,7 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             raise invalid
         self._doubts = list(doubts)
         self._seen_digests = frozenset(digests)
-        self._tail.update((digest, None) for digest in digests[-_TAIL:])
+        self._inherited = digests[-_TAIL:]
         self._started = True
         self.style = style
         if style == "cursor":
@@ -301,10 +307,9 @@ class PageIterator(AsyncIterator[T], Generic[T]):
                 done = self._started and self._unread == 0 and not self._last_has_more
                 self._finish(self._pending_stop if done else "max_items")
             if self.stop_reason is None:
-                for item in self._buffer:
+                for item, key in self._buffer:
                     self._unread -= 1
-                    key = self._key(item)
-                    self._remember(key)
+                    self._tail.append(key)
                     if self._was_seen(key):
                         self.duplicates_skipped += 1
                         continue
@@ -316,13 +321,6 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             if self.stop_reason is not None:
                 raise StopAsyncIteration
             await self._advance()
-
-    def _remember(self, key: Hashable) -> None:
-        digest = _digest(key)
-        self._tail[digest] = None
-        self._tail.move_to_end(digest)
-        if len(self._tail) > _TAIL:
-            self._tail.popitem(last=False)
 
     def _was_seen(self, key: Hashable) -> bool:
         return key in self._seen or (bool(self._seen_digests) and _digest(key) in self._seen_digests)
@@ -379,8 +377,10 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             self._limit = result.limit if self.style == "page" else min(result.limit, self._asked)
         return result
 
-    def _take(self, page: Page[T]) -> None:
-        self._buffer = iter(page.items)
+    def _take(self, page: Page[T], keys: list[Hashable] | None = None) -> None:
+        if keys is None:
+            keys = [self._key(item) for item in page.items]
+        self._buffer = zip(page.items, keys, strict=True)
         self._unread = len(page.items)
         self._last_has_more = page.has_more
         if not page.items and page.has_more:
@@ -439,7 +439,9 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             self._pos = start
         # A shrink of `dropped` can have pulled up to that many unseen items back across the frontier.
         self._pos = max(0, self._pos - dropped)
-        anchored = start == 0 or any(self._was_seen(self._key(item)) for item in page.items)
+        keys = [self._key(item) for item in page.items]
+        already = sum(map(self._was_seen, keys))
+        anchored = start == 0 or already > 0
         if start > self._pos:
             logger.debug("the list shrank by %d between pages; re-reading up to offset %d", dropped, self._pos)
             self._reread()
@@ -451,14 +453,13 @@ class PageIterator(AsyncIterator[T], Generic[T]):
             self._pos = start
             self._reread()
             return
-        fresh = sum(1 for item in page.items if not self._was_seen(self._key(item)))
-        self._stale = 0 if fresh or recovering else self._stale + 1
+        self._stale = 0 if already < len(keys) or recovering else self._stale + 1
         self._current_page = requested
         self._current_limit = grid
         if start + len(page.items) > self._pos or not page.items:
             self._rereads_in_a_row = 0
         self._pos = max(self._pos, start + len(page.items))
-        self._take(page)
+        self._take(page, keys)
         if not page.has_more and page.total is not None and self._pos < page.total and page.items:
             self._doubt(f"the last page ended at item {self._pos} of the {page.total} the server counted")
 

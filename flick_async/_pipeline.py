@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 import json
+import logging
 import random
 import urllib.parse
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 import anyio
 import attrs
 import httpx
+import sniffio
 from flick_api.client import AuthenticatedClient, Client
 from flick_api.errors import UnexpectedStatus
 from flick_api.models import ErrorEnvelope
@@ -34,7 +36,7 @@ from ._errors import (
     ValidationError,
     error_from_response,
 )
-from ._events import Hook, RetryScheduled, emit
+from ._events import Hook, RetryScheduled, emit, logger
 from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
 from ._retry import RetryPolicy
 
@@ -130,11 +132,12 @@ class ResponseCapture:
 class _State:
     """What a client and the light clients derived from it (`with_options`) share."""
 
-    __slots__ = ("closed", "last_status")
+    __slots__ = ("closed", "last_status", "loop")
 
     def __init__(self) -> None:
         self.closed = False
         self.last_status: RateLimitStatus | None = None
+        self.loop: object | None = None  # the event loop of the first request (see `_exchange`)
 
 
 class CallRecord:
@@ -142,9 +145,10 @@ class CallRecord:
 
     Attributes:
         sent: An attempt reached the network (the throttle let it through).
-        uncertain: An attempt ended without a definite answer (no response, a 5xx, an
-            unreadable body), so the server may have acted on it. A 4xx is definite: the API
-            writes nothing for a rejected request.
+        uncertain: An attempt ended without a definite answer (no response once the request
+            may have left, a 5xx, an unreadable body), so the server may have acted on it. A 4xx
+            is definite: the API writes nothing for a rejected request; so is a connection that
+            was never made (refused, connect or pool timeout).
     """
 
     __slots__ = ("_on_sent", "indices", "sent", "uncertain")
@@ -217,7 +221,11 @@ class KeyAuth(httpx.Auth):
         """
         content = response.content
         raw_headers = response.headers.raw
-        if not any(form in content or any(form in value for _, value in raw_headers) for form in self._forms):
+        # The status line too: an error message quotes the reason phrase when the body is not the envelope.
+        reason = response.extensions.get("reason_phrase", b"")
+        if not any(
+            form in content or form in reason or any(form in value for _, value in raw_headers) for form in self._forms
+        ):
             return response
         redacted = REDACTED.encode()
         for form in self._forms:
@@ -228,8 +236,9 @@ class KeyAuth(httpx.Auth):
             # The body is decoded and its length changes: the copy must not be decoded again.
             if name.lower() not in (b"content-encoding", b"content-length")
         ]
+        extensions = {"reason_phrase": self._redact_bytes(reason)} if reason else {}
         return httpx.Response(
-            response.status_code, headers=headers, content=content, request=response.request, extensions={}
+            response.status_code, headers=headers, content=content, request=response.request, extensions=extensions
         )
 
     def _redact_bytes(self, value: bytes) -> bytes:
@@ -374,6 +383,9 @@ class Pipeline:
         """Run the call `kwargs` describes; `parse` reads a successful response."""
         if self.closed:
             raise ClientClosedError("this AsyncFlick client is closed; create a new one")
+        state = self._root()._state
+        if state.loop is None:
+            state.loop = current_loop()
         extra = kwargs.get("headers")
         request = self.http.build_request(
             kwargs["method"].upper(),
@@ -438,7 +450,7 @@ class Pipeline:
                 record.uncertain = True
             raise
         except APIConnectionError as error:
-            if record is not None:
+            if record is not None and not isinstance(error.__cause__, _NEVER_SENT):
                 record.uncertain = True
             if self.throttle is not None:
                 self.throttle.abandon()  # no answer will reach observe(); a no-op if one did
@@ -478,8 +490,23 @@ class Pipeline:
         except httpx.HTTPError as exc:
             message = self._auth.redact_text(f"{type(exc).__name__}: {exc}")
             raise APIConnectionError(message, method=request.method, url=_url(request)) from exc
+        except RuntimeError as exc:
+            first = self._root()._state.loop
+            if first is None or first is current_loop():
+                raise
+            # httpx's pooled connections belong to the loop that opened them ("Event loop is closed").
+            raise ClientClosedError(
+                "this AsyncFlick was first used in another event loop (an earlier anyio.run or asyncio.run) and its"
+                " connections belong to that loop; create the client inside the event loop that uses it"
+                f" ({type(exc).__name__}: {exc})"
+            ) from exc
         received_at = self._clock.monotonic()
         response = self._auth.redact(response)
+        if logger.isEnabledFor(logging.DEBUG):
+            # The URL and status only: request headers (the key's) are never logged.
+            logger.debug(
+                "%s %s -> %d in %.3fs", request.method, request.url, response.status_code, received_at - sent_at
+            )
         throttle = self.throttle
         if throttle is not None:
             throttle.observe(
@@ -511,6 +538,25 @@ class Pipeline:
 
 
 _CLOSED_IN_FLIGHT = "this AsyncFlick client was closed (aclose()) while the call was in flight"
+# Failures before any byte of the request left: the server cannot have acted on it.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def current_loop() -> object | None:
+    """The running event loop (asyncio's loop, trio's token), or None outside one."""
+    try:
+        library = sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        return None
+    if library == "asyncio":
+        import asyncio
+
+        return asyncio.get_running_loop()
+    if library == "trio":
+        import trio
+
+        return trio.lowlevel.current_trio_token()
+    return None
 
 
 def _url(request: httpx.Request) -> str:

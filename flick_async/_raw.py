@@ -19,20 +19,31 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Generic, Literal, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, ParamSpec, Protocol, TypeVar
 
 import attrs
 import httpx
-from flick_api.models import CustomList, ListItem, Profile, ResolveResult, Review, WatchlistItem
+from flick_api.models import (
+    CustomList,
+    ListItem,
+    Profile,
+    ResolvableMediaType,
+    ResolveResult,
+    Review,
+    WatchlistItem,
+)
 
 from ._pagination import Page, PageFetcher, PageIterator
 from ._pipeline import Operation, ResponseCapture, ResponseInfo
 from ._rate_limit import RateLimitStatus
-from ._validation import MAX_CHUNK, MAX_LIMIT
+from ._validation import MAX_CHUNK, MAX_LIMIT, ResolvableMediaTypeValue
 
 if TYPE_CHECKING:
+    from flick_api.models import ResolvableMediaType
+
     from ._batch import BatchOutcome, BatchResult, ProgressCallback, ReviewItem
     from ._resources import ListItems, Lists, Reviews, Watchlist, _Paged
+    from ._validation import ResolvableMediaTypeValue
 
 __all__ = ["RawBatchResult", "RawPageIterator", "RawResponse"]
 
@@ -161,7 +172,11 @@ class _Client(Protocol):
     def lists(self) -> Lists: ...
     async def me(self) -> Profile: ...
     async def resolve(
-        self, title: str, *, year: int | None = None, media_type: Literal["movie", "tv"] | None = None
+        self,
+        title: str,
+        *,
+        year: int | None = None,
+        media_type: ResolvableMediaTypeValue | ResolvableMediaType | None = None,
     ) -> ResolveResult: ...
     async def call(self, operation: Operation[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
 
@@ -256,7 +271,11 @@ class AsyncFlickWithRawResponse:
         return await _raw(self._client.me)()
 
     async def resolve(
-        self, title: str, *, year: int | None = None, media_type: Literal["movie", "tv"] | None = None
+        self,
+        title: str,
+        *,
+        year: int | None = None,
+        media_type: ResolvableMediaTypeValue | ResolvableMediaType | None = None,
     ) -> RawResponse[ResolveResult]:
         """`resolve()` with the answer."""
         return await _raw(self._client.resolve)(title, year=year, media_type=media_type)

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from flick_api.api.lists import list_list_items, list_lists
 from flick_api.api.reviews import create_review, list_reviews
 from flick_api.api.watchlist import list_watchlist
-from flick_api.models import CustomList, ListItem, Media, Review, ReviewWriteResult, WatchlistItem
+from flick_api.models import CustomList, ListItem, Media, MediaType, Review, ReviewWriteResult, WatchlistItem
 
 from ._errors import ValidationError
 from ._pagination import Page, PageIterator
-from ._validation import MAX_CHUNK, ReviewInput, check_list_id, check_page
+from ._parsing import parse_review
+from ._validation import MAX_CHUNK, MediaTypeValue, ReviewInput, check_list_id, check_page
 
 if TYPE_CHECKING:
     # _batch (and the anyio streams it uses) loads on the first bulk write: most clients never make one.
@@ -89,13 +90,18 @@ class _Paged(Generic[T]):
         either without you choosing.
 
         Raises:
-            ValidationError: `page`, `limit` or `cursor` is out of range; nothing was sent.
+            ValidationError: `page`, `limit` or `cursor` is out of range (nothing was sent), or
+                `page` > 1 was asked of a server that pages by cursor.
             MalformedResponseError: The answer is not a page this SDK can read.
         """
         page, limit = check_page(page, limit)
         if cursor is not None and (not isinstance(cursor, str) or not cursor):
             raise ValidationError("cursor", "must be a non-empty string (a Page.next_cursor)", cursor)
-        return await self._fetch(page=None if cursor is not None else page, cursor=cursor, limit=limit)
+        result = await self._fetch(page=None if cursor is not None else page, cursor=cursor, limit=limit)
+        if result.style == "cursor" and cursor is None and page > 1:
+            # The server ignored `page` and served its first page: handing that out as page N would lie.
+            raise ValidationError("page", "this server pages by cursor: pass cursor= (a Page.next_cursor)", page)
+        return result
 
     def iter(
         self,
@@ -140,13 +146,14 @@ class Reviews(_Paged[Review]):
     """Your reviews, newest first."""
 
     def __init__(self, pipeline: Pipeline) -> None:
-        super().__init__(pipeline, list_reviews._get_kwargs, Review.from_dict, lambda review: review.id)
+        # The fast parser: a page of 50 reviews took 355 µs through Review.from_dict (7 µs each).
+        super().__init__(pipeline, list_reviews._get_kwargs, parse_review, lambda review: review.id)
 
     async def create(
         self,
         tmdb_id: str,
         *,
-        media_type: str,
+        media_type: MediaTypeValue | MediaType,
         season_number: int | None = None,
         episode_number: int | None = None,
         rating: float | None = None,

@@ -1,14 +1,18 @@
 """Client-side rate limiting that runs as close to the key's budget as it can without a 429.
 
-The Flick API counts requests in fixed windows (60 a minute, 5,000 a UTC day) and says where
-each window ends (`X-RateLimit-Reset`). A plain token bucket ignores that schedule: refilled
-continuously, it can put nearly twice the limit into one server window. `RateLimiter` instead
+The Flick API counts requests in fixed windows (documented: 60 a minute, 5,000 a UTC day,
+"subject to change during beta") and says where each window ends (`X-RateLimit-Reset`). A
+plain token bucket ignores that schedule: refilled continuously, it can put nearly twice the
+limit into one server window. `RateLimiter` instead
 keeps two buckets that refill on the *server's* boundaries:
 
 - the minute bucket refills to full when the server's minute window ends, the day bucket at the
   server's UTC midnight; a request takes one token from both at once, or waits for both;
-- every response lowers the local estimate (never raises it): the server's `Remaining`
-  includes other clients of the key, so their use shows up as a faster-falling count;
+- every response lowers the local estimate: the server's `Remaining` includes other clients of
+  the key, so their use shows up as a faster-falling count. It raises it only by what the
+  server provably never counted: a 429 gives its tokens back at once (the server counts no
+  429), and a grant that got no answer (a connection error) comes back when the server's count
+  in the same window or day is below ours by more than what is still in flight;
 - boundaries are placed on the local monotonic clock through what the responses say about the
   server's clock (`Date`, and the moment `Reset` moves on), so a wrong local wall clock changes
   nothing;
@@ -45,6 +49,36 @@ Requests in flight across a turn
     carry an older window's `Reset` (or an older `Date` day) only inform the clock, never the
     new window's count.
 
+What it learns, and what it trusts
+    With no limits configured (the default), `X-RateLimit-Limit` and `-Limit-Day` are the
+    truth for the window they came with, raised or lowered mid-window; the window's length is
+    the shortest recent step between successive `Reset`s (a shortened window is followed at
+    once). 60/60 s and 5,000/day are only the starting guess. Explicit `per_minute`,
+    `per_day`, `window_seconds` override (the server's limit can still only lower them).
+    Each header is bounded by the others, so no single answer moves pacing by more than a
+    window: a `Reset` in milliseconds or in seconds-until is read as such; a `Reset` more than
+    a window (plus `Date`'s second) past `Date` is ignored unless the next answer repeats it
+    (then the window is longer, and learned); a `Date` that contradicts the clock bracket by
+    more than a second is dropped, and only three in a row re-learn the bracket; a `Remaining`
+    above the estimate explains nothing by itself (see above). `Retry-After` as an HTTP date is
+    read against the same answer's `Date`.
+
+Threads and event loops
+    One core per key in the process, shared by every client of the key in every thread and
+    event loop: a thread-safe core with per-loop waiters, rather than one core per loop with a
+    shared budget, because the budget *is* the state (windows, clock bounds, pause, FIFO
+    order) and splitting it would need the same lock plus a protocol between the copies. All
+    state is read and changed under one `threading.RLock`, never held across an await. A
+    queued task is woken only through its own loop (`call_soon_threadsafe` on asyncio,
+    `run_sync_soon` on trio, a direct call on the loop's own thread), so no loop ever touches
+    another's primitives; a waiter whose loop has ended is dropped instead of blocking the
+    queue. Times come from the process's monotonic clock, the same in every thread and loop.
+
+Memory
+    The registry holds a core through weak references while a client uses it, plus the 256
+    most recently shared (a 429 pause carries over to the key's next client): a service acting
+    for many users' keys holds only the live ones.
+
 Before the first response
     Nothing is known: the window might have started just now or be nearly spent by another
     client. So the first request goes alone, as a probe; the rest wait for its answer (or, if it
@@ -60,18 +94,22 @@ Other clients of the key
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import datetime
 import email.utils
 import hashlib
 import math
+import threading
+import weakref
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal, Protocol
 
 import anyio
 import attrs
 import httpx
+import sniffio
 
 from ._clock import Clock, SystemClock
 from ._errors import DailyQuotaExceededError, RateLimitError, parse_retry_after
@@ -95,6 +133,19 @@ _RTT_SAMPLES: Final = 64
 # bracket on the server's clock is tight enough: the window's last token is no longer held back.
 _TIGHT: Final = 0.02
 _SYSTEM_CLOCK: Final = SystemClock()
+# The documented limits: the starting guess when the caller configures none, until the server's
+# answers say otherwise (the API's limits are "subject to change during beta").
+_GUESS_PER_MINUTE: Final = 60
+_GUESS_PER_DAY: Final = 5000
+_GUESS_WINDOW: Final = 60.0
+# `X-RateLimit-Reset` values above this are Unix milliseconds (in seconds it is the year 5138);
+# below `_RESET_DELTA`, seconds until the reset (in seconds it is before 2001).
+_RESET_MILLIS: Final = 1e11
+_RESET_DELTA: Final = 1e9
+# Window steps remembered to learn the window's length (the shortest recent one wins).
+_STEPS: Final = 3
+# `Date`s in a row that disagree with the clock bracket before the bracket starts over from them.
+_DATE_CONFLICTS: Final = 3
 
 WaitReason = Literal["minute", "day", "paused"]
 
@@ -265,15 +316,33 @@ class _Window:
     granted: int = 0  # our grants charged to this window
     held: int = 0  # tokens of the next window held for late grants of this one
     used_elsewhere: int = 0  # server-counted requests beyond our grants (other clients)
+    abandoned: int = 0  # our grants of this window that got no answer: the server may not have them
 
     @property
     def available(self) -> int:
         return max(0, self.limit - self.granted - self.used_elsewhere)
 
-    def sync(self, *, remaining: int, limit: int | None) -> None:
-        if limit is not None:
-            self.limit = min(self.limit, limit)
-        self.used_elsewhere = max(self.used_elsewhere, (self.limit - remaining) - self.granted)
+    def start(self, *, limit: int, granted: int) -> None:
+        """Begin a new window with `granted` of our requests already charged to it."""
+        self.limit, self.granted, self.used_elsewhere, self.held, self.abandoned = limit, granted, 0, 0, 0
+
+    def sync(self, *, remaining: int, limit: int | None, learn: bool, in_flight: int) -> None:
+        """Follow the server's count of this window (`in_flight`: our answers still to come, any window)."""
+        if limit is not None and limit >= 1:
+            # Learned, the server's limit is the truth (raised or lowered mid-window); configured,
+            # it is only ever lowered by what the server says.
+            self.limit = limit if learn else min(self.limit, limit)
+        counted = self.limit - remaining
+        # Reconcile upward, but only by what the server provably never counted: grants of ours
+        # beyond its count and beyond everything still on its way to it, and no more of them
+        # than went unanswered. A `Remaining` that is merely too high (a lie, a stale cache)
+        # explains nothing and loosens nothing.
+        uncounted = self.granted - counted - in_flight
+        if uncounted > 0 and self.abandoned > 0:
+            forgiven = min(uncounted, self.abandoned)
+            self.granted -= forgiven
+            self.abandoned -= forgiven
+        self.used_elsewhere = max(self.used_elsewhere, counted - self.granted)
 
 
 @attrs.define(eq=False)
@@ -283,6 +352,7 @@ class _Ticket:
     core: _Core
     end: float  # the minute window it was charged to
     held: bool  # it also holds a token of the next window
+    day_end: float | None  # the day it was charged to
 
 
 _TICKET: contextvars.ContextVar[_Ticket | None] = contextvars.ContextVar("flick_async_throttle_ticket", default=None)
@@ -291,27 +361,95 @@ _TICKET: contextvars.ContextVar[_Ticket | None] = contextvars.ContextVar("flick_
 _PENDING: contextvars.ContextVar[_Core | None] = contextvars.ContextVar("flick_async_throttle_pending", default=None)
 
 
+def _caller() -> Callable[[Callable[[], None]], bool]:
+    """A function that runs a callback in the current task's event loop, from any thread.
+
+    Returns whether the callback was (or will be) run: False when that loop has ended. On the
+    loop's own thread it runs at once; from another thread it is handed to the loop
+    (`call_soon_threadsafe`, `run_sync_soon`), never run in a foreign loop.
+    """
+    thread = threading.get_ident()
+    library = sniffio.current_async_library()
+    if library == "trio":
+        import trio
+
+        token = trio.lowlevel.current_trio_token()
+
+        def handoff(callback: Callable[[], None]) -> bool:
+            try:
+                token.run_sync_soon(callback)
+            except trio.RunFinishedError:
+                return False
+            return True
+
+    else:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+
+        def handoff(callback: Callable[[], None]) -> bool:
+            try:
+                loop.call_soon_threadsafe(callback)
+            except RuntimeError:  # the loop is closed
+                return False
+            return True
+
+    def call(callback: Callable[[], None]) -> bool:
+        if threading.get_ident() == thread:
+            callback()
+            return True
+        return handoff(callback)
+
+    return call
+
+
 @attrs.define(eq=False)
 class _Waiter:
+    """A task queued in `acquire()`, woken through its own event loop."""
+
     event: anyio.Event = attrs.field(factory=anyio.Event)
+    call: Callable[[Callable[[], None]], bool] = attrs.field(factory=_caller)
+
+    def wake(self) -> bool:
+        """Set the event in the waiter's loop; False when that loop is gone."""
+        return self.call(self.event.set)
 
 
 class _Core:
     """The shared state of one key: buckets, clock bounds, pause and the FIFO queue."""
 
     def __init__(
-        self, *, per_minute: int, per_day: int, window_seconds: float, clock: Clock, safety_margin: float
+        self,
+        *,
+        per_minute: int | None,
+        per_day: int | None,
+        window_seconds: float | None,
+        clock: Clock,
+        safety_margin: float,
     ) -> None:
-        if per_minute < 1 or per_day < 1 or window_seconds <= 0 or safety_margin < 0:
+        if (
+            (per_minute is not None and per_minute < 1)
+            or (per_day is not None and per_day < 1)
+            or (window_seconds is not None and not window_seconds > 0)
+            or not safety_margin >= 0
+        ):
             raise ValueError("limits must be at least 1, the window longer than 0 s and the margin not negative")
-        self.per_minute = per_minute
-        self.per_day = per_day
-        self.window_seconds = window_seconds
+        self.configured = (per_minute, per_day, window_seconds)
+        self.learn_minute = per_minute is None
+        self.learn_day = per_day is None
+        self.learn_window = window_seconds is None
+        self.per_minute = per_minute if per_minute is not None else _GUESS_PER_MINUTE
+        self.per_day = per_day if per_day is not None else _GUESS_PER_DAY
+        self.window_seconds = float(window_seconds) if window_seconds is not None else _GUESS_WINDOW
+        self.steps: deque[float] = deque(maxlen=_STEPS)  # recent moves of the server's `Reset`
+        self.last_reset: float | None = None  # the newest `Reset` believed
+        self.suspect_reset: float | None = None  # a `Reset` too far ahead, believed once repeated
+        self.date_conflicts: list[tuple[float, float]] = []  # recent `Date` bounds the bracket contradicts
         self.clock = clock
         self.margin = safety_margin
         self.server = _ServerClock()
-        self.minute = _Window(per_minute)
-        self.day = _Window(per_day)
+        self.minute = _Window(self.per_minute)
+        self.day = _Window(self.per_day)
         self.synced = False
         self.probe_deadline: float | None = None  # while unsynced: when an unanswered probe is given up
         self.answered = False  # any response at all (headers or not) has arrived
@@ -321,7 +459,10 @@ class _Core:
         self.rtts: deque[float] = deque(maxlen=_RTT_SAMPLES)
         self.paused_until = -math.inf
         self.queue: deque[_Waiter] = deque()
-        self.head_scope: anyio.CancelScope | None = None
+        self.head_scope: tuple[anyio.CancelScope, _Waiter] | None = None  # the head's sleep, to cut short
+        # Clients in several threads (each with its own event loop) share one core: every read
+        # and change of the state happens under this lock, never across an await.
+        self.lock = threading.RLock()
         self.status: RateLimitStatus | None = None
 
     # -- where the windows sit on the local clock ---------------------------------------------
@@ -367,9 +508,7 @@ class _Core:
             skipped = max(0, math.floor((server_now - window.end) / length)) + 1
             window.end += skipped * length
             window.confirmed = length == _DAY  # UTC midnights are known, not assumed
-            window.limit = self.per_minute if length != _DAY else self.per_day
-            window.granted = straddlers
-            window.used_elsewhere = 0
+            window.start(limit=self.per_minute if length != _DAY else self.per_day, granted=straddlers)
 
     # -- granting -------------------------------------------------------------------------------
 
@@ -459,7 +598,7 @@ class _Core:
             if late:
                 self.minute.held += 1
             assert self.minute.end is not None
-            _TICKET.set(_Ticket(self, self.minute.end, held=late))
+            _TICKET.set(_Ticket(self, self.minute.end, held=late, day_end=self.day.end))
             return
         if not self.answered:
             self.probe_deadline = now + min(self.window_seconds / 4, 10.0)
@@ -483,8 +622,22 @@ class _Core:
 
     def wake_head(self) -> None:
         """Make the task at the head of the queue look again (the state changed under it)."""
-        if self.head_scope is not None:
-            self.head_scope.cancel()
+        if self.head_scope is None:
+            return
+        scope, waiter = self.head_scope
+
+        def cancel() -> None:
+            with self.lock:
+                if self.head_scope is not None and self.head_scope[0] is scope:
+                    scope.cancel()
+
+        if not waiter.call(cancel):
+            self.head_scope = None  # its loop has ended: nobody sleeps there any more
+
+    def wake_next(self) -> None:
+        """Wake the new head of the queue, dropping waiters whose event loop has ended."""
+        while self.queue and not self.queue[0].wake():
+            self.queue.popleft()
 
     # -- syncing --------------------------------------------------------------------------------
 
@@ -495,24 +648,121 @@ class _Core:
         self.in_flight = max(0, self.in_flight - 1)
         self.answered = True
         self.rtts.append(max(0.0, received_at - sent_at))
-        date = parse_server_time(headers)
+        server_date = parse_server_time(headers)
+        date = server_date
         if date is None:
             # No `Date`: the local wall clock is all there is (the one case where its skew matters).
             date = math.floor(self.clock.time() - (now - received_at))
         status = parse_rate_limit_headers(headers)
-        reset = parse_reset(headers)
-        self.server.constrain(now=now, low=date - received_at, high=date + _DATE_SLACK - sent_at, date=True)
+        if status_code == 429:
+            self._give_back()  # the server counts no 429: it must not cost a token for good
+        reset = self._vet_reset(parse_reset(headers), date)
+        low, high = date - received_at, date + _DATE_SLACK - sent_at
+        if server_date is None or not self._date_conflicts(low, high, now):
+            self.server.constrain(now=now, low=low, high=high, date=True)
         if reset is not None:
             # The window ending at `reset` was open when the server wrote this answer: it had
             # begun (`reset − window_seconds`) and not yet ended.
             self.server.cap(now=now, high=reset - sent_at, floor=reset - self.window_seconds - received_at)
+            bound = self.server.high(now)
+            latest = date + _DATE_SLACK if bound is None else min(date + _DATE_SLACK, received_at + bound)
+            self._learn_window(reset, latest)
         if status is not None:
-            self._sync_minute(status, reset, received_at=received_at, now=now)
+            self._sync_minute(status, reset, received_at=received_at, now=now, counted=status_code != 429)
             self._sync_day(status, date, received_at=received_at, now=now)
             self._keep_status(status, reset)
         if status_code == 429:
             self._pause(headers, received_at=received_at, now=now)
         self.wake_head()
+
+    def _give_back(self) -> None:
+        """This task's grant was answered 429, which the server does not count: return its tokens."""
+        ticket = _TICKET.get()
+        if ticket is None or ticket.core is not self:
+            if not self.synced:
+                index, count = self.local_day
+                self.local_day = (index, max(0, count - 1))
+            return
+        _TICKET.set(None)  # settled: no hold left to release
+        minute, today = self.minute, self.day
+        if minute.end == ticket.end:
+            minute.granted = max(0, minute.granted - 1)
+            if ticket.held:
+                minute.held = max(0, minute.held - 1)
+        elif ticket.held and minute.end is not None and minute.end > ticket.end:
+            minute.granted = max(0, minute.granted - 1)  # its held token became a grant of this window
+        if ticket.day_end is not None and today.end == ticket.day_end:
+            today.granted = max(0, today.granted - 1)
+
+    def _vet_reset(self, reset: float | None, date: float) -> float | None:
+        """`Reset` in Unix seconds when it is believable; None when it says nothing we may use.
+
+        Milliseconds and seconds-until-reset are read as such. A `Reset` further ahead of `Date`
+        than a window (plus `Date`'s coarseness) is a lie or a longer window: it is believed
+        once a second answer repeats it (the window's length is then learned from it), so one
+        bad header moves nothing.
+        """
+        if reset is None:
+            return None
+        if reset > _RESET_MILLIS:
+            reset /= 1000.0
+        elif reset < _RESET_DELTA:
+            reset += date
+        span = reset - date
+        if span <= self.window_seconds + 2 * _DATE_SLACK:
+            self.suspect_reset = None
+            return reset
+        if self.suspect_reset is not None and abs(self.suspect_reset - reset) < 1.0 and self.learn_window:
+            self.suspect_reset = None
+            logger.info("rate limiter: the server's window is longer than %gs; now %gs", self.window_seconds, span)
+            self.window_seconds = span
+            self.steps.clear()
+            return reset
+        if self.suspect_reset is None:
+            logger.info("rate limiter: ignoring an X-RateLimit-Reset %.0fs ahead of the server's Date", span)
+        self.suspect_reset = reset
+        return None
+
+    def _learn_window(self, reset: float, latest: float) -> None:
+        """Learn the window's length from how far the server's `Reset` moves on (the shortest recent step).
+
+        A step is a whole number of windows; it is one window when the answer that shows it came
+        (`latest`: the latest server time it can have been written at) less than half a step
+        after the old window's end (two or more would put it at least one whole window past),
+        so only such steps count.
+        """
+        last = self.last_reset
+        if last is not None and reset > last + 0.5 and latest - last < (reset - last) / 2:
+            self.steps.append(reset - last)
+            if self.learn_window:
+                length = min(self.steps)
+                if length != self.window_seconds:
+                    logger.info("rate limiter: the server's window is %gs long", length)
+                    self.window_seconds = length
+        if last is None or reset > last:
+            self.last_reset = reset
+
+    def _date_conflicts(self, low: float, high: float, now: float) -> bool:
+        """Whether this `Date` contradicts the clock bracket by more than its coarseness (then unused).
+
+        A stale or skewed `Date` on one answer is dropped; when the last `_DATE_CONFLICTS` all
+        contradict the bracket, the server's clock moved: the bracket starts over from them.
+        """
+        current_low, current_high = self.server.low(now), self.server.high(now)
+        if current_low is None or current_high is None or not self.server.date_trusted:
+            return False
+        if low <= current_high + _DATE_SLACK and high >= current_low - _DATE_SLACK:
+            self.date_conflicts.clear()
+            return False
+        self.date_conflicts.append((low, high))
+        if len(self.date_conflicts) < _DATE_CONFLICTS:
+            return True
+        logger.info("rate limiter: the server's Date moved; re-learning where its windows sit")
+        lows, highs = zip(*self.date_conflicts, strict=True)
+        self.date_conflicts.clear()
+        self.server = _ServerClock()
+        self.server.constrain(now=now, low=min(lows), high=max(highs), date=True)
+        return True
 
     def abandon(self) -> None:
         if _PENDING.get() is not self:
@@ -521,18 +771,23 @@ class _Core:
         self.in_flight = max(0, self.in_flight - 1)
         # Its tokens stay spent, and a held token of the next window stays held (it becomes a
         # grant of that window when it begins): the server may have counted the request in either.
+        # Counted as unanswered, they come back if the server's count later shows it never had it.
         ticket = _TICKET.get()
         if ticket is not None and ticket.core is self:
             _TICKET.set(None)
+            if self.minute.end == ticket.end:
+                self.minute.abandoned += 1
+            if ticket.day_end is not None and self.day.end == ticket.day_end:
+                self.day.abandoned += 1
         if not self.answered:
             self.probe_deadline = None  # the probe got no answer: the next request may probe at once
         self.wake_head()  # a last token held back for answers still to come may go now
 
-    def _first_sync(self, now: float) -> None:
+    def _first_sync(self, now: float, *, counted: bool) -> None:
         self.synced = True
         self.probe_deadline = None
         # Whatever is still in flight may yet be counted by the server in these windows.
-        pending = self.in_flight + 1  # + the request being observed
+        pending = self.in_flight + int(counted)  # + the request being observed, unless a 429
         self.minute.granted = self.day.granted = pending
 
     def _release_hold(self, reset: float | None) -> None:
@@ -541,55 +796,78 @@ class _Core:
         if ticket is None or ticket.core is not self or not ticket.held or reset is None:
             return
         ticket.held = False
-        if reset > ticket.end:
-            return  # it landed in the next window: the held token was really spent
         window = self.minute
+        if reset > ticket.end:
+            if not window.confirmed and window.end == ticket.end:
+                # The window it was charged to was only assumed, and the server's is the one it
+                # landed in (this answer re-dates it): charged there once, it holds nothing next.
+                window.held = max(0, window.held - 1)
+            return  # otherwise it landed in the next window: the held token was really spent
         if window.end is not None and window.end > ticket.end:
             window.granted = max(0, window.granted - 1)  # the next window has begun: give it back there
         else:
             window.held = max(0, window.held - 1)
 
-    def _sync_minute(self, status: RateLimitStatus, reset: float | None, *, received_at: float, now: float) -> None:
+    def _sync_minute(
+        self, status: RateLimitStatus, reset: float | None, *, received_at: float, now: float, counted: bool
+    ) -> None:
         window = self.minute
+        if self.learn_minute and status.limit is not None and status.limit >= 1:
+            self.per_minute = status.limit
+            if reset is None and self.synced and not window.confirmed:
+                # A `Reset` we could not believe (a longer window, or a lie) says nothing of
+                # where the window is, but `Limit` still holds: enough requests to repeat it.
+                window.limit = self.per_minute
         if reset is None:
             return
         if self.synced:
             self._release_hold(reset)
         if not self.synced:
-            self._first_sync(now)
+            self._first_sync(now, counted=counted)
             window.end, window.confirmed = reset, True
+            window.limit = self.per_minute
             self.day.end = None
         elif window.end is None or reset > window.end:
             if window.confirmed and window.end is not None:
                 # The server has passed the end of the window we knew: an exact clock bound.
                 self.server.constrain(now=now, low=window.end - received_at)
-                window.granted, window.used_elsewhere, window.held = window.held, 0, 0
-                window.limit = self.per_minute
+                window.start(limit=self.per_minute, granted=window.held)
             window.end, window.confirmed = reset, True
         elif reset < window.end:
-            if window.confirmed:
+            if window.confirmed and reset <= window.end - self.window_seconds + 0.5:
                 return  # an older window's answer, overtaken in flight: nothing about this one
-            window.end, window.confirmed = reset, True  # our assumed end was wrong; the server's rules
+            # Our assumed end was wrong, or the server shortened its window mid-way: the server's rules.
+            window.end, window.confirmed = reset, True
+            self.last_reset = reset
+            self.steps.clear()
         else:
             window.confirmed = True
         if status.remaining is not None:
-            window.sync(remaining=status.remaining, limit=status.limit)
+            window.sync(
+                remaining=status.remaining, limit=status.limit, learn=self.learn_minute, in_flight=self.in_flight
+            )
 
     def _sync_day(self, status: RateLimitStatus, date: float, *, received_at: float, now: float) -> None:
         window = self.day
         if not self.synced:
             return
+        if self.learn_day and status.limit_day is not None and status.limit_day >= 1:
+            self.per_day = status.limit_day
         day_end = (math.floor(date / _DAY) + 1) * _DAY
         if window.end is None:
             window.end, window.confirmed = day_end, True
+            window.limit = self.per_day
         elif day_end > window.end:
             self.server.constrain(now=now, low=window.end - received_at)
             straddlers = self.grants_since(self.last_grant_at(window, now))
-            window.end, window.granted, window.used_elsewhere, window.limit = day_end, straddlers, 0, self.per_day
+            window.end = day_end
+            window.start(limit=self.per_day, granted=straddlers)
         elif day_end < window.end:
             return  # yesterday's answer
         if status.remaining_day is not None:
-            window.sync(remaining=status.remaining_day, limit=status.limit_day)
+            window.sync(
+                remaining=status.remaining_day, limit=status.limit_day, learn=self.learn_day, in_flight=self.in_flight
+            )
 
     def _keep_status(self, status: RateLimitStatus, reset: float | None) -> None:
         current = self.status
@@ -603,7 +881,7 @@ class _Core:
             self.status = status
 
     def _pause(self, headers: httpx.Headers, *, received_at: float, now: float) -> None:
-        retry_after = parse_retry_after(headers)
+        retry_after = parse_retry_after(headers, now=self.clock.time())
         if retry_after is None:
             if self.synced and self.minute.end is not None:
                 retry_after = max(0.0, self.refill_at(self.minute, now) - received_at)
@@ -616,7 +894,39 @@ class _Core:
         self.paused_until = max(self.paused_until, received_at + retry_after + self.margin)
 
 
-_REGISTRY: dict[tuple[str, str], _Core] = {}
+class _Registry:
+    """The per-process limiters by `(key digest, base URL)`, holding only the ones still of use.
+
+    A limiter lives as long as a client (a `RateLimiter` handle) uses it, through a weak
+    reference, and the `_RECENT` most recently shared stay a while after their last client is
+    gone, so that a 429 pause or a spent window carries over to the key's next client. A
+    process that serves 100,000 keys over a day holds the live ones and those few.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cores: weakref.WeakValueDictionary[tuple[str, str], _Core] = weakref.WeakValueDictionary()
+        self._recent: collections.OrderedDict[tuple[str, str], _Core] = collections.OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._cores)
+
+    def get_or_add(self, key: tuple[str, str], fresh: _Core) -> _Core:
+        """The key's limiter when one lives on the same clock, else `fresh` (registered)."""
+        with self._lock:
+            core = self._cores.get(key)
+            if core is None or not _same_clock(core.clock, fresh.clock):
+                core = fresh
+                self._cores[key] = core
+            self._recent[key] = core
+            self._recent.move_to_end(key)
+            while len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
+            return core
+
+
+_RECENT: Final = 256
+_REGISTRY: Final = _Registry()
 
 
 def _same_clock(a: Clock, b: Clock) -> bool:
@@ -658,9 +968,9 @@ class RateLimiter:
     def __init__(
         self,
         *,
-        per_minute: int = 60,
-        per_day: int = 5000,
-        window_seconds: float = 60.0,
+        per_minute: int | None = None,
+        per_day: int | None = None,
+        window_seconds: float | None = None,
         clock: Clock | None = None,
         hooks: Sequence[Hook] = (),
         wait_for_daily_reset: bool = False,
@@ -698,16 +1008,14 @@ class RateLimiter:
         handle = cls(hooks=hooks, wait_for_daily_reset=wait, max_wait=max_wait, **options)
         digest = key_digest(api_key)
         registry_key = (digest, base_url.rstrip("/"))
-        core = _REGISTRY.get(registry_key)
         fresh = handle._core
-        if core is not None and _same_clock(core.clock, fresh.clock):
-            mine = (core.per_minute, core.per_day, core.window_seconds, core.margin)
-            theirs = (fresh.per_minute, fresh.per_day, fresh.window_seconds, fresh.margin)
+        core = _REGISTRY.get_or_add(registry_key, fresh)
+        if core is not fresh:
+            mine = (*core.configured, core.margin)
+            theirs = (*fresh.configured, fresh.margin)
             if mine != theirs:
                 raise ValueError(f"this key is already rate-limited here with other limits {mine}, not {theirs}")
             handle._core = core
-        else:
-            _REGISTRY[registry_key] = fresh
         handle._digest = digest
         return handle
 
@@ -724,51 +1032,60 @@ class RateLimiter:
         """
         core = self._core
         clock = core.clock
-        if not core.queue:
-            now = clock.monotonic()
-            delay, _ = core.delay(now, wait_for_day=self._wait_for_daily_reset)
-            if delay <= 0:
-                core.take(now)
-                return
-        waiter = _Waiter()
-        core.queue.append(waiter)
+        with core.lock:
+            if not core.queue:
+                now = clock.monotonic()
+                delay, _ = core.delay(now, wait_for_day=self._wait_for_daily_reset)
+                if delay <= 0:
+                    core.take(now)
+                    return
+            waiter = _Waiter()
+            core.queue.append(waiter)
         reported: WaitReason | None = None
         try:
             # Inside the `try`: a refusal here must not leave the waiter queued for good.
-            now = clock.monotonic()
-            delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset, head=core.queue[0] is waiter)
+            with core.lock:
+                now = clock.monotonic()
+                delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset, head=core.queue[0] is waiter)
             if delay > 0:
                 self._refuse_long_pause(delay, reason)
                 emit(self._hooks, ThrottleWait(delay, reason))
                 reported = reason
             while True:
-                if core.queue[0] is not waiter:
+                with core.lock:
+                    head = core.queue[0] is waiter
+                    if head:
+                        now = clock.monotonic()
+                        delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset)
+                        if delay <= 0:
+                            core.take(now)
+                            return
+                if not head:
                     await waiter.event.wait()
                     continue
-                now = clock.monotonic()
-                delay, reason = core.delay(now, wait_for_day=self._wait_for_daily_reset)
-                if delay <= 0:
-                    core.take(now)
-                    return
                 self._refuse_long_pause(delay, reason)
                 if reason != reported:
                     emit(self._hooks, ThrottleWait(delay, reason))
                     reported = reason
                 with anyio.CancelScope() as scope:
-                    core.head_scope = scope
+                    with core.lock:
+                        core.head_scope = (scope, waiter)
                     await clock.sleep(delay)
-                if core.head_scope is scope:
-                    core.head_scope = None
+                with core.lock:
+                    if core.head_scope is not None and core.head_scope[0] is scope:
+                        core.head_scope = None
         finally:
             # Granted, refused or cancelled: leave the queue and let the next waiter look.
             # No await happens between taking a token and returning, so a cancellation can
             # never land after the take.
-            was_head = bool(core.queue) and core.queue[0] is waiter
-            if was_head and core.head_scope is not None:
-                core.head_scope = None
-            core.queue.remove(waiter)
-            if was_head and core.queue:
-                core.queue[0].event.set()
+            with core.lock:
+                was_head = bool(core.queue) and core.queue[0] is waiter
+                if was_head:
+                    core.head_scope = None
+                if waiter in core.queue:  # (gone when another thread found its loop ended)
+                    core.queue.remove(waiter)
+                if was_head:
+                    core.wake_next()
 
     def _refuse_long_pause(self, delay: float, reason: WaitReason) -> None:
         """Raise rather than wait out a 429 pause longer than this handle's `max_wait`."""
@@ -789,7 +1106,9 @@ class RateLimiter:
             sent_at: `clock.monotonic()` just before sending.
             received_at: `clock.monotonic()` when the response arrived.
         """
-        self._core.observe(status_code=status_code, headers=headers, sent_at=sent_at, received_at=received_at)
+        core = self._core
+        with core.lock:
+            core.observe(status_code=status_code, headers=headers, sent_at=sent_at, received_at=received_at)
 
     def abandon(self) -> None:
         """The request granted last in this task got no response (an error, a timeout, a cancellation).
@@ -797,7 +1116,9 @@ class RateLimiter:
         Its tokens stay spent (the server may have counted it); it no longer counts as an answer
         still to come. A no-op when that grant was already observed or abandoned.
         """
-        self._core.abandon()
+        core = self._core
+        with core.lock:
+            core.abandon()
 
     @property
     def status(self) -> RateLimitStatus | None:
@@ -808,6 +1129,11 @@ class RateLimiter:
     def estimate(self) -> ThrottleEstimate:
         """The limiter's current belief: tokens left in each bucket, time to refill, pause, queue."""
         core = self._core
+        with core.lock:
+            return self._estimate(core)
+
+    @staticmethod
+    def _estimate(core: _Core) -> ThrottleEstimate:
         now = core.clock.monotonic()
         core.roll(now)
         paused_for = max(0.0, core.paused_until - now)

@@ -28,7 +28,7 @@ import math
 import urllib.parse
 from collections.abc import Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import anyio
 import anyio.lowlevel
@@ -37,10 +37,10 @@ import httpx
 import sniffio
 
 from ._clock import Clock, SystemClock
-from ._errors import APIConnectionError, DailyQuotaExceededError, parse_retry_after
+from ._errors import APIConnectionError, DailyQuotaExceededError, RateLimitError, parse_retry_after
 from ._events import Hook, ThrottleWait, emit, logger
 from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
-from ._throttle import RateLimiter, key_digest, parse_reset, parse_server_time
+from ._throttle import _RESET_MILLIS, RateLimiter, key_digest, parse_reset, parse_server_time
 
 if TYPE_CHECKING:
     import redis
@@ -54,6 +54,10 @@ __all__ = ["RedisRateLimiter"]
 _LUA: Final = r"""
 local key, mode = KEYS[1], ARGV[1]
 local limit, dlimit = tonumber(ARGV[2]), tonumber(ARGV[3])
+-- 0: not configured, learned from the server's headers (the documented values are the guess)
+local learn, dlearn = limit == 0, dlimit == 0
+if learn then limit = 60 end
+if dlearn then dlimit = 5000 end
 local window, margin = tonumber(ARGV[4]), tonumber(ARGV[5])
 local T
 if ARGV[6] ~= '' then T = tonumber(ARGV[6]) else
@@ -120,7 +124,9 @@ local function reserve()
       end
       if idx then
         put('dn', num('dn', 0) + 1)
-        return {'at', tostring(e), tostring(idx), tostring(math.max(0, from - T))}
+        local why = 'minute'
+        if paused > opens and paused > T then why = 'paused' end
+        return {'at', tostring(e), tostring(idx), tostring(math.max(0, from - T)), why}
       end
     end
     e = e + window
@@ -190,8 +196,12 @@ if mode == 'sync' then
       if lo > low() then put('low', lo); put('low_at', T) end
       put('wend', reset)
     end
-    if lim then put('limit_seen', math.min(limit, lim)) end
-    if dlim then put('dlimit_seen', math.min(dlimit, dlim)) end
+    if lim and lim >= 1 then
+      if learn then put('limit_seen', lim) else put('limit_seen', math.min(limit, lim)) end
+    end
+    if dlim and dlim >= 1 then
+      if dlearn then put('dlimit_seen', dlim) else put('dlimit_seen', math.min(dlimit, dlim)) end
+    end
     if reset == num('wend', 0) and remaining then
       local x = (num('limit_seen', limit) - remaining) - issued(reset)
       if x > ext(reset) then redis.call('HSET', key, 'x:' .. reset, x) end
@@ -203,6 +213,10 @@ if mode == 'sync' then
     end
   end
   if tonumber(ARGV[16]) == 429 then
+    -- the server counts no 429: the day's token comes back (the window is full anyway)
+    if num('synced', 0) == 1 and (math.floor(date / DAY) + 1) * DAY == num('dend', 0) then
+      put('dn', math.max(0, num('dn', 0) - 1))
+    end
     local wait = tonumber(ARGV[17])
     if not wait then wait = window end
     put('paused', math.max(num('paused', 0), received + wait + margin))
@@ -244,10 +258,14 @@ class RedisRateLimiter:
         hooks: Receive a `ThrottleWait` event for every wait.
         wait_for_daily_reset: When the day is spent, sleep until UTC midnight instead of raising.
         safety_margin: Seconds added after each server boundary before its window's tokens are used.
+        max_wait: The longest 429 pause (`Retry-After`) worth waiting out; `acquire()` raises
+            `RateLimitError` at once when more of it remains (as `RateLimiter`). None waits any.
         fallback_share: The share of the budget this process may use on its own while Redis is
             down or refusing (e.g. `1 / workers`); None to raise `APIConnectionError` instead.
         rejoin_after: Seconds between attempts to reach Redis again while falling back.
         socket_timeout: Seconds before a Redis call counts as failed.
+        cluster: `url` names a node of a Redis Cluster (every key of the budget shares one hash
+            slot, so the scripts run on one node, wherever the slot lives).
 
     Example:
         limiter = RedisRateLimiter("redis://localhost:6379/0", api_key=key, fallback_share=1 / 8)
@@ -259,16 +277,18 @@ class RedisRateLimiter:
         url: str,
         *,
         api_key: str,
-        per_minute: int = 60,
-        per_day: int = 5000,
+        per_minute: int | None = None,
+        per_day: int | None = None,
         window_seconds: float = 60.0,
         clock: Clock | None = None,
         hooks: Sequence[Hook] = (),
         wait_for_daily_reset: bool = False,
         safety_margin: float = 0.25,
+        max_wait: float | None = None,
         fallback_share: float | None = 0.25,
         rejoin_after: float = 5.0,
         socket_timeout: float = 1.0,
+        cluster: bool = False,
         _now: Clock | None = None,
     ) -> None:
         if fallback_share is not None and not 0 < fallback_share <= 1:
@@ -277,7 +297,17 @@ class RedisRateLimiter:
         digest = key_digest(api_key)
         self._key = f"{{flick:{digest[:16]}}}:state"
         self._digest = digest
-        self._config = [str(per_minute), str(per_day), repr(float(window_seconds)), repr(float(safety_margin))]
+        if max_wait is not None and not max_wait >= 0:
+            raise ValueError("max_wait must be a non-negative number of seconds or None")
+        self._max_wait = max_wait
+        self._margin = safety_margin
+        # 0 tells the script to learn the limit from the server's headers.
+        self._config = [
+            str(per_minute or 0),
+            str(per_day or 0),
+            repr(float(window_seconds)),
+            repr(float(safety_margin)),
+        ]
         self._window = window_seconds
         self._probe_timeout = min(window_seconds / 4, 10.0)
         self._clock = clock if clock is not None else SystemClock()
@@ -292,8 +322,8 @@ class RedisRateLimiter:
         self._last_try = -math.inf
         if fallback_share is not None:
             self._fallback = RateLimiter(
-                per_minute=max(1, math.floor(per_minute * fallback_share)),
-                per_day=max(1, math.floor(per_day * fallback_share)),
+                per_minute=max(1, math.floor((per_minute or 60) * fallback_share)),
+                per_day=max(1, math.floor((per_day or 5000) * fallback_share)),
                 window_seconds=window_seconds,
                 clock=self._clock,
                 hooks=hooks,
@@ -303,9 +333,10 @@ class RedisRateLimiter:
         self.falling_back = False
         self._pending: list[tuple[int, httpx.Headers, float, float]] = []
         self._status: RateLimitStatus | None = None
-        self._async_client: redis.asyncio.Redis | None = None
+        self._cluster = cluster
+        self._async_client: redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None
         self._async_script: Any = None
-        self._sync_client: redis.Redis | None = None
+        self._sync_client: redis.Redis | redis.RedisCluster | None = None
         self._sync_script: Any = None
 
     # -- Redis calls -----------------------------------------------------------------------------
@@ -318,6 +349,11 @@ class RedisRateLimiter:
         args: list[Any] = [mode, *self._config, now, repr(self._probe_timeout), *extra]
         try:
             if sniffio.current_async_library() == "asyncio":
+                if self._async_client is None and self._cluster:
+                    self._async_client = redis.asyncio.RedisCluster.from_url(
+                        self._url, socket_timeout=self._socket_timeout, socket_connect_timeout=self._socket_timeout
+                    )
+                    self._async_script = self._async_client.register_script(_LUA)
                 if self._async_client is None:
                     # A blocking pool: a burst of tasks queues for a connection instead of failing
                     # with "Too many connections" (which is not Redis being down).
@@ -332,6 +368,11 @@ class RedisRateLimiter:
                     self._async_script = self._async_client.register_script(_LUA)
                 result = await self._async_script(keys=[self._key], args=args)
             else:
+                if self._sync_client is None and self._cluster:
+                    self._sync_client = redis.RedisCluster.from_url(
+                        self._url, socket_timeout=self._socket_timeout, socket_connect_timeout=self._socket_timeout
+                    )
+                    self._sync_script = self._sync_client.register_script(_LUA)
                 if self._sync_client is None:
                     self._sync_client = redis.Redis.from_url(
                         self._url, socket_timeout=self._socket_timeout, socket_connect_timeout=self._socket_timeout
@@ -416,11 +457,19 @@ class RedisRateLimiter:
             # "at": a ticket (window end, index) that is due after `delay` seconds.
             ticket = (reply[1], reply[2])
             delay = float(reply[3])
+            reason: Literal["minute", "paused"] = "paused" if len(reply) > 4 and reply[4] == "paused" else "minute"
             if delay <= 0:
                 return
-            if reported is None:
-                emit(self._hooks, ThrottleWait(delay, "minute"))
-                reported = "minute"
+            if reason == "paused" and self._max_wait is not None and delay - self._margin > self._max_wait:
+                await self._release(ticket)
+                raise RateLimitError(
+                    f"the key is paused after a 429 for another {delay:.1f}s, longer than max_wait={self._max_wait:g}s;"
+                    " nothing was sent",
+                    retry_after=delay,
+                )
+            if reason != reported:
+                emit(self._hooks, ThrottleWait(delay, reason))
+                reported = reason
             try:
                 await self._clock.sleep(delay)
             except BaseException:
@@ -493,7 +542,13 @@ class RedisRateLimiter:
                 date = math.floor(self._clock.time())
             status = parse_rate_limit_headers(headers)
             reset = parse_reset(headers)
-            retry_after = parse_retry_after(headers)
+            # Bounded as `RateLimiter` bounds it: milliseconds read as such, and a Reset more than
+            # a window past Date (a lie, or a longer window than configured) moves nothing.
+            if reset is not None and reset > _RESET_MILLIS:
+                reset /= 1000.0
+            if reset is not None and reset - date > self._window + 2:
+                reset = None
+            retry_after = parse_retry_after(headers, now=self._clock.time())
             if retry_after is not None:
                 # As `RateLimiter`: no real pause outlasts the day (an HTTP date in year 9999).
                 retry_after = min(retry_after, max(_DAY, self._window))
@@ -528,8 +583,13 @@ class RedisRateLimiter:
 
     async def aclose(self) -> None:
         """Close the Redis connections."""
+        import redis.asyncio
+
         if self._async_client is not None:
-            await self._async_client.aclose(close_connection_pool=True)
+            if isinstance(self._async_client, redis.asyncio.RedisCluster):
+                await self._async_client.aclose()
+            else:
+                await self._async_client.aclose(close_connection_pool=True)
             self._async_client = None
         if self._sync_client is not None:
             self._sync_client.close()

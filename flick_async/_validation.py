@@ -2,6 +2,10 @@
 
 A request the server would reject costs a request from the rate limit and a round trip; catching
 it here is cheaper and gives a precise `ValidationError` naming the field and the rule.
+
+Every limit and enum comes from `openapi.json`, through `flick_api._rules`, which
+`scripts/regen.py` writes beside the generated client: a regenerated schema changes what is
+enforced here with no hand edit. A limit the schema drops is None there, and not checked.
 """
 
 from __future__ import annotations
@@ -9,16 +13,21 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
+from flick_api import _rules
+from flick_api._rules import MediaTypeValue, ResolvableMediaTypeValue
 from flick_api.models import MediaType, ResolvableMediaType, ReviewCreate
 
 from ._errors import ValidationError
 
 __all__ = [
     "API_KEY_PREFIX",
+    "MediaTypeValue",
+    "ResolvableMediaTypeValue",
     "ReviewInput",
     "check_api_key",
     "check_list_id",
@@ -27,13 +36,18 @@ __all__ = [
 ]
 
 API_KEY_PREFIX = "flick_sk_"
-MAX_TITLE = 200
-MAX_LIMIT = 100
-MAX_REVIEW = 10_000
-MAX_TAGS = 20
-MAX_TAG = 64
-MAX_CHUNK = 50  # reviews per batch request
-MIN_RATING, MAX_RATING = 0.0, 10.0
+# MediaTypeValue and ResolvableMediaTypeValue (imported above) are the schema's request enums
+# as Literal types: a typo such as "moive" is a type error in the caller's own mypy before it
+# is a ValidationError here. Members of the generated enums are accepted too (they are str).
+
+# Limits other modules size things by (tag fitting, page and chunk sizes), as plain numbers:
+# with no limit in the schema, tags are not cut, and pages and chunks keep the sizes the API
+# has always taken.
+_UNBOUNDED = sys.maxsize
+MAX_TAGS: int = _rules.TAGS_MAX_ITEMS if _rules.TAGS_MAX_ITEMS is not None else _UNBOUNDED
+MAX_TAG: int = _rules.TAG_MAX_LENGTH if _rules.TAG_MAX_LENGTH is not None else _UNBOUNDED
+MAX_LIMIT: int = _rules.LIMIT_MAXIMUM if _rules.LIMIT_MAXIMUM is not None else 100
+MAX_CHUNK: int = _rules.BATCH_MAX_ITEMS if _rules.BATCH_MAX_ITEMS is not None else 50  # reviews per batch request
 # A watched date is "not in the future" on the server's calendar. The earliest calendar on
 # Earth (UTC+14) can be a day ahead of UTC, so only dates past that are surely in the future.
 _MAX_DAYS_AHEAD_OF_UTC = 1
@@ -63,6 +77,18 @@ def check_api_key(api_key: object) -> str:
     return api_key
 
 
+def _check_length(field: str, value: str, minimum: int | None, maximum: int | None) -> None:
+    if (minimum is None or len(value) >= minimum) and (maximum is None or len(value) <= maximum):
+        return
+    if minimum is not None and maximum is not None:
+        rule = f"must be {minimum:,}–{maximum:,} characters long"
+    elif maximum is not None:
+        rule = f"must be at most {maximum:,} characters"
+    else:
+        rule = "must be a non-empty string" if minimum == 1 else f"must be at least {minimum:,} characters long"
+    raise ValidationError(field, rule, value if len(value) <= 200 else len(value))
+
+
 def _check_int(field: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
     # JSON Schema's `integer` is any number with no fractional part, 2.0 included: taken, and
     # sent as the int it equals.
@@ -78,8 +104,11 @@ def _check_int(field: str, value: object, *, minimum: int | None = None, maximum
 
 
 def check_page(page: object, limit: object) -> tuple[int, int]:
-    """Validate `page` (≥ 1) and `limit` (1–100)."""
-    return _check_int("page", page, minimum=1), _check_int("limit", limit, minimum=1, maximum=MAX_LIMIT)
+    """Validate `page` (≥ 1) and `limit` (1–100), as the schema bounds them."""
+    return (
+        _check_int("page", page, minimum=_rules.PAGE_MINIMUM),
+        _check_int("limit", limit, minimum=_rules.LIMIT_MINIMUM, maximum=_rules.LIMIT_MAXIMUM),
+    )
 
 
 def check_list_id(list_id: object) -> str:
@@ -124,15 +153,22 @@ def check_resolve(title: object, year: object, media_type: object) -> dict[str, 
     """Validate `/resolve` arguments; return them ready for the generated request builder."""
     if not isinstance(title, str):
         raise ValidationError("title", "must be a string", title)
-    if not 1 <= len(title) <= MAX_TITLE:
-        raise ValidationError("title", f"must be 1–{MAX_TITLE} characters long", title)
+    _check_length("title", title, _rules.TITLE_MIN_LENGTH, _rules.TITLE_MAX_LENGTH)
     args: dict[str, Any] = {"title": check_text("title", title)}
     if year is not None:
-        # The schema bounds no year: a negative one is the server's to judge, not ours.
-        args["year"] = _check_int("year", year)
+        # Today's schema bounds no year: a negative one is the server's to judge, not ours.
+        args["year"] = _check_int("year", year, minimum=_rules.YEAR_MINIMUM, maximum=_rules.YEAR_MAXIMUM)
     if media_type is not None:
         args["media_type"] = ResolvableMediaType(_enum_value("media_type", media_type, ResolvableMediaType))
     return args
+
+
+def _range_rule(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"must be between {low:g} and {high:g}"
+    if low is not None:
+        return f"must be at least {low:g}"
+    return "must be a number" if high is None else f"must be at most {high:g}"
 
 
 def _to_date(field: str, value: object) -> datetime.date | None:
@@ -178,6 +214,8 @@ class ReviewInput:
         episode_number: Required for `tv_episode`.
         rating: 0–10; None for an unrated log.
         review: Up to 10,000 characters.
+
+    The limits are those of the schema this SDK was generated from (see `flick_api._rules`).
         watched_date: A `datetime.date` or `YYYY-MM-DD` string, not in the future.
         tags: Up to 20 tags of up to 64 characters: any iterable of strings (read once).
 
@@ -186,7 +224,7 @@ class ReviewInput:
     """
 
     tmdb_id: str
-    media_type: str
+    media_type: MediaTypeValue | MediaType
     season_number: int | None = None
     episode_number: int | None = None
     rating: float | None = None
@@ -231,17 +269,18 @@ class ReviewInput:
         tmdb_id = self.tmdb_id
         if isinstance(tmdb_id, int) and not isinstance(tmdb_id, bool):
             tmdb_id = str(tmdb_id)  # TMDB ids are numeric; the API wants them as strings
-        if not isinstance(tmdb_id, str) or not tmdb_id:
+        if not isinstance(tmdb_id, str):
             raise ValidationError("tmdb_id", "must be a non-empty string", self.tmdb_id)
+        _check_length("tmdb_id", tmdb_id, _rules.TMDB_ID_MIN_LENGTH, None)
         check_text("tmdb_id", tmdb_id)
         media_type = _enum_value("media_type", self.media_type, MediaType)
 
         season = self.season_number
         episode = self.episode_number
         if season is not None:
-            season = _check_int("season_number", season, minimum=0)
+            season = _check_int("season_number", season, minimum=_rules.SEASON_MINIMUM)
         if episode is not None:
-            episode = _check_int("episode_number", episode, minimum=0)
+            episode = _check_int("episode_number", episode, minimum=_rules.EPISODE_MINIMUM)
         if media_type in (MediaType.TV_SEASON, MediaType.TV_EPISODE) and season is None:
             raise ValidationError("season_number", f"is required when media_type is {media_type}", None)
         if media_type == MediaType.TV_EPISODE and episode is None:
@@ -253,14 +292,14 @@ class ReviewInput:
         if rating is not None:
             if isinstance(rating, bool) or not isinstance(rating, int | float):
                 raise ValidationError("rating", "must be a number", rating)
-            if math.isnan(rating) or not MIN_RATING <= rating <= MAX_RATING:
-                raise ValidationError("rating", "must be between 0 and 10", rating)
+            low, high = _rules.RATING_MINIMUM, _rules.RATING_MAXIMUM
+            if math.isnan(rating) or (low is not None and rating < low) or (high is not None and rating > high):
+                raise ValidationError("rating", _range_rule(low, high), rating)
 
         if self.review is not None:
             if not isinstance(self.review, str):
                 raise ValidationError("review", "must be a string", self.review)
-            if len(self.review) > MAX_REVIEW:
-                raise ValidationError("review", f"must be at most {MAX_REVIEW:,} characters", len(self.review))
+            _check_length("review", self.review, None, _rules.REVIEW_MAX_LENGTH)
             check_text("review", self.review)
 
         watched = _to_date("watched_date", self.watched_date)
@@ -279,8 +318,7 @@ class ReviewInput:
         for index, tag in enumerate(tags):
             if not isinstance(tag, str):
                 raise ValidationError(f"tags[{index}]", "must be a string", tag)
-            if len(tag) > MAX_TAG:
-                raise ValidationError(f"tags[{index}]", f"must be at most {MAX_TAG} characters", tag)
+            _check_length(f"tags[{index}]", tag, None, _rules.TAG_MAX_LENGTH)
             check_text(f"tags[{index}]", tag)
 
         body: dict[str, Any] = {"tmdb_id": tmdb_id, "media_type": media_type}

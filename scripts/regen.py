@@ -33,11 +33,13 @@ are followed, so a shared component is judged by every place it is used, and rep
 | ... lowered or removed                          | compatible   | BREAKING      |
 | multipleOf a multiple of the old (or added), uniqueItems true | BREAKING | compatible |
 | pattern, const, not, format, dependentRequired, ... added | BREAKING | compatible |
+| a format the generator types (date, date-time, uuid, binary) added, removed or replaced | BREAKING | BREAKING |
 | ... removed                                     | compatible   | BREAKING      |
 | ... replaced by another value                   | BREAKING     | BREAKING      |
 | type narrowed (number -> integer, null dropped) | BREAKING     | compatible    |
 | type widened (integer -> number, made nullable, anyOf variant added) | compatible | BREAKING |
 | (keywords beside anyOf/oneOf constrain every variant and are compared like any other) |  |  |
+| (keywords beside a $ref apply with it, OpenAPI 3.1, and are compared like any other) |  |  |
 | type changed otherwise (string -> integer)      | BREAKING     | BREAKING      |
 | enum value added                                | compatible   | NOTE (the SDK parses unknown values) |
 | enum value removed                              | BREAKING     | compatible    |
@@ -45,8 +47,10 @@ are followed, so a shared component is judged by every place it is used, and rep
 | field added to a closed object (additionalProperties: false) | compatible | BREAKING |
 | field added, required                           | BREAKING     | compatible    |
 | field removed (the generated attribute goes)    | BREAKING     | BREAKING      |
+| schema made `false` (admits nothing) / no longer `false` | BREAKING / compatible | compatible / BREAKING |
 | field made required / made optional            | BREAKING / compatible | compatible / BREAKING |
 | additionalProperties closed / opened            | BREAKING / compatible | compatible / BREAKING |
+| (keywords in an inline allOf part constrain the whole value: compared like any other) |  |  |
 | if/then rule added, or its `then` tightened     | BREAKING     | compatible    |
 | if/then rule removed, or its `then` loosened    | compatible   | BREAKING      |
 | default added, changed or removed               | NOTE         | compatible    |
@@ -403,6 +407,9 @@ OPAQUE_KEYWORDS = (
     "contentEncoding",
     "contentMediaType",
 )
+# String formats the generator parses into their own Python type (datetime, date, File, UUID);
+# any other format stays a str.
+TYPED_FORMATS = frozenset({"date-time", "date", "binary", "uuid"})
 # SDK auth options by the scheme they send: a scheme removed or changed that one of them uses
 # breaks every caller who picked it.
 SDK_AUTH = {("http", "bearer", ""): 'auth="bearer"', ("apikey", "header", "x-api-key"): 'auth="x-api-key"'}
@@ -447,11 +454,24 @@ class _Differ:
         """Compare two schemas found at the same place; a shared component is compared once, by name."""
         old_name, new_name = _component_name(before), _component_name(after)
         if old_name is not None and old_name == new_name:
-            return  # compared under components/schemas, with every side it is used on
+            # The component is compared under components/schemas, with every side it is used on;
+            # keywords beside the $ref (OpenAPI 3.1 applies them too) are this place's own.
+            self._plain(where, _beside_ref(before), _beside_ref(after), sides, what)
+            return
         a, b = _resolve(self.old, before), _resolve(self.new, after)
+        key = (id(a), id(b))  # the resolved nodes: a merged copy below is new on every visit
+        if isinstance(a, Mapping) and isinstance(b, Mapping) and (_beside_ref(before) or _beside_ref(after)):
+            # Another component (or none): its keywords and those beside the $ref together.
+            a, b = {**a, **_beside_ref(before)}, {**b, **_beside_ref(after)}
+        if (a is False) != (b is False):
+            # The boolean schema `false` (OpenAPI 3.1) admits no value at all.
+            effect: Effect = "tightened" if b is False else "loosened"
+            kind = "refuses every value" if b is False else "no longer refuses every value"
+            self.schema_change(kind, what, where, effect, sides, "schema false" if b is False else "was schema false")
+            return
+        a, b = ({} if a is True else a), ({} if b is True else b)  # `true` admits anything, as {} does
         if not isinstance(a, Mapping) or not isinstance(b, Mapping):
             return
-        key = (id(a), id(b))
         if key in self._visiting:  # a recursive schema: this pair is being compared already
             return
         self._visiting.add(key)
@@ -529,6 +549,7 @@ class _Differ:
         if "items" in a or "items" in b:
             self.schema(f"{where}[]", a.get("items", {}), b.get("items", {}), sides, "item")
         self._object(where, a, b, sides)
+        self._all_of(where, a, b, sides, what)
         self._rules(where, a, b, sides)
 
     def _format(
@@ -539,6 +560,9 @@ class _Differ:
             return
         effect: Effect = "tightened" if before is None else "loosened" if after is None else "changed"
         detail = f"format {_display_value(a, 'format')} -> {_display_value(b, 'format')}"
+        if before in TYPED_FORMATS or after in TYPED_FORMATS:
+            # Whatever the direction, the generated attribute's Python type changes (str <-> date).
+            effect, detail = "changed", f"{detail}; the generated type changes"
         self.schema_change("reformatted", what, where, effect, sides, detail)
 
     def _enum(self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side]) -> None:
@@ -653,6 +677,30 @@ class _Differ:
             detail = f"additionalProperties {_display_value(a, 'additionalProperties')} -> "
             detail += _display_value(b, "additionalProperties")
             self.schema_change(effect, "constraint", where, effect, sides, detail)
+
+    def _all_of(
+        self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side], what: str
+    ) -> None:
+        """What inline allOf parts add beyond the fields `_fields` merges: each constrains the whole value.
+
+        Parts are matched by position (rules and $refs aside: `_rules` and components/schemas
+        compare those). A part's own keywords are compared like a schema's; so is its schema for
+        a field the object itself declares, which `_fields` keeps in place of the part's.
+        """
+
+        def parts(s: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+            return [p for p in s.get("allOf", []) if isinstance(p, Mapping) and "$ref" not in p and "if" not in p]
+
+        old_parts, new_parts = parts(a), parts(b)
+        declared = a.get("properties", {}).keys() | b.get("properties", {}).keys()
+        for i in range(max(len(old_parts), len(new_parts))):
+            before = old_parts[i] if i < len(old_parts) else {}
+            after = new_parts[i] if i < len(new_parts) else {}
+            own = [{k: v for k, v in part.items() if k not in ("properties", "required")} for part in (before, after)]
+            self.schema(f"{where} allOf", own[0], own[1], sides, what)
+            old_props, new_props = before.get("properties", {}), after.get("properties", {})
+            for field in sorted((old_props.keys() | new_props.keys()) & declared):
+                self.schema(f"{where} allOf.{field}", old_props.get(field, {}), new_props.get(field, {}), sides)
 
     def _rules(self, where: str, a: Mapping[str, Any], b: Mapping[str, Any], sides: frozenset[Side]) -> None:
         """`if`/`then`/`else` rules, at the top level or as allOf parts, matched by their `if`."""
@@ -873,7 +921,7 @@ class _Differ:
             a, b = _resolve(self.old, old_s[name]), _resolve(self.new, new_s[name])
             # bearerFormat is documentation only: nothing a client sends depends on it.
             fields = ("type", "scheme", "in", "name", "flows", "openIdConnectUrl")
-            changed = [f for f in fields if _json(a.get(f)) != _json(b.get(f))]
+            changed = [f for f in fields if _scheme_field(a, f) != _scheme_field(b, f)]
             if changed:
                 offered = _sdk_auth(a)
                 level: Level = "breaking" if offered else "note"
@@ -952,6 +1000,21 @@ def _users(doc: Mapping[str, Any], ref: str) -> list[str]:
         if ref in text or any(f'"{r}"' in text for r in via):
             users.append(key)
     return users
+
+
+def _scheme_field(scheme: Mapping[str, Any], field: str) -> str:
+    """A security scheme's field as a client sends it: HTTP auth schemes and header names ignore case."""
+    value = scheme.get(field)
+    if isinstance(value, str) and (field == "scheme" or (field == "name" and scheme.get("in") == "header")):
+        return value.lower()
+    return _json(value)
+
+
+def _beside_ref(schema: Any) -> Mapping[str, Any]:
+    """The keywords beside a schema's `$ref` (none for a schema that is not a $ref)."""
+    if not isinstance(schema, Mapping) or "$ref" not in schema:
+        return {}
+    return {k: v for k, v in schema.items() if k != "$ref"}
 
 
 def _beside_variants(schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -1203,6 +1266,116 @@ def render(changes: list[Change], gaps: list[str], *, against: str, fmt: str = "
 # Each takes the schema and the package folder: append one to add a generated file.
 GenerationStep = Callable[[Mapping[str, Any], Path], None]
 GENERATION_STEPS: list[GenerationStep] = []
+
+
+# --- steps of flick-async's own: py.typed ---------------------------------------------------
+
+
+def write_py_typed(schema: Mapping[str, Any], package_dir: Path) -> None:
+    """Mark the package typed (PEP 561), so that a user's mypy reads its annotations.
+
+    openapi-python-client writes `py.typed` only with project metadata (`--meta` other than
+    `none`), which we do not generate; without it a user's `mypy --strict` sees every model
+    the facade returns as `Any`.
+    """
+    (package_dir / "py.typed").write_text("", encoding="utf-8")
+
+
+GENERATION_STEPS.append(write_py_typed)
+
+
+# --- steps of flick-async's own: the client-side rules module -------------------------------
+
+RULES_MODULE = "_rules.py"
+_REVIEW = "/components/schemas/ReviewCreate/properties"
+# (constant, where in the schema, keyword, type): every number the facade checks before
+# sending. A keyword the schema drops becomes None, which the facade reads as "no limit".
+SCHEMA_RULES: list[tuple[str, str, str, str]] = [
+    ("TMDB_ID_MIN_LENGTH", f"{_REVIEW}/tmdb_id", "minLength", "int"),
+    ("SEASON_MINIMUM", f"{_REVIEW}/season_number", "minimum", "int"),
+    ("EPISODE_MINIMUM", f"{_REVIEW}/episode_number", "minimum", "int"),
+    ("RATING_MINIMUM", f"{_REVIEW}/rating", "minimum", "float"),
+    ("RATING_MAXIMUM", f"{_REVIEW}/rating", "maximum", "float"),
+    ("REVIEW_MAX_LENGTH", f"{_REVIEW}/review", "maxLength", "int"),
+    ("TAGS_MAX_ITEMS", f"{_REVIEW}/tags", "maxItems", "int"),
+    ("TAG_MAX_LENGTH", f"{_REVIEW}/tags/items", "maxLength", "int"),
+    ("BATCH_MAX_ITEMS", "/components/schemas/ReviewBatchCreate/properties/reviews", "maxItems", "int"),
+    ("PAGE_MINIMUM", "/components/parameters/page/schema", "minimum", "int"),
+    ("LIMIT_MINIMUM", "/components/parameters/limit/schema", "minimum", "int"),
+    ("LIMIT_MAXIMUM", "/components/parameters/limit/schema", "maximum", "int"),
+    ("LIMIT_DEFAULT", "/components/parameters/limit/schema", "default", "int"),
+    ("TITLE_MIN_LENGTH", "/paths/~1resolve/get/parameters/title/schema", "minLength", "int"),
+    ("TITLE_MAX_LENGTH", "/paths/~1resolve/get/parameters/title/schema", "maxLength", "int"),
+    ("YEAR_MINIMUM", "/paths/~1resolve/get/parameters/year/schema", "minimum", "int"),
+    ("YEAR_MAXIMUM", "/paths/~1resolve/get/parameters/year/schema", "maximum", "int"),
+]
+# (alias, the enum schema): request-side enums, as Literal types and tuples of values.
+SCHEMA_ENUMS: list[tuple[str, str]] = [
+    ("MediaTypeValue", "/components/schemas/MediaType"),
+    ("ResolvableMediaTypeValue", "/components/schemas/ResolvableMediaType"),
+]
+
+
+def _rule_node(schema: Mapping[str, Any], pointer: str) -> Any:
+    """The node at a JSON pointer, following $refs; a parameters list is indexed by name."""
+    node: Any = schema
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        node = _resolve(schema, node)
+        if isinstance(node, list):  # parameters: [{"name": ...}, ...]
+            node = next((_resolve(schema, p) for p in node if _resolve(schema, p).get("name") == part), None)
+        elif isinstance(node, Mapping):
+            node = node.get(part)
+        else:
+            return None
+    return _resolve(schema, node)
+
+
+def schema_rules(schema: Mapping[str, Any]) -> str:
+    """The source of `flick_api/_rules.py`: the limits, enums and base URL the facade enforces."""
+    servers = schema.get("servers") or [{}]
+    base_url = servers[0].get("url") if isinstance(servers[0], Mapping) else None
+    if not isinstance(base_url, str) or not base_url:
+        raise RegenError("the schema names no server URL, so the SDK would have no default base URL")
+    lines = [
+        '"""Client-side rules of the Flick API, read from openapi.json by scripts/regen.py: do not edit.',
+        "",
+        "flick_async checks requests against these before sending; a regenerated schema changes them.",
+        '"""',
+        "",
+        "from typing import Final, Literal, TypeAlias",
+        "",
+        f"DEFAULT_BASE_URL: Final[str] = {json.dumps(base_url)}",
+        "",
+    ]
+    for name, pointer in SCHEMA_ENUMS:
+        node = _rule_node(schema, pointer)
+        values = node.get("enum") if isinstance(node, Mapping) else None
+        if not values or not all(isinstance(v, str) for v in values):
+            raise RegenError(f"{pointer} is no longer an enum of strings; the facade's {name} needs one")
+        literal = ", ".join(json.dumps(v) for v in values)
+        values_tuple = f"({literal}{',' if len(values) == 1 else ''})"
+        constant = re.sub(r"(?<!^)(?=[A-Z])", "_", name.removesuffix("Value")).upper() + "S"
+        lines += [f"{name}: TypeAlias = Literal[{literal}]", f"{constant}: Final[tuple[str, ...]] = {values_tuple}", ""]
+    for name, pointer, keyword, kind in SCHEMA_RULES:
+        node = _rule_node(schema, pointer)
+        value = node.get(keyword) if isinstance(node, Mapping) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            value = None
+        elif kind == "int" and not float(value).is_integer():
+            raise RegenError(f"{pointer} {keyword} is {value!r}; the facade expects an integer there")
+        else:
+            value = int(value) if kind == "int" else value
+        lines.append(f"{name}: Final[{kind} | None] = {value!r}  # {pointer} {keyword}")
+    return "\n".join(lines) + "\n"
+
+
+def write_schema_rules(schema: Mapping[str, Any], package_dir: Path) -> None:
+    """Write `_rules.py` into the generated package, so it ships, swaps and drifts with it."""
+    (package_dir / RULES_MODULE).write_text(schema_rules(schema), encoding="utf-8")
+
+
+GENERATION_STEPS.append(write_schema_rules)
 
 
 def generate(schema_path: Path, output_dir: Path) -> Path:

@@ -10,7 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-__all__ = ["RedisServer", "free_port"]
+__all__ = ["RedisCluster", "RedisServer", "free_port", "redis_cluster", "redis_server"]
 
 
 def free_port() -> int:
@@ -76,3 +76,82 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.close()
+
+
+def _cluster_port() -> int:
+    """A free port whose cluster bus port (+10000) is a valid, free port too."""
+    while True:
+        port = free_port()
+        if port + 10_000 > 65_535:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 10_000))
+            except OSError:
+                continue
+        return port
+
+
+class RedisCluster:
+    """A real three-node Redis Cluster (no replicas) on free loopback ports, started by the test.
+
+    Raises:
+        RuntimeError: `redis-server` or `redis-cli` is not installed, or the cluster did not form.
+    """
+
+    def __init__(self, nodes: int = 3) -> None:
+        server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+        if server is None or cli is None:
+            raise RuntimeError("redis-server and redis-cli are needed (apt-get install redis-server redis-tools)")
+        self._server, self._cli = server, cli
+        self._dir = tempfile.TemporaryDirectory(prefix="flick-redis-cluster-")
+        self.ports = [_cluster_port() for _ in range(nodes)]
+        self.url = f"redis://127.0.0.1:{self.ports[0]}/0"
+        self._processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> None:
+        for port in self.ports:
+            args = [self._server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            args += ["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf", "--dir", self._dir.name]
+            self._processes.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for port in self.ports:
+            self._wait_for(port, b"PING\r\n", b"+PONG")
+        nodes = [f"127.0.0.1:{port}" for port in self.ports]
+        subprocess.run(
+            [self._cli, "--cluster", "create", *nodes, "--cluster-replicas", "0", "--cluster-yes"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+        for port in self.ports:
+            self._wait_for(port, b"CLUSTER INFO\r\n", b"cluster_state:ok")
+
+    def _wait_for(self, port: int, command: bytes, expect: bytes) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(command)
+                if expect in conn.recv(4096):
+                    return
+            time.sleep(0.05)
+        self.close()
+        raise RuntimeError(f"redis node on port {port} never answered {expect!r}")
+
+    def close(self) -> None:
+        for process in self._processes:
+            process.terminate()
+            process.wait(timeout=10)
+        self._processes.clear()
+        self._dir.cleanup()
+
+
+@contextlib.contextmanager
+def redis_cluster() -> Iterator[RedisCluster]:
+    """A formed three-node cluster, stopped and cleaned up afterwards."""
+    cluster = RedisCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.close()

@@ -1,6 +1,6 @@
 """One worker process of the shared-budget test: N requests through a `RedisRateLimiter`.
 
-Usage: python tests/_redis_worker.py REDIS_URL BASE_URL API_KEY N WINDOW_SECONDS BACKEND
+Usage: python tests/_redis_worker.py REDIS_URL BASE_URL API_KEY N WINDOW_SECONDS BACKEND [cluster]
 Prints one JSON line: {"statuses": [...]}.
 """
 
@@ -16,9 +16,11 @@ from flick_async._clock import SystemClock
 from flick_async._throttle_redis import RedisRateLimiter
 
 
-async def main(redis_url: str, base_url: str, api_key: str, n: int, window: float) -> list[int]:
+async def main(redis_url: str, base_url: str, api_key: str, n: int, window: float, cluster: bool) -> list[int]:
     clock = SystemClock()
-    limiter = RedisRateLimiter(redis_url, api_key=api_key, window_seconds=window, clock=clock, fallback_share=None)
+    limiter = RedisRateLimiter(
+        redis_url, api_key=api_key, window_seconds=window, clock=clock, fallback_share=None, cluster=cluster
+    )
     statuses: list[int] = []
     todo = iter(range(n))
     async with httpx.AsyncClient(base_url=base_url, headers={"X-API-Key": api_key}, timeout=10) as http:
@@ -45,5 +47,6 @@ async def main(redis_url: str, base_url: str, api_key: str, n: int, window: floa
 
 if __name__ == "__main__":
     redis_url, base_url, api_key, n, window, backend = sys.argv[1:7]
-    result = anyio.run(main, redis_url, base_url, api_key, int(n), float(window), backend=backend)
+    cluster = sys.argv[7:8] == ["cluster"]
+    result = anyio.run(main, redis_url, base_url, api_key, int(n), float(window), cluster, backend=backend)
     print(json.dumps({"statuses": result}))

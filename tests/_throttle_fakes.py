@@ -146,3 +146,30 @@ def headers(
     if retry_after is not None:
         values["Retry-After"] = str(retry_after)
     return httpx.Headers(values)
+
+
+class LatencyTransport(httpx.AsyncBaseTransport):
+    """Wraps a transport with a one-way delay each way on the fake clock, as a network would.
+
+    `fail_before_send` makes the first requests (their numbers, 1-based) raise `httpx.ConnectError`
+    without reaching the server: connection errors the server never counted.
+    """
+
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, clock: FakeClock, latency: float, *, fail_before_send: Sequence[int] = ()
+    ) -> None:
+        self._inner, self._clock, self._latency = inner, clock, latency
+        self._fail = set(fail_before_send)
+        self.sent = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent += 1
+        await self._clock.sleep(self._latency)
+        if self.sent in self._fail:
+            raise httpx.ConnectError("connection refused (injected)", request=request)
+        response = await self._inner.handle_async_request(request)
+        await self._clock.sleep(self._latency)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline anywhere: CI's two cores are shared, and a slow example is not a
+# failure of the behaviour under test (each property test bounds its own example count).
+settings.register_profile("flick", deadline=None)
+settings.load_profile("flick")
 
 
 @pytest.fixture(params=["asyncio", "trio"])

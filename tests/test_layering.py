@@ -48,7 +48,7 @@ def test_core_has_no_import_cycle() -> None:
     assert _cycle(_core_imports()) is None
 
 
-@pytest.mark.parametrize("module", ["_pipeline", "_resources", "_batch", "_pagination"])
+@pytest.mark.parametrize("module", ["_pipeline", "_resources", "_batch", "_pagination", "_raw", "_logging"])
 def test_modules_below_the_client_never_import_it(module: str) -> None:
     """The pipeline, endpoint groups, pagination and batching sit below `AsyncFlick` (as httpx's transports do)."""
     assert "_client" not in _core_imports()[module]

@@ -756,7 +756,7 @@ def test_generation_steps_run_and_are_covered_by_check(
     def write_version(doc: Any, package: Path) -> None:
         (package / "_schema_version.py").write_text(f"VERSION = {doc['info']['version']!r}\n", encoding="utf-8")
 
-    monkeypatch.setattr(regen, "GENERATION_STEPS", [write_version])
+    monkeypatch.setattr(regen, "GENERATION_STEPS", [*regen.GENERATION_STEPS, write_version])
     assert regen.check(schema_path=schema, generated_dir=generated) == [
         "missing file: generated/flick_api/_schema_version.py\n"
     ]

@@ -6,6 +6,7 @@ import collections
 import json
 import logging
 import math
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -16,10 +17,11 @@ import anyio
 import httpx
 import pytest
 import redis
-from _redis_server import RedisServer, redis_server
+from _redis_server import RedisCluster, RedisServer, redis_cluster, redis_server
 from _throttle_fakes import START, FakeServer, bulk, headers
 
-from flick_async._errors import APIConnectionError, DailyQuotaExceededError
+from flick_async._errors import APIConnectionError, DailyQuotaExceededError, RateLimitError
+from flick_async._events import ThrottleWait
 from flick_async._throttle import key_digest
 from flick_async._throttle_redis import RedisRateLimiter, _Unavailable
 from flick_async.testing._clock import FakeClock
@@ -367,3 +369,104 @@ def test_four_processes_share_one_key_without_a_429(server: RedisServer) -> None
     assert api.request_log.statuses(DEMO_API_KEY).count(429) == 0
     assert api.request_log.max_per_window(2.0, api_key=DEMO_API_KEY) <= 60
     assert math.isclose(len(api.request_log.for_key(DEMO_API_KEY)), 600)
+
+
+async def test_a_long_429_pause_raises_past_max_wait_and_is_reported_as_a_pause(
+    server: RedisServer, make: Make
+) -> None:
+    """Issue: a 429 with Retry-After 3600 made the next acquire() sleep 3,600 s; its ThrottleWait said "minute"."""
+    clock = RedisAwareClock()
+    seen: list[ThrottleWait] = []
+    a = make(server.url, clock)
+    b = make(server.url, clock, max_wait=60.0)
+    told = anyio.Event()
+
+    def hook(event: object) -> None:
+        if isinstance(event, ThrottleWait):
+            seen.append(event)
+            told.set()
+
+    c = make(server.url, clock, hooks=[hook])
+    t0 = clock.monotonic()
+    await a.acquire()
+    ok = headers(remaining=59, reset=START + 60, date=START + 5)
+    await a.aobserve(status_code=200, headers=ok, sent_at=t0, received_at=t0)
+    too_many = headers(remaining=50, reset=START + 60, date=START + 5, retry_after=3600)
+    await a.aobserve(status_code=429, headers=too_many, sent_at=t0, received_at=t0)
+    with pytest.raises(RateLimitError, match="max_wait") as raised:
+        await b.acquire()
+    assert raised.value.retry_after == pytest.approx(3600 + 0.25, abs=0.1)
+    assert clock.monotonic() == t0  # at once
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(c.acquire)
+        await told.wait()
+        tg.cancel_scope.cancel()
+    assert [event.reason for event in seen] == ["paused"]
+
+
+async def test_learns_the_limits_and_a_429_costs_no_daily_token(server: RedisServer, make: Make) -> None:
+    """With no limits configured, X-RateLimit-Limit(-Day) are the truth; a 429 gives its day token back."""
+    clock = RedisAwareClock()
+    worker = make(server.url, clock)
+    t0 = clock.monotonic()
+    await worker.acquire()
+    first = {**headers(remaining=599, reset=START + 60, date=START + 5, remaining_day=9), "X-RateLimit-Limit": "600"}
+    first["X-RateLimit-Limit-Day"] = "10"
+    await worker.aobserve(status_code=200, headers=httpx.Headers(first), sent_at=t0, received_at=t0)
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    (name,) = client.keys("*:state")
+    assert client.hget(name, "limit_seen") == "600"
+    assert client.hget(name, "dlimit_seen") == "10"
+    await worker.acquire()
+    dn = int(client.hget(name, "dn"))  # type: ignore[arg-type]
+    refused = {**first, "X-RateLimit-Remaining": "598", "Retry-After": "1"}
+    await worker.aobserve(status_code=429, headers=httpx.Headers(refused), sent_at=t0, received_at=t0)
+    assert int(client.hget(name, "dn")) == dn - 1  # type: ignore[arg-type]
+    client.close()
+
+
+@pytest.fixture
+def cluster() -> Iterator[RedisCluster]:
+    """A real three-node Redis Cluster on free loopback ports (skipped only when the binaries are missing)."""
+    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
+        pytest.skip("redis-server / redis-cli not installed and not installable here (make services installs them)")
+    with redis_cluster() as started:
+        yield started
+
+
+async def test_a_redis_cluster_shares_one_budget_and_keeps_each_key_in_one_slot(cluster: RedisCluster) -> None:
+    """Two workers through a real 3-node cluster: no 429, full windows; the budget's keys share one hash slot."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, server_time=START + 20.5)
+    workers = [
+        RedisRateLimiter(cluster.url, api_key=KEY, clock=clock, _now=clock, cluster=True, fallback_share=None)
+        for _ in range(2)
+    ]
+    for worker in workers:
+        run = worker._run
+
+        async def tracked(mode: str, *extra: object, run: Any = run) -> list[str]:
+            clock.busy += 1
+            try:
+                return list(await run(mode, *extra))
+            finally:
+                clock.busy -= 1
+
+        worker._run = tracked  # type: ignore[method-assign]
+    try:
+        await bulk(workers, api, 180, 8)
+    finally:
+        for worker in workers:
+            await worker.aclose()
+    assert api.count(429) == 0
+    per_window = sorted(api.accepted_per_window().items())
+    assert [n for _, n in per_window[:-1]] == [60] * (len(per_window) - 1)
+    client = redis.RedisCluster.from_url(cluster.url, decode_responses=True)
+    try:
+        names = [str(name) for name in client.keys(target_nodes=redis.RedisCluster.ALL_NODES)]
+        assert names
+        slots = {client.keyslot(name) for name in names}  # type: ignore[no-untyped-call]
+        assert len(slots) == 1, names  # every key of the budget in one slot: scripts run on one node
+        assert all(key_digest(KEY)[:16] in name and KEY not in name for name in names)
+    finally:
+        client.close()

@@ -107,7 +107,7 @@ class _Bars(ImportProgress):
             return "the daily quota"
         if event.reason == "paused":
             return "paused by a 429"
-        learned = getattr(event, "window", None)
+        learned = getattr(event, "window", None) or getattr(event, "window_seconds", None)
         window = learned if isinstance(learned, int | float) else (self.eta.window if self.eta is not None else None)
         if window is None or window <= 0:
             return "the per-window limit"
@@ -235,6 +235,8 @@ def letterboxd(
     if len(export.rejected) > _MAX_WARNINGS:
         warn(f"… and {len(export.rejected) - _MAX_WARNINGS:,} more rows skipped (all listed in unmatched.csv)")
     user_overrides = Overrides.read(overrides) if overrides is not None else Overrides()
+    for message in user_overrides.warnings:
+        warn(message)
 
     api_key, _ = credentials(ctx)
     state = state_dir if state_dir is not None else default_state_dir(path)

@@ -42,7 +42,7 @@ import anyio
 import attrs
 import httpx
 import regex
-from flick_api.models import Candidate, ResolveResult
+from flick_api.models import Candidate, MediaType, ResolveResult
 
 from flick_async._batch import BatchOutcome
 from flick_async._client import AsyncFlick
@@ -401,7 +401,7 @@ class Importer:
             tags, changes = fit_tags(entry.tags)
             review = ReviewInput(
                 tmdb_id=decision.tmdb_id,
-                media_type=decision.media_type,
+                media_type=MediaType(decision.media_type),  # typed from text; to_body() still checks it
                 season_number=override.season_number if override is not None else None,
                 episode_number=override.episode_number if override is not None else None,
                 rating=entry.rating,
@@ -420,10 +420,8 @@ class Importer:
                 s.tags_changed.append({"source": entry.source, "row": entry.row, "title": entry.name, **change})
             key = fingerprint(body)
             known = self._journal.write(key)
-            if known is not None and known.status == "uncertain":
-                s.resent_uncertain += 1  # maybe stored: sent again, and the server's answer settles it
-                known = None
-            if known is not None:
+            maybe_stored = known is not None and known.status == "uncertain"
+            if known is not None and not maybe_stored:
                 if known.status == "failed":
                     s.failed += 1
                     self.problems.append(_problem(entry, "failed", known.error or "refused", decision.best))
@@ -437,6 +435,8 @@ class Importer:
                 s.duplicates_in_export += 1
                 continue
             seen.add(key)
+            if maybe_stored:
+                s.resent_uncertain += 1  # maybe stored by an earlier run: sent again, the server's answer settles it
             planned.append(_Planned(entry, key, review))
         s.to_write = len(planned)
         return planned

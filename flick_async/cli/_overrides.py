@@ -11,8 +11,10 @@ to a TMDB id and media type::
     Breaking Bad: Pilot,2008,1396,tv_episode,1,1
 
 `media_type` is `movie`, `tv`, `tv_season` or `tv_episode`. As the API requires, a season or an
-episode names the show's TMDB id with `season_number` (and `episode_number` for an episode), and
-the numbers are given for those two types only; a row that breaks a rule is refused, naming it.
+episode names the show's TMDB id with `season_number` (and `episode_number` for an episode); a
+row without them is refused, naming it. A number the type does not use (a season for a movie)
+is accepted, as the API accepts it, but it is not sent (the API ignores it) and `warnings` says
+so: it usually means the media_type is not the one meant.
 
 The `unmatched.csv` an import writes has these columns (tmdb_id and media_type left empty): fill
 them in and pass the file back. Rows whose tmdb_id is still empty are ignored. Column names are
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import attrs
+from flick_api.models import MediaType
 
 from flick_async._errors import ValidationError
 from flick_async._validation import ReviewInput
@@ -84,6 +87,7 @@ class Overrides:
     """The overrides of one file, looked up by URI, then (title, year), then title alone."""
 
     by_uri: dict[str, Override] = attrs.field(factory=dict)
+    warnings: list[str] = attrs.field(factory=list)  # rows read, but not quite as written
     by_title: dict[tuple[str, int | None], Override] = attrs.field(factory=dict)
     by_title_any_year: dict[str, Override] = attrs.field(factory=dict)
 
@@ -153,12 +157,23 @@ class Overrides:
             if text and not text.isdigit():
                 raise Failure(f"{name} row {row}: {column} {text!r} is not a whole number", ExitCode.BAD_INPUT)
             numbers[column] = int(text) if text else None
+        unused = [
+            column
+            for column, types in (("season_number", ("tv_season", "tv_episode")), ("episode_number", ("tv_episode",)))
+            if numbers[column] is not None and media_type not in types
+        ]
+        for column in unused:
+            self.warnings.append(
+                f"{name} row {row}: {column} {numbers[column]} is not used for a {media_type}, so it is not sent "
+                "(a season needs tv_season, an episode tv_episode)"
+            )
+            numbers[column] = None
         try:
             # The API's own rules, as the SDK checks them before a write: a season needs its number,
-            # an episode both, and a movie or show neither.
+            # an episode both.
             ReviewInput(
                 tmdb_id=tmdb_id,
-                media_type=media_type,
+                media_type=MediaType(media_type),  # typed from text; to_body() still refuses a typo
                 season_number=numbers["season_number"],
                 episode_number=numbers["episode_number"],
             ).to_body()

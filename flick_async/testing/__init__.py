@@ -39,6 +39,12 @@ The server's handles:
     server.paging.max_limit = 50        clamp pages (the answer's `limit` says so)
     server.paging.between_pages("GET /me/reviews", DeleteServed())   mutate at page boundaries
     server.faults.add("GET /me/reviews", OddTotal("3"))             odd `total`s
+    server.set_limits(limit=600, window_seconds=10, daily_limit=None, account=None)   at runtime, mid-window too
+    server.limits(account=None) -> Limits (.limit, .window_seconds, .daily_limit)
+    server.faults.add("*", JumpedReset(3600), on=[5])   header faults: JumpedReset, ResetInMilliseconds,
+                                        SkewedDate, WrongRemaining, MissingRateLimitHeaders;
+                                        RateLimitBurst(http_date=True) sends Retry-After as a date
+    Several threads and event loops may drive one server at once (counting is under a lock).
     server.request_log                  entries (time, key_id, route, status, fault);
                                         .for_key(key), .statuses(key), .max_per_window(2.0, api_key=key)
 
@@ -62,16 +68,23 @@ if TYPE_CHECKING:
         DropAfterCommit,
         Fault,
         Faults,
+        HeaderFault,
         InternalError,
+        JumpedReset,
+        MissingRateLimitHeaders,
         NonStandardStatus,
         OddTotal,
         RateLimitBurst,
         RepeatedCursor,
+        ResetInMilliseconds,
         ScrambledResults,
+        SkewedDate,
         Slow,
         TruncatedJSON,
+        WrongRemaining,
     )
     from ._paging import DeleteServed, InsertFirst, PageBoundary, Paging
+    from ._ratelimit import Limits
     from ._requestlog import LoggedRequest, RequestLog
     from ._serve import serve_in_thread
     from ._server import DEMO_API_KEY, FlickServer, FlickTransport
@@ -95,6 +108,13 @@ _HOMES = {
     "FlickTransport": "_server",
     "InsertFirst": "_paging",
     "InternalError": "_faults",
+    "Limits": "_ratelimit",
+    "WrongRemaining": "_faults",
+    "SkewedDate": "_faults",
+    "ResetInMilliseconds": "_faults",
+    "MissingRateLimitHeaders": "_faults",
+    "JumpedReset": "_faults",
+    "HeaderFault": "_faults",
     "LoggedRequest": "_requestlog",
     "NonStandardStatus": "_faults",
     "OddTotal": "_faults",
@@ -137,9 +157,13 @@ __all__ = [
     "Faults",
     "FlickServer",
     "FlickTransport",
+    "HeaderFault",
     "InsertFirst",
     "InternalError",
+    "JumpedReset",
+    "Limits",
     "LoggedRequest",
+    "MissingRateLimitHeaders",
     "NonStandardStatus",
     "OddTotal",
     "PageBoundary",
@@ -147,9 +171,12 @@ __all__ = [
     "RateLimitBurst",
     "RepeatedCursor",
     "RequestLog",
+    "ResetInMilliseconds",
     "ScrambledResults",
+    "SkewedDate",
     "Slow",
     "Title",
     "TruncatedJSON",
+    "WrongRemaining",
     "serve_in_thread",
 ]

@@ -23,6 +23,7 @@ import functools
 import importlib.resources
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -156,8 +157,8 @@ class _API:
             logger.exception("internal error answering %s", route)
             response = error(500, "internal_error", "Something went wrong on our side.")
         if not isinstance(fault, _faults.BadGatewayHTML | _faults.NonStandardStatus):
-            decision = decision or server.limiter.peek(key_id, now)
-            self.stamp(response, decision, now)
+            decision = decision or server.limiter.peek(key_id, now, account_id=account_id)
+            self.stamp(response, decision, now, fault)
         server.request_log.append(_log_entry(now, key_id, account_id, route, request, response.status_code, fault))
         return response
 
@@ -172,9 +173,11 @@ class _API:
     ) -> tuple[Response, Decision]:
         server = self.server
         if isinstance(fault, _faults.RateLimitBurst):
-            decision = server.limiter.refuse(key_id, now, retry_after=fault.retry_after, window=fault.window)
+            decision = server.limiter.refuse(
+                key_id, now, retry_after=fault.retry_after, window=fault.window, account_id=account_id
+            )
             return self.too_many(decision), decision
-        decision = server.limiter.hit(key_id, now)
+        decision = server.limiter.hit(key_id, now, account_id=account_id)
         if not decision.allowed:
             return self.too_many(decision), decision
         if isinstance(fault, _faults.InternalError):
@@ -213,10 +216,15 @@ class _API:
         return error(429, "rate_limited", decision.message(), {"window": decision.window})
 
     @staticmethod
-    def stamp(response: Response, decision: Decision, now: float) -> None:
+    def stamp(response: Response, decision: Decision, now: float, fault: _faults.Fault | None = None) -> None:
         target = response.inner if isinstance(response, _DroppedResponse) else response
         # Appended raw: no handler sets these, and MutableHeaders would rescan the list per name.
-        headers = {**decision.headers(), "date": email.utils.formatdate(now, usegmt=True)}
+        headers = {name.lower(): value for name, value in decision.headers().items()}
+        headers["date"] = email.utils.formatdate(now, usegmt=True)
+        if isinstance(fault, _faults.RateLimitBurst) and fault.http_date and decision.retry_after is not None:
+            headers["retry-after"] = email.utils.formatdate(math.floor(now) + decision.retry_after, usegmt=True)
+        if isinstance(fault, _faults.HeaderFault):
+            headers = fault.rewrite(headers)
         target.raw_headers.extend((name.lower().encode(), value.encode()) for name, value in headers.items())
 
     async def not_found(self, request: Request, exc: Exception) -> Response:

@@ -22,6 +22,15 @@ and, except for `RateLimitBurst`, after the rate limiter has counted the request
 | `ScrambledResults`    | a batch's 200, `results` reordered/dropped/duplicated/mis-indexed | yes |
 | `OddTotal(value)`     | the normal page, its `total` replaced by `value`     | yes           |
 | `RepeatedCursor`      | the normal page, `next_cursor` = the cursor sent     | yes           |
+| `JumpedReset(s)`      | the normal answer, `X-RateLimit-Reset` moved by `s`  | yes           |
+| `ResetInMilliseconds` | the normal answer, `X-RateLimit-Reset` in ms         | yes           |
+| `SkewedDate(s)`       | the normal answer, `Date` moved by `s` (stale: < 0)  | yes           |
+| `WrongRemaining`      | the normal answer, `Remaining`(-`Day`) replaced      | yes           |
+| `MissingRateLimitHeaders` | the normal answer without `X-RateLimit-*`        | yes           |
+
+The header faults (the last five) stand for a server, proxy or cache that lies in one header
+while the others stay right; they are counted like any accepted request. A `RateLimitBurst`
+with `http_date=True` sends `Retry-After` as an HTTP date (relative to the answer's `Date`).
 
 The proxy faults (`BadGatewayHTML`, `NonStandardStatus`) carry no `X-RateLimit-*` headers:
 they stand for an answer from something in front of the API, not from the API.
@@ -29,6 +38,8 @@ they stand for an answer from something in front of the API, not from the API.
 
 from __future__ import annotations
 
+import email.utils
+import math
 import random
 import threading
 from collections.abc import Iterable
@@ -41,14 +52,20 @@ __all__ = [
     "DropAfterCommit",
     "Fault",
     "Faults",
+    "HeaderFault",
     "InternalError",
+    "JumpedReset",
+    "MissingRateLimitHeaders",
     "NonStandardStatus",
     "OddTotal",
     "RateLimitBurst",
     "RepeatedCursor",
+    "ResetInMilliseconds",
     "ScrambledResults",
+    "SkewedDate",
     "Slow",
     "TruncatedJSON",
+    "WrongRemaining",
 ]
 
 
@@ -74,11 +91,14 @@ class RateLimitBurst(Fault):
         count: How many requests in a row are refused.
         retry_after: The `Retry-After` value, in whole seconds.
         window: The window the 429s name, `"minute"` or `"day"`.
+        http_date: Send `Retry-After` as an HTTP date (the answer's `Date` + `retry_after`)
+            instead of seconds.
     """
 
     count: int = 3
     retry_after: int = 1
     window: str = "minute"
+    http_date: bool = False
 
 
 @dataclass(frozen=True)
@@ -206,6 +226,81 @@ class RepeatedCursor(Fault):
     A client that follows it blindly pages forever. On a request without a cursor (the first
     page) it does nothing.
     """
+
+
+class HeaderFault(Fault):
+    """Base class of the faults that answer normally but lie in a header (`rewrite`)."""
+
+    def rewrite(self, headers: dict[str, str]) -> dict[str, str]:
+        """The headers to send instead of `headers` (lower-case names)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class JumpedReset(HeaderFault):
+    """`X-RateLimit-Reset` moved by `seconds` (an hour ahead by default); everything else right."""
+
+    seconds: float = 3600.0
+
+    def rewrite(self, headers: dict[str, str]) -> dict[str, str]:
+        reset = headers.get("x-ratelimit-reset")
+        if reset is not None:
+            headers["x-ratelimit-reset"] = str(math.ceil(float(reset) + self.seconds))
+        return headers
+
+
+@dataclass(frozen=True)
+class ResetInMilliseconds(HeaderFault):
+    """`X-RateLimit-Reset` in Unix milliseconds instead of seconds (a common API mix-up)."""
+
+    def rewrite(self, headers: dict[str, str]) -> dict[str, str]:
+        reset = headers.get("x-ratelimit-reset")
+        if reset is not None:
+            headers["x-ratelimit-reset"] = str(int(float(reset) * 1000))
+        return headers
+
+
+@dataclass(frozen=True)
+class SkewedDate(HeaderFault):
+    """`Date` moved by `seconds`: negative is a stale (cached) `Date`, positive a clock ahead."""
+
+    seconds: float = -120.0
+
+    def rewrite(self, headers: dict[str, str]) -> dict[str, str]:
+        date = headers.get("date")
+        if date is not None:
+            when = email.utils.parsedate_to_datetime(date).timestamp()
+            headers["date"] = email.utils.formatdate(math.floor(when + self.seconds), usegmt=True)
+        return headers
+
+
+@dataclass(frozen=True)
+class WrongRemaining(HeaderFault):
+    """`X-RateLimit-Remaining` (and/or `-Remaining-Day`) replaced by a wrong value; None keeps one."""
+
+    remaining: int | None = None
+    remaining_day: int | None = None
+
+    def rewrite(self, headers: dict[str, str]) -> dict[str, str]:
+        if self.remaining is not None:
+            headers["x-ratelimit-remaining"] = str(self.remaining)
+        if self.remaining_day is not None:
+            headers["x-ratelimit-remaining-day"] = str(self.remaining_day)
+        return headers
+
+
+@dataclass(frozen=True)
+class MissingRateLimitHeaders(HeaderFault):
+    """No `X-RateLimit-*` headers at all (and no `Date` either with `date=False`)."""
+
+    date: bool = True
+
+    def rewrite(self, headers: dict[str, str]) -> dict[str, str]:
+        return {
+            name: value
+            for name, value in headers.items()
+            if not name.startswith("x-ratelimit-") and (self.date or name != "date")
+        }
 
 
 @dataclass

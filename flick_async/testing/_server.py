@@ -16,7 +16,7 @@ from ._app import ConnectionDropped, build_app
 from ._catalog import Catalog, MediaRef
 from ._faults import Faults
 from ._paging import PaginationStyle, Paging
-from ._ratelimit import RateLimiter
+from ._ratelimit import Limits, RateLimiter
 from ._requestlog import RequestLog
 from ._store import Account, Source, Store
 
@@ -112,6 +112,39 @@ class FlickServer:
 
     def __repr__(self) -> str:
         return f"<FlickServer: {self.catalog!r}, limit {self.limiter.limit}/{self.limiter.window_seconds:g}s>"
+
+    def set_limits(
+        self,
+        *,
+        limit: int | None = None,
+        window_seconds: float | None = None,
+        daily_limit: int | None = None,
+        account: Account | str | None = None,
+    ) -> Limits:
+        """Change the rate limits now, mid-window too (the API's are "subject to change during beta").
+
+        Args:
+            limit: Requests per short window (`X-RateLimit-Limit`); None keeps it.
+            window_seconds: The short window's length; None keeps it.
+            daily_limit: Requests per UTC day; None keeps it.
+            account: Change only this account's keys (an `Account`, id or key); None: every
+                account without limits of its own.
+
+        Returns:
+            The limits now in force for `account` (or the default).
+
+        Example:
+            server.set_limits(limit=600, window_seconds=10)            # everyone, from now on
+            server.set_limits(limit=2, account=alice)                   # just alice's keys
+        """
+        account_id = self._account_id(account) if account is not None else None
+        return self.limiter.set_limits(
+            limit=limit, window_seconds=window_seconds, daily_limit=daily_limit, account_id=account_id
+        )
+
+    def limits(self, account: Account | str | None = None) -> Limits:
+        """The rate limits in force for `account`'s keys (the default with None)."""
+        return self.limiter.limits(self._account_id(account) if account is not None else None)
 
     def transport(self) -> FlickTransport:
         """An httpx transport that serves requests in process (no sockets); pair with `base_url`."""

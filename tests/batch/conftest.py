@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from _both_clients import close_all, make_factory, parametrize_client_kinds
 
 from flick_async import AsyncFlick
 from flick_async.testing import Account, FakeClock, FlickServer
 
 from .helpers import FAST, SERVER_BASE_URL
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every bulk-write test that builds a client runs on both clients ("async", "sync")."""
+    parametrize_client_kinds(metafunc)
+
+
+@pytest.fixture
+def client_kind() -> str:
+    """Which client `make_client` builds."""
+    return "async"
 
 
 @pytest.fixture
@@ -40,8 +52,12 @@ async def http(server: FlickServer) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def make_client(http: httpx.AsyncClient, clock: FakeClock, account: Account) -> Callable[..., AsyncFlick]:
+def make_client(
+    http: httpx.AsyncClient, clock: FakeClock, account: Account, client_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., AsyncFlick]]:
     """Build clients of the account (throttling off, fake clock, zero-delay retries); options override."""
+    backend = request.getfixturevalue("anyio_backend") if client_kind == "sync" else "asyncio"
+    factory, built = make_factory(client_kind, backend, AsyncFlick)
 
     def make(**options: Any) -> AsyncFlick:
         options.setdefault("base_url", SERVER_BASE_URL)
@@ -49,9 +65,11 @@ def make_client(http: httpx.AsyncClient, clock: FakeClock, account: Account) -> 
         options.setdefault("throttle", False)
         options.setdefault("clock", clock)
         options.setdefault("retry_policy", FAST)
-        return AsyncFlick(options.pop("api_key", account.api_key), **options)
+        client: AsyncFlick = factory(options.pop("api_key", account.api_key), **options)
+        return client
 
-    return make
+    yield make
+    close_all(built)
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import httpx
 from flick_api.models import Review
 
-from flick_async import BatchOutcome, BatchResult, RetryPolicy
+from flick_async import AsyncFlick, BatchOutcome, BatchResult, RetryPolicy
 from flick_async.testing import Account, Catalog, FlickServer
 
 T = TypeVar("T")
@@ -70,4 +71,21 @@ def assert_accounted(result: BatchResult, read: int) -> None:
 
 def confirmed(outcomes: Iterable[BatchOutcome]) -> list[BatchOutcome]:
     """The outcomes the server confirmed it holds (created or deduplicated)."""
-    return [o for o in outcomes if o.status != "failed"]
+    return [o for o in outcomes if o.status in ("created", "deduplicated")]
+
+
+async def create_through(
+    answer: Callable[[httpx.Request], httpx.Response], rows: list[Any], *, retry_policy: RetryPolicy = FAST
+) -> BatchResult:
+    """`create_many(rows)` on a client whose every request `answer` handles (an `httpx.MockTransport`)."""
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
+        AsyncFlick(
+            "flick_sk_unit_0123456789",
+            base_url=SERVER_BASE_URL,
+            http_client=http,
+            throttle=False,
+            retry_policy=retry_policy,
+        ) as flick,
+    ):
+        return await flick.reviews.create_many(rows)

@@ -53,9 +53,9 @@ async def test_stream_create_rejects_bad_arguments(client: AsyncFlick, server: F
 
 
 async def test_a_stream_cannot_be_iterated_outside_its_block(client: AsyncFlick, server: FlickServer) -> None:
-    """Iterating without `async with` is a usage error that sends nothing."""
+    """Iterating without `async with` (`with` on the sync client) is a usage error that sends nothing."""
     stream = client.reviews.stream_create(items(10))
-    with pytest.raises(RuntimeError, match="async with"):
+    with pytest.raises(RuntimeError, match=r"with reviews\.stream_create\(\.\.\.\) as outcomes"):
         await stream.__anext__()
     assert len(server.request_log) == 0
 

@@ -53,6 +53,7 @@ async def test_chunk_size_sets_items_per_request(
     assert result == BatchResult(expected_created(server, account, rows))
 
 
+@pytest.mark.async_only("moves the server's FakeClock from the test's loop; the sync client's sleepers wait on its own")
 async def test_input_order_survives_chunks_finishing_out_of_order(
     client: AsyncFlick, server: FlickServer, account: Account
 ) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
+import pytest
 from flick_api.models import Review
 
 from flick_async import (
+    APIConnectionError,
     APITimeoutError,
     AsyncFlick,
     BatchCounts,
@@ -17,6 +20,7 @@ from flick_async import (
     RateLimitError,
     RetryPolicy,
     RetryScheduled,
+    ReviewInput,
 )
 from flick_async.testing import (
     Account,
@@ -29,13 +33,15 @@ from flick_async.testing import (
     TruncatedJSON,
 )
 
-from .helpers import BATCH_ROUTE, batch_requests, items, stored_texts, texts
+from .helpers import BATCH_ROUTE, batch_requests, create_through, items, stored_texts, texts
 
 SOAK_ITEMS = 5000
 # Generous retries without backoff: every chunk gets through, and nothing sleeps for real.
 SOAK_RETRIES = RetryPolicy(max_retries=12, initial_delay=0.0, jitter=0.0)
+TWO_RETRIES = RetryPolicy(max_retries=2, initial_delay=0.0, jitter=0.0)
 
 
+@pytest.mark.async_only("clock.run autojumps the FakeClock on the test's loop; the sync client sleeps on its own")
 async def test_fault_soak_stores_each_input_exactly_once(
     make_client: Callable[..., AsyncFlick], clock: FakeClock, server: FlickServer, account: Account
 ) -> None:
@@ -58,8 +64,12 @@ async def test_fault_soak_stores_each_input_exactly_once(
     stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
     assert stored_texts(server, account) == texts(rows)  # one copy of each, none missing
     assert [o.index for o in result] == list(range(SOAK_ITEMS))
-    assert all(o.input.review == rows[o.index]["review"] for o in result)
-    assert all(o.review == stored[o.input.review] for o in result if o.status in ("created", "deduplicated"))
+    assert all(ReviewInput.coerce(o.input).review == rows[o.index]["review"] for o in result)
+    assert all(
+        o.review == stored[ReviewInput.coerce(o.input).review]
+        for o in result
+        if o.status in ("created", "deduplicated")
+    )
     assert (result.complete, result.counts.done) == (True, SOAK_ITEMS)
     assert result.created + result.deduplicated + result.failed_count + result.uncertain_count == SOAK_ITEMS
 
@@ -92,7 +102,7 @@ async def test_a_chunk_stored_then_answered_500_until_its_retries_run_out_is_unc
     stored = {review["review"]: Review.from_dict(review) for review in server.reviews(account)}
     assert again == BatchResult(
         [
-            BatchOutcome(i, "deduplicated", o.input, review=stored[o.input.review])
+            BatchOutcome(i, "deduplicated", o.input, review=stored[ReviewInput.coerce(o.input).review])
             for i, o in enumerate(result.uncertain())
         ]
     )
@@ -111,3 +121,33 @@ async def test_a_chunk_refused_on_every_attempt_fails_whole_and_stores_nothing(
     assert all(isinstance(o.error, RateLimitError) for o in result.failed())
     assert (result.counts, result.uncertain()) == (BatchCounts(created=100, failed=50), [])
     assert stored_texts(server, account) == texts(rows[:50] + rows[100:])
+
+
+@pytest.mark.parametrize("never_sent", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])
+async def test_a_connection_never_made_fails_its_items_for_certain(
+    never_sent: type[httpx.TransportError],
+) -> None:
+    """A refused connection, a connect or pool timeout on every attempt sent nothing: `failed`, not `uncertain`."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise never_sent("no connection", request=request)
+
+    result = await create_through(refuse, items(3), retry_policy=TWO_RETRIES)
+    assert [o.status for o in result] == ["failed"] * 3
+    assert all(isinstance(o.error, APIConnectionError) for o in result)
+
+
+async def test_an_attempt_that_may_have_arrived_keeps_the_chunk_uncertain() -> None:
+    """Once one attempt may have reached the server (reset after sending), refused retries do not make it `failed`."""
+    attempts = 0
+
+    def reset_then_refuse(request: httpx.Request) -> httpx.Response:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise httpx.ReadError("connection reset after sending", request=request)
+        raise httpx.ConnectError("connection refused", request=request)
+
+    result = await create_through(reset_then_refuse, items(3), retry_policy=TWO_RETRIES)
+    assert attempts == 3
+    assert [o.status for o in result] == ["uncertain"] * 3

@@ -11,16 +11,16 @@ import httpx
 import pytest
 from flick_api.models import Review
 
-from flick_async import AsyncFlick, BatchOutcome, ReviewInput, _batch
+from flick_async import AsyncFlick, BatchOutcome, ReviewInput, _batch, _parsing
 
-from .helpers import FAST, SERVER_BASE_URL, item
+from .helpers import create_through, item
 
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Every review the bulk machinery parses into a `Review`."""
     calls: list[dict[str, Any]] = []
-    real = _batch._review
+    real = _parsing.parse_review
 
     def counting(data: dict[str, Any]) -> Review:
         calls.append(data)
@@ -81,13 +81,7 @@ async def test_an_unparseable_review_reads_as_none(clock: Any) -> None:
         ]
         return httpx.Response(200, json={"results": results})
 
-    async with (
-        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
-        AsyncFlick(
-            "flick_sk_unit_0123456789", base_url=SERVER_BASE_URL, http_client=http, throttle=False, retry_policy=FAST
-        ) as flick,
-    ):
-        result = await flick.reviews.create_many([item(0), item(1)])
+    result = await create_through(answer, [item(0), item(1)])
     assert [outcome.status for outcome in result] == ["created", "created"]
     assert [outcome.review for outcome in result] == [None, None]
 

@@ -21,7 +21,7 @@ from flick_async import (
     ReviewInput,
 )
 
-from .helpers import FAST, SERVER_BASE_URL, item
+from .helpers import SERVER_BASE_URL, create_through, item
 
 REVIEW_JSON: dict[str, Any] = {
     "id": "rev_00000001",
@@ -86,13 +86,7 @@ async def test_one_result_is_read_into_one_outcome(case: str) -> None:
         return httpx.Response(200, json={"results": [raw], "created_count": 0, "deduplicated_count": 0})
 
     row = item(0)
-    async with (
-        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
-        AsyncFlick(
-            "flick_sk_unit_0123456789", base_url=SERVER_BASE_URL, http_client=http, throttle=False, retry_policy=FAST
-        ) as flick,
-    ):
-        [outcome] = await flick.reviews.create_many([row])
+    [outcome] = await create_through(answer, [row])
     error = outcome.error
     assert outcome == BatchOutcome(
         0, status, ReviewInput(**row), review=Review.from_dict(REVIEW_JSON) if has_review else None, error=error
@@ -112,13 +106,7 @@ async def test_a_short_results_list_leaves_the_items_it_leaves_out_uncertain() -
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"results": [GOOD]})
 
-    async with (
-        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
-        AsyncFlick(
-            "flick_sk_unit_0123456789", base_url=SERVER_BASE_URL, http_client=http, throttle=False, retry_policy=FAST
-        ) as flick,
-    ):
-        result = await flick.reviews.create_many([item(0), item(1)])
+    result = await create_through(answer, [item(0), item(1)])
     assert [o.status for o in result] == ["created", "uncertain"]
     assert isinstance(result.outcomes[1].error, MalformedResponseError)
 

@@ -40,11 +40,12 @@ class Counted:
 def assert_store_matches(
     server: FlickServer, account: Account, rows: list[dict[str, Any]], result: BatchResult
 ) -> None:
-    """The server holds every confirmed item, possibly unconfirmed ones, nothing else, and no copies."""
+    """The server holds every confirmed item, possibly unconfirmed and uncertain ones, nothing else, and no copies."""
     stored = stored_texts(server, account)
     assert len(stored) == len(set(stored)), "a review was stored twice"
     must = set(texts(rows[o.index] for o in confirmed(result.outcomes)))
     may = set(texts(rows[i] for i in result.unconfirmed))
+    may |= set(texts(rows[o.index] for o in result.uncertain()))
     assert must <= set(stored) <= must | may
 
 
@@ -123,6 +124,9 @@ async def test_job_stopping_error_in_a_stream(client: AsyncFlick, server: FlickS
     assert_store_matches(server, account, rows, result)
 
 
+@pytest.mark.async_only(
+    "cancels the awaiting task; the sync client's counterpart, Ctrl-C, is in tests/facade/test_sync_client.py"
+)
 async def test_cancel_scope_around_create_many(client: AsyncFlick, server: FlickServer, account: Account) -> None:
     """Cancelling after k chunks stops the job at once with .partial on the cancellation; nothing runs after."""
     rows = items(1000)
@@ -150,6 +154,9 @@ async def test_cancel_scope_around_create_many(client: AsyncFlick, server: Flick
     assert len(server.request_log) == answered
 
 
+@pytest.mark.async_only(
+    "cancels the awaiting task; the sync client's counterpart, Ctrl-C, is in tests/facade/test_sync_client.py"
+)
 async def test_cancel_with_a_chunk_in_flight(client: AsyncFlick, server: FlickServer, account: Account) -> None:
     """Cancelling while a chunk waits for its answer leaves exactly that chunk unconfirmed and the rest unsent."""
     rows = items(400)
@@ -235,6 +242,7 @@ async def test_an_exception_in_the_stream_block_comes_out_as_itself(client: Asyn
     assert stream.consumed < 500
 
 
+@pytest.mark.async_only("waits for the test loop's tasks to block; the sync client's job runs on its worker loop")
 async def test_a_slow_consumer_holds_back_the_job_without_deadlock(client: AsyncFlick, server: FlickServer) -> None:
     """With the producer and every worker waiting for room at once, the consumer's reads wake them all."""
     rows = items(3000)

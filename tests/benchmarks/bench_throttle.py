@@ -1,210 +1,248 @@
-"""How close to the budget the throttle runs, against the local server on loopback (60 per 2 s).
+"""How close to the key's budget the default throttle runs, over a grid of servers (issue #10).
 
-    .venv/bin/python tests/benchmarks/bench_throttle.py
+    .venv/bin/python tests/benchmarks/bench_throttle.py            # the full grid (~7 minutes)
+    .venv/bin/python tests/benchmarks/bench_throttle.py --quick    # windows 1 s, limits 2/60, tasks 1/32
 
-(1) Efficiency: 600 requests from 32 tasks with our `RateLimiter`, then with
-    `aiolimiter.AsyncLimiter(60, 2)` as its users configure it (sleeping `Retry-After` on a 429).
-    Ideal: T* = time to the first reset + (ceil((N - remaining) / 60) - 1) x window, where
-    `remaining` is what the key had left when the run started.
-(2) Shared key: our run again while a second, unthrottled client of the same key sends 10
-    requests a second in the background. Every request of ours must complete, and after a 429
-    none of ours may be sent before its Retry-After has run out.
+Every cell runs the **default client** (`AsyncFlick(key, base_url=...)`, no `window_seconds`, no
+limits: what it knows it learns from the server) and reports its wall time against T*, the
+earliest moment the server could have accepted all N requests (from the first answer's
+`Reset` and what the key had left), and the 429s it caused. The baseline in the same cell is
+`aiolimiter.AsyncLimiter` configured with the documented limits (60 per 60 s), sleeping
+`Retry-After` on a 429, as its users would run it; a baseline run is cut off at 3 x T* + 5 s
+(shown as `>`).
 
-Plain httpx drives the requests (acquire, send, observe), so the facade is not involved.
+- real time on loopback (the local server in its own process): windows 1, 2 and 5 s;
+- 60 s windows on the fake clock (the local server in process, `FakeClock`): the baseline
+  cannot run there (aiolimiter sleeps on the event loop's clock), so only ours is shown;
+- limits 2, 60 and 600 per window; 1, 32 and 256 tasks; N = two windows' worth + 1.
+
+Target in every cell: ratio <= 1.03 and zero 429s caused by us. Benchmarks print; they
+assert nothing. Figures taken on a loaded machine are noisy (the load average is printed).
+- Redis: 4 worker processes of one key through `RedisRateLimiter` (window configured: Redis
+  does not learn its length yet), on one redis-server and on a 3-node Redis Cluster (skipped
+  when the binaries are missing); 60 per 2 s, 4 x 150 requests.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import socket
+import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
+import anyio.to_thread
 import httpx
+from _serve import load_average, serve_in_process
 from aiolimiter import AsyncLimiter
 
-from flick_async._clock import SystemClock
+from flick_async import AsyncFlick
 from flick_async._errors import parse_retry_after
-from flick_async._throttle import RateLimiter
+from flick_async.testing import FakeClock, FlickServer
 
-N, TASKS, LIMIT, WINDOW = 600, 32, 60, 2.0
-MARGIN = float(sys.argv[1]) if len(sys.argv) > 1 else 0.25  # RateLimiter default
+QUICK = "--quick" in sys.argv
+WINDOWS = [1.0] if QUICK else [1.0, 2.0, 5.0]
+LIMITS = [2, 60] if QUICK else [2, 60, 600]
+TASKS = [1, 32] if QUICK else [1, 32, 256]
 
 
 @dataclass
-class Run:
-    """What one run measured."""
+class Cell:
+    wall: float
+    ideal: float
+    too_many: int
+    cut: bool = False
 
-    wall: float = 0.0
-    ideal: float = 0.0
-    too_many: int = 0
-    completed: int = 0
-    early_sends: int = 0  # ours sent while a 429's Retry-After we had seen was still running
-    first: httpx.Response | None = None
-    sends: list[float] = field(default_factory=list)
-    # Local wall time of each send and answer (the server shares this machine's clock) by the window
-    # that counted it: where the time above T* goes.
-    windows: dict[float, list[float]] = field(default_factory=dict)
-    pauses: list[tuple[float, float]] = field(default_factory=list)  # (429 received, Retry-After end)
+    def show(self) -> str:
+        mark = ">" if self.cut else " "
+        return f"{mark}{self.wall / self.ideal:6.3f} ({self.too_many:4d} 429s)"
 
 
-def ideal(start_wall: float, first: httpx.Response) -> float:
+def requests_for(limit: int) -> int:
+    return 2 * limit + 1
+
+
+def ideal(start_wall: float, window: float, limit: int, n: int, first: httpx.Headers) -> float:
     """T* from the first answer: its Reset and what the key had left before it (Remaining + 1)."""
-    reset = float(first.headers["x-ratelimit-reset"])
-    remaining = int(first.headers["x-ratelimit-remaining"]) + 1
-    return (reset - start_wall) + (math.ceil((N - remaining) / LIMIT) - 1) * WINDOW
+    reset = float(first["x-ratelimit-reset"])
+    remaining = int(first["x-ratelimit-remaining"]) + 1
+    if n <= remaining:
+        return 0.001
+    return (reset - start_wall) + (math.ceil((n - remaining) / limit) - 1) * window
 
 
-async def ours(base_url: str, key: str) -> Run:
-    clock = SystemClock()
-    limiter = RateLimiter(per_minute=LIMIT, window_seconds=WINDOW, clock=clock, safety_margin=MARGIN)
-    run = Run()
-    todo = iter(range(N))
-    limits = httpx.Limits(max_connections=TASKS)
-    async with httpx.AsyncClient(base_url=base_url, headers={"X-API-Key": key}, limits=limits) as http:
+async def ours(base_url: str, key: str, window: float, limit: int, tasks: int) -> Cell:
+    n = requests_for(limit)
+    firsts: list[httpx.Headers] = []
+    refused = 0
+    todo = iter(range(n))
+
+    async def capture(response: httpx.Response) -> None:
+        nonlocal refused
+        if not firsts:
+            firsts.append(response.headers)
+        refused += response.status_code == 429
+
+    http = httpx.AsyncClient(limits=httpx.Limits(max_connections=min(tasks, 64)), event_hooks={"response": [capture]})
+    async with http, AsyncFlick(key, base_url=base_url, http_client=http, max_retry_wait=3600) as flick:
 
         async def worker() -> None:
             for _ in todo:
-                while True:
-                    await limiter.acquire()
-                    sent_at, sent_wall = clock.monotonic(), time.time()
-                    run.sends.append(sent_at)
-                    response = await http.get("/me")
-                    received_at = clock.monotonic()
-                    reset = float(response.headers["x-ratelimit-reset"])
-                    run.windows.setdefault(reset, []).extend((sent_wall, time.time()))
-                    limiter.observe(
-                        status_code=response.status_code,
-                        headers=response.headers,
-                        sent_at=sent_at,
-                        received_at=received_at,
-                    )
-                    run.first = run.first or response
-                    if response.status_code != 429:
-                        run.completed += 1
-                        break
-                    run.too_many += 1
-                    run.pauses.append((received_at, received_at + (parse_retry_after(response.headers) or 0)))
+                await flick.me()
 
-        start, start_wall = clock.monotonic(), time.time()
+        start, start_wall = time.monotonic(), time.time()
         async with anyio.create_task_group() as tg:
-            for _ in range(TASKS):
+            for _ in range(min(tasks, n)):
                 tg.start_soon(worker)
-        run.wall = clock.monotonic() - start
-    assert run.first is not None
-    run.ideal = ideal(start_wall, run.first)
-    run.early_sends = sum(1 for t in run.sends for seen, until in run.pauses if seen < t < until)
-    return run
+        wall = time.monotonic() - start
+    return Cell(wall, ideal(start_wall, window, limit, n, firsts[0]), refused)
 
 
-async def baseline(base_url: str, key: str) -> Run:
-    limiter = AsyncLimiter(LIMIT, WINDOW)
-    run = Run()
-    todo = iter(range(N))
-    limits = httpx.Limits(max_connections=TASKS)
-    async with httpx.AsyncClient(base_url=base_url, headers={"X-API-Key": key}, limits=limits) as http:
+async def baseline(base_url: str, key: str, window: float, limit: int, tasks: int, budget: float) -> Cell:
+    n = requests_for(limit)
+    limiter = AsyncLimiter(60, 60)  # the documented limits
+    too_many = 0
+    done = 0
+    firsts: list[httpx.Headers] = []
+    todo = iter(range(n))
+    async with httpx.AsyncClient(
+        base_url=base_url, headers={"X-API-Key": key}, limits=httpx.Limits(max_connections=min(tasks, 64))
+    ) as http:
 
         async def worker() -> None:
+            nonlocal too_many, done
             for _ in todo:
                 while True:
                     async with limiter:
                         response = await http.get("/me")
-                    run.first = run.first or response
+                    if not firsts:
+                        firsts.append(response.headers)
                     if response.status_code != 429:
-                        run.completed += 1
+                        done += 1
                         break
-                    run.too_many += 1
+                    too_many += 1
                     await anyio.sleep(parse_retry_after(response.headers) or 1.0)
 
         start, start_wall = time.monotonic(), time.time()
-        async with anyio.create_task_group() as tg:
-            for _ in range(TASKS):
-                tg.start_soon(worker)
-        run.wall = time.monotonic() - start
-    assert run.first is not None
-    run.ideal = ideal(start_wall, run.first)
-    return run
+        with anyio.move_on_after(budget) as scope:
+            async with anyio.create_task_group() as tg:
+                for _ in range(min(tasks, n)):
+                    tg.start_soon(worker)
+        wall = time.monotonic() - start
+    return Cell(wall, ideal(start_wall, window, limit, n, firsts[0]), too_many, cut=scope.cancelled_caught)
 
 
-async def noisy_neighbour(base_url: str, key: str) -> None:
-    """An unthrottled client of the same key: 10 requests a second, 429s ignored, until cancelled."""
-    async with httpx.AsyncClient(base_url=base_url, headers={"X-API-Key": key}) as http:
-        while True:
-            await http.get("/me")
-            await anyio.sleep(0.1)
+async def real_time_cells() -> None:
+    for window in WINDOWS:
+        for limit in LIMITS:
+            keys = [f"flick_sk_bench_{window:g}_{limit}_{i}_0123456789" for i in range(2 * len(TASKS))]
+            options = ["--rate-limit", str(limit), "--window-seconds", str(window), "--daily-limit", str(10**9)]
+            for key in keys:
+                options += ["--api-key", key]
+            with serve_in_process(*options) as base_url:
+                row = []
+                for i, tasks in enumerate(TASKS):
+                    mine = await ours(base_url, keys[2 * i], window, limit, tasks)
+                    theirs = await baseline(base_url, keys[2 * i + 1], window, limit, tasks, 3 * mine.ideal + 5)
+                    row.append(f"{tasks:>3} tasks {mine.show()} | {theirs.show()}")
+                print(f"  {window:>3g} s x {limit:>3}: " + "   ".join(row), flush=True)
 
 
-async def shared(base_url: str, key: str) -> Run:
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(noisy_neighbour, base_url, key)
-        run = await ours(base_url, key)
-        tg.cancel_scope.cancel()
-    return run
+async def fake_clock_cells() -> None:
+    for limit in LIMITS:
+        row = []
+        for tasks in TASKS:
+            clock = FakeClock(start=1_781_200_530.0)  # half-way into a 60 s window
+            server = FlickServer(clock=clock, rate_limit=limit, window_seconds=60, daily_limit=10**9, demo=False)
+            key = server.add_account().api_key
+            assert key is not None
+            n = requests_for(limit)
+            transport = _Latency(server.transport(), clock)
+            async with (
+                httpx.AsyncClient(transport=transport) as http,
+                AsyncFlick(key, base_url=server.base_url, http_client=http, clock=clock) as flick,
+            ):
+                todo = iter(range(n))
+
+                async def worker(flick: AsyncFlick = flick, todo: object = todo) -> None:
+                    for _ in todo:  # type: ignore[attr-defined]
+                        await flick.me()
+
+                async def everything(tasks: int = tasks, n: int = n) -> None:
+                    async with anyio.create_task_group() as tg:
+                        for _ in range(min(tasks, n)):
+                            tg.start_soon(worker)
+
+                start, start_wall = clock.monotonic(), clock.time()
+                await clock.run(everything)
+                wall = clock.monotonic() - start
+            entries = server.request_log.for_key(key)
+            # T*: the key had the whole window; the first window ends at the next multiple of 60.
+            reset = (math.floor(start_wall / 60) + 1) * 60
+            t_star = (reset - start_wall) + (math.ceil((n - limit) / limit) - 1) * 60
+            cell = Cell(wall, t_star, sum(1 for e in entries if e.status == 429))
+            row.append(f"{tasks:>3} tasks {cell.show()}")
+        print(f"   60 s x {limit:>3}: " + "   ".join(row) + "   (fake clock, 10 ms each way)", flush=True)
 
 
-def report(name: str, run: Run) -> None:
-    print(
-        f"  {name:<34} wall {run.wall:6.2f} s   T* {run.ideal:6.2f} s   ratio {run.wall / run.ideal:5.3f}   "
-        f"429s {run.too_many:4d}   completed {run.completed}/{N}"
-    )
-    if run.windows:
-        # T* ends when the last window opens: the excess is how late its first request went, plus
-        # how long its requests took to be answered.
-        last = max(run.windows)
-        opened = last - WINDOW
-        print(
-            f"  {'':<34} last window: first send +{min(run.windows[last]) - opened:.3f} s after it opened, "
-            f"last answer +{max(run.windows[last]) - opened:.3f} s"
-        )
+class _Latency(httpx.AsyncBaseTransport):
+    """10 ms each way on the fake clock, as a network would take."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, clock: FakeClock) -> None:
+        self._inner, self._clock = inner, clock
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await self._clock.sleep(0.01)
+        response = await self._inner.handle_async_request(request)
+        await self._clock.sleep(0.01)
+        return response
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+TESTS = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TESTS))
+
+
+def redis_rows() -> None:
+    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
+        print("   redis: skipped (redis-server / redis-cli not installed; make services installs them)")
+        return
+    from _redis_server import redis_cluster, redis_server
+
+    from flick_async.testing import DEMO_API_KEY, serve_in_thread
+
+    limit, window, per_worker, workers = 60, 2.0, 150, 4
+    for name, manager, extra in (("redis", redis_server, []), ("cluster", redis_cluster, ["cluster"])):
+        # The workers are processes of their own: the server can share this one's GIL.
+        api = FlickServer(rate_limit=limit, window_seconds=window, daily_limit=10**9)
+        with manager() as redis, serve_in_thread(api) as base_url:
+            first = httpx.get(f"{base_url}/me", headers={"X-API-Key": DEMO_API_KEY}).headers
+            start, start_wall = time.monotonic(), time.time()
+            command = [sys.executable, str(TESTS / "_redis_worker.py"), redis.url, base_url, DEMO_API_KEY]
+            command += [str(per_worker), str(window), "asyncio", *extra]
+            processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+            outputs = [p.communicate(timeout=300)[0] for p in processes]
+            wall = time.monotonic() - start
+        if any(p.returncode for p in processes):
+            print(f"  {name:>7}: a worker failed (see its traceback above)", flush=True)
+            continue
+        statuses = [s for out in outputs for s in json.loads(out.strip().splitlines()[-1])["statuses"]]
+        n = per_worker * workers
+        # T*: from a first answer just before the workers start, as in the other cells.
+        cell = Cell(wall, ideal(start_wall, window, limit, n, first), statuses.count(429))
+        print(f"  {name:>7}: 4 processes x {per_worker}, {limit} per {window:g} s   {cell.show()}", flush=True)
 
 
 async def main() -> None:
-    # The server runs in its own process so that it and the client don't share one GIL.
-    keys = [f"flick_sk_bench{i}_0123456789abcdef" for i in range(3)]
-    port = free_port()
-    command = [sys.executable, "-m", "flick_async.testing", "serve", "--port", str(port)]
-    command += ["--rate-limit", str(LIMIT), "--window-seconds", str(WINDOW)]
-    for key in keys:
-        command += ["--api-key", key]
-    base_url = f"http://127.0.0.1:{port}/api/beta"
-    async with await anyio.open_process(command, stdout=subprocess.DEVNULL) as server:
-        try:
-            await wait_until_up(base_url)
-            print(f"{N} requests, {TASKS} tasks, {LIMIT} per {WINDOW:g} s window, loopback; margin {MARGIN} s")
-            print("(1) efficiency")
-            mine = await ours(base_url, keys[0])
-            report("flick_async RateLimiter", mine)
-            theirs = await baseline(base_url, keys[1])
-            report("aiolimiter AsyncLimiter(60, 2)", theirs)
-            print("(2) shared key, unthrottled neighbour at 10 req/s")
-            crowded = await shared(base_url, keys[2])
-            report("flick_async RateLimiter", crowded)
-            print(f"  ours sent inside a Retry-After we had seen: {crowded.early_sends}")
-        finally:
-            server.terminate()
-    target = mine.wall <= 1.03 * mine.ideal and mine.too_many == 0
-    shared_ok = crowded.completed == N and crowded.early_sends == 0
-    print(f"targets: efficiency {'met' if target else 'MISSED'}, shared key {'met' if shared_ok else 'MISSED'}")
-
-
-async def wait_until_up(base_url: str) -> None:
-    with anyio.fail_after(20):
-        async with httpx.AsyncClient() as http:
-            while True:
-                try:
-                    await http.get(f"{base_url}/openapi.json")
-                    return
-                except httpx.TransportError:
-                    await anyio.sleep(0.1)
+    print(f"throttle grid: wall / T* (429s caused) for ours | aiolimiter(60, 60); {load_average()}")
+    started = time.monotonic()
+    await fake_clock_cells()
+    await real_time_cells()
+    await anyio.to_thread.run_sync(redis_rows)
+    print(f"grid took {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -368,10 +368,10 @@ def test_an_override_can_name_a_tv_episode(live: Live, tmp_path: Path) -> None:
 def test_episode_overrides_are_validated_as_the_api_requires(
     live: Live, tmp_path: Path, row: str, message: str
 ) -> None:
-    """A season or episode row missing a number, or with one that is not a whole number, is refused, naming row and field.
+    """A season or episode row missing a number, or one not a whole number, is refused, naming row and field.
 
     An extra number (season_number on a movie) is not refused: the API accepts it, and the SDK
-    never rejects what the API accepts.
+    never rejects what the API accepts (see the next test).
     """
     export = _folder(tmp_path / "export", diary="2024-01-03,Pilot,2008,https://boxd.it/e1,5,,,2024-01-02\n")
     overrides = tmp_path / "fix.csv"
@@ -592,3 +592,23 @@ def test_interrupted_while_resolving_shows_what_was_resolved(
     assert result.exit_code in (0, 5), result.output  # some of these titles have no match without a year
     assert live.routes().count("GET /resolve") == len(titles) - resolved
     assert report["resolve_cached"] == resolved
+
+
+def test_a_number_the_media_type_does_not_use_is_not_sent_and_said(live: Live, tmp_path: Path) -> None:
+    """season_number on a movie: accepted as the API accepts it, not sent (the API ignores it), and said."""
+    export = _folder(tmp_path / "export", diary="2024-01-03,Alien,1979,https://boxd.it/e1,5,,,2024-01-02\n")
+    overrides = tmp_path / "fix.csv"
+    overrides.write_text(
+        "title,year,tmdb_id,media_type,season_number,episode_number\nAlien,1979,348,movie,1,\n", encoding="utf-8"
+    )
+    live.server.request_log.clear()
+    result, report = _run(live, export, tmp_path / "state", "--overrides", overrides)
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: fix.csv row 1: season_number 1 is not used for a movie, so it is not sent "
+        "(a season needs tv_season, an episode tv_episode)"
+    ) in " ".join(result.stderr.split())
+    [review] = live.server.reviews(live.account)
+    assert (review["media"]["tmdb_id"], review["media"]["type"]) == ("348", "movie")
+    assert "season_number" not in review["media"]
+    assert report["overridden"] == 1

@@ -231,3 +231,27 @@ def test_the_wait_label_names_the_window_learned(reason: str, window: float | No
     bars.on_event(ThrottleWait(delay=0.8, reason=reason))  # type: ignore[arg-type]
     task = bars.progress.tasks[0]
     assert task.fields["status"] == f"waiting 0.8s for the rate limit ({label})"
+
+
+def test_the_wait_label_prefers_the_window_the_throttle_reports() -> None:
+    """When the throttle's event carries the window it learned, that is the one named (over the ETA's guess)."""
+    import attrs
+
+    @attrs.frozen
+    class WaitWithWindow(ThrottleWait):
+        window: float = 0.0
+
+    class Eta:
+        window = 60.0
+
+        def seconds(self, requests: int) -> float | None:
+            return None
+
+        def beyond_today(self, requests: int) -> bool:
+            return False
+
+    bars = _Bars()
+    bars.eta = Eta()  # type: ignore[assignment]
+    bars.resolve_started(10)
+    bars.on_event(WaitWithWindow(delay=0.5, reason="minute", window=1.0))
+    assert bars.progress.tasks[0].fields["status"] == "waiting 0.5s for the rate limit (1 s window)"

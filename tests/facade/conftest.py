@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from _both_clients import close_all, make_factory, parametrize_client_kinds
 
 from flick_async import AsyncFlick
 from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer
 
 from .helpers import MOCK_BASE_URL, MOCK_KEY, SERVER_BASE_URL
+
+# The suites the sync client must pass too: each of their tests runs on both clients.
+_BOTH_CLIENTS = {"test_endpoints", "test_errors", "test_pagination"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise the shared suites over `client_kind` ("async", "sync")."""
+    if metafunc.module.__name__.rpartition(".")[2] in _BOTH_CLIENTS:
+        parametrize_client_kinds(metafunc)
+
+
+@pytest.fixture
+def client_kind() -> str:
+    """Which client `make_client` and friends build; the shared suites run both."""
+    return "async"
+
+
+def _factory(request: pytest.FixtureRequest, client_kind: str) -> tuple[Callable[..., Any], list[Any]]:
+    backend = request.getfixturevalue("anyio_backend") if client_kind == "sync" else "asyncio"
+    return make_factory(client_kind, backend, AsyncFlick)
 
 
 @pytest.fixture
@@ -34,17 +55,22 @@ async def server_http(server: FlickServer) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def make_client(server_http: httpx.AsyncClient, clock: FakeClock) -> Callable[..., AsyncFlick]:
+def make_client(
+    server_http: httpx.AsyncClient, clock: FakeClock, client_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., AsyncFlick]]:
     """Build clients of the local server (demo key, throttling off, fake clock); options override."""
+    factory, built = _factory(request, client_kind)
 
     def make(**options: Any) -> AsyncFlick:
         options.setdefault("base_url", SERVER_BASE_URL)
         options.setdefault("http_client", server_http)
         options.setdefault("throttle", False)
         options.setdefault("clock", clock)
-        return AsyncFlick(options.pop("api_key", DEMO_API_KEY), **options)
+        client: AsyncFlick = factory(options.pop("api_key", DEMO_API_KEY), **options)
+        return client
 
-    return make
+    yield make
+    close_all(built)
 
 
 @pytest.fixture
@@ -55,16 +81,21 @@ async def client(make_client: Callable[..., AsyncFlick]) -> AsyncIterator[AsyncF
 
 
 @pytest.fixture
-def make_mock_client(clock: FakeClock) -> Callable[..., AsyncFlick]:
+def make_mock_client(
+    clock: FakeClock, client_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., AsyncFlick]]:
     """Build clients that talk to pytest-httpx (register responses with `httpx_mock`)."""
+    factory, built = _factory(request, client_kind)
 
     def make(**options: Any) -> AsyncFlick:
         options.setdefault("base_url", MOCK_BASE_URL)
         options.setdefault("throttle", False)
         options.setdefault("clock", clock)
-        return AsyncFlick(options.pop("api_key", MOCK_KEY), **options)
+        client: AsyncFlick = factory(options.pop("api_key", MOCK_KEY), **options)
+        return client
 
-    return make
+    yield make
+    close_all(built)
 
 
 @pytest.fixture

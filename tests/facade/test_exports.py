@@ -37,6 +37,7 @@ EXPECTED_ALL = [
     "CustomList",
     "DailyQuotaExceededError",
     "Event",
+    "Flick",
     "FlickError",
     "Hook",
     "InternalServerError",

@@ -436,3 +436,24 @@ async def test_the_key_is_unreachable_from_errors_over_a_real_socket() -> None:
                     errors.append(caught.value)
     assert [type(e).__name__ for e in errors] == ["InternalServerError", "APIConnectionError"] * 2
     assert [_paths_to(SECRET, e) for e in errors] == [[]] * 4
+
+
+@pytest.mark.parametrize("auth", ["bearer", "x-api-key"])
+@pytest.mark.parametrize("status", [401, 502])
+async def test_the_key_echoed_in_the_status_line_is_redacted(auth: Literal["bearer", "x-api-key"], status: int) -> None:
+    """A proxy that echoes the key in its reason phrase (`HTTP/1.1 502 bad key flick_sk_…`), not in body or headers."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            status, html="<html>bad gateway</html>", extensions={"reason_phrase": f"bad key {SECRET}".encode()}
+        )
+
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
+        AsyncFlick(SECRET, base_url=MOCK_BASE_URL, auth=auth, http_client=http, throttle=False, max_retries=0) as flick,
+    ):
+        with pytest.raises(APIError) as caught:
+            await flick.me()
+    assert caught.value.status_code == status
+    _assert_secret_absent(_texts([caught.value]))
+    assert _paths_to(SECRET, caught.value) == []

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import time
 from typing import Any
 
 import httpx
 import pytest
 
-from flick_async.testing import Catalog, DeleteServed, FakeClock, FlickServer, InsertFirst, OddTotal
+from flick_async.testing import DEMO_API_KEY, Catalog, DeleteServed, FakeClock, FlickServer, InsertFirst, OddTotal
 
 from .conftest import START, client_for
 
@@ -275,8 +279,31 @@ async def test_a_cursor_is_bound_to_its_key_and_list(account_server: tuple[Flick
 
 
 def test_serve_takes_pagination_and_max_page_size() -> None:
-    """`serve --pagination cursor --max-page-size N` reach the server's paging knobs."""
-    from flick_async.testing.__main__ import _parser
-
-    args = _parser().parse_args(["serve", "--pagination", "cursor", "--max-page-size", "25"])
-    assert (args.pagination, args.max_page_size) == ("cursor", 25)
+    """`serve --pagination cursor --max-page-size 2` serves cursor pages of 2 over a socket."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flick_async.testing", "serve", "--port", "0", "--pagination", "cursor",
+         "--max-page-size", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        match = re.search(r"http://127\.0\.0\.1:\d+/api/beta", process.stdout.readline())
+        assert match is not None
+        headers = {"Authorization": f"Bearer {DEMO_API_KEY}"}
+        for _ in range(200):  # ready when it answers
+            try:
+                body = httpx.get(f"{match.group(0)}/me/reviews?limit=50", headers=headers, timeout=1).json()
+                break
+            except httpx.TransportError:
+                time.sleep(0.02)
+        assert (len(body["data"]), body["limit"], isinstance(body["next_cursor"], str), "page" in body) == (
+            2,
+            2,
+            True,
+            False,
+        )
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

@@ -1,0 +1,351 @@
+"""What only the sync client `Flick` promises: its thread, its loop guard, its budget, plain iterators.
+
+The endpoint, error, pagination and bulk-write suites run on `Flick` too (parametrised over both
+clients, see `tests/_both_clients.py`); this file covers what they cannot see.
+"""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, assert_type
+
+import anyio
+import httpx
+import pytest
+from flick_api.api.reviews import list_reviews
+from flick_api.models import ReviewPage
+from pytest_httpx import HTTPXMock
+
+from flick_async import (
+    AsyncFlick,
+    BatchCounts,
+    BatchResult,
+    ClientClosedError,
+    DailyQuotaExceededError,
+    Flick,
+    ListItems,
+    Lists,
+    Page,
+    PageIterator,
+    Profile,
+    RawResponse,
+    Review,
+    ReviewInput,
+    Reviews,
+    ValidationError,
+    Watchlist,
+)
+from flick_async._sync import SyncListItems, SyncLists, SyncPageIterator, SyncReviews, SyncWatchlist
+from flick_async.testing import DEMO_API_KEY, FlickServer, serve_in_thread
+
+from .helpers import MOCK_BASE_URL, PROFILE_JSON, SERVER_BASE_URL
+
+
+@pytest.fixture
+def make_flick(server: FlickServer) -> Iterator[Callable[..., Flick]]:
+    """Sync clients of the local server (in process, throttling off); closed after the test."""
+    built: list[Flick] = []
+
+    def make(**options: Any) -> Flick:
+        options.setdefault("base_url", SERVER_BASE_URL)
+        options.setdefault("http_client", httpx.AsyncClient(transport=server.transport()))
+        options.setdefault("throttle", False)
+        flick = Flick(options.pop("api_key", DEMO_API_KEY), **options)
+        built.append(flick)
+        return flick
+
+    yield make
+    for flick in built:
+        flick.close()
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_plain_calls_and_plain_iterators(make_flick: Callable[..., Flick], server: FlickServer, backend: str) -> None:
+    """From plain code: results as from AsyncFlick, `iter()` a plain iterator, on either worker loop."""
+    with make_flick(backend=backend) as flick:
+        assert flick.me() == Profile.from_dict(server.profile(DEMO_API_KEY))
+        iterator = flick.reviews.iter(limit=7)
+        assert iter(iterator) is iterator
+        assert list(iterator) == [Review.from_dict(r) for r in server.reviews(DEMO_API_KEY)]
+        assert (iterator.stop_reason, iterator.complete) == ("exhausted", True)
+        page = flick.call(list_reviews, page=2, limit=3)
+        assert_type(page, ReviewPage)
+        assert page.page == 2
+
+
+def test_stream_create_is_a_plain_context_manager(make_flick: Callable[..., Flick]) -> None:
+    """`with flick.reviews.stream_create(...) as outcomes: for outcome in outcomes` accounts for every item."""
+    rows = [ReviewInput(tmdb_id=tmdb_id, media_type="movie", rating=6) for tmdb_id in ("27205", "155", "603")]
+    with make_flick() as flick, flick.reviews.stream_create(rows, chunk_size=1) as outcomes:
+        statuses = sorted((outcome.index, outcome.status) for outcome in outcomes)
+        assert (outcomes.unsent, outcomes.unconfirmed, outcomes.counts.done) == ([], [], 3)
+    assert statuses == [(0, "created"), (1, "created"), (2, "created")]
+
+
+async def test_a_call_inside_a_running_event_loop_raises_at_once(make_flick: Callable[..., Flick]) -> None:
+    """Inside async code (asyncio or trio) every call raises RuntimeError naming AsyncFlick; no thread starts."""
+    flick = make_flick()
+    with pytest.raises(RuntimeError, match=r"inside a running (asyncio|trio) event loop.*use AsyncFlick"):
+        flick.me()
+    with pytest.raises(RuntimeError, match="running"):
+        flick.reviews.list()
+    assert flick._worker.thread is None
+
+
+def test_a_call_from_the_worker_thread_raises_instead_of_deadlocking(make_flick: Callable[..., Flick]) -> None:
+    """An input generator (run on the worker) that calls the client back gets RuntimeError, not a hang."""
+    flick = make_flick()
+
+    def rows() -> Iterator[ReviewInput]:
+        flick.me()
+        yield ReviewInput(tmdb_id="27205", media_type="movie")
+
+    with pytest.raises(RuntimeError, match="own worker thread"):
+        flick.reviews.create_many(rows())
+    assert flick.me().username == "demo"  # the client is still usable
+
+
+def test_close_stops_the_thread_and_closes_the_connections(httpx_mock: HTTPXMock) -> None:
+    """Leaving `with` closes the client's own httpx client and joins its worker thread."""
+    httpx_mock.add_response(url=f"{MOCK_BASE_URL}/me", json=PROFILE_JSON)
+    before = threading.active_count()
+    with Flick("flick_sk_unit_0123456789abcdef0123", base_url=MOCK_BASE_URL, throttle=False) as flick:
+        flick.me()
+        thread = flick._worker.thread
+        assert thread is not None
+        assert thread.is_alive()
+    assert not thread.is_alive()
+    assert flick._async._pipeline.http.is_closed
+    assert flick.is_closed
+    assert threading.active_count() == before
+    with pytest.raises(ClientClosedError):
+        flick.me()
+    with pytest.raises(ClientClosedError), flick:
+        pass
+    flick.close()  # idempotent
+
+
+def test_a_client_never_closed_stops_its_thread_when_collected(make_flick: Callable[..., Flick]) -> None:
+    """Dropping an open client does not leak its thread (it is also a daemon: exit never waits for it)."""
+    flick = Flick(DEMO_API_KEY, base_url=SERVER_BASE_URL, http_client=make_flick()._async._pipeline.http)
+    flick.me()
+    thread = flick._worker.thread
+    assert thread is not None
+    assert thread.daemon
+    del flick
+    gc.collect()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_many_threads_share_one_client(make_flick: Callable[..., Flick]) -> None:
+    """Sixteen threads calling one Flick at once all get their answer, through one worker thread."""
+    flick = make_flick()
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.append(flick.me().username)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert (errors, results) == ([], ["demo"] * 16)
+
+
+def test_create_many_keeps_its_concurrency(server: FlickServer) -> None:
+    """With concurrency=4, four chunks are in flight at once on the worker loop."""
+    in_flight = 0
+    peak = 0
+    inner = server.transport()
+
+    class Counting(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.full = anyio.Event()
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            if in_flight >= 4:
+                self.full.set()
+            with anyio.move_on_after(2):  # a client without concurrency never fills it
+                await self.full.wait()
+            try:
+                return await inner.handle_async_request(request)
+            finally:
+                in_flight -= 1
+
+    rows = [ReviewInput(tmdb_id="27205", media_type="movie", rating=r / 2) for r in range(8)]
+    http = httpx.AsyncClient(transport=Counting())
+    with Flick(DEMO_API_KEY, base_url=SERVER_BASE_URL, http_client=http, throttle=False) as flick:
+        result = flick.reviews.create_many(rows, chunk_size=2, concurrency=4)
+    assert (result.counts.done, peak) == (8, 4)
+
+
+def test_the_sync_and_async_clients_share_the_keys_budget(server: FlickServer) -> None:
+    """A Flick and an AsyncFlick on one key draw from one per-process budget (default throttle).
+
+    The server allows 3 requests a day. After the Flick spent them, the AsyncFlick (on another
+    thread's event loop) refuses locally: the server sees 3 requests, not 4.
+    """
+    server = FlickServer(daily_limit=3)
+    account = server.add_account(f"budget-{time.monotonic_ns()}")  # a key no other test's limiter knows
+    assert account.api_key is not None
+    transport = server.transport()
+    with Flick(account.api_key, base_url=SERVER_BASE_URL, http_client=httpx.AsyncClient(transport=transport)) as flick:
+        for _ in range(3):
+            flick.me()
+        assert flick.rate_limit is not None
+        assert flick.rate_limit.remaining_day == 0
+
+    async def other_loop() -> None:
+        async with (
+            httpx.AsyncClient(transport=transport) as http,
+            AsyncFlick(account.api_key, base_url=SERVER_BASE_URL, http_client=http) as client,
+        ):
+            with pytest.raises(DailyQuotaExceededError):
+                await client.me()
+
+    anyio.run(other_loop)
+    assert len(server.request_log) == 3
+
+
+def test_views_share_the_worker_and_close_with_it(make_flick: Callable[..., Flick]) -> None:
+    """with_options and with_raw_response on Flick: same thread; a view's close leaves the client open."""
+    flick = make_flick()
+    light = flick.with_options(timeout=5, max_retries=0)
+    raw = light.with_raw_response.me()
+    assert_type(raw, RawResponse[Profile])
+    assert (raw.status_code, raw.parse().username, raw.retries_taken) == (200, "demo", 0)
+    page = flick.with_raw_response.reviews.list(limit=2)
+    assert_type(page, RawResponse[Page[Review]])
+    assert len(page.parse()) == 2
+    assert light._worker is flick._worker
+    light.close()
+    assert light.is_closed
+    assert not flick.is_closed
+    assert flick.me().username == "demo"
+    other = flick.with_options(headers={"X-A": "1"})
+    flick.close()
+    assert other.is_closed
+    with pytest.raises(ClientClosedError):
+        other.me()
+
+
+def test_bad_options_raise_before_any_thread_starts() -> None:
+    """The constructor validates as AsyncFlick's does (and `backend`), with no thread started."""
+    before = threading.active_count()
+    with pytest.raises(ValidationError):
+        Flick("not-a-key")
+    with pytest.raises(ValidationError, match="backend"):
+        Flick(DEMO_API_KEY, base_url=SERVER_BASE_URL, backend="curio")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="timeout"):
+        Flick(DEMO_API_KEY, base_url=SERVER_BASE_URL).with_options(timeout=-1)
+    assert threading.active_count() == before
+
+
+def test_ctrl_c_during_create_many_stops_the_job_with_an_exact_account(server: FlickServer) -> None:
+    """KeyboardInterrupt while blocked in create_many cancels the job on the worker and carries `.partial`."""
+    account = server.add_account("interrupted")
+    rows = [ReviewInput(tmdb_id="27205", media_type="movie", review=f"take {n}") for n in range(1000)]
+    interrupted = threading.Event()
+
+    def on_progress(done: int, total: int | None, counts: BatchCounts) -> None:
+        if done >= 150 and not interrupted.is_set():
+            interrupted.set()
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does to a script blocked in the call
+
+    http = httpx.AsyncClient(transport=server.transport())
+    with Flick(account.api_key, base_url=SERVER_BASE_URL, http_client=http, throttle=False) as flick:
+        with pytest.raises(KeyboardInterrupt) as caught:
+            flick.reviews.create_many(rows, concurrency=3, chunk_size=50, on_progress=on_progress)
+        partial: BatchResult = caught.value.partial  # type: ignore[attr-defined]
+        answered = len(server.request_log)
+        accounted = sorted([*(o.index for o in partial.outcomes), *partial.unsent, *partial.unconfirmed])
+        assert accounted == list(range(len(accounted)))  # every item read, exactly once
+        assert 150 <= partial.counts.done < 1000
+        stored = {review["review"] for review in server.reviews(account)}
+        assert {rows[o.index].review for o in partial.outcomes if o.status == "created"} <= stored
+        assert flick.me().username == "interrupted"  # the client is still usable
+    assert len(server.request_log) == answered + 1  # nothing of the job ran after the interrupt
+
+
+def test_the_sync_surface_matches_the_async_one() -> None:
+    """Flick takes AsyncFlick's arguments (plus `backend`) and has every public name of it and its groups."""
+    async_params = inspect.signature(AsyncFlick).parameters
+    sync_params = inspect.signature(Flick).parameters
+    assert list(sync_params) == [*async_params, "backend"]
+    assert all(
+        (sync_params[n].default, str(sync_params[n].annotation)) == (p.default, str(p.annotation))
+        for n, p in async_params.items()
+    )
+    pairs = [(AsyncFlick, Flick), (Reviews, SyncReviews), (Watchlist, SyncWatchlist), (Lists, SyncLists)]
+    pairs += [(ListItems, SyncListItems), (PageIterator, SyncPageIterator)]
+    for async_class, sync_class in pairs:
+        public = {name for name in dir(async_class) if not name.startswith("_")} - {"aclose"}
+        assert public - set(dir(sync_class)) == set(), sync_class
+    assert {"close", "__enter__", "__exit__"} <= set(dir(Flick))
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_flick_and_an_async_client_waiting_at_once_share_one_budget(backend: Literal["asyncio", "trio"]) -> None:
+    """Threads blocked in one Flick and tasks of an AsyncFlick on another loop, one key: all finish within its limit.
+
+    Over a loopback socket, as tests/test_throttle_threads.py does for two AsyncFlicks (the
+    throttle is what waits across loops; this checks the sync client hands it the same budget).
+    """
+    limit, calls = 10, 12
+    server = FlickServer(rate_limit=limit, window_seconds=1, demo=False)
+    key = server.add_account().api_key
+    assert key is not None
+    done: list[str] = []
+    errors: list[BaseException] = []
+
+    with serve_in_thread(server) as base_url, Flick(key, base_url=base_url, backend=backend) as flick:
+
+        def sync_caller() -> None:
+            try:
+                for _ in range(calls // 3):
+                    flick.me()
+                    done.append("sync")
+            except BaseException as error:
+                errors.append(error)
+
+        def async_thread() -> None:
+            async def one(client: AsyncFlick) -> None:
+                await client.me()
+                done.append("async")
+
+            async def work() -> None:
+                async with AsyncFlick(key, base_url=base_url) as client, anyio.create_task_group() as tg:
+                    for _ in range(calls):
+                        tg.start_soon(one, client)
+
+            try:
+                anyio.run(work)
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=sync_caller, daemon=True) for _ in range(3)]
+        threads.append(threading.Thread(target=async_thread, daemon=True))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    assert errors == []
+    assert sorted(done) == ["async"] * calls + ["sync"] * calls
+    assert server.request_log.max_per_window(1.0, api_key=key) <= limit
+    assert server.request_log.statuses(key).count(429) <= limit
