@@ -424,3 +424,34 @@ async def test_resets_at_is_utc_midnight_whatever_the_machines_zone(
             datetime.datetime.combine(moment.date() + datetime.timedelta(days=1), datetime.time(), datetime.UTC)
             for moment in (before, after)
         }
+
+
+# -- Retry-After dates read on the server's clock -----------------------------------------------------
+
+
+async def test_a_retry_after_date_is_read_against_the_servers_own_date(
+    httpx_mock: HTTPXMock, mock_client: AsyncFlick
+) -> None:
+    """A server whose clock is years off still means "two minutes from my now": Date and Retry-After agree."""
+    error = await _raised(
+        httpx_mock,
+        mock_client,
+        429,
+        envelope("rate_limited", "Slow down."),
+        Retry_After="Wed, 01 Jan 2020 12:02:00 GMT",
+        Date="Wed, 01 Jan 2020 12:00:00 GMT",
+    )
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 120.0
+
+
+def test_without_a_date_a_retry_after_date_is_read_against_the_callers_clock() -> None:
+    """The throttle passes its clock's time: with no Date header, the wait is measured from that."""
+    from flick_async._errors import parse_retry_after
+
+    when = datetime.datetime(2030, 1, 1, 12, 0, 30, tzinfo=datetime.UTC)
+    headers = httpx.Headers({"Retry-After": email.utils.format_datetime(when, usegmt=True)})
+    assert parse_retry_after(headers, now=when.timestamp() - 30) == 30.0
+    # An unreadable Date is as good as none.
+    headers["Date"] = "not a date"
+    assert parse_retry_after(headers, now=when.timestamp() - 5) == 5.0
