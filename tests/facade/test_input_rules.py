@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 import inspect
 import json
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -380,3 +382,40 @@ def test_to_request_judges_the_date_by_the_today_given() -> None:
     assert review.to_request(today=datetime.date(2999, 1, 1)).to_dict()["watched_date"] == "2999-01-02"
     with pytest.raises(ValidationError):
         review.to_request()
+
+
+@pytest.fixture(params=["XST-14", "XST+12"], ids=["machine-at-utc+14", "machine-at-utc-12"])
+def machine_time_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A machine whose local zone is UTC+14 or UTC−12 (a day apart from UTC for half of each day)."""
+    monkeypatch.setenv("TZ", str(request.param))
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("machine_time_zone")
+def test_the_future_is_judged_on_utcs_calendar_whatever_the_machines_zone() -> None:
+    """Far east or west of UTC, tomorrow in UTC is taken and the day after refused, as on a UTC machine."""
+    today = _utc_today()
+    ReviewInput(tmdb_id="1", media_type="movie", watched_date=today + datetime.timedelta(days=1)).to_body()
+    with pytest.raises(ValidationError):
+        ReviewInput(tmdb_id="1", media_type="movie", watched_date=_utc_today() + datetime.timedelta(days=2)).to_body()
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "value"),
+    [
+        (lambda f: f.resolve(42), "title", 42),
+        (lambda f: f.resolve("x" * 201), "title", 201),
+        (lambda f: f.reviews.create(["27205"], media_type="movie"), "tmdb_id", ["27205"]),
+    ],
+    ids=["title-not-text", "long-title-by-length", "id-not-text"],
+)
+async def test_a_value_of_the_wrong_kind_or_length_is_carried(
+    mock_client: AsyncFlick, call: Any, field: str, value: object
+) -> None:
+    """A value of the wrong type is carried as given; an over-long one by its length."""
+    with pytest.raises(ValidationError) as caught:
+        await _call(call, mock_client)
+    assert (caught.value.field, caught.value.value) == (field, value)
