@@ -11,8 +11,9 @@ cached before the code or the tests changed).
     python scripts/mutation.py --modules _retry,_errors
     python scripts/mutation.py --jobs 2              mutants run two at a time (default 1)
 
-A line whose mutants cannot change behaviour carries `# pragma: no mutate` and a comment saying
-why; the table counts those lines as "excl." so nothing is hidden. The exit code is 1 when a
+A line whose mutants cannot change behaviour is listed in `do_not_mutate_patterns` (pyproject.toml,
+with the reason) or carries `# pragma: no mutate` and a comment saying why; the table counts those
+lines as "excl." so nothing is hidden. The exit code is 1 when a
 module scores below `fail_under`.
 """
 
@@ -22,6 +23,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +44,17 @@ def _settings() -> dict[str, Any]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     settings: dict[str, Any] = data["tool"]["flick_async"]["mutation"]
     return settings
+
+
+def _mutmut_settings() -> dict[str, Any]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    settings: dict[str, Any] = data["tool"]["mutmut"]
+    return settings
+
+
+def _excluded_lines(source: str, patterns: list[re.Pattern[str]]) -> int:
+    """Lines left unmutated as equivalent: a `# pragma: no mutate` or a `do_not_mutate_patterns` match."""
+    return sum(1 for line in source.splitlines() if PRAGMA in line or any(p.search(line) for p in patterns))
 
 
 def _worker(module: str, tests: list[str], jobs: int, result_file: Path) -> None:
@@ -119,6 +132,7 @@ def main() -> None:
         return
 
     known: dict[str, list[str]] = settings["modules"]
+    patterns = [re.compile(p) for p in _mutmut_settings().get("do_not_mutate_patterns", [])]
     modules = [m.strip() for m in args.modules.split(",") if m.strip()] if args.modules else list(known)
     unknown = [m for m in modules if m not in known]
     if unknown:
@@ -134,7 +148,7 @@ def main() -> None:
         t0 = time.monotonic()
         result = _run_module(module, known[module], args.jobs)
         source = (ROOT / "flick_async" / f"{module}.py").read_text("utf-8")
-        row, score = _row(module, result["statuses"], source.count(PRAGMA), time.monotonic() - t0)
+        row, score = _row(module, result["statuses"], _excluded_lines(source, patterns), time.monotonic() - t0)
         rows.append(row)
         print("   " + "  ".join(f"{h}={c}" for h, c in zip(header[1:], row[1:], strict=True)), flush=True)
         if score < settings["fail_under"]:
@@ -146,7 +160,7 @@ def main() -> None:
     for r in [header, ["-" * w for w in widths], *rows]:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
     print(f"\nwall time {time.monotonic() - started:.0f}s with --jobs {args.jobs}")
-    print("other = no tests reach it, suspicious or segfault; excl. = lines marked '# pragma: no mutate'")
+    print("other = no tests reach it, suspicious or segfault; excl. = lines left unmutated as equivalent")
     if survivors:
         print(f"\n{len(survivors)} mutants not killed:")
         for name, status, diff in survivors:

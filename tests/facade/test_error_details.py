@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -23,6 +25,7 @@ from flick_async import (
     AuthenticationError,
     DailyQuotaExceededError,
     InternalServerError,
+    MalformedResponseError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -129,7 +132,14 @@ async def test_a_day_window_429_is_a_daily_quota_error_resetting_at_the_next_utc
     )
     assert type(error) is DailyQuotaExceededError
     assert (error.window, error.retry_after, error.resets_at.isoformat()) == ("day", 3600.0, resets_at)
-    assert (error.status_code, error.code) == (429, "rate_limited")
+    assert (error.status_code, error.code, error.message) == (429, "rate_limited", "Daily quota exhausted.")
+    # Like every APIError: the request, the details and the headers of the answer.
+    assert (error.method, error.url, dict(error.details), error.headers["date"]) == (
+        "GET",
+        ME_URL,
+        {"window": "day"},
+        date,
+    )
 
 
 @pytest.mark.parametrize("date", [None, "yesterday-ish"], ids=["no-date", "unreadable-date"])
@@ -334,3 +344,114 @@ def test_headers_given_to_an_error_are_kept() -> None:
     """The headers object passed in is the one exposed (not a copy that loses duplicates)."""
     headers = httpx.Headers([("Set-Cookie", "a"), ("Set-Cookie", "b")])
     assert APIError("Odd.", status_code=418, headers=headers).headers is headers
+
+
+# -- errors built without a response (a batch answer's per-item errors) ------------------------------
+
+
+def test_a_per_item_error_needs_no_response_of_its_own() -> None:
+    """An error from an envelope alone (a batch item's) has empty headers and URL and its own class."""
+    from flick_async._errors import error_from_envelope
+
+    error = error_from_envelope(status_code=200, code="media_not_found", message="No such title.", method="POST")
+    assert (type(error).__name__, error.message, error.method, error.url, dict(error.headers)) == (
+        "MediaNotFoundError",
+        "No such title.",
+        "POST",
+        "",
+        {},
+    )
+    limited = error_from_envelope(status_code=200, code="rate_limited", message="Slow down.")
+    assert isinstance(limited, RateLimitError)
+    assert (limited.retry_after, limited.window, limited.method) == (None, None, "")
+
+
+def test_the_message_is_the_exceptions_first_argument() -> None:
+    """As for any Python exception, `args[0]` is the message: tools that log `e.args` show it."""
+    resets = datetime.datetime(2026, 6, 2, tzinfo=datetime.UTC)
+    errors = [
+        APIError("Odd.", status_code=418),
+        DailyQuotaExceededError("Spent.", resets_at=resets),
+        MalformedResponseError("Cut off.", status_code=200),
+    ]
+    assert [error.args for error in errors] == [("Odd.",), ("Spent.",), ("Cut off.",)]
+
+
+def test_a_malformed_response_is_not_transient_unless_said() -> None:
+    """A wrong-shaped answer will not fix itself: not transient (not retried) unless the body was cut off."""
+    assert MalformedResponseError("Wrong shape.", status_code=200).transient is False
+    assert MalformedResponseError("Cut off.", status_code=200, transient=True).transient is True
+
+
+# -- the machine's own time zone plays no part -------------------------------------------------------
+
+
+@pytest.fixture(params=["XST-14", "XST+12"], ids=["machine-at-utc+14", "machine-at-utc-12"])
+def machine_time_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run the test on a machine whose local zone is UTC+14 or UTC−12 (a day apart from UTC for half of each day)."""
+    monkeypatch.setenv("TZ", str(request.param))
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    "date",
+    [None, "Mon, 01 Jun 2026 12:00:00 GMT", "Mon, 01 Jun 2026 12:00:00 -0000"],
+    ids=["no-date", "gmt", "unknown-zone"],
+)
+@pytest.mark.usefixtures("machine_time_zone")
+async def test_resets_at_is_utc_midnight_whatever_the_machines_zone(
+    httpx_mock: HTTPXMock, mock_client: AsyncFlick, date: str | None
+) -> None:
+    """The daily quota resets at UTC midnight: a machine far east or west of UTC gets the same instant."""
+    before = datetime.datetime.now(datetime.UTC)
+    error = await _raised(
+        httpx_mock,
+        mock_client,
+        429,
+        envelope("rate_limited", "Quota.", {"window": "day"}),
+        **({"Date": date} if date else {}),
+    )
+    after = datetime.datetime.now(datetime.UTC)
+    assert isinstance(error, DailyQuotaExceededError)
+    assert error.resets_at.utcoffset() == datetime.timedelta(0)
+    if date is not None:
+        assert error.resets_at == datetime.datetime(2026, 6, 2, tzinfo=datetime.UTC)
+    else:
+        assert error.resets_at in {
+            datetime.datetime.combine(moment.date() + datetime.timedelta(days=1), datetime.time(), datetime.UTC)
+            for moment in (before, after)
+        }
+
+
+# -- Retry-After dates read on the server's clock -----------------------------------------------------
+
+
+async def test_a_retry_after_date_is_read_against_the_servers_own_date(
+    httpx_mock: HTTPXMock, mock_client: AsyncFlick
+) -> None:
+    """A server whose clock is years off still means "two minutes from my now": Date and Retry-After agree."""
+    error = await _raised(
+        httpx_mock,
+        mock_client,
+        429,
+        envelope("rate_limited", "Slow down."),
+        Retry_After="Wed, 01 Jan 2020 12:02:00 GMT",
+        Date="Wed, 01 Jan 2020 12:00:00 GMT",
+    )
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 120.0
+
+
+def test_without_a_date_a_retry_after_date_is_read_against_the_callers_clock() -> None:
+    """The throttle passes its clock's time: with no Date header, the wait is measured from that."""
+    from flick_async._errors import parse_retry_after
+
+    when = datetime.datetime(2030, 1, 1, 12, 0, 30, tzinfo=datetime.UTC)
+    headers = httpx.Headers({"Retry-After": email.utils.format_datetime(when, usegmt=True)})
+    assert parse_retry_after(headers, now=when.timestamp() - 30) == 30.0
+    # An unreadable Date is as good as none.
+    headers["Date"] = "not a date"
+    assert parse_retry_after(headers, now=when.timestamp() - 5) == 5.0

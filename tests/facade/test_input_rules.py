@@ -9,7 +9,10 @@ tags given as None, a set or a number.
 from __future__ import annotations
 
 import datetime
+import inspect
 import json
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -228,3 +231,191 @@ def test_twenty_tags_of_sixty_four_characters_are_taken() -> None:
     """Exactly the limits: 20 tags, each 64 characters."""
     tags = [f"{i:02d}" + "x" * 62 for i in range(20)]
     assert ReviewInput(tmdb_id="1", media_type="movie", tags=tags).to_body()["tags"] == tags
+
+
+# -- what the error says was given ------------------------------------------------------------------------
+
+LONG_REVIEW = "x" * 10_001
+LONG_TAG = "t" * 65
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "value"),
+    [
+        ({"tmdb_id": ""}, "tmdb_id", ""),
+        ({"tmdb_id": None}, "tmdb_id", None),
+        ({"rating": "9"}, "rating", "9"),
+        ({"rating": True}, "rating", True),
+        ({"rating": 10.5}, "rating", 10.5),
+        ({"review": 42}, "review", 42),
+        ({"review": LONG_REVIEW}, "review", 10_001),
+        ({"watched_date": "2999-01-01"}, "watched_date", "2999-01-01"),
+        ({"watched_date": datetime.date(2999, 1, 1)}, "watched_date", "2999-01-01"),
+        ({"tags": 7}, "tags", 7),
+        ({"tags": [f"t{i}" for i in range(21)]}, "tags", 21),
+        ({"tags": ["ok", 7]}, "tags[1]", 7),
+        ({"tags": ["ok", LONG_TAG]}, "tags[1]", LONG_TAG),
+        ({"media_type": "tv_season"}, "season_number", None),
+        ({"media_type": "tv_episode", "season_number": 1}, "episode_number", None),
+        ({"media_type": "tv_season", "season_number": -1}, "season_number", -1),
+        ({"media_type": "tv_episode", "season_number": 1, "episode_number": -1}, "episode_number", -1),
+    ],
+    ids=[
+        "empty-id",
+        "no-id",
+        "string-rating",
+        "bool-rating",
+        "rating-above-10",
+        "review-not-text",
+        "long-review-by-length",
+        "future-date-string",
+        "future-date",
+        "tags-number",
+        "too-many-tags-by-count",
+        "tag-not-text",
+        "long-tag",
+        "season-missing",
+        "episode-missing",
+        "negative-season",
+        "negative-episode",
+    ],
+)
+def test_the_error_carries_the_value_given(fields: dict[str, Any], field: str, value: object) -> None:
+    """`error.value` is what was given (a length for over-long text, a count for too many tags), so a
+    bulk job's report can show each refused item's bad value; None for a field that is missing."""
+    review = {"tmdb_id": "27205", "media_type": "movie", **fields}
+    with pytest.raises(ValidationError) as caught:
+        ReviewInput(**review).to_body()
+    assert (caught.value.field, caught.value.value) == (field, value)
+
+
+async def _call(call: Any, flick: AsyncFlick) -> None:
+    result = call(flick)  # lists.items() raises at once; the coroutine methods when awaited
+    if inspect.isawaitable(result):
+        await result
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "value"),
+    [
+        (lambda f: f.reviews.list(page=0), "page", 0),
+        (lambda f: f.reviews.list(page="2"), "page", "2"),
+        (lambda f: f.reviews.list(limit=101), "limit", 101),
+        (lambda f: f.resolve(None), "title", None),
+        (lambda f: f.resolve(""), "title", ""),
+        (lambda f: f.resolve("Heat", year="1995"), "year", "1995"),
+        (lambda f: f.resolve("Heat", media_type="film"), "media_type", "film"),
+        (lambda f: f.resolve("bad \ud83d"), "title", "bad \ud83d"),
+        (lambda f: f.lists.items(""), "list_id", ""),
+        (lambda f: f.reviews.create("1", media_type="film"), "media_type", "film"),
+        (lambda f: f.reviews.create("1", media_type="movie", watched_date="2026/06/01"), "watched_date", "2026/06/01"),
+        (lambda f: f.reviews.create("1", media_type="movie", watched_date=20260601), "watched_date", 20260601),
+        (
+            lambda f: f.reviews.create("1", media_type="movie", watched_date=datetime.datetime(2026, 6, 1, 12)),
+            "watched_date",
+            datetime.datetime(2026, 6, 1, 12),
+        ),
+    ],
+    ids=[
+        "page",
+        "page-string",
+        "limit",
+        "title-none",
+        "title-empty",
+        "year",
+        "resolve-type",
+        "surrogate",
+        "list-id",
+        "media-type",
+        "date-format",
+        "date-int",
+        "datetime",
+    ],
+)
+async def test_every_refusal_carries_the_value_given(
+    mock_client: AsyncFlick, call: Any, field: str, value: object
+) -> None:
+    """Whatever the call, the error names the field and holds the value that broke the rule."""
+    with pytest.raises(ValidationError) as caught:
+        await _call(call, mock_client)
+    assert (caught.value.field, caught.value.value) == (field, value)
+
+
+# -- items of a bulk write given as mappings --------------------------------------------------------------
+
+
+def test_a_mapping_with_every_field_is_a_review() -> None:
+    """A dict may carry all eight fields of `reviews.create()`."""
+    item: dict[str, Any] = {
+        "tmdb_id": "1396",
+        "media_type": "tv_episode",
+        "season_number": 1,
+        "episode_number": 2,
+        "rating": 8,
+        "review": "Good.",
+        "watched_date": "2026-05-01",
+        "tags": ["pilot"],
+    }
+    assert ReviewInput.coerce(item) == ReviewInput(**item)
+
+
+@pytest.mark.parametrize(
+    ("item", "field", "rule", "value"),
+    [
+        ({"tmdb_id": "1", "media_type": "movie", "score": 9}, "score", "is not a review field", 9),
+        ({"media_type": "movie"}, "tmdb_id", "is required", None),
+        ({"tmdb_id": "1"}, "media_type", "is required", None),
+        (["1", "movie"], "item", "must be a ReviewInput or a mapping of review fields", ["1", "movie"]),
+    ],
+    ids=["unknown-field", "no-id", "no-type", "not-a-mapping"],
+)
+def test_a_mapping_that_is_not_a_review_is_named(item: Any, field: str, rule: str, value: object) -> None:
+    """An unknown key, a missing required one, or something that is no mapping: the error says which."""
+    with pytest.raises(ValidationError) as caught:
+        ReviewInput.coerce(item)
+    assert (caught.value.field, caught.value.rule, caught.value.value) == (field, rule, value)
+
+
+def test_to_request_judges_the_date_by_the_today_given() -> None:
+    """`to_request(today=)` is the same check as `to_body(today=)`: a date is future relative to that day."""
+    review = ReviewInput(tmdb_id="1", media_type="movie", watched_date="2999-01-02")
+    assert review.to_request(today=datetime.date(2999, 1, 1)).to_dict()["watched_date"] == "2999-01-02"
+    with pytest.raises(ValidationError):
+        review.to_request()
+
+
+@pytest.fixture(params=["XST-14", "XST+12"], ids=["machine-at-utc+14", "machine-at-utc-12"])
+def machine_time_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A machine whose local zone is UTC+14 or UTC−12 (a day apart from UTC for half of each day)."""
+    monkeypatch.setenv("TZ", str(request.param))
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("machine_time_zone")
+def test_the_future_is_judged_on_utcs_calendar_whatever_the_machines_zone() -> None:
+    """Far east or west of UTC, tomorrow in UTC is taken and the day after refused, as on a UTC machine."""
+    today = _utc_today()
+    ReviewInput(tmdb_id="1", media_type="movie", watched_date=today + datetime.timedelta(days=1)).to_body()
+    with pytest.raises(ValidationError):
+        ReviewInput(tmdb_id="1", media_type="movie", watched_date=_utc_today() + datetime.timedelta(days=2)).to_body()
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "value"),
+    [
+        (lambda f: f.resolve(42), "title", 42),
+        (lambda f: f.resolve("x" * 201), "title", 201),
+        (lambda f: f.reviews.create(["27205"], media_type="movie"), "tmdb_id", ["27205"]),
+    ],
+    ids=["title-not-text", "long-title-by-length", "id-not-text"],
+)
+async def test_a_value_of_the_wrong_kind_or_length_is_carried(
+    mock_client: AsyncFlick, call: Any, field: str, value: object
+) -> None:
+    """A value of the wrong type is carried as given; an over-long one by its length."""
+    with pytest.raises(ValidationError) as caught:
+        await _call(call, mock_client)
+    assert (caught.value.field, caught.value.value) == (field, value)
