@@ -994,10 +994,11 @@ def _users(doc: Mapping[str, Any], ref: str) -> list[str]:
     """The operations ("METHOD /path") whose definition mentions `ref`, directly or via a response."""
     users = []
     responses = doc.get("components", {}).get("responses", {})
-    via = {f"#/components/responses/{n}" for n, r in responses.items() if ref in _json(r)}
+    quoted = f'"{ref}"'  # quoted: #/components/headers/X-Limit is inside .../X-Limit-Day
+    via = {f"#/components/responses/{n}" for n, r in responses.items() if quoted in _json(r)}
     for key, op in _operations(doc).items():
         text = _json(op)
-        if ref in text or any(f'"{r}"' in text for r in via):
+        if quoted in text or any(f'"{r}"' in text for r in via):
             users.append(key)
     return users
 

@@ -896,3 +896,29 @@ def test_no_value_change_goes_unflagged() -> None:
         assert in_response or not admitted, (admitted, [str(c) for c in changes])
 
     check()
+
+
+def test_a_shared_header_counts_only_the_operations_that_use_it() -> None:
+    """'used by' names operations that reference the header itself, not one whose name it prefixes."""
+
+    def doc(limit_type: str) -> Doc:
+        def op(*headers: str) -> dict[str, Any]:
+            refs = {h: {"$ref": f"#/components/headers/{h}"} for h in headers}
+            return {"operationId": f"op{len(headers)}", "responses": {"200": {"description": "OK", "headers": refs}}}
+
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"get": op("X-Limit-Day")}, "/b": {"get": op("X-Limit", "X-Limit-Day")}},
+            "components": {
+                "headers": {
+                    "X-Limit": {"schema": {"type": limit_type}},
+                    "X-Limit-Day": {"schema": {"type": "integer"}},
+                }
+            },
+        }
+
+    changes = regen.summarise_changes(doc("integer"), doc("string"))
+    assert [str(c) for c in changes] == [
+        "BREAKING response header retyped: components/headers/X-Limit (integer -> string; response; used by GET /b)"
+    ]
