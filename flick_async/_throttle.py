@@ -112,7 +112,6 @@ import hashlib
 import math
 import threading
 import weakref
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal, Protocol
 
@@ -253,6 +252,8 @@ def parse_reset(headers: httpx.Headers) -> float | None:
 
 class _ServerClock:
     """Bounds on `offset = server Unix time − local monotonic time`, widened by drift as they age."""
+
+    __slots__ = ("_high", "_high_at", "_low", "_low_at", "_reset_low", "_reset_low_at", "date_trusted")
 
     def __init__(self) -> None:
         self._low: float | None = None
@@ -433,6 +434,41 @@ class _Waiter:
 class _Core:
     """The shared state of one key: buckets, clock bounds, pause and the FIFO queue."""
 
+    # Slots: a process acting for many keys keeps one core per key it has used (see `_Registry`).
+    __slots__ = (
+        "__weakref__",
+        "answered",
+        "clock",
+        "configured",
+        "configured_margin",
+        "date_conflicts",
+        "day",
+        "first_span",
+        "grants",
+        "head_scope",
+        "in_flight",
+        "last_reset",
+        "learn_day",
+        "learn_minute",
+        "learn_window",
+        "local_day",
+        "lock",
+        "minute",
+        "paused_until",
+        "per_day",
+        "per_minute",
+        "probe_deadline",
+        "queue",
+        "raw_steps",
+        "rtts",
+        "server",
+        "status",
+        "steps",
+        "suspect_reset",
+        "synced",
+        "window_seconds",
+    )
+
     def __init__(
         self,
         *,
@@ -456,10 +492,14 @@ class _Core:
         self.per_minute = per_minute if per_minute is not None else _GUESS_PER_MINUTE
         self.per_day = per_day if per_day is not None else _GUESS_PER_DAY
         self.window_seconds = float(window_seconds) if window_seconds is not None else _GUESS_WINDOW
-        self.steps: deque[float] = deque(maxlen=_STEPS)  # recent moves of the server's `Reset`, one window each
+        # Lists, not deques, throughout the core: a deque allocates a 64-slot block (760 B) even
+        # when empty, and a service acting for many keys keeps one core per key it has used; these
+        # stay short (`_STEPS`, `_RTT_SAMPLES`, the tasks waiting, about `per_minute` grants), so
+        # trimming their front costs less than the memory a deque would hold per idle key.
+        self.steps: list[float] = []  # recent moves of the server's `Reset` (the last `_STEPS`)
         # Recent moves of `Reset`, whatever their timing: each is a whole number of windows, so the
         # shortest bounds the window from above (for the margin) before its length is learned.
-        self.raw_steps: deque[float] = deque(maxlen=_STEPS)
+        self.raw_steps: list[float] = []  # the last `_STEPS`
         # Before any step: how far the first `Reset` was from its `Date`, the scale of the first window.
         self.first_span: float | None = None
         self.last_reset: float | None = None  # the newest `Reset` believed
@@ -473,12 +513,12 @@ class _Core:
         self.synced = False
         self.probe_deadline: float | None = None  # while unsynced: when an unanswered probe is given up
         self.answered = False  # any response at all (headers or not) has arrived
-        self.grants: deque[float] = deque()  # recent grant times (monotonic)
+        self.grants: list[float] = []  # recent grant times (monotonic), oldest first
         self.local_day: tuple[int, int] = (0, 0)  # unsynced fallback: (UTC day index, grants)
         self.in_flight = 0
-        self.rtts: deque[float] = deque(maxlen=_RTT_SAMPLES)
+        self.rtts: list[float] = []  # the last `_RTT_SAMPLES` round trips
         self.paused_until = -math.inf
-        self.queue: deque[_Waiter] = deque()
+        self.queue: list[_Waiter] = []  # FIFO: the head is `queue[0]`
         self.head_scope: tuple[anyio.CancelScope, _Waiter] | None = None  # the head's sleep, to cut short
         # Clients in several threads (each with its own event loop) share one core: every read
         # and change of the state happens under this lock, never across an await.
@@ -645,10 +685,14 @@ class _Core:
 
     def take(self, now: float) -> None:
         self.roll(now)
-        self.grants.append(now)
+        grants = self.grants
+        grants.append(now)
         horizon = 2 * self.window_seconds + self.margin + max(self.rtts, default=0.0)
-        while self.grants and self.grants[0] < now - horizon and len(self.grants) > self.per_minute:
-            self.grants.popleft()
+        stale, excess = 0, len(grants) - self.per_minute
+        while stale < excess and grants[stale] < now - horizon:
+            stale += 1
+        if stale:
+            del grants[:stale]
         self.in_flight += 1
         _PENDING.set(self)
         if self.synced:
@@ -699,7 +743,7 @@ class _Core:
     def wake_next(self) -> None:
         """Wake the new head of the queue, dropping waiters whose event loop has ended."""
         while self.queue and not self.queue[0].wake():
-            self.queue.popleft()
+            del self.queue[0]
 
     # -- syncing --------------------------------------------------------------------------------
 
@@ -710,6 +754,8 @@ class _Core:
         self.in_flight = max(0, self.in_flight - 1)
         self.answered = True
         self.rtts.append(max(0.0, received_at - sent_at))
+        if len(self.rtts) > _RTT_SAMPLES:
+            del self.rtts[0]
         server_date = parse_server_time(headers)
         date = server_date
         if date is None:
@@ -799,8 +845,12 @@ class _Core:
         last = self.last_reset
         if last is not None and reset > last + 0.5:
             self.raw_steps.append(reset - last)
+            if len(self.raw_steps) > _STEPS:
+                del self.raw_steps[0]
         if last is not None and reset > last + 0.5 and latest - last < (reset - last) / 2:
             self.steps.append(reset - last)
+            if len(self.steps) > _STEPS:
+                del self.steps[0]
             if self.learn_window:
                 length = min(self.steps)
                 if length != self.window_seconds:

@@ -290,7 +290,7 @@ class ReviewInput:
 
         rating = self.rating
         if rating is not None:
-            if isinstance(rating, bool) or not isinstance(rating, int | float):
+            if isinstance(rating, bool) or not isinstance(rating, (int, float)):  # a tuple: cheaper than a union
                 raise ValidationError("rating", "must be a number", rating)
             low, high = _rules.RATING_MINIMUM, _rules.RATING_MAXIMUM
             if math.isnan(rating) or (low is not None and rating < low) or (high is not None and rating > high):
@@ -311,15 +311,14 @@ class ReviewInput:
                 raise ValidationError("watched_date", "must not be in the future", watched.isoformat())
 
         tags = self.tags
-        if isinstance(tags, str | bytes) or not isinstance(tags, tuple):
+        if not isinstance(tags, tuple):  # the converter made any iterable a tuple; a str or mapping stays as given
             raise ValidationError("tags", "must be a list of strings", tags)
         if len(tags) > MAX_TAGS:
             raise ValidationError("tags", f"must hold at most {MAX_TAGS} tags", len(tags))
-        for index, tag in enumerate(tags):
-            if not isinstance(tag, str):
-                raise ValidationError(f"tags[{index}]", "must be a string", tag)
-            _check_length(f"tags[{index}]", tag, None, _rules.TAG_MAX_LENGTH)
-            check_text(f"tags[{index}]", tag)
+        for tag in tags:
+            # Bulk writes check every tag of every item: the field name is formatted only for a bad one.
+            if type(tag) is not str or len(tag) > MAX_TAG or not tag.isascii():
+                _check_tags(tags)
 
         body: dict[str, Any] = {"tmdb_id": tmdb_id, "media_type": media_type}
         if season is not None:
@@ -335,6 +334,15 @@ class ReviewInput:
         if tags:
             body["tags"] = list(tags)
         return body
+
+
+def _check_tags(tags: tuple[object, ...]) -> None:
+    """Raise the `ValidationError` for the first bad tag (`to_body`'s fast check found one, or a non-ASCII one)."""
+    for index, tag in enumerate(tags):
+        if not isinstance(tag, str):
+            raise ValidationError(f"tags[{index}]", "must be a string", tag)
+        _check_length(f"tags[{index}]", tag, None, _rules.TAG_MAX_LENGTH)
+        check_text(f"tags[{index}]", tag)
 
 
 _REVIEW_FIELDS = frozenset(field.name for field in attrs.fields(ReviewInput))
