@@ -99,7 +99,7 @@ def _reviews_table(console: Console, reviews: list[Any]) -> None:
     texts.sort(key=watched, reverse=True)
     shown = sorted([*rated, *texts][:_SHOWN], key=watched, reverse=True)
     table = Table(
-        title=f"Imported reviews with a rating and text, newest watched first ({len(shown)} of {len(reviews):,})",
+        title=f"Imported reviews with text, newest watched first ({len(shown)} of {len(reviews):,})",
         title_justify="left",
         width=_WIDTH,
         caption=f"{len(rated):,} imported reviews have a rating and text, {len(texts):,} text only; "

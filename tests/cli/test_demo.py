@@ -51,7 +51,7 @@ def test_demo_tells_its_story(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "not in the demo catalog (no plausible match) │ 1 │ Qwzx Nonexistent Picture (1999) → nothing" in out
     assert "year guard: the match is of another year │ 1 │ Alien (1980) → Alien (1979)" in out
     assert "(That is why `flick import` exited 5" in err
-    table = captured.out[captured.out.index("Imported reviews with a rating and text") :]
+    table = captured.out[captured.out.index("Imported reviews with text, newest watched first") :]
     rows = [line for line in table.splitlines() if line.startswith("│")]
     # Rated first in the selection, then text only; shown newest watched first, ratings filled in.
     assert [row.split("│")[1].strip() for row in rows] == ["2024-03-04", "2024-02-05", "2024-01-02"]
