@@ -30,6 +30,7 @@ import math
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,16 +141,19 @@ async def real_time_cells() -> None:
     for window in WINDOWS:
         for limit in LIMITS:
             keys = [f"flick_sk_bench_{window:g}_{limit}_{i}_0123456789" for i in range(2 * len(TASKS))]
-            options = ["--rate-limit", str(limit), "--window-seconds", str(window), "--daily-limit", str(10**9)]
-            for key in keys:
-                options += ["--api-key", key]
-            with serve_in_process(*options) as base_url:
-                row = []
-                for i, tasks in enumerate(TASKS):
-                    mine = await ours(base_url, keys[2 * i], window, limit, tasks)
-                    theirs = await baseline(base_url, keys[2 * i + 1], window, limit, tasks, 3 * mine.ideal + 5)
-                    row.append(f"{tasks:>3} tasks {mine.show()} | {theirs.show()}")
-                print(f"  {window:>3g} s x {limit:>3}: " + "   ".join(row), flush=True)
+            # One account per key: an account holds at most 5 active keys, and the full grid needs 6.
+            accounts = {"accounts": [{"username": f"bench{i}", "keys": [key]} for i, key in enumerate(keys)]}
+            with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="bench_throttle_") as fixture:
+                json.dump(accounts, fixture)
+                fixture.flush()
+                options = ["--rate-limit", str(limit), "--window-seconds", str(window), "--daily-limit", str(10**9)]
+                with serve_in_process(*options, "--no-demo", "--accounts", fixture.name) as base_url:
+                    row = []
+                    for i, tasks in enumerate(TASKS):
+                        mine = await ours(base_url, keys[2 * i], window, limit, tasks)
+                        theirs = await baseline(base_url, keys[2 * i + 1], window, limit, tasks, 3 * mine.ideal + 5)
+                        row.append(f"{tasks:>3} tasks {mine.show()} | {theirs.show()}")
+            print(f"  {window:>3g} s x {limit:>3}: " + "   ".join(row), flush=True)
 
 
 async def fake_clock_cells() -> None:
