@@ -34,6 +34,7 @@ import concurrent.futures
 import contextlib
 import datetime
 import functools
+import signal
 import sys
 import threading
 import weakref
@@ -160,6 +161,12 @@ class _Worker:
                     await portal.sleep_until_stopped()
 
             def run() -> None:
+                # Ctrl-C is a process-wide signal the kernel may hand to any thread that does not
+                # block it; handled here, Python would only raise KeyboardInterrupt in the caller's
+                # (main) thread once the call it waits for had finished. Blocked here, it goes to
+                # the caller at once, which cancels the job and reports its `.partial`.
+                if hasattr(signal, "pthread_sigmask"):
+                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
                 try:
                     anyio.run(serve, backend=backend)
                 except BaseException as exc:  # reported to the thread that waits for the start
