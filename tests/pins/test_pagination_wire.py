@@ -97,6 +97,59 @@ async def test_a_deletion_behind_the_walk_costs_one_request_that_rereads_one_ite
     assert (pages.boundary_rereads, pages.duplicates_skipped, pages.complete) == (1, 1, True)
 
 
+async def test_a_walk_says_at_debug_why_it_rereads(caplog: pytest.LogCaptureFixture) -> None:
+    """What a user sees with DEBUG logging on when a walk pays extra requests: the shrink and where the
+    walk re-reads from."""
+    caplog.set_level(logging.DEBUG, logger="flick_async")
+    feed = OffsetList([f"i{n}" for n in range(30)])
+    feed.before = {1: [3]}
+    assert len([item async for item in feed.walk(10)]) == 30
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        ("flick_async", logging.DEBUG, "the list shrank by 1 between pages; re-reading up to offset 9")
+    ]
+
+
+async def test_a_shift_larger_than_the_total_says_is_found_by_stepping_back(caplog: pytest.LogCaptureFixture) -> None:
+    """Three yielded items deleted and two arrivals past the frontier: the total drops by 1, the list by
+    3 at the boundary. A re-read page that overlaps the walk but holds nothing seen proves the list
+    moved further: the walk steps back (a request each) until a page holds a seen item, and i10, pulled
+    back across the boundary, is not lost."""
+    caplog.set_level(logging.DEBUG, logger="flick_async")
+    feed = OffsetList([f"i{n}" for n in range(30)])
+    original = list(feed.items)
+
+    def shift() -> None:
+        del feed.items[0:3]
+        feed.items[20:20] = ["new1", "new2"]
+
+    pages = feed.walk(10)
+    items = [await anext(pages) for _ in range(10)]
+    shift()
+    items += [item async for item in pages]
+    assert sorted(items) == sorted([*original, "new1", "new2"])
+    assert feed.requests == [(None, 10), (2, 10), (2, 8), (2, 7), (2, 6), (3, 6), (4, 6), (5, 6)]
+    assert (pages.boundary_rereads, pages.duplicates_skipped, pages.complete) == (3, 1, True)
+    assert [r.getMessage() for r in caplog.records] == [
+        "the list shrank by 1 between pages; re-reading up to offset 9",
+        "page 2 overlaps the walk but holds nothing seen; stepping back",
+        "page 2 overlaps the walk but holds nothing seen; stepping back",
+    ]
+
+
+async def test_a_reread_of_the_first_page_needs_no_seen_item() -> None:
+    """Every yielded item deleted: the re-read lands on page 1, which holds nothing seen, and that is no
+    reason to step back — nothing lies before offset 0 — so one extra request, and nothing repeated."""
+    feed = OffsetList([f"i{n}" for n in range(12)])
+    pages = feed.walk(4)
+    items = [await anext(pages) for _ in range(4)]
+    del feed.items[0:4]
+    feed.items[4:4] = ["new1", "new2"]
+    items += [item async for item in pages]
+    assert items == [f"i{n}" for n in range(8)] + ["new1", "new2"] + [f"i{n}" for n in range(8, 12)]
+    assert feed.requests == [(None, 4), (2, 4), (1, 4), (2, 4), (3, 4)]
+    assert (pages.boundary_rereads, pages.duplicates_skipped, pages.complete) == (1, 0, True)
+
+
 async def test_a_deletion_found_on_page_3_rereads_with_limit_9() -> None:
     """The same deletion seen one page later (frontier 20 → 19): the page ending nearest past it is
     page 3 of 9 (offsets 18–26), so again one request and one repeat."""
