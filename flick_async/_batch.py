@@ -45,9 +45,11 @@ from ._errors import (
     ValidationError,
     error_from_envelope,
 )
+from ._json import dumps as _dumps
+from ._json import loads as _loads
 from ._parsing import parse_review as _review
 from ._pipeline import CallRecord, _parse_body
-from ._validation import MAX_CHUNK, ReviewInput
+from ._validation import MAX_CHUNK, ReviewInput, fast_body, latest_watched_date
 
 if TYPE_CHECKING:
     from ._pipeline import Pipeline
@@ -95,10 +97,13 @@ class BatchOutcome:
             that made its chunk give up).
     """
 
-    __slots__ = ("_answer", "_position", "_review", "error", "index", "input", "status")
+    # `_review` holds the parsed review, or the chunk's `_Answer` it is parsed from on first
+    # read; `_input` the item, or (`_lazy`) the caller's plain dict it is read from on first read.
+    __slots__ = ("_input", "_lazy", "_position", "_review", "error", "index", "status")
 
-    _review: Review | None
-    _answer: _Answer | None
+    _input: Any
+    _lazy: bool
+    _review: Review | _Answer | None
     _position: int
 
     if TYPE_CHECKING:  # read-only to type checkers, as on the attrs class this replaces
@@ -107,8 +112,6 @@ class BatchOutcome:
         def index(self) -> int: ...
         @property
         def status(self) -> OutcomeStatus: ...
-        @property
-        def input(self) -> ReviewItem: ...
         @property
         def error(self) -> FlickError | None: ...
 
@@ -123,30 +126,70 @@ class BatchOutcome:
         # Frozen (as the attrs class it replaces): set once, here.
         _set(self, "index", index)
         _set(self, "status", status)
-        _set(self, "input", input)
+        _set(self, "_input", input)
+        _set(self, "_lazy", False)
         _set(self, "_review", review)
-        _set(self, "error", error)
-        _set(self, "_answer", None)
         _set(self, "_position", 0)
+        _set(self, "error", error)
 
     @classmethod
-    def _answered(
-        cls, index: int, status: OutcomeStatus, item: Any, answer: _Answer, position: int, error: FlickError | None
+    def _stored(
+        cls, index: int, status: OutcomeStatus, item: Any, answer: _Answer | None, position: int
     ) -> BatchOutcome:
-        """An outcome whose review is `answer`'s result at `position`, parsed when first read."""
-        outcome = cls(index, status, item, None, error)
-        _set(outcome, "_answer", answer)
+        """A created or deduplicated outcome: its review is `answer`'s result at `position`, parsed
+        when first read; an `item` that is a plain dict (read by the fast path) becomes a
+        `ReviewInput` when first read. Built without `__init__`: one per item of a bulk job."""
+        outcome = _new(cls)
+        _set(outcome, "index", index)
+        _set(outcome, "status", status)
+        _set(outcome, "_input", item)
+        _set(outcome, "_lazy", type(item) is dict)
+        _set(outcome, "_review", answer)
         _set(outcome, "_position", position)
+        _set(outcome, "error", None)
         return outcome
+
+    @classmethod
+    def _unstored(
+        cls,
+        index: int,
+        status: OutcomeStatus,
+        item: Any,
+        error: FlickError,
+        raw: dict[str, Any],
+        answer: _Answer,
+        position: int,
+    ) -> BatchOutcome:
+        """A failed or uncertain outcome read from a result: its input made a `ReviewInput` now (it
+        is the one to re-send, so it is taken as it was), its review (if the result has one) lazy."""
+        outcome = cls(index, status, _eager(item), None, error)
+        if type(raw["review"]) is dict:
+            _set(outcome, "_review", answer)
+            _set(outcome, "_position", position)
+        return outcome
+
+    @property
+    def input(self) -> ReviewItem:
+        """The item as handed in: a `ReviewInput` where it could be read as one.
+
+        A stored item handed in as a plain dict is read into its `ReviewInput` when first asked
+        for (a bulk job whose caller never reads it skips that), from the dict as it is then.
+        """
+        if self._lazy:
+            # A dict the caller changed since into something invalid is returned as it is.
+            with contextlib.suppress(ValidationError):
+                _set(self, "_input", ReviewInput.coerce(self._input))
+            _set(self, "_lazy", False)
+        return self._input  # type: ignore[no-any-return]
 
     @property
     def review(self) -> Review | None:
         """The created or existing review, where the server returned one (parsed on first read)."""
-        answer = self._answer
-        if answer is not None:
-            _set(self, "_review", answer.review(self._position))
-            _set(self, "_answer", None)  # parsed: the chunk's answer may go once its others are read
-        return self._review
+        review = self._review
+        if type(review) is _Answer:
+            review = review.review(self._position)
+            _set(self, "_review", review)  # parsed: the chunk's answer may go once its others are read
+        return review  # type: ignore[return-value]
 
     def __setattr__(self, name: str, value: object) -> None:
         raise attrs.exceptions.FrozenInstanceError()
@@ -177,6 +220,13 @@ class BatchOutcome:
 
 
 _set = object.__setattr__
+_new = object.__new__
+
+
+def _eager(item: Any) -> Any:
+    """A chunk's input as outcomes other than stored ones hold it: a plain dict the fast path
+    read (it passed validation) becomes its `ReviewInput` now."""
+    return ReviewInput.coerce(item) if type(item) is dict else item
 
 
 class _Answer:
@@ -197,7 +247,7 @@ class _Answer:
     def review(self, position: int) -> Review | None:
         results = self._results
         if results is None:
-            results = self._results = _parse_results(json.loads(self._content))
+            results = self._results = _parse_results(_loads(self._content))
         self._unread -= 1
         if self._unread <= 0:
             self._results = None
@@ -300,8 +350,12 @@ class BatchResult:
 @attrs.define
 class _Chunk:
     indices: list[int] = attrs.field(factory=list)
-    inputs: list[ReviewInput] = attrs.field(factory=list)
+    # ReviewInputs, or plain dicts that `fast_body` read (made ReviewInputs when needed: `_eager`).
+    inputs: list[Any] = attrs.field(factory=list)
     bodies: list[dict[str, Any]] = attrs.field(factory=list)
+    # The latest watched date allowed, for `fast_body`: read once a chunk (it only grows, and a
+    # date it refuses goes through `to_body`, which reads the clock again).
+    latest: datetime.date = attrs.field(factory=latest_watched_date)
 
 
 def _body(item: ReviewInput, *, validate: bool) -> dict[str, Any]:
@@ -562,14 +616,19 @@ class BatchStream:
         """Read one input item into `chunk`, or settle it as failed; True once `chunk` is full."""
         index = self.consumed
         self.consumed += 1
+        # A plain dict of plain values goes through the fast path (no ReviewInput built); any
+        # other item, or one the fast path does not vouch for, through `coerce` and `to_body`,
+        # which give the body or the exact ValidationError.
+        body = fast_body(item, chunk.latest) if self._validate and type(item) is dict else None
         review_input: Any = item
-        try:
-            review_input = ReviewInput.coerce(item)  # type: ignore[arg-type]  # coerce judges any object
-            body = _body(review_input, validate=self._validate)
-        except ValidationError as error:
-            # The input as documented: a ReviewInput where the item could be read as one.
-            self._deliver([BatchOutcome(index, "failed", review_input, error=error)])
-            return False
+        if body is None:
+            try:
+                review_input = ReviewInput.coerce(item)  # type: ignore[arg-type]  # coerce judges any object
+                body = _body(review_input, validate=self._validate)
+            except ValidationError as error:
+                # The input as documented: a ReviewInput where the item could be read as one.
+                self._deliver([BatchOutcome(index, "failed", review_input, error=error)])
+                return False
         self._pending.add(index)
         chunk.indices.append(index)
         chunk.inputs.append(review_input)
@@ -594,7 +653,8 @@ class BatchStream:
         self._in_flight.difference_update(indices)
 
     async def _send_chunk(self, chunk: _Chunk) -> list[BatchOutcome] | None:
-        kwargs = {**_BATCH_REQUEST, "json": {"reviews": chunk.bodies}}
+        # Encoded here (orjson, see `_json`): every number in a body has been checked, none is NaN.
+        kwargs = {**_BATCH_REQUEST, "content": _dumps({"reviews": chunk.bodies})}
         record = CallRecord(on_sent=lambda: self._mark_sent(chunk.indices), indices=chunk.indices)
         # Cancellation leaves the indices where they are: _pending (unsent) or _in_flight
         # (unconfirmed), which is exactly what is known about them.
@@ -615,48 +675,48 @@ class BatchStream:
             self._settle(chunk.indices)
             status: OutcomeStatus = "uncertain" if record.uncertain else "failed"
             return [
-                BatchOutcome(i, status, item, error=error) for i, item in zip(chunk.indices, chunk.inputs, strict=True)
+                BatchOutcome(i, status, _eager(item), error=error)
+                for i, item in zip(chunk.indices, chunk.inputs, strict=True)
             ]
         self._settle(chunk.indices)
         return _match(chunk, results, content)
 
     @staticmethod
-    def _outcome(index: int, item: ReviewInput, raw: Any, answer: _Answer, position: int) -> BatchOutcome:
+    def _outcome(index: int, item: Any, raw: Any, answer: _Answer, position: int) -> BatchOutcome:
         # Read from the decoded JSON rather than through ReviewBatchItemResult.from_dict: that
         # wrapper cost a third of the client's time per item (profiled in bench_batch.py). The
         # review itself is parsed only when read (`BatchOutcome.review`), from `answer`.
-        if not isinstance(raw, dict) or not raw.keys() >= _RESULT_KEYS:
-            return BatchOutcome(index, "uncertain", item, error=_unreadable())
-        has_review = isinstance(raw["review"], dict)
+        if type(raw) is not dict or not raw.keys() >= _RESULT_KEYS:
+            return BatchOutcome(index, "uncertain", _eager(item), error=_unreadable())
         failure = raw["error"]
         status: OutcomeStatus
-        error: FlickError | None = None
-        if failure is not None:
-            if raw["created"] is not False:
-                # An error on an item that says it was created (or will not say): no verdict.
-                status, error = "uncertain", _unreadable()
-            elif not isinstance(failure, dict) or "code" not in failure or not isinstance(failure.get("message"), str):
-                status, error = "failed", _unreadable()
+        error: FlickError
+        if failure is None:
+            if raw["deduplicated"] is True:
+                status = "deduplicated"
+            elif raw["created"] is True:
+                status = "created"
             else:
-                details = failure.get("details")
-                error = error_from_envelope(
-                    status_code=200,
-                    code=str(failure["code"]),
-                    message=failure["message"],
-                    details=details if isinstance(details, dict) else None,
-                    method="POST",
-                )
-                # An internal error is the server's own failure mid-item: as for a 500, it may have stored it.
-                status = "uncertain" if isinstance(error, InternalServerError) else "failed"
-        elif raw["deduplicated"] is True:
-            status = "deduplicated"
-        elif raw["created"] is True:
-            status = "created"
-        else:
+                return BatchOutcome._unstored(index, "uncertain", item, _unreadable(), raw, answer, position)
+            # The common case, and the only one whose input may stay a dict until read (see `input`).
+            return BatchOutcome._stored(index, status, item, answer if type(raw["review"]) is dict else None, position)
+        if raw["created"] is not False:
+            # An error on an item that says it was created (or will not say): no verdict.
             status, error = "uncertain", _unreadable()
-        if not has_review:
-            return BatchOutcome(index, status, item, error=error)
-        return BatchOutcome._answered(index, status, item, answer, position, error)
+        elif not isinstance(failure, dict) or "code" not in failure or not isinstance(failure.get("message"), str):
+            status, error = "failed", _unreadable()
+        else:
+            details = failure.get("details")
+            error = error_from_envelope(
+                status_code=200,
+                code=str(failure["code"]),
+                message=failure["message"],
+                details=details if isinstance(details, dict) else None,
+                method="POST",
+            )
+            # An internal error is the server's own failure mid-item: as for a 500, it may have stored it.
+            status = "uncertain" if isinstance(error, InternalServerError) else "failed"
+        return BatchOutcome._unstored(index, status, item, error, raw, answer, position)
 
     def _report_progress(self) -> None:
         counts = self.counts
@@ -691,6 +751,7 @@ async def run_to_result(stream: BatchStream) -> BatchResult:
 
 # The generated module owns the batch route; each chunk only swaps in its own body.
 _BATCH_REQUEST = create_reviews_batch._get_kwargs(body=ReviewBatchCreate(reviews=[]))
+del _BATCH_REQUEST["json"]  # replaced by each chunk's encoded `content`
 _RESULT_KEYS = frozenset({"index", "created", "deduplicated", "review", "error"})
 
 
@@ -732,7 +793,7 @@ def _match(chunk: _Chunk, results: list[Any], content: bytes) -> list[BatchOutco
     return [
         BatchStream._outcome(i, item, found[p], answer, where[p])
         if counts[p] == 1
-        else BatchOutcome(i, "uncertain", item, error=_unmatched(counts[p]))
+        else BatchOutcome(i, "uncertain", _eager(item), error=_unmatched(counts[p]))
         for p, (i, item) in enumerate(zip(chunk.indices, chunk.inputs, strict=True))
     ]
 

@@ -38,6 +38,7 @@ from ._errors import (
     error_from_response,
 )
 from ._events import Hook, RetryScheduled, emit, logger
+from ._json import loads as _loads
 from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
 from ._retry import RetryPolicy
 
@@ -409,6 +410,7 @@ class Pipeline:
             kwargs["method"].upper(),
             self.base_url + kwargs["url"],
             params=kwargs.get("params"),
+            content=kwargs.get("content"),  # a body encoded already (bulk writes: `_json.dumps`)
             json=kwargs.get("json"),
             headers={**extra, **self._headers} if extra else self._headers,  # httpx copies them
             timeout=self._request_timeout,
@@ -595,7 +597,7 @@ def _malformed(response: httpx.Response, message: str, *, transient: bool = Fals
 
 def _parse_body(response: httpx.Response, parse: Callable[[Any], T]) -> T:
     try:
-        data = json.loads(response.content)
+        data = _loads(response.content)
     except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise _malformed(response, f"the response body is not valid JSON ({exc})", transient=True) from exc
     try:
