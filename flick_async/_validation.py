@@ -360,6 +360,7 @@ _RATING_MAX = _rules.RATING_MAXIMUM if _rules.RATING_MAXIMUM is not None else ma
 _REVIEW_MAX = _rules.REVIEW_MAX_LENGTH if _rules.REVIEW_MAX_LENGTH is not None else _UNBOUNDED
 _MEDIA_TYPES = _KNOWN[MediaType]
 _NEEDS_SEASON = frozenset({MediaType.TV_SEASON.value, MediaType.TV_EPISODE.value})
+_TV_EPISODE: str = MediaType.TV_EPISODE.value
 # Watched dates already read: a bulk job repeats a few dates across many items. Bounded (cleared when full).
 _DATES: dict[str, datetime.date] = {}
 _DATES_HELD = 1024
@@ -387,7 +388,8 @@ def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | N
     get = item.get
     tmdb_id = get("tmdb_id")
     media_type = get("media_type")
-    if type(tmdb_id) is not str or len(tmdb_id) < _TMDB_MIN or not _sendable(tmdb_id):
+    # `isascii()` first: the usual case, far cheaper than the UTF-8 check of `_sendable`.
+    if type(tmdb_id) is not str or len(tmdb_id) < _TMDB_MIN or not (tmdb_id.isascii() or _sendable(tmdb_id)):
         return None
     if type(media_type) is not str or media_type not in _MEDIA_TYPES:
         return None
@@ -404,7 +406,7 @@ def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | N
         if type(episode) is not int or episode < _EPISODE_MIN:
             return None
         body["episode_number"] = episode
-    elif media_type == MediaType.TV_EPISODE.value:
+    elif media_type == _TV_EPISODE:
         return None
     rating = get("rating")
     if rating is not None:
@@ -415,7 +417,7 @@ def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | N
         body["rating"] = float(rating)
     review = get("review")
     if review is not None:
-        if type(review) is not str or len(review) > _REVIEW_MAX or not _sendable(review):
+        if type(review) is not str or len(review) > _REVIEW_MAX or not (review.isascii() or _sendable(review)):
             return None
         body["review"] = review
     watched = get("watched_date")
@@ -446,7 +448,7 @@ def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | N
         if (type(tags) is not list and type(tags) is not tuple) or len(tags) > MAX_TAGS:
             return None
         for tag in tags:
-            if type(tag) is not str or len(tag) > MAX_TAG or not _sendable(tag):
+            if type(tag) is not str or len(tag) > MAX_TAG or not (tag.isascii() or _sendable(tag)):
                 return None
         if tags:
             body["tags"] = list(tags)
@@ -455,8 +457,6 @@ def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | N
 
 def _sendable(text: str) -> bool:
     """True if `text` can be sent as UTF-8 (what `check_text` checks, without the error)."""
-    if text.isascii():
-        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
