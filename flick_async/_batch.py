@@ -307,7 +307,7 @@ class BatchResult:
 
     def __attrs_post_init__(self) -> None:
         # Counted once: results can hold millions of outcomes, and totals are read often.
-        statuses = Counter(outcome.status for outcome in self.outcomes)
+        statuses = Counter(map(_status_of, self.outcomes))
         counts = BatchCounts(statuses["created"], statuses["deduplicated"], statuses["failed"], statuses["uncertain"])
         object.__setattr__(self, "counts", counts)  # frozen: set once, here
 
@@ -359,7 +359,7 @@ class BatchResult:
         return iter(self.outcomes)
 
 
-@attrs.define
+@attrs.define(eq=False)  # hashed by identity: the job's sets hold chunks
 class _Chunk:
     indices: list[int] = attrs.field(factory=list)
     # ReviewInputs, or plain dicts that `fast_body` read (made ReviewInputs when needed: `_eager`).
@@ -429,14 +429,15 @@ class BatchStream:
         self._on_progress = on_progress
         self.total: int | None = len(items) if isinstance(items, Sized) else None
         self.consumed = 0
-        # Every index read is in exactly one place: an outcome (delivered or in _ready),
-        # _pending (not sent), _in_flight (sent, no answer), _rejected or _unanswered (the job
-        # stopped on it). Outcomes are recorded synchronously when decided, so cancellation at
-        # any await loses none.
+        # Every index read is in exactly one place: an outcome (delivered or in _ready), a chunk
+        # of _pending (not sent: the chunk being filled, or waiting for a worker), a chunk of
+        # _in_flight (sent, no answer), _rejected or _unanswered (the job stopped on it).
+        # Outcomes are recorded synchronously when decided, so cancellation at any await loses
+        # none. Chunks, not indices, so that the bookkeeping is per chunk, not per item.
         self._ready: deque[BatchOutcome] = deque()
         self._max_ready = chunk_size * (concurrency + 1)
-        self._pending: set[int] = set()
-        self._in_flight: set[int] = set()
+        self._pending: set[_Chunk] = set()
+        self._in_flight: set[_Chunk] = set()
         self._rejected: set[int] = set()
         self._unanswered: set[int] = set()
         self._created = self._deduplicated = self._failed = self._uncertain = 0
@@ -464,12 +465,12 @@ class BatchStream:
     @property
     def unsent(self) -> list[int]:
         """Indices read but not stored by the server: never sent, or rejected whole."""
-        return sorted(self._pending | self._rejected)
+        return sorted([*_indices(self._pending), *self._rejected])
 
     @property
     def unconfirmed(self) -> list[int]:
         """Indices sent without an answer when the job stopped: they may be stored; resending is safe."""
-        return sorted(self._in_flight | self._unanswered)
+        return sorted([*_indices(self._in_flight), *self._unanswered])
 
     @property
     def error(self) -> FlickError | None:
@@ -548,15 +549,13 @@ class BatchStream:
     # -- the job ---------------------------------------------------------------------------
 
     def _deliver(self, outcomes: list[BatchOutcome]) -> None:
-        for outcome in outcomes:
-            if outcome.status == "created":
-                self._created += 1
-            elif outcome.status == "deduplicated":
-                self._deduplicated += 1
-            elif outcome.status == "failed":
-                self._failed += 1
-            else:
-                self._uncertain += 1
+        statuses = [outcome._status for outcome in outcomes]
+        created, deduplicated = statuses.count("created"), statuses.count("deduplicated")
+        failed = statuses.count("failed")
+        self._created += created
+        self._deduplicated += deduplicated
+        self._failed += failed
+        self._uncertain += len(statuses) - created - deduplicated - failed
         self._ready.extend(outcomes)
         self._consumer_wakeup.set()
 
@@ -594,9 +593,15 @@ class BatchStream:
             assert self._job_scope is not None
             self._job_scope.cancel()
 
+    def _open_chunk(self) -> _Chunk:
+        """A new chunk, unsent from its first item on (see `unsent`)."""
+        chunk = _Chunk()
+        self._pending.add(chunk)
+        return chunk
+
     async def _read_input(self, chunks: MemoryObjectSendStream[_Chunk]) -> None:
         async with chunks:
-            chunk = _Chunk()
+            chunk = self._open_chunk()
             items = self._items
             if isinstance(items, AsyncIterable):
                 # aclosing: a job stopped early must not leave the wrapper generator to the garbage
@@ -605,24 +610,46 @@ class BatchStream:
                     async for item in source:
                         if self._take(item, chunk):
                             await chunks.send(chunk)
-                            chunk = _Chunk()
+                            chunk = self._open_chunk()
                         if len(self._ready) >= self._max_ready:
                             await self._wait_for_room()
             else:
-                # Iterated here rather than through an async generator (a generator step per item).
+                # Iterated here rather than through an async generator (a generator step per item),
+                # with `_take` inlined: this loop runs once per item of every bulk job.
                 # A long synchronous iterable must not starve the chunk tasks (items that all fail
-                # validation send nothing), and a checkpoint per item cost an event-loop turn per
-                # item: one per chunk's worth, where the generator this replaces took it.
-                for count, item in enumerate(items, 1):
-                    if self._take(item, chunk):
-                        await chunks.send(chunk)
-                        chunk = _Chunk()
+                # validation send nothing): after a chunk's worth of items without a send (itself
+                # a checkpoint), the loop takes one checkpoint. One per item cost an event-loop turn
+                # per item.
+                size = self._chunk_size
+                fast = self._validate
+                indices, inputs, bodies, latest = chunk.indices, chunk.inputs, chunk.bodies, chunk.latest
+                unawaited = 0
+                for item in items:
+                    index = self.consumed
+                    self.consumed = index + 1
+                    body = fast_body(item, latest) if fast and type(item) is dict else None
+                    if body is None:
+                        body, item = self._take_slow(index, item)
+                    if body is not None:
+                        indices.append(index)
+                        inputs.append(item)
+                        bodies.append(body)
+                        if len(indices) == size:
+                            await chunks.send(chunk)
+                            chunk = self._open_chunk()
+                            indices, inputs, bodies, latest = chunk.indices, chunk.inputs, chunk.bodies, chunk.latest
+                            unawaited = 0
+                            continue
                     if len(self._ready) >= self._max_ready:
                         await self._wait_for_room()
-                    if count % self._chunk_size == 0:
+                    unawaited += 1
+                    if unawaited == size:
+                        unawaited = 0
                         await anyio.lowlevel.checkpoint()
             if chunk.indices:
                 await chunks.send(chunk)
+            else:
+                self._pending.discard(chunk)
 
     def _take(self, item: object, chunk: _Chunk) -> bool:
         """Read one input item into `chunk`, or settle it as failed; True once `chunk` is full."""
@@ -632,20 +659,26 @@ class BatchStream:
         # other item, or one the fast path does not vouch for, through `coerce` and `to_body`,
         # which give the body or the exact ValidationError.
         body = fast_body(item, chunk.latest) if self._validate and type(item) is dict else None
-        review_input: Any = item
         if body is None:
-            try:
-                review_input = ReviewInput.coerce(item)  # type: ignore[arg-type]  # coerce judges any object
-                body = _body(review_input, validate=self._validate)
-            except ValidationError as error:
-                # The input as documented: a ReviewInput where the item could be read as one.
-                self._deliver([BatchOutcome(index, "failed", review_input, error=error)])
+            body, item = self._take_slow(index, item)
+            if body is None:
                 return False
-        self._pending.add(index)
         chunk.indices.append(index)
-        chunk.inputs.append(review_input)
+        chunk.inputs.append(item)
         chunk.bodies.append(body)
         return len(chunk.indices) == self._chunk_size
+
+    def _take_slow(self, index: int, item: Any) -> tuple[dict[str, Any] | None, Any]:
+        """The body and `ReviewInput` of an item through `coerce` and `to_body`; (None, item) when
+        it fails, once its failed outcome is delivered."""
+        review_input: Any = item
+        try:
+            review_input = ReviewInput.coerce(item)
+            return _body(review_input, validate=self._validate), review_input
+        except ValidationError as error:
+            # The input as documented: a ReviewInput where the item could be read as one.
+            self._deliver([BatchOutcome(index, "failed", review_input, error=error)])
+            return None, item
 
     async def _work(self, chunks: MemoryObjectReceiveStream[_Chunk]) -> None:
         async with chunks:
@@ -656,24 +689,24 @@ class BatchStream:
                     self._report_progress()
                 await self._wait_for_room()
 
-    def _mark_sent(self, indices: list[int]) -> None:
-        self._pending.difference_update(indices)
-        self._in_flight.update(indices)
+    def _mark_sent(self, chunk: _Chunk) -> None:
+        self._pending.discard(chunk)
+        self._in_flight.add(chunk)
 
-    def _settle(self, indices: list[int]) -> None:
-        self._pending.difference_update(indices)
-        self._in_flight.difference_update(indices)
+    def _settle(self, chunk: _Chunk) -> None:
+        self._pending.discard(chunk)
+        self._in_flight.discard(chunk)
 
     async def _send_chunk(self, chunk: _Chunk) -> list[BatchOutcome] | None:
         # Encoded here (orjson, see `_json`): every number in a body has been checked, none is NaN.
         kwargs = {**_BATCH_REQUEST, "content": _dumps({"reviews": chunk.bodies})}
-        record = CallRecord(on_sent=lambda: self._mark_sent(chunk.indices), indices=chunk.indices)
+        record = CallRecord(on_sent=lambda: self._mark_sent(chunk), indices=chunk.indices)
         # Cancellation leaves the indices where they are: _pending (unsent) or _in_flight
         # (unconfirmed), which is exactly what is known about them.
         try:
             results, content = await self._pipeline.send(kwargs, _read_answer, record)
         except _JOB_ERRORS as error:
-            self._settle(chunk.indices)
+            self._settle(chunk)
             (self._unanswered if record.uncertain else self._rejected).update(chunk.indices)
             if self._error is None:
                 self._error = error
@@ -684,13 +717,13 @@ class BatchStream:
             # Retries are spent; the job goes on. The last error is not the whole story: if any
             # attempt may have reached the server unanswered (a drop after commit, then 500s),
             # the items may be stored.
-            self._settle(chunk.indices)
+            self._settle(chunk)
             status: OutcomeStatus = "uncertain" if record.uncertain else "failed"
             return [
                 BatchOutcome(i, status, _eager(item), error=error)
                 for i, item in zip(chunk.indices, chunk.inputs, strict=True)
             ]
-        self._settle(chunk.indices)
+        self._settle(chunk)
         return _match(chunk, results, content)
 
     @staticmethod
@@ -810,8 +843,13 @@ def _match(chunk: _Chunk, results: list[Any], content: bytes) -> list[BatchOutco
     ]
 
 
-def _by_index(outcome: BatchOutcome) -> int:
-    return outcome.index
+_by_index = operator.attrgetter("_index")  # C: the sort of a result calls it once per outcome
+_status_of = operator.attrgetter("_status")
+
+
+def _indices(chunks: Iterable[_Chunk]) -> Iterator[int]:
+    for chunk in chunks:
+        yield from chunk.indices
 
 
 def _read_answer(response: httpx.Response) -> tuple[list[Any], bytes]:
