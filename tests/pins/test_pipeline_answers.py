@@ -8,6 +8,8 @@ with other options: it reports to the same hooks and blames the same `http_clien
 
 from __future__ import annotations
 
+import gzip
+import json
 import types
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -20,6 +22,7 @@ from flick_api.models import ErrorEnvelope
 
 from flick_async import (
     APIConnectionError,
+    APIError,
     AsyncFlick,
     ClientClosedError,
     MalformedResponseError,
@@ -214,6 +217,45 @@ async def test_a_connection_error_quoting_the_key_is_redacted(closing: list[Asyn
     cause = caught.value.__cause__
     assert isinstance(cause, httpx.ConnectError)
     assert cause.args == ("proxy refused the request (Authorization: Bearer <redacted>)",)
+
+
+_ECHO = json.dumps({"error": {"code": "invalid_api_key", "message": f"key {KEY} refused"}}).encode()
+_PAGE = f"<p>key {KEY} refused</p>"
+_HTML = "(unexpected text/html; charset=utf-8 body: '<p>key <redacted> refused</p>')"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (httpx.Response(401, content=_ECHO, headers={"content-type": "application/json"}), "key <redacted> refused"),
+        (
+            httpx.Response(
+                401,
+                content=gzip.compress(_ECHO),
+                headers={"content-type": "application/json", "content-encoding": "gzip"},
+            ),
+            "key <redacted> refused",
+        ),
+        (httpx.Response(502, html=_PAGE), f"Bad Gateway {_HTML}"),
+        (
+            httpx.Response(502, html=_PAGE, extensions={"reason_phrase": f"Bad {KEY}".encode()}),
+            f"Bad <redacted> {_HTML}",
+        ),
+    ],
+    ids=["envelope", "gzipped-envelope", "html-page", "reason-phrase"],
+)
+async def test_an_answer_echoing_the_key_reads_the_same_with_the_key_redacted(
+    answer: httpx.Response, message: str, closing: list[AsyncFlick]
+) -> None:
+    """A server or proxy that echoes the key in its body (compressed or not) or its status line: the
+    error says what it said, `<redacted>` in the key's place — the cleaned copy is decoded once,
+    and keeps the standard reason phrase when the server sent none."""
+    flick = _client(lambda request: answer)
+    closing.append(flick)
+    with pytest.raises(APIError) as caught:
+        await flick.me()
+    assert caught.value.message == message
+    assert KEY not in str(caught.value.headers)
 
 
 def test_key_auth_sets_the_key_only_while_a_sync_client_sends() -> None:
