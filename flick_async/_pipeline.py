@@ -217,6 +217,14 @@ class KeyAuth(httpx.Auth):
             text = text.replace(form.decode(), REDACTED)
         return text
 
+    def redact_exception(self, exc: BaseException) -> None:
+        """Clean the key out of `exc`'s message: a transport's or proxy's words may quote the request.
+
+        The httpx exception is the cause of the error raised to the user, so it is printed with
+        every traceback and reachable as `err.__cause__.args`.
+        """
+        exc.args = tuple(self.redact_text(arg) if isinstance(arg, str) else arg for arg in exc.args)
+
     def redact(self, response: httpx.Response) -> httpx.Response:
         """`response`, or a copy without the key if its body or headers echo it (a server or proxy may).
 
@@ -543,11 +551,13 @@ class Pipeline:
                 f"no answer within {self._timeout}s", method=request.method, url=_url(request)
             ) from exc
         except httpx.TimeoutException as exc:
+            self._auth.redact_exception(exc)
             raise APITimeoutError(
                 f"timed out ({type(exc).__name__})", method=request.method, url=_url(request)
             ) from exc
         except httpx.HTTPError as exc:
-            message = self._auth.redact_text(f"{type(exc).__name__}: {exc}")
+            self._auth.redact_exception(exc)
+            message = f"{type(exc).__name__}: {exc}"
             raise APIConnectionError(message, method=request.method, url=_url(request)) from exc
         except RuntimeError as exc:
             first = self._root()._state.loop
