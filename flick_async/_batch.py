@@ -364,7 +364,9 @@ class _Chunk:
     indices: list[int] = attrs.field(factory=list)
     # ReviewInputs, or plain dicts that `fast_body` read (made ReviewInputs when needed: `_eager`).
     inputs: list[Any] = attrs.field(factory=list)
-    bodies: list[dict[str, Any]] = attrs.field(factory=list)
+    # Each item's body, encoded as it was read: the bytes are the snapshot sent (a dict the
+    # caller changes later cannot change them), and hold no objects for the collector to walk.
+    bodies: list[bytes] = attrs.field(factory=list)
     # The latest watched date allowed, for `fast_body`: read once a chunk (it only grows, and a
     # date it refuses goes through `to_body`, which reads the clock again).
     latest: datetime.date = attrs.field(factory=latest_watched_date)
@@ -617,14 +619,14 @@ class BatchStream:
                 # Iterated here rather than through an async generator (a generator step per item),
                 # with `_take` inlined: this loop runs once per item of every bulk job.
                 # A long synchronous iterable must not starve the chunk tasks (items that all fail
-                # validation send nothing): after a chunk's worth of items without a send (itself
-                # a checkpoint), the loop takes one checkpoint. One per item cost an event-loop turn
-                # per item.
+                # validation send nothing), and a checkpoint per item cost an event-loop turn per
+                # item: one per chunk's worth, where the generator this replaces took it. (Right
+                # after a full chunk's send, too: the worker that took it starts before the next
+                # chunk is read, so chunks reach the server in input order.)
                 size = self._chunk_size
                 fast = self._validate
                 indices, inputs, bodies, latest = chunk.indices, chunk.inputs, chunk.bodies, chunk.latest
-                unawaited = 0
-                for item in items:
+                for count, item in enumerate(items, 1):
                     index = self.consumed
                     self.consumed = index + 1
                     body = fast_body(item, latest) if fast and type(item) is dict else None
@@ -633,18 +635,14 @@ class BatchStream:
                     if body is not None:
                         indices.append(index)
                         inputs.append(item)
-                        bodies.append(body)
+                        bodies.append(_dumps(body))
                         if len(indices) == size:
                             await chunks.send(chunk)
                             chunk = self._open_chunk()
                             indices, inputs, bodies, latest = chunk.indices, chunk.inputs, chunk.bodies, chunk.latest
-                            unawaited = 0
-                            continue
                     if len(self._ready) >= self._max_ready:
                         await self._wait_for_room()
-                    unawaited += 1
-                    if unawaited == size:
-                        unawaited = 0
+                    if count % size == 0:
                         await anyio.lowlevel.checkpoint()
             if chunk.indices:
                 await chunks.send(chunk)
@@ -665,7 +663,7 @@ class BatchStream:
                 return False
         chunk.indices.append(index)
         chunk.inputs.append(item)
-        chunk.bodies.append(body)
+        chunk.bodies.append(_dumps(body))
         return len(chunk.indices) == self._chunk_size
 
     def _take_slow(self, index: int, item: Any) -> tuple[dict[str, Any] | None, Any]:
@@ -698,8 +696,8 @@ class BatchStream:
         self._in_flight.discard(chunk)
 
     async def _send_chunk(self, chunk: _Chunk) -> list[BatchOutcome] | None:
-        # Encoded here (orjson, see `_json`): every number in a body has been checked, none is NaN.
-        kwargs = {**_BATCH_REQUEST, "content": _dumps({"reviews": chunk.bodies})}
+        # Encoded as read (msgspec, see `_json`): every number in a body has been checked, none is NaN.
+        kwargs = {**_BATCH_REQUEST, "content": b'{"reviews":[' + b",".join(chunk.bodies) + b"]}"}
         record = CallRecord(on_sent=lambda: self._mark_sent(chunk), indices=chunk.indices)
         # Cancellation leaves the indices where they are: _pending (unsent) or _in_flight
         # (unconfirmed), which is exactly what is known about them.
