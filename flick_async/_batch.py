@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
+import importlib
 import json
 import operator
 from collections import Counter, deque
@@ -246,20 +248,32 @@ class _Answer:
 
     Bytes, not the decoded results: about 380 bytes an item against 1,250 for a decoded review
     dict (980 parsed). Decoded again on the first read of one of its reviews; the decoded
-    results stay until the last of the chunk's reviews is read.
+    results stay until the last of the chunk's reviews is read. A result that holds many
+    outcomes (`run_to_result`, past `_COMPACT_AFTER`) keeps them LZ4-compressed instead: about
+    65 bytes an item, for about 10 us a chunk (0.2 us an item) when packed and as much when read.
     """
 
-    __slots__ = ("_content", "_results", "_unread")
+    __slots__ = ("_content", "_packed", "_results", "_unread")
 
     def __init__(self, content: bytes, unread: int) -> None:
         self._content = content
+        self._packed = False
         self._results: list[Any] | None = None
         self._unread = unread
+
+    def compact(self) -> None:
+        """Hold the answer compressed (until a review is read: then decoded as before)."""
+        if not self._packed and self._results is None and self._unread > 0:
+            self._content = _lz4().compress(self._content, store_size=True)
+            self._packed = True
 
     def review(self, position: int) -> Review | None:
         results = self._results
         if results is None:
-            results = self._results = _parse_results(_loads(self._content))
+            content = self._content
+            if self._packed:
+                content = _lz4().decompress(content)
+            results = self._results = _parse_results(_loads(content))
         self._unread -= 1
         if self._unread <= 0:
             self._results = None
@@ -267,6 +281,22 @@ class _Answer:
             return _review(results[position]["review"])
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
+
+
+@functools.cache
+def _lz4() -> Any:
+    """`lz4.block` (untyped), imported only for results big enough to need it."""
+    return importlib.import_module("lz4.block")
+
+
+def _compact(outcomes: list[BatchOutcome]) -> None:
+    """Compress the answers `outcomes` hold (each chunk's answer once: its outcomes come together)."""
+    last: object = None
+    for outcome in outcomes:
+        answer = outcome._review
+        if type(answer) is _Answer and answer is not last:
+            answer.compact()
+            last = answer
 
 
 @attrs.frozen
@@ -779,6 +809,9 @@ async def run_to_result(stream: BatchStream) -> BatchResult:
         async with stream:
             while ready := await stream._next_ready():
                 outcomes.extend(ready)
+                if len(outcomes) > _COMPACT_AFTER:
+                    # A result this big holds its answers compressed (see `_Answer`).
+                    _compact(ready)
     except BaseException as exc:
         partial = BatchResult(
             sorted([*outcomes, *stream.undelivered], key=_by_index),
@@ -812,6 +845,9 @@ def _unmatched(count: int) -> MalformedResponseError:
 
 
 _NOT_ANSWERED: Any = object()
+# Outcomes a result holds before it keeps the answers of later ones compressed: about 4 MB of
+# answers. Smaller jobs keep them as they came (no CPU spent); bigger ones save 80% of that memory.
+_COMPACT_AFTER = 10_000
 
 
 def _match(chunk: _Chunk, results: list[Any], content: bytes) -> list[BatchOutcome]:
