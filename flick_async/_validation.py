@@ -15,14 +15,17 @@ import math
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from flick_api import _rules
 from flick_api._rules import MediaTypeValue, ResolvableMediaTypeValue
-from flick_api.models import MediaType, ResolvableMediaType, ReviewCreate
+from flick_api.models import MediaType, ResolvableMediaType
 
 from ._errors import ValidationError
+
+if TYPE_CHECKING:
+    from flick_api.models import ReviewCreate
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -257,6 +260,8 @@ class ReviewInput:
         Raises:
             ValidationError: The first rule this review breaks.
         """
+        from flick_api.models import ReviewCreate  # the model's import is paid by its first use only
+
         return ReviewCreate.from_dict(self.to_body(today=today))
 
     def to_body(self, *, today: datetime.date | None = None) -> dict[str, Any]:
