@@ -12,6 +12,9 @@ a deadline around each attempt (`timeout`, 30 s by default), reads the `X-RateLi
 of every response (`client.rate_limit`), turns a non-2xx into a `FlickError` (none here), and
 parses the body into the generated models (`Profile`, `Review`s in a `Page`). Throttling is off
 (`throttle=False`) except where a row says otherwise; retries are the default (none happen).
+JSON: the baseline decodes with `json.loads`, as the issue defines it; the SDK with msgspec
+(`flick_async/_json.py`), about 2.5x faster on a page. The informational "vs raw + msgspec" rows
+use the same codec on both sides, so that they show the SDK's own cost alone.
 The "default limiter" row (information) adds the key's shared `RateLimiter` (budget raised
 through its public `per_minute`/`per_day`, so that it never has to wait).
 
@@ -56,6 +59,7 @@ from pathlib import Path
 
 import anyio
 import httpx
+import msgspec
 from _harness import (  # the script's own folder
     BASE_URL,
     Canned,
@@ -144,10 +148,24 @@ async def per_call_rows(table: Table, answers: dict[str, Canned], *, calls: int,
         async def sdk_page() -> object:
             return await flick.reviews.list(limit=50)
 
+        decode = msgspec.json.Decoder().decode
+
+        async def raw_me_msgspec() -> object:
+            response = await raw.get("/me")
+            response.raise_for_status()
+            return decode(response.content)
+
+        async def raw_page_msgspec() -> object:
+            response = await raw.get("/me/reviews", params={"page": 1, "limit": 50})
+            response.raise_for_status()
+            return decode(response.content)
+
         cases: list[tuple[str, Callable[[], Awaitable[object]], Callable[[], Awaitable[object]], bool]] = [
             ("me(), MockTransport", raw_me, flick.me, True),
             ("one reviews.list() page of 50, MockTransport", raw_page, sdk_page, True),
             ("me(), default limiter on (budget raised), MockTransport", raw_me, throttled.me, False),
+            ("me(), MockTransport, vs raw + msgspec", raw_me_msgspec, flick.me, False),
+            ("one reviews.list() page of 50, MockTransport, vs raw + msgspec", raw_page_msgspec, sdk_page, False),
         ]
         for figure, baseline, sdk, targeted in cases:
             await timed_calls(calls // 10, baseline)  # warm both (first-call imports, caches)
@@ -158,7 +176,8 @@ async def per_call_rows(table: Table, answers: dict[str, Canned], *, calls: int,
                 f"{fmt_ratio(ratio)} (raw {per_call_us(raw_s, calls):.0f} us, SDK {per_call_us(sdk_s, calls):.0f} us"
                 f" per call; {calls} calls x {rounds} rounds)"
             )
-            table.add(figure, f">= {TARGET_RATIO}x raw", measured, ratio >= TARGET_RATIO if targeted else None)
+            target = f">= {TARGET_RATIO}x raw" if targeted else "none"
+            table.add(figure, target, measured, ratio >= TARGET_RATIO if targeted else None)
 
 
 # -- loopback (information) ------------------------------------------------------------------------
