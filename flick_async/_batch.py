@@ -49,6 +49,7 @@ from ._errors import (
     error_from_envelope,
 )
 from ._json import dumps as _dumps
+from ._json import encoder as _encoder
 from ._json import loads as _loads
 from ._parsing import parse_review as _review
 from ._pipeline import CallRecord, _parse_body
@@ -655,6 +656,7 @@ class BatchStream:
                 # chunk is read, so chunks reach the server in input order.)
                 size = self._chunk_size
                 fast = self._validate
+                encode = _encoder()
                 indices, inputs, bodies, latest = chunk.indices, chunk.inputs, chunk.bodies, chunk.latest
                 for count, item in enumerate(items, 1):
                     index = self.consumed
@@ -665,7 +667,10 @@ class BatchStream:
                     if body is not None:
                         indices.append(index)
                         inputs.append(item)
-                        bodies.append(_dumps(body))
+                        try:
+                            bodies.append(encode(body))
+                        except TypeError:  # what msgspec cannot write: see `_json.dumps`
+                            bodies.append(_dumps(body))
                         if len(indices) == size:
                             await chunks.send(chunk)
                             chunk = self._open_chunk()
@@ -859,6 +864,30 @@ def _match(chunk: _Chunk, results: list[Any], content: bytes) -> list[BatchOutco
     (which one is true?), is `uncertain`: the server may have stored it.
     """
     size = len(chunk.indices)
+    if len(results) == size:
+        # The usual answer: every result in its item's place, stored, with its review. Each
+        # position then names exactly one item; anything else takes the general path below.
+        answer = _Answer(content, size)
+        stored = BatchOutcome._stored
+        outcomes: list[BatchOutcome] = []
+        for p, raw, index, item in zip(range(size), results, chunk.indices, chunk.inputs, strict=True):
+            if (
+                type(raw) is not dict
+                or type(raw.get("index")) is not int
+                or raw["index"] != p
+                or not raw.keys() >= _RESULT_KEYS
+                or raw["error"] is not None
+                or type(raw["review"]) is not dict
+            ):
+                break
+            if raw["deduplicated"] is True:
+                outcomes.append(stored(index, "deduplicated", item, answer, p))
+            elif raw["created"] is True:
+                outcomes.append(stored(index, "created", item, answer, p))
+            else:
+                break
+        else:
+            return outcomes
     found: list[Any] = [_NOT_ANSWERED] * size
     where = [0] * size  # the result's position in `results`, to find its review again
     counts = [0] * size
