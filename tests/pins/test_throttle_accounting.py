@@ -55,20 +55,20 @@ async def test_a_429_costs_no_token_of_the_window(answer: str) -> None:
         await limiter.acquire()
         limiter.observe(
             status_code=200,
-            headers=headers(remaining=remaining, reset=START + 60, date=START + 5),
+            headers=headers(remaining=remaining, reset=START + 60, date=START + 5, remaining_day=4940 + remaining),
             sent_at=now,
             received_at=now,
         )
-    assert limiter.estimate.minute_remaining == 50
+    assert (limiter.estimate.minute_remaining, limiter.estimate.day_remaining) == (50, 4990)
     await limiter.acquire()
-    assert limiter.estimate.minute_remaining == 49
+    assert (limiter.estimate.minute_remaining, limiter.estimate.day_remaining) == (49, 4989)
     if answer == "bare":
         refused = proxy_429(date=START + 5, retry_after=1)
     else:
-        refused = headers(remaining=50, reset=START + 60, date=START + 5, retry_after=1)
+        refused = headers(remaining=50, reset=START + 60, date=START + 5, remaining_day=4990, retry_after=1)
     limiter.observe(status_code=429, headers=refused, sent_at=now, received_at=now)
     estimate = limiter.estimate
-    assert estimate.minute_remaining == 50
+    assert (estimate.minute_remaining, estimate.day_remaining) == (50, 4990)
     assert estimate.paused_for == pytest.approx(1 + MARGIN)
 
 
@@ -108,32 +108,31 @@ async def test_each_late_grant_holds_its_own_token_of_the_next_window() -> None:
 
 
 async def test_a_slow_429_for_a_grant_of_the_old_window_gives_the_new_window_nothing() -> None:
-    """A grant made early in its window is refused only after the turn: the new window's count is not touched."""
-    clock = FakeClock()
+    """A grant made early in its window (and day) is refused only after the turn at UTC midnight:
+    neither the new window's count nor the new day's is touched."""
+    clock = FakeClock(start=MIDNIGHT - 30)
     limiter = RateLimiter(clock=clock)
-    await first_answer(limiter, clock, date=START + 30)
     t0 = clock.monotonic()
+    await limiter.acquire()
+    synced = headers(remaining=59, reset=MIDNIGHT, date=MIDNIGHT - 30, remaining_day=4999)
+    limiter.observe(status_code=200, headers=synced, sent_at=t0, received_at=t0)
     answered = anyio.Event()
 
     async def slow_request() -> None:
         await limiter.acquire()  # early in the window: it holds nothing of the next one
         await answered.wait()
-        limiter.observe(
-            status_code=429,
-            headers=proxy_429(date=START + 60, retry_after=0),
-            sent_at=t0,
-            received_at=clock.monotonic(),
-        )
+        refused = proxy_429(date=MIDNIGHT + 2, retry_after=0)
+        limiter.observe(status_code=429, headers=refused, sent_at=t0, received_at=clock.monotonic())
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(slow_request)
         await anyio.wait_all_tasks_blocked()
-        clock.advance(31.5)  # the next window (ends START + 120)
+        clock.advance(31.5)  # the next window, and the next day
         for _ in range(2):
             await limiter.acquire()
-        assert limiter.estimate.minute_remaining == 58
+        assert (limiter.estimate.minute_remaining, limiter.estimate.day_remaining) == (58, 4998)
         answered.set()
-    assert limiter.estimate.minute_remaining == 58
+    assert (limiter.estimate.minute_remaining, limiter.estimate.day_remaining) == (58, 4998)
 
 
 async def test_the_estimate_counts_down_to_each_refill_to_the_last_fraction_of_a_second() -> None:
@@ -174,9 +173,11 @@ async def test_a_429_answered_after_the_turn_gives_its_held_token_back_to_the_ne
     await limiter.acquire()
     clock.advance(2.5)
     assert limiter.estimate.minute_remaining == 59  # the held token became a grant of this window
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.acquire)  # another task's grant of the new window: it stays spent
     t1 = clock.monotonic()
     limiter.observe(status_code=429, headers=proxy_429(date=START + 61, retry_after=0), sent_at=t0, received_at=t1)
-    assert limiter.estimate.minute_remaining == 60
+    assert limiter.estimate.minute_remaining == 59
 
 
 async def test_unanswered_grants_come_back_only_when_the_server_shows_it_never_had_them() -> None:
