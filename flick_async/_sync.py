@@ -79,10 +79,6 @@ class _Stop:
     """Marks the end of an async iterator on the far side of the portal."""
 
 
-class _Interrupted(Exception):
-    """A call's task was cancelled on the worker loop at the waiting thread's request."""
-
-
 _STOP = _Stop()
 
 
@@ -93,6 +89,27 @@ async def _next(iterator: Any) -> Any:
         return await iterator.__anext__()
     except StopAsyncIteration:
         return _STOP
+
+
+def _attach_account(exc: BaseException, ended: Mapping[str, Any]) -> None:
+    """Give `exc` (the caller's KeyboardInterrupt) the account of an interrupted bulk write as `.partial`.
+
+    Stopped by the interrupt (or by its own error), the job's exception carries the account;
+    finished before the interrupt could stop it, the job's result is the account: every item has
+    its outcome, and nothing was left unsent.
+    """
+    if "error" in ended:
+        partial = getattr(ended["error"], "partial", None)
+    else:
+        from ._batch import BatchResult  # loaded already if the result is one
+
+        result = ended.get("result")
+        if isinstance(result, RawBatchResult):
+            result = result.result
+        partial = result if isinstance(result, BatchResult) else None
+    if partial is not None:
+        with contextlib.suppress(AttributeError, TypeError):
+            exc.partial = partial  # type: ignore[attr-defined]
 
 
 def _running_loop() -> str | None:
@@ -205,42 +222,67 @@ class _Worker:
             # does there (a bulk write with its `.partial`), on a loop of its own, sending nothing.
             return anyio.run(functools.partial(function, *args, **kwargs), backend=self.loop.backend)
         portal = self._start()
-        stopped: dict[str, Any] = {}
+        # How the call ended, written on the loop before the portal's future is settled, so the
+        # waiting thread can read it even after it stopped waiting for the future (see below).
+        ended: dict[str, Any] = {}
+        settled = threading.Event()
+        # Read and written on the loop's thread only, so `stop` and the task's start cannot race.
+        task: dict[str, Any] = {"scope": None, "abandoned": False}
 
-        async def guarded() -> T:
+        async def tracked() -> T:
+            if task["abandoned"]:  # the caller was interrupted before the task could start
+                raise ClientClosedError("the call was interrupted before it started")
             with anyio.CancelScope() as scope:
-                stopped["scope"] = scope
+                task["scope"] = scope
                 try:
-                    return await function(*args, **kwargs)
-                except anyio.get_cancelled_exc_class() as exc:
-                    stopped["partial"] = getattr(exc, "partial", None)
+                    ended["result"] = result = await function(*args, **kwargs)
+                except BaseException as exc:
+                    ended["error"] = exc
                     raise
-            raise _Interrupted  # the scope caught our own cancellation
+                finally:
+                    settled.set()
+                return result
+            raise ClientClosedError("the call was interrupted")  # our own `stop` cancelled it
 
-        future = portal.start_task_soon(guarded)
+        def stop() -> bool:
+            task["abandoned"] = True
+            if task["scope"] is None:
+                return False
+            task["scope"].cancel()
+            return True
+
         try:
+            # The start is inside the `try`: a job runs as soon as it is spawned, and on a busy
+            # worker it can be well under way (and an `on_progress` Ctrl-C already raised here)
+            # before this thread gets the GIL back from `start_task_soon`.
+            future = portal.start_task_soon(tracked)
             return future.result()
-        except (_Interrupted, concurrent.futures.CancelledError):
-            # close() from another thread stops the loop's tasks, this one included.
+        except concurrent.futures.CancelledError:
+            # close() from another thread stopped the loop's tasks, this one included.
             raise ClientClosedError("the Flick client was closed while the call was in flight") from None
         except BaseException as exc:
-            if future.done():
-                raise
-            # Ctrl-C (or any exception in this thread) while waiting: cancel the task on the loop,
-            # wait for it to settle, and hand over what a bulk write had done (`.partial`), as the
-            # async client does on cancellation, instead of leaving the job running unseen.
-            # On the loop's thread, so that "started" cannot change under the decision.
-            started = portal.call(lambda: "scope" in stopped)
-            if started:
-                portal.call(lambda: stopped["scope"].cancel())
-                concurrent.futures.wait([future])  # the job settles its account, then ends
-            else:
-                future.cancel()
-            partial = stopped.get("partial")
-            if partial is not None:
-                with contextlib.suppress(AttributeError, TypeError):
-                    exc.partial = partial  # type: ignore[attr-defined]
+            # Ctrl-C (or any exception raised in this thread) while starting or waiting: stop
+            # the task on the loop, wait for it to settle, and hand over what a bulk write had
+            # done (`.partial`), as the async client does on cancellation, instead of leaving the
+            # job running unseen. Python runs the SIGINT handler on this thread only once it gets
+            # the GIL back from a busy worker, so the job may have ended meanwhile, or may end
+            # before `stop` reaches the loop: what it ended with is then the account.
+            if not settled.is_set():
+                started = False
+                with contextlib.suppress(RuntimeError):  # the portal stopped: close() ends the task
+                    started = portal.call(stop)
+                if started:
+                    self._wait_until(settled)
+            _attach_account(exc, ended)
             raise
+
+    def _wait_until(self, settled: threading.Event) -> None:
+        # The task settles once its cancellation has run its course. A task that never started
+        # (the portal stopped first, by close() elsewhere) never sets the event: the thread ends.
+        thread = self.loop.thread
+        while not settled.wait(0.05):
+            if thread is None or not thread.is_alive():
+                return
 
     def call(self, function: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a plain function on the worker loop's thread (state the loop mutates is read there)."""

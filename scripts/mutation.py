@@ -38,6 +38,8 @@ OUT = ROOT / ".mutation"
 PRAGMA = "pragma: no mutate"
 
 KILLED = frozenset({"killed", "caught by type check"})
+# How much further out than mutmut's own wall-clock limit a mutant's run is ended (see _time_limits_by_cpu).
+WALL_CLOCK_SLACK = 20.0
 
 
 def _settings() -> dict[str, Any]:
@@ -57,6 +59,28 @@ def _excluded_lines(source: str, patterns: list[re.Pattern[str]]) -> int:
     return sum(1 for line in source.splitlines() if PRAGMA in line or any(p.search(line) for p in patterns))
 
 
+def _time_limits_by_cpu() -> None:
+    """Judge a mutant's tests by the CPU time they use, not by the wall clock.
+
+    mutmut ends a mutant's run after a wall-clock limit (and a CPU-time limit twice as long), both
+    scaled from the tests' measured time. Under `nice -n 19` on shared cores a run that would
+    pass can wait minutes for the CPU, so the wall-clock limit ended survivors and counted them
+    as timeouts (which score as caught). CPU time does not grow with the load, so only the CPU
+    limit, `(tests' time + timeout_constant) × timeout_multiplier × 2` seconds, ends a mutant
+    that spins; one that hangs without spinning (an await nobody wakes) is failed by
+    pytest-timeout's per-test limit (`--timeout` in pytest_add_cli_args), which counts as caught.
+    The wall-clock limit stays, far out, for a run that neither spins nor reaches a test.
+    """
+    from mutmut.workers import isolation
+    from mutmut.workers.timeout import register_timeout
+
+    def register_far_out(pid: int, timeout_s: float) -> None:
+        register_timeout(pid, timeout_s * WALL_CLOCK_SLACK)
+
+    # The runners call the name they imported from mutmut.workers.timeout.
+    vars(isolation)["register_timeout"] = register_far_out
+
+
 def _worker(module: str, tests: list[str], jobs: int, result_file: Path) -> None:
     """Run mutmut on one module (in this process, which exits afterwards) and save its verdicts."""
     os.chdir(ROOT)
@@ -70,6 +94,10 @@ def _worker(module: str, tests: list[str], jobs: int, result_file: Path) -> None
     configuration._config = dataclasses.replace(
         configuration.config(), only_mutate=[path], pytest_add_cli_args_test_selection=list(tests)
     )
+    # Each test once: on asyncio and AsyncFlick only (scripts/mutation_select.py says why).
+    sys.path.insert(0, str(ROOT / "scripts"))
+    os.environ["PYTEST_PLUGINS"] = "mutation_select"
+    _time_limits_by_cpu()
     from mutmut.__main__ import _run
     from mutmut.mutation.data import SourceFileMutationData
     from mutmut.mutation.diff_apply import get_diff_for_mutant
