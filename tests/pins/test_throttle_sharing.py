@@ -20,7 +20,7 @@ from flick_async import AsyncFlick
 from flick_async._clock import SystemClock
 from flick_async._errors import DailyQuotaExceededError, RateLimitError
 from flick_async._events import Event, ThrottleWait
-from flick_async._throttle import RateLimiter
+from flick_async._throttle import NoThrottle, RateLimiter, key_digest
 from flick_async.testing import FakeClock
 
 URL = "https://flickmovies.com/api/beta"
@@ -154,3 +154,27 @@ async def test_hooks_and_wait_for_daily_reset_belong_to_each_handle() -> None:
         tg.cancel_scope.cancel()
     assert [(type(e), e.reason) for e in events if isinstance(e, ThrottleWait)] == [(ThrottleWait, "day")]
     assert clock.monotonic() > now + 3600
+
+
+def test_a_limiter_shows_its_limits_and_only_a_digest_of_its_key() -> None:
+    """repr: the limits, and for a shared limiter the first 12 hex digits of the key's SHA-256, never the key."""
+    plain = RateLimiter(per_minute=30, per_day=100, window_seconds=10)
+    assert repr(plain) == "RateLimiter(per_minute=30, per_day=100, window_seconds=10.0)"
+    key = fresh_key("repr")
+    shared = RateLimiter.shared(key, URL)
+    digest = key_digest(key)[:12]
+    assert repr(shared) == f"RateLimiter(per_minute=60, per_day=5000, window_seconds=60.0, key=sha256:{digest})"
+
+
+async def test_no_throttle_reports_no_status_before_an_answer_with_rate_limit_headers() -> None:
+    """NoThrottle.status is None until an answer carries X-RateLimit-* headers; one without them keeps it."""
+    throttle = NoThrottle()
+    assert throttle.status is None
+    await throttle.acquire()
+    throttle.observe(status_code=200, headers=httpx.Headers(), sent_at=0, received_at=0)
+    assert throttle.status is None
+    throttle.observe(status_code=200, headers=headers(remaining=7, reset=START, date=START), sent_at=0, received_at=0)
+    throttle.observe(status_code=200, headers=httpx.Headers(), sent_at=0, received_at=0)
+    assert throttle.status is not None
+    assert throttle.status.remaining == 7
+    assert repr(throttle) == "NoThrottle()"
