@@ -23,9 +23,11 @@ redis-py's asyncio client serves asyncio; under trio the sync client runs in a w
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import math
 import urllib.parse
+import weakref
 from collections.abc import Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -40,7 +42,7 @@ from ._clock import Clock, SystemClock
 from ._errors import APIConnectionError, DailyQuotaExceededError, RateLimitError, parse_retry_after
 from ._events import Hook, ThrottleWait, emit, logger
 from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
-from ._throttle import _RESET_MILLIS, RateLimiter, key_digest, parse_reset, parse_server_time
+from ._throttle import _RESET_DELTA, _RESET_MILLIS, RateLimiter, key_digest, parse_reset, parse_server_time
 
 if TYPE_CHECKING:
     import redis
@@ -58,25 +60,62 @@ local limit, dlimit = tonumber(ARGV[2]), tonumber(ARGV[3])
 local learn, dlearn = limit == 0, dlimit == 0
 if learn then limit = 60 end
 if dlearn then dlimit = 5000 end
-local window, margin = tonumber(ARGV[4]), tonumber(ARGV[5])
 local T
 if ARGV[6] ~= '' then T = tonumber(ARGV[6]) else
   local t = redis.call('TIME'); T = tonumber(t[1]) + tonumber(t[2]) / 1e6 end
-local DRIFT, DAY, SLACK = 2e-5, 86400, 1
+local DRIFT, DAY, SLACK, TIGHT, HUGE = 2e-5, 86400, 1, 0.02, math.huge
 local s = {}
 local raw = redis.call('HGETALL', key)
 for i = 1, #raw, 2 do s[raw[i]] = tonumber(raw[i + 1]) or raw[i + 1] end
 local function num(name, default) local v = s[name]; if v == nil then return default end; return v end
 local function put(name, value) s[name] = value; redis.call('HSET', key, name, tostring(value)) end
+local function del(name) if s[name] ~= nil then s[name] = nil; redis.call('HDEL', key, name) end end
+-- The window's length: configured (ARGV[4] > 0), else learned from the steps of Reset, the
+-- documented 60 s until then. The margin: configured (ARGV[5]), else a fiftieth of the window
+-- (at most 0.25 s), scaled before the length is known by the shortest step of Reset seen (a
+-- whole number of windows) or, before any step, by the first Reset's distance from Date.
+local learnw = tonumber(ARGV[4]) == 0
+local window = tonumber(ARGV[4])
+if learnw then window = num('wlen', 60) end
+local function min3(p) return math.min(num(p .. '1', HUGE), num(p .. '2', HUGE), num(p .. '3', HUGE)) end
+local function push3(p, v)
+  if s[p .. '2'] ~= nil then put(p .. '3', s[p .. '2']) end
+  if s[p .. '1'] ~= nil then put(p .. '2', s[p .. '1']) end
+  put(p .. '1', v)
+end
+local function clear3(p) del(p .. '1'); del(p .. '2'); del(p .. '3') end
+local function margin()
+  if ARGV[5] ~= '' then return tonumber(ARGV[5]) end
+  local scale = min3('r')
+  if scale == HUGE then scale = num('fspan', HUGE) end
+  return math.min(0.25, math.min(window, scale) / 50)
+end
 local function low() return num('low', 0) - DRIFT * math.max(0, T - num('low_at', T)) end
 local function high() return num('high', 0) + DRIFT * math.max(0, T - num('high_at', T)) end
-local function refill(e) return e - low() + margin end
+local function refill(e) return e - low() + margin() end
 local function last_grant(e)
-  return math.max(e - high() - num('rtt', 0) - margin, refill(e - window))
+  return math.max(e - high() - num('rtt', 0) - margin(), refill(e - window))
 end
 local function issued(e) return tonumber(redis.call('HGET', key, 'n:' .. e) or '0') end
 local function ext(e) return tonumber(redis.call('HGET', key, 'x:' .. e) or '0') end
+local function flying(e) return tonumber(redis.call('HGET', key, 'f:' .. e) or '0') end
 local function retkey(e) return key .. ':ret:' .. e end
+local function abkey(e) return key .. ':ab:' .. e end
+-- A window whose assumed end an answer corrected: tickets still out name the old end.
+local function map(e) if e ~= 0 and e == num('moved_from', nil) then return num('moved_to', e) end; return e end
+local function keep(list, e) redis.call('PEXPIRE', list, math.ceil((e - T + 2 * window) * 1000)) end
+
+-- A grant is in flight from the moment it is taken until its answer (or abandon) says so: what
+-- the server's count cannot include yet.
+local function fly(e)
+  if e == 0 then return end
+  redis.call('HINCRBY', key, 'f:' .. e, 1); put('df', num('df', 0) + 1)
+end
+local function land(e)
+  if e == 0 then return end
+  if flying(e) > 0 then redis.call('HINCRBY', key, 'f:' .. e, -1) end
+  put('df', math.max(0, num('df', 0) - 1))
+end
 
 local function roll()
   if num('synced', 0) ~= 1 then return end
@@ -85,14 +124,29 @@ local function roll()
     local skip = math.max(0, math.floor((T + low() - wend) / window)) + 1
     for i = 0, math.min(skip, 64) - 1 do
       local e = wend + i * window
-      redis.call('HDEL', key, 'n:' .. e, 'x:' .. e); redis.call('DEL', retkey(e))
+      redis.call('HDEL', key, 'n:' .. e, 'x:' .. e, 'f:' .. e); redis.call('DEL', retkey(e), abkey(e))
     end
-    put('wend', wend + skip * window)
+    if num('wconf', 1) == 1 then put('pend', wend) end
+    put('wend', wend + skip * window); put('wconf', 0)
   end
   local dend = num('dend', 0)
   if T >= refill(dend) then
-    put('dend', dend + (math.floor((T + low() - dend) / DAY) + 1) * DAY); put('dn', 0); put('dx', 0)
+    put('dend', dend + (math.floor((T + low() - dend) / DAY) + 1) * DAY); put('dn', 0); put('dx', 0); put('da', 0)
   end
+end
+
+-- The window's last token is sent when the bracket's midpoint says the server's clock passes a
+-- whole second inside the window, while the bracket on the server's clock is wider than 20 ms
+-- (or two round trips): its Date then shows which side it landed on, halving the bracket. The
+-- window is spent either way, so this costs no throughput.
+local function sounding(e, from)
+  if num('nodate', 0) == 1 then return from end
+  local lo, hi, rtt = low(), high(), num('rttmin', 0)
+  if hi - lo <= math.max(TIGHT, 2 * rtt) then return from end
+  local aim = (lo + hi + rtt) / 2
+  local at = math.ceil(from + aim) - aim
+  if at <= last_grant(e) then return at end
+  return from
 end
 
 local function reserve()
@@ -126,7 +180,10 @@ local function reserve()
         put('dn', num('dn', 0) + 1)
         local why = 'minute'
         if paused > opens and paused > T then why = 'paused' end
-        return {'at', tostring(e), tostring(idx), tostring(math.max(0, from - T)), why}
+        local left = num('limit_seen', limit) - issued(e) - ext(e) + redis.call('LLEN', retkey(e))
+        if left <= 0 then from = sounding(e, from) end
+        if from <= T then fly(e) end
+        return {'at', tostring(e), tostring(idx), tostring(math.max(0, from - T)), why, tostring(margin())}
       end
     end
     e = e + window
@@ -134,10 +191,10 @@ local function reserve()
   return {'poll', tostring(window)}
 end
 
-local function give_back(e, idx)
+local function give_back(e, idx, day)
   if num('synced', 0) == 1 and e >= num('wend', 0) then
-    redis.call('RPUSH', retkey(e), idx); redis.call('PEXPIRE', retkey(e), math.ceil((e - T + 2 * window) * 1000))
-    put('dn', math.max(0, num('dn', 0) - 1))
+    redis.call('RPUSH', retkey(e), idx); keep(retkey(e), e)
+    if day then put('dn', math.max(0, num('dn', 0) - 1)) end
   end
 end
 
@@ -154,47 +211,125 @@ local function constrain(lo, hi, exact)
   if s['high'] < s['low'] then put('high', s['low']) end
 end
 
+-- Our counts of the window ending at `from` belong to the server's window ending at `to` (an
+-- assumed end that an answer corrected).
+local function redate(from, to)
+  for _, p in ipairs({'n:', 'x:', 'f:'}) do
+    local v = redis.call('HGET', key, p .. from)
+    if v then redis.call('HINCRBY', key, p .. to, tonumber(v)); redis.call('HDEL', key, p .. from) end
+  end
+  for _, list in ipairs({{retkey(from), retkey(to)}, {abkey(from), abkey(to)}}) do
+    if redis.call('EXISTS', list[1]) == 1 then
+      if redis.call('EXISTS', list[2]) == 0 then redis.call('RENAME', list[1], list[2])
+      else redis.call('DEL', list[1]) end
+    end
+  end
+  put('moved_from', from); put('moved_to', to); put('wend', to); put('wconf', 1)
+end
+
 redis.call('PEXPIRE', key, 3 * DAY * 1000)
 if mode == 'reserve' then return reserve() end
 if mode == 'claim' then
-  local e, idx = tonumber(ARGV[8]), tonumber(ARGV[9])
+  local e, idx = map(tonumber(ARGV[8])), tonumber(ARGV[9])
   if num('synced', 0) ~= 1 or e == 0 then return {'ok'} end
   roll()
   local wend = num('wend', 0)
   if e > wend then return {'wait', tostring(math.max(0.001, refill(e - window) - T))} end
   if e < wend or num('paused', 0) > T or T > last_grant(e) then
-    if e == wend and idx + ext(e) <= num('limit_seen', limit) then give_back(e, idx) end
+    if e == wend and idx + ext(e) <= num('limit_seen', limit) then give_back(e, idx, true) end
     return reserve()
   end
   if idx + ext(e) > num('limit_seen', limit) then return reserve() end
+  fly(e)
   return {'ok'}
 end
 if mode == 'release' then
-  local e, idx = tonumber(ARGV[8]), tonumber(ARGV[9])
-  if e ~= 0 then give_back(e, idx) end
+  -- ARGV: 8 window, 9 index, 10 '1' when the ticket had been granted (so counted in flight)
+  local e, idx = map(tonumber(ARGV[8])), tonumber(ARGV[9])
+  if ARGV[10] == '1' then land(e) end
+  if e ~= 0 then give_back(e, idx, true) end
+  return {'ok'}
+end
+if mode == 'abandon' then
+  -- A grant that got no answer: its tokens stay spent (the server may have counted it), but it
+  -- is no longer in flight, and comes back if the server's count later shows it never arrived.
+  local e, idx = map(tonumber(ARGV[8])), tonumber(ARGV[9])
+  if e == 0 then return {'ok'} end
+  land(e)
+  if num('synced', 0) == 1 and e >= num('wend', 0) then redis.call('RPUSH', abkey(e), idx); keep(abkey(e), e) end
+  put('da', num('da', 0) + 1)
   return {'ok'}
 end
 if mode == 'sync' then
   -- ARGV: 8 age_sent, 9 age_received, 10 date, 11 reset, 12 remaining, 13 limit, 14 remaining_day,
-  --       15 limit_day, 16 status, 17 retry_after
+  --       15 limit_day, 16 status, 17 retry_after, 18 the answered grant's window (0: none), 19 its index
   local sent, received = T - tonumber(ARGV[8]), T - tonumber(ARGV[9])
   local date, reset = tonumber(ARGV[10]), tonumber(ARGV[11])
   local remaining, lim = tonumber(ARGV[12]), tonumber(ARGV[13])
   local remaining_day, dlim = tonumber(ARGV[14]), tonumber(ARGV[15])
-  put('rtt', math.max(num('rtt', 0) * 0.98, T - sent - (T - received)))
+  local te, tidx = map(tonumber(ARGV[18])), tonumber(ARGV[19])
+  land(te)
+  local rtt = T - sent - (T - received)
+  put('rtt', math.max(num('rtt', 0) * 0.98, rtt))
+  put('rttmin', math.min(num('rttmin', HUGE), rtt))
+  if reset then
+    -- More than a window (plus Date's second) past Date: a lie or a longer window. Believed
+    -- once the next answer repeats it (then the window's length is learned from it).
+    local span = reset - date
+    if span > window + 2 * SLACK then
+      local suspect = num('suspect', nil)
+      if learnw and suspect ~= nil and math.abs(suspect - reset) < 1 then
+        del('suspect'); window = span; put('wlen', span); clear3('s'); clear3('r')
+      else
+        put('suspect', reset); reset = nil
+      end
+    else
+      del('suspect')
+    end
+  end
   local date_low = date - received
   if num('nodate', 0) == 1 then date_low = low() end
   constrain(date_low, date + SLACK - sent, false)
   -- the window ending at `reset` was open when the server wrote the answer: it had begun
   if reset then constrain(reset - window - received, reset - sent, true) end
   if reset then
+    -- The window's length: the shortest recent step of Reset that came less than half a step
+    -- after the old window's end (a step is a whole number of windows; two or more would put
+    -- the answer at least a window past it).
+    if num('fspan', nil) == nil then put('fspan', math.max(0, reset - date) + SLACK) end
+    local last = num('lreset', nil)
+    if last ~= nil and reset > last + 0.5 then
+      push3('r', reset - last)
+      local latest = math.min(date + SLACK, received + high())
+      if latest - last < (reset - last) / 2 then
+        push3('s', reset - last)
+        if learnw then window = min3('s'); put('wlen', window) end
+      end
+    end
+    if last == nil or reset > last then put('lreset', reset) end
     if num('synced', 0) ~= 1 then
-      put('synced', 1); put('wend', reset); redis.call('HSET', key, 'n:' .. reset, 1)
-      put('dend', (math.floor(date / DAY) + 1) * DAY); put('dn', 1); put('dx', 0)
+      put('synced', 1); put('wend', reset); put('wconf', 1); redis.call('HSET', key, 'n:' .. reset, 1)
+      put('dend', (math.floor(date / DAY) + 1) * DAY); put('dn', 1); put('dx', 0); put('da', 0)
     elseif reset > num('wend', 0) then
-      local lo = num('wend', 0) - received
-      if lo > low() then put('low', lo); put('low_at', T) end
-      put('wend', reset)
+      if num('wconf', 1) == 1 then
+        local lo = num('wend', 0) - received
+        if lo > low() then put('low', lo); put('low_at', T) end
+        put('wend', reset); put('wconf', 1)
+      else
+        redate(num('wend', 0), reset)
+      end
+    elseif reset < num('wend', 0) then
+      -- An end we only assumed (rolled on by a window not yet learned), or the server shortened
+      -- its window mid-way: the server's rules. A confirmed window's older answer changes nothing.
+      if num('wconf', 1) ~= 1 then
+        -- (An answer naming the window we had already seen end says only that it ended later
+        -- than we thought: the rolled-on window stays.)
+        if reset > num('pend', 0) then redate(num('wend', 0), reset) end
+      elseif reset > num('wend', 0) - window + 0.5 then
+        redate(num('wend', 0), reset); put('lreset', reset); clear3('s')
+      end
+    else
+      put('wconf', 1)
     end
     if lim and lim >= 1 then
       if learn then put('limit_seen', lim) else put('limit_seen', math.min(limit, lim)) end
@@ -203,23 +338,38 @@ if mode == 'sync' then
       if dlearn then put('dlimit_seen', dlim) else put('dlimit_seen', math.min(dlimit, dlim)) end
     end
     if reset == num('wend', 0) and remaining then
-      local x = (num('limit_seen', limit) - remaining) - issued(reset)
+      local counted = num('limit_seen', limit) - remaining
+      local x = counted - issued(reset)
       if x > ext(reset) then redis.call('HSET', key, 'x:' .. reset, x) end
+      -- Up only by what the server provably never counted: grants beyond its count and beyond
+      -- all still on their way, and no more of them than went unanswered. A Remaining that is
+      -- merely too high loosens nothing.
+      local uncounted = issued(reset) - redis.call('LLEN', retkey(reset)) - counted - flying(reset)
+      while uncounted > 0 do
+        local idx = redis.call('LPOP', abkey(reset))
+        if not idx then break end
+        redis.call('RPUSH', retkey(reset), idx); keep(retkey(reset), reset)
+        uncounted = uncounted - 1
+      end
     end
     local de = (math.floor(date / DAY) + 1) * DAY
-    if de > num('dend', 0) then put('dend', de); put('dn', 0); put('dx', 0) end
+    if de > num('dend', 0) then put('dend', de); put('dn', 0); put('dx', 0); put('da', 0) end
     if de == num('dend', 0) and remaining_day then
-      put('dx', math.max(num('dx', 0), (num('dlimit_seen', dlimit) - remaining_day) - num('dn', 0)))
+      local counted = num('dlimit_seen', dlimit) - remaining_day
+      put('dx', math.max(num('dx', 0), counted - num('dn', 0)))
+      local forgiven = math.min(num('dn', 0) - counted - num('df', 0), num('da', 0))
+      if forgiven > 0 then put('dn', num('dn', 0) - forgiven); put('da', num('da', 0) - forgiven) end
     end
   end
   if tonumber(ARGV[16]) == 429 then
-    -- the server counts no 429: the day's token comes back (the window is full anyway)
+    -- the server counts no 429: the grant's tokens come back (the key is paused anyway)
+    if te ~= 0 then give_back(te, tidx, false) end
     if num('synced', 0) == 1 and (math.floor(date / DAY) + 1) * DAY == num('dend', 0) then
       put('dn', math.max(0, num('dn', 0) - 1))
     end
     local wait = tonumber(ARGV[17])
     if not wait then wait = window end
-    put('paused', math.max(num('paused', 0), received + wait + margin))
+    put('paused', math.max(num('paused', 0), received + wait + margin()))
   end
   return {'ok'}
 end
@@ -228,6 +378,14 @@ return redis.error_reply('unknown mode ' .. mode)
 
 _POLL: Final = 0.05
 _DAY: Final = 86_400.0
+_GUESS_WINDOW: Final = 60.0
+
+# The ticket (window end, index) this task was granted and has not yet observed or abandoned:
+# its answer says whether the server counted it (a 429 does not), so it travels with the sync.
+# (The limiter weakly: timers copy the context, see `_throttle._Ticket.core`.)
+_GRANT: contextvars.ContextVar[tuple[weakref.ref[RedisRateLimiter], str, str] | None] = contextvars.ContextVar(
+    "flick_async_redis_grant", default=None
+)
 _CONNECTIONS: Final = 32  # between looks while the first (probe) request of the key is out
 
 
@@ -253,11 +411,13 @@ class RedisRateLimiter:
         api_key: The API key whose budget this is; only its SHA-256 names the Redis keys.
         per_minute: Requests per window.
         per_day: Requests per UTC day.
-        window_seconds: Length of the "minute" window (60 on the real API).
+        window_seconds: Length of the "minute" window; None (the default) learns it from the
+            server's `Reset` steps, as `RateLimiter` does (60 s until then).
         clock: Where this process sleeps and measures durations.
         hooks: Receive a `ThrottleWait` event for every wait.
         wait_for_daily_reset: When the day is spent, sleep until UTC midnight instead of raising.
-        safety_margin: Seconds added after each server boundary before its window's tokens are used.
+        safety_margin: Seconds added after each server boundary before its window's tokens are
+            used. None (the default): a fiftieth of the window, at most 0.25 s, as `RateLimiter`.
         max_wait: The longest 429 pause (`Retry-After`) worth waiting out; `acquire()` raises
             `RateLimitError` at once when more of it remains (as `RateLimiter`). None waits any.
         fallback_share: The share of the budget this process may use on its own while Redis is
@@ -279,11 +439,11 @@ class RedisRateLimiter:
         api_key: str,
         per_minute: int | None = None,
         per_day: int | None = None,
-        window_seconds: float = 60.0,
+        window_seconds: float | None = None,
         clock: Clock | None = None,
         hooks: Sequence[Hook] = (),
         wait_for_daily_reset: bool = False,
-        safety_margin: float = 0.25,
+        safety_margin: float | None = None,
         max_wait: float | None = None,
         fallback_share: float | None = 0.25,
         rejoin_after: float = 5.0,
@@ -300,16 +460,20 @@ class RedisRateLimiter:
         if max_wait is not None and not max_wait >= 0:
             raise ValueError("max_wait must be a non-negative number of seconds or None")
         self._max_wait = max_wait
-        self._margin = safety_margin
-        # 0 tells the script to learn the limit from the server's headers.
+        if (window_seconds is not None and not window_seconds > 0) or (
+            safety_margin is not None and not safety_margin >= 0
+        ):
+            raise ValueError("the window must be longer than 0 s and the margin not negative")
+        # 0 tells the script to learn the limit (or the window) from the server's headers; an
+        # empty margin, to derive it from the window.
         self._config = [
             str(per_minute or 0),
             str(per_day or 0),
-            repr(float(window_seconds)),
-            repr(float(safety_margin)),
+            "0" if window_seconds is None else repr(float(window_seconds)),
+            "" if safety_margin is None else repr(float(safety_margin)),
         ]
         self._window = window_seconds
-        self._probe_timeout = min(window_seconds / 4, 10.0)
+        self._probe_timeout = min((window_seconds or _GUESS_WINDOW) / 4, 10.0)
         self._clock = clock if clock is not None else SystemClock()
         self._now = _now  # tests only: read "Redis time" from this clock instead of TIME
         self._hooks = tuple(hooks)
@@ -331,7 +495,9 @@ class RedisRateLimiter:
                 safety_margin=safety_margin,
             )
         self.falling_back = False
-        self._pending: list[tuple[int, httpx.Headers, float, float]] = []
+        # Responses (and abandoned grants) not yet sent to Redis, with the grant they answer.
+        # (headers None: a grant abandoned without an answer.)
+        self._pending: list[tuple[int, httpx.Headers | None, float, float, str, str]] = []
         self._status: RateLimitStatus | None = None
         self._cluster = cluster
         self._async_client: redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None
@@ -435,7 +601,10 @@ class RedisRateLimiter:
         ticket = ("0", "0")
         while True:
             kind = reply[0]
-            if kind in ("ok", "go"):
+            if kind == "go":
+                return  # the probe before any answer: no window to charge yet
+            if kind == "ok":
+                _GRANT.set((weakref.ref(self), *ticket))
                 return
             if kind == "day":
                 end, wait = float(reply[1]), float(reply[2])
@@ -457,10 +626,12 @@ class RedisRateLimiter:
             # "at": a ticket (window end, index) that is due after `delay` seconds.
             ticket = (reply[1], reply[2])
             delay = float(reply[3])
-            reason: Literal["minute", "paused"] = "paused" if len(reply) > 4 and reply[4] == "paused" else "minute"
+            reason: Literal["minute", "paused"] = "paused" if reply[4] == "paused" else "minute"
             if delay <= 0:
+                _GRANT.set((weakref.ref(self), *ticket))
                 return
-            if reason == "paused" and self._max_wait is not None and delay - self._margin > self._max_wait:
+            # The margin is ours, not the server's: a `Retry-After` of exactly `max_wait` is waited out.
+            if reason == "paused" and self._max_wait is not None and delay - float(reply[5]) > self._max_wait:
                 await self._release(ticket)
                 raise RateLimitError(
                     f"the key is paused after a 429 for another {delay:.1f}s, longer than max_wait={self._max_wait:g}s;"
@@ -489,22 +660,26 @@ class RedisRateLimiter:
             await anyio.lowlevel.checkpoint_if_cancelled()
         except BaseException:
             if reply[0] == "at":
-                await self._release((reply[1], reply[2]))
+                await self._release((reply[1], reply[2]), granted=float(reply[3]) <= 0)
             elif mode == "claim" and reply[0] == "ok":
-                await self._release((ticket[0], ticket[1]))
+                await self._release((ticket[0], ticket[1]), granted=True)
             raise
         return reply
 
-    async def _release(self, ticket: tuple[str, str]) -> None:
-        """Give a ticket back, bounded and shielded; a failure must not replace the error on its way out."""
+    async def _release(self, ticket: tuple[str, str], *, granted: bool = False) -> None:
+        """Give a ticket back, bounded and shielded; a failure must not replace the error on its way out.
+
+        `granted`: the script had already counted it as sent (in flight).
+        """
         with anyio.CancelScope(shield=True), anyio.move_on_after(self._socket_timeout), suppress(_Unavailable):
-            await self._run("release", *ticket)
+            await self._run("release", *ticket, "1" if granted else "0")
 
     def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
         """Queue a sync of the shared state from one response (see `aobserve`)."""
         # The facade calls observe() synchronously; the Redis round trip happens in `aobserve`,
         # which `acquire` cannot wait for. So record locally and sync on the next call.
-        self._pending.append((status_code, headers, sent_at, received_at))
+        window, index = self._take_grant()
+        self._pending.append((status_code, headers, sent_at, received_at, window, index))
         status = parse_rate_limit_headers(headers)
         if status is not None:
             self._status = status
@@ -514,11 +689,24 @@ class RedisRateLimiter:
     def abandon(self) -> None:
         """The request granted last in this task got no response: its shared ticket stays spent.
 
-        The server may have counted it, so nothing goes back to Redis; the local fallback (which
-        sees every `observe` too) learns that no answer is coming.
+        The server may have counted it, so its token stays taken until the server's count (in
+        the same window, or the same UTC day) shows it never arrived; it no longer counts as in
+        flight. The local fallback (which sees every `observe` too) learns the same. A no-op
+        when that grant was already observed or abandoned.
         """
+        window, index = self._take_grant()
+        if window != "0":
+            self._pending.append((0, None, 0.0, 0.0, window, index))
         if self._fallback is not None:
             self._fallback.abandon()
+
+    def _take_grant(self) -> tuple[str, str]:
+        """The ticket this task was granted by this limiter and has not yet settled, now settled."""
+        grant = _GRANT.get()
+        if grant is None or grant[0]() is not self:
+            return "0", "0"
+        _GRANT.set(None)
+        return grant[1], grant[2]
 
     async def aobserve(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
         """Sync the shared state from one response now (one Redis round trip).
@@ -536,22 +724,31 @@ class RedisRateLimiter:
         """Send the responses observed since the last flush to Redis."""
         while self._pending:
             # Taken before the await, so concurrent flushes never send one response twice.
-            status_code, headers, sent_at, received_at = self._pending.pop(0)
+            status_code, headers, sent_at, received_at, window, index = self._pending.pop(0)
+            if headers is None:
+                try:
+                    await self._run("abandon", window, index)
+                except _Unavailable as error:
+                    self._fall_back(error)
+                    self._pending.clear()
+                    return
+                continue
             date = parse_server_time(headers)
             if date is None:
                 date = math.floor(self._clock.time())
             status = parse_rate_limit_headers(headers)
             reset = parse_reset(headers)
-            # Bounded as `RateLimiter` bounds it: milliseconds read as such, and a Reset more than
-            # a window past Date (a lie, or a longer window than configured) moves nothing.
+            # Read as `RateLimiter` reads it: milliseconds and seconds-until-reset as such. (A
+            # Reset more than a window past Date is bounded by the script, which knows the
+            # learned window.)
             if reset is not None and reset > _RESET_MILLIS:
                 reset /= 1000.0
-            if reset is not None and reset - date > self._window + 2:
-                reset = None
+            elif reset is not None and reset < _RESET_DELTA:
+                reset += date
             retry_after = parse_retry_after(headers, now=self._clock.time())
             if retry_after is not None:
                 # As `RateLimiter`: no real pause outlasts the day (an HTTP date in year 9999).
-                retry_after = min(retry_after, max(_DAY, self._window))
+                retry_after = min(retry_after, max(_DAY, self._window or 0.0))
             now = self._clock.monotonic()
 
             def text(value: float | None) -> str:
@@ -570,6 +767,8 @@ class RedisRateLimiter:
                     text(status.limit_day if status else None),
                     str(status_code),
                     text(retry_after),
+                    window,
+                    index,
                 )
             except _Unavailable as error:
                 self._fall_back(error)

@@ -15,14 +15,17 @@ import math
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from flick_api import _rules
 from flick_api._rules import MediaTypeValue, ResolvableMediaTypeValue
-from flick_api.models import MediaType, ResolvableMediaType, ReviewCreate
+from flick_api.models import MediaType, ResolvableMediaType
 
 from ._errors import ValidationError
+
+if TYPE_CHECKING:
+    from flick_api.models import ReviewCreate
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -33,6 +36,8 @@ __all__ = [
     "check_list_id",
     "check_page",
     "check_resolve",
+    "fast_body",
+    "latest_watched_date",
 ]
 
 API_KEY_PREFIX = "flick_sk_"
@@ -255,6 +260,8 @@ class ReviewInput:
         Raises:
             ValidationError: The first rule this review breaks.
         """
+        from flick_api.models import ReviewCreate  # the model's import is paid by its first use only
+
         return ReviewCreate.from_dict(self.to_body(today=today))
 
     def to_body(self, *, today: datetime.date | None = None) -> dict[str, Any]:
@@ -346,3 +353,147 @@ def _check_tags(tags: tuple[object, ...]) -> None:
 
 
 _REVIEW_FIELDS = frozenset(field.name for field in attrs.fields(ReviewInput))
+
+
+# -- the bulk-write fast path ------------------------------------------------------------------------
+# Bounds as plain numbers (a limit the schema drops never refuses), so that one comparison checks each.
+_TMDB_MIN = _rules.TMDB_ID_MIN_LENGTH or 0
+_SEASON_MIN = _rules.SEASON_MINIMUM if _rules.SEASON_MINIMUM is not None else -math.inf
+_EPISODE_MIN = _rules.EPISODE_MINIMUM if _rules.EPISODE_MINIMUM is not None else -math.inf
+_RATING_MIN = _rules.RATING_MINIMUM if _rules.RATING_MINIMUM is not None else -math.inf
+_RATING_MAX = _rules.RATING_MAXIMUM if _rules.RATING_MAXIMUM is not None else math.inf
+_REVIEW_MAX = _rules.REVIEW_MAX_LENGTH if _rules.REVIEW_MAX_LENGTH is not None else _UNBOUNDED
+_MEDIA_TYPES = _KNOWN[MediaType]
+_NEEDS_SEASON = frozenset({MediaType.TV_SEASON.value, MediaType.TV_EPISODE.value})
+_TV_EPISODE: str = MediaType.TV_EPISODE.value
+# Watched dates already read: a bulk job repeats a few dates across many items. Bounded (cleared when full).
+_DATES: dict[str, datetime.date] = {}
+_DATES_HELD = 1024
+
+
+def latest_watched_date(today: datetime.date | None = None) -> datetime.date:
+    """The latest watched date `to_body` takes today (a day ahead of UTC: see `_MAX_DAYS_AHEAD_OF_UTC`)."""
+    return (today or datetime.datetime.now(datetime.UTC).date()) + datetime.timedelta(days=_MAX_DAYS_AHEAD_OF_UTC)
+
+
+def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | None:
+    """`ReviewInput.coerce(item).to_body()` for a mapping of plain values it accepts, or None.
+
+    Bulk writes validate every item; building a `ReviewInput` for each mapping first cost a third
+    of that. This reads the mapping directly, for the common case only: plain `str`, `int`,
+    `float`, `datetime.date` values, tags in a list or tuple, `latest` (from
+    `latest_watched_date`) as the last date allowed. Anything else, and anything it finds
+    wrong, returns None, and the caller takes the full path (`coerce` and `to_body`), which
+    gives the body or the exact `ValidationError` as always. So the rules and every error stay
+    `to_body`'s; this only recognises what `to_body` accepts, and returns an equal body
+    (`tests/facade/test_validation_fast_path.py` checks both across generated items).
+
+    Where nothing needs converting (no None, a float rating, the date as a string, tags given),
+    the body is `item` itself, its keys in the caller's order: encode it at once (before any
+    await), and never keep or change it.
+    """
+    if not item.keys() <= _REVIEW_FIELDS:
+        return None
+    get = item.get
+    tmdb_id = get("tmdb_id")
+    media_type = get("media_type")
+    # `isascii()` first: the usual case, far cheaper than the UTF-8 check of `_sendable`.
+    if type(tmdb_id) is not str or len(tmdb_id) < _TMDB_MIN or not (tmdb_id.isascii() or _sendable(tmdb_id)):
+        return None
+    if type(media_type) is not str or media_type not in _MEDIA_TYPES:
+        return None
+    as_given = True  # False once a value must be converted (or a None dropped) for the body
+    season = get("season_number")
+    if season is not None:
+        if type(season) is not int or season < _SEASON_MIN:
+            return None
+    elif media_type in _NEEDS_SEASON:
+        return None
+    elif "season_number" in item:
+        as_given = False
+    episode = get("episode_number")
+    if episode is not None:
+        if type(episode) is not int or episode < _EPISODE_MIN:
+            return None
+    elif media_type == _TV_EPISODE:
+        return None
+    elif "episode_number" in item:
+        as_given = False
+    rating = get("rating")
+    if rating is not None:
+        kind = type(rating)
+        # NaN fails both comparisons.
+        if (kind is not float and kind is not int) or not _RATING_MIN <= rating <= _RATING_MAX:
+            return None
+        if kind is int:
+            as_given = False
+            rating = float(rating)
+    elif "rating" in item:
+        as_given = False
+    review = get("review")
+    if review is not None:
+        if type(review) is not str or len(review) > _REVIEW_MAX or not (review.isascii() or _sendable(review)):
+            return None
+    elif "review" in item:
+        as_given = False
+    watched = get("watched_date")
+    if watched is not None:
+        if type(watched) is str:
+            date = _DATES.get(watched)
+            if date is None:
+                if not _FULL_DATE.fullmatch(watched):
+                    return None
+                try:
+                    date = datetime.date.fromisoformat(watched)
+                except ValueError:
+                    return None
+                if len(_DATES) >= _DATES_HELD:
+                    _DATES.clear()
+                _DATES[watched] = date
+            # A full date written YYYY-MM-DD is its own isoformat(): sent as given.
+        elif type(watched) is datetime.date:
+            date = watched
+            watched = date.isoformat()
+            as_given = False
+        else:
+            return None
+        if date > latest:
+            return None
+    elif "watched_date" in item:
+        as_given = False
+    tags = get("tags")
+    if tags is not None:
+        if (type(tags) is not list and type(tags) is not tuple) or len(tags) > MAX_TAGS:
+            return None
+        for tag in tags:
+            if type(tag) is not str or len(tag) > MAX_TAG or not (tag.isascii() or _sendable(tag)):
+                return None
+        if not tags or type(tags) is tuple:
+            as_given = False  # the body leaves out no tags, and holds them in a list
+    elif "tags" in item:
+        as_given = False
+    if as_given:
+        return item
+    body: dict[str, Any] = {"tmdb_id": tmdb_id, "media_type": media_type}
+    if season is not None:
+        body["season_number"] = season
+    if episode is not None:
+        body["episode_number"] = episode
+    if rating is not None:
+        body["rating"] = rating
+    if review is not None:
+        body["review"] = review
+    if watched is not None:
+        body["watched_date"] = watched
+    if tags:
+        body["tags"] = list(tags)
+    return body
+
+
+def _sendable(text: str) -> bool:
+    """True if `text` can be sent as UTF-8 (what `check_text` checks, without the error)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,7 +1,10 @@
 """One worker process of the shared-budget test: N requests through a `RedisRateLimiter`.
 
-Usage: python tests/_redis_worker.py REDIS_URL BASE_URL API_KEY N WINDOW_SECONDS BACKEND [cluster]
-Prints one JSON line: {"statuses": [...]}.
+Usage: python tests/_redis_worker.py REDIS_URL BASE_URL API_KEY N WINDOW_SECONDS BACKEND [cluster] [barrier]
+Prints one JSON line: {"statuses": [...]}. With `barrier`, it prints "ready" once imported and
+starts when a line arrives on stdin, so that a benchmark's clock does not count interpreter
+start-up (seconds on a loaded machine) as the throttle's time. (WINDOW_SECONDS is unused: the
+limiter learns the window from the server.)
 """
 
 from __future__ import annotations
@@ -18,9 +21,7 @@ from flick_async._throttle_redis import RedisRateLimiter
 
 async def main(redis_url: str, base_url: str, api_key: str, n: int, window: float, cluster: bool) -> list[int]:
     clock = SystemClock()
-    limiter = RedisRateLimiter(
-        redis_url, api_key=api_key, window_seconds=window, clock=clock, fallback_share=None, cluster=cluster
-    )
+    limiter = RedisRateLimiter(redis_url, api_key=api_key, clock=clock, fallback_share=None, cluster=cluster)
     statuses: list[int] = []
     todo = iter(range(n))
     async with httpx.AsyncClient(base_url=base_url, headers={"X-API-Key": api_key}, timeout=10) as http:
@@ -47,6 +48,9 @@ async def main(redis_url: str, base_url: str, api_key: str, n: int, window: floa
 
 if __name__ == "__main__":
     redis_url, base_url, api_key, n, window, backend = sys.argv[1:7]
-    cluster = sys.argv[7:8] == ["cluster"]
+    cluster = "cluster" in sys.argv[7:]
+    if "barrier" in sys.argv[7:]:
+        print("ready", flush=True)
+        sys.stdin.readline()
     result = anyio.run(main, redis_url, base_url, api_key, int(n), float(window), cluster, backend=backend)
     print(json.dumps({"statuses": result}))

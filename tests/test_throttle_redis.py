@@ -470,3 +470,97 @@ async def test_a_redis_cluster_shares_one_budget_and_keeps_each_key_in_one_slot(
         assert all(key_digest(KEY)[:16] in name and KEY not in name for name in names)
     finally:
         client.close()
+
+
+async def test_learns_a_2_second_window_with_nothing_configured_and_runs_at_the_limit(
+    server: RedisServer, make: Make
+) -> None:
+    """No window or margin configured: the 2 s window is learned from Reset, windows open within
+    the proportional margin (1/50 of 2 s) plus a round trip once the boundary is sounded, and the
+    run takes at most 1.03 x T*. (Before: a fixed 60 s window guess and a fixed 0.25 s margin.)
+    """
+    clock = RedisAwareClock()
+    api = FakeServer(clock, server_time=START + 20.5, window=2.0)
+    workers = [make(server.url, clock), make(server.url, clock)]
+    start = api.now()
+    await bulk(workers, api, 600, 16)
+    assert api.count(429) == 0
+    opened: dict[int, float] = {}
+    for t, status in api.log:
+        if status == 200:
+            index = math.floor(t / 2.0)
+            opened[index] = min(opened.get(index, math.inf), t - index * 2.0)
+    per_window = sorted(api.accepted_per_window().items())
+    assert [n for _, n in per_window] == [60] * 10
+    # After the first few windows (learning the length, sounding the boundary), every window
+    # opens within margin (0.04 s) + latency (0.02 s) + what the bracket leaves (< 0.05 s).
+    late = [round(opened[index], 3) for index, _ in per_window[6:]]
+    assert max(late) < 0.04 + 0.02 + 0.05, late
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    assert client.hget(workers[0]._key, "wlen") == "2"
+    client.close()
+    last = max(t for t, status in api.log if status == 200)
+    t_star = (math.floor(start / 2.0) + 1) * 2.0 - start + 8 * 2.0
+    assert (last - start) / t_star <= 1.03
+
+
+async def _synced(limiter: RedisRateLimiter, clock: RedisAwareClock, **fields: int) -> None:
+    """The probe and its answer: the shared state is synced on a 60 s window ending at START + 60."""
+    await limiter.acquire()
+    t0 = clock.monotonic()
+    answer = headers(reset=START + 60, date=START + 5, **fields)
+    await limiter.aobserve(status_code=200, headers=answer, sent_at=t0, received_at=t0)
+
+
+async def test_a_429_gives_its_minute_token_back(server: RedisServer, make: Make) -> None:
+    """The server counts no 429: the window's token it cost is taken again at once, not a window later."""
+    clock = RedisAwareClock()
+    worker = make(server.url, clock, per_minute=3)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        await _synced(worker, clock, remaining=2)
+        await worker.acquire()
+        t = clock.monotonic()
+        answer = headers(remaining=1, reset=START + 60, date=START + 5)
+        await worker.aobserve(status_code=200, headers=answer, sent_at=t, received_at=t)
+        await worker.acquire()  # the window's last token
+        t = clock.monotonic()
+        refused = headers(remaining=1, reset=START + 60, date=START + 6, retry_after=0)
+        await worker.aobserve(status_code=429, headers=refused, sent_at=t, received_at=t)
+        await worker.acquire()  # the same token again, in the same window
+        tg.cancel_scope.cancel()
+    assert clock.monotonic() - 1000.0 < 2.0  # not the next window (55 s on)
+
+
+async def test_grants_that_never_arrived_come_back_when_the_servers_count_shows_it(
+    server: RedisServer, make: Make
+) -> None:
+    """Two connection errors before sending: once an answer's Remaining(-Day) shows the server never
+    counted them, their window and day tokens are taken again (before: DailyQuotaExceededError with
+    quota left, and a window short of two requests)."""
+    clock = RedisAwareClock()
+    worker = make(server.url, clock, per_day=4)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        await _synced(worker, clock, remaining=59, remaining_day=3)
+        for _ in range(2):
+            await worker.acquire()
+            worker.abandon()  # a connection error before sending
+        await worker.acquire()
+        t = clock.monotonic()
+        counted_two = headers(remaining=58, reset=START + 60, date=START + 6, remaining_day=2)
+        await worker.aobserve(status_code=200, headers=counted_two, sent_at=t, received_at=t)
+        for _ in range(2):  # the day's last two, which the server says are still there
+            await worker.acquire()
+            await worker.aobserve(
+                status_code=200,
+                headers=headers(remaining=57, reset=START + 60, date=START + 6, remaining_day=1),
+                sent_at=t,
+                received_at=t,
+            )
+        with pytest.raises(DailyQuotaExceededError):
+            await worker.acquire()
+        tg.cancel_scope.cancel()
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    assert client.llen(worker._key + f":ab:{int(START + 60)}") == 0  # both given back to the window
+    client.close()

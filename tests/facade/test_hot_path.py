@@ -81,3 +81,64 @@ async def test_deadline_without_timeout_still_answers(server: FlickServer) -> No
         ) as flick,
     ):
         assert (await flick.me()).username == "demo"
+
+
+# -- requests built from cached parts (`Pipeline._build_request`) ----------------------------------
+
+
+def _reference(pipeline: _pipeline.Pipeline, kwargs: dict[str, Any]) -> httpx.Request:
+    """The request as `httpx.AsyncClient.build_request` builds it from the same call."""
+    extra = kwargs.get("headers")
+    return pipeline.http.build_request(
+        kwargs["method"].upper(),
+        pipeline.base_url + kwargs["url"],
+        params=kwargs.get("params"),
+        content=kwargs.get("content"),
+        json=kwargs.get("json"),
+        headers={**extra, **pipeline.headers} if extra else pipeline.headers,
+        timeout=pipeline._request_timeout,
+    )
+
+
+def _shape(request: httpx.Request) -> tuple[Any, ...]:
+    return (request.method, str(request.url), request.headers.multi_items(), request.extensions, request.read())
+
+
+CALLS: list[dict[str, Any]] = [
+    {"method": "get", "url": "/me"},
+    {"method": "get", "url": "/me/reviews", "params": {"page": 2, "limit": 50}},
+    {
+        "method": "post",
+        "url": "/me/reviews/batch",
+        "content": b'{"reviews":[]}',
+        "headers": {"Content-Type": "application/json"},
+    },
+    {"method": "post", "url": "/me/reviews", "json": {"tmdb_id": "27205", "media_type": "movie"}},
+    {"method": "delete", "url": "/me/reviews/rev_1"},
+]
+
+
+@pytest.mark.parametrize(
+    "client_options",
+    [
+        {},
+        {"headers": {"X-Team": "a", "Accept": "text/plain"}},
+        {"cookies": {"session": "s"}},
+        {"params": {"trace": "1"}},
+        {"base_url": "http://elsewhere.test/v2"},  # the SDK's base URL wins: its URLs are absolute
+    ],
+)
+async def test_requests_are_built_as_httpx_builds_them(client_options: dict[str, Any]) -> None:
+    """Method, URL, headers (order included), timeout and body as `build_request` gives them,
+    through a passed client of any configuration, a `with_options` view, and after the client's
+    own headers change (the cached merge is redone)."""
+    async with (
+        httpx.AsyncClient(**client_options) as http,
+        AsyncFlick(DEMO_API_KEY, base_url="http://127.0.0.1/api/beta", http_client=http, throttle=False) as flick,
+    ):
+        view = flick.with_options(headers={"X-Trace": "t", "accept": "application/xml"}, timeout=3)
+        for pipeline in (flick._pipeline, view._pipeline, flick._pipeline):
+            for kwargs in CALLS:
+                assert _shape(pipeline._build_request(kwargs)) == _shape(_reference(pipeline, kwargs))
+            http.headers["X-Changed"] = str(len(http.headers))
+            http.headers.pop("X-Team", None)
