@@ -90,11 +90,20 @@ def _progress() -> Progress:
     )
 
 
-def _check_whole(what: str, records: PageIterator[Any], first_total: int | None, written: int) -> None:
+def _check_whole(
+    what: str, records: PageIterator[Any], first_total: int | None, written: int, *, moved: bool = False
+) -> None:
     """Raise `Failure` (exit 5) unless the walk shows it got every item.
 
-    Items present for the whole walk number at most the smaller of the first and the last
-    total, so a complete walk wrote at least that many; fewer means something was missed.
+    The walk's own proof (`complete`) comes first. The server's count is a second check, and only
+    for a list that did not change under the walk: every page counted the same total (`moved`
+    says one did not), and no page repeated an item or had to be read again. Then a complete walk
+    wrote exactly that many, and fewer means something was missed. A list that changed proves
+    nothing by its count: a complete walk holds every item present for the whole walk, and items
+    deleted before the walk reached them, with items added behind it, leave fewer of those than
+    either total (the old check, "at least the smaller of the first and the last total", refused
+    such good backups). A cursor walk whose deletions ahead were exactly balanced by insertions
+    behind it shows no change, and is refused: it cannot be told from a server that lost items.
     """
     if not records.complete:
         reasons = "; ".join(records.incomplete_reasons)
@@ -103,11 +112,16 @@ def _check_whole(what: str, records: PageIterator[Any], first_total: int | None,
             "nothing was replaced",
             ExitCode.PARTIAL,
         )
-    totals = [total for total in (first_total, records.total) if total is not None]
-    if totals and written < min(totals):
+    total = records.total if records.total is not None else first_total
+    changed = (
+        moved
+        or (first_total is not None and records.total is not None and first_total != records.total)
+        or records.duplicates_skipped > 0
+        or records.boundary_rereads > 0
+    )
+    if total is not None and not changed and written < total:
         raise Failure(
-            f"export incomplete: {what}: wrote {written:,} of the {min(totals):,} the server counted; "
-            "nothing was replaced",
+            f"export incomplete: {what}: wrote {written:,} of the {total:,} the server counted; nothing was replaced",
             ExitCode.PARTIAL,
         )
 
@@ -120,6 +134,7 @@ class _Walk:
     fmt: str
     written: int = 0
     first_total: int | None = None
+    moved: bool = False  # a page counted another total than the first (see `_check_whole`)
     token: str | None = None
 
     def save(self, path: Path) -> None:
@@ -150,6 +165,8 @@ async def _export_paged(
         async for record in records:
             if writer.count == 0:
                 walk.first_total = totals.total
+            elif totals.total != walk.first_total:
+                walk.moved = True
             writer.write(record)
             walk.written = writer.count
             progress.update(task, completed=writer.count, total=totals.total)
@@ -157,7 +174,7 @@ async def _export_paged(
         # Written before the next page is asked for: the token resumes after the last record on disk.
         walk.token = records.resume_token if records.stop_reason is None else None
     progress.update(task, completed=writer.count, total=writer.count)
-    _check_whole(walk.what, records, walk.first_total if writer.count else totals.total, writer.count)
+    _check_whole(walk.what, records, walk.first_total if writer.count else totals.total, writer.count, moved=walk.moved)
     return writer.count
 
 
@@ -222,6 +239,7 @@ async def _export_lists(
 ) -> tuple[int, int]:
     lists, totals = tracked_iter(client.lists, KINDS["lists"])
     first_total: int | None = None
+    moved = False
     list_writer = _Writer(lists_stream, KINDS["lists"], fmt)
     item_writer = _Writer(items_stream, KINDS["list_items"], fmt, extra_fields=("list_id",))
     list_task = progress.add_task("lists", total=None)
@@ -230,22 +248,27 @@ async def _export_lists(
     async for custom_list in lists:
         if list_writer.count == 0:
             first_total = totals.total
+        elif totals.total != first_total:
+            moved = True
         list_writer.write(custom_list)
         expected_items += custom_list.item_count
         progress.update(list_task, completed=list_writer.count, total=totals.total)
         progress.update(item_task, total=expected_items)
         records, item_totals = tracked_iter(client.lists.items(custom_list.id), KINDS["list_items"])
-        before, first_items = item_writer.count, None
+        before, first_items, items_moved = item_writer.count, None, False
         async for item in records:
             if item_writer.count == before:
                 first_items = item_totals.total
+            elif item_totals.total != first_items:
+                items_moved = True
             item_writer.write(item, list_id=custom_list.id)
             progress.update(item_task, completed=item_writer.count)
         written = item_writer.count - before
-        _check_whole(f"items of list {custom_list.id}", records, first_items if written else item_totals.total, written)
+        first = first_items if written else item_totals.total
+        _check_whole(f"items of list {custom_list.id}", records, first, written, moved=items_moved)
     progress.update(list_task, completed=list_writer.count, total=list_writer.count)
     progress.update(item_task, completed=item_writer.count, total=item_writer.count)
-    _check_whole("lists", lists, first_total if list_writer.count else totals.total, list_writer.count)
+    _check_whole("lists", lists, first_total if list_writer.count else totals.total, list_writer.count, moved=moved)
     return list_writer.count, item_writer.count
 
 

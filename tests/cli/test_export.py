@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,15 @@ import pytest
 from flick_async import Page, PageIterator, Review
 from flick_async.cli._exit import ExitCode, Failure
 from flick_async.cli._export import _check_whole
-from flick_async.testing import APIDisabled, DeleteServed, FlickServer, OddTotal, RepeatedCursor
+from flick_async.testing import (
+    APIDisabled,
+    DeleteServed,
+    FlickServer,
+    InsertFirst,
+    OddTotal,
+    PageBoundary,
+    RepeatedCursor,
+)
 
 from .conftest import Live, one_line_error, serve
 
@@ -173,6 +181,50 @@ def test_export_with_deletions_between_pages_writes_every_survivor(live: Live, t
     survivors = [review["id"] for review in live.server.reviews(live.account)]
     assert len(written) == len(set(written))
     assert set(survivors) <= set(written) <= set(before)
+
+
+def _delete_ahead(count: int) -> Callable[[PageBoundary], None]:
+    """Between pages, delete the `count` items the walk would reach last (not served yet)."""
+
+    def mutation(boundary: PageBoundary) -> None:
+        served = set(boundary.served)
+        ahead = [row.seq for row in boundary.rows() if row.seq not in served]
+        for seq in ahead[-count:]:
+            boundary.delete(seq)
+
+    return mutation
+
+
+@pytest.mark.parametrize(("deleted", "inserted"), [(15, 5), (5, 15), (15, 1), (15, 15)])
+def test_heavy_deletes_ahead_and_inserts_at_the_top_replace_the_backup_when_it_is_whole(
+    live: Live, tmp_path: Path, deleted: int, inserted: int
+) -> None:
+    """Items deleted before the walk reaches them, new ones added at the top, at every boundary: the
+    backup holds every review present for the whole walk, so it replaces the previous one (exit 0).
+
+    The old check wanted at least the smaller of the first and the last total, which bounds those
+    reviews from above, not below: it refused every one of these good backups (exit 5). Left
+    refused, on the safe side: a cursor walk whose deletions ahead were exactly balanced by inserts
+    behind it, which shows no change at all and cannot be told from a server that lost items.
+    """
+    before = set(_many_reviews(live, 250))
+    live.server.paging.max_limit = 50
+    live.server.paging.between_pages("GET /me/reviews", _delete_ahead(deleted))
+    live.server.paging.between_pages("GET /me/reviews", InsertFirst(inserted))
+    out = tmp_path / "reviews.jsonl"
+    out.write_text("previous backup\n", encoding="utf-8")
+    result = live.flick("export", "reviews", "-o", out)
+    throughout = before & {review["id"] for review in live.server.reviews(live.account)}
+    if live.server.paging.style == "cursor" and deleted == inserted:
+        assert result.exit_code == 5, result.output
+        assert "of the 250 the server counted" in one_line_error(result)
+        assert out.read_text(encoding="utf-8") == "previous backup\n"
+        return
+    assert result.exit_code == 0, result.output
+    written = _ids(out)
+    assert len(written) == len(set(written))
+    assert throughout <= set(written)
+    assert len(throughout) < 250 - deleted  # the case: fewer whole-walk reviews than either total
 
 
 @pytest.mark.parametrize("total", [None, "many", [3]], ids=["null", "string", "list"])
