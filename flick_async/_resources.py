@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["ListItems", "Lists", "Reviews", "Watchlist"]
 
 T = TypeVar("T")
-DEFAULT_PAGE_SIZE: int = _rules.LIMIT_DEFAULT if _rules.LIMIT_DEFAULT is not None else 50  # the API's default, for list()
+# The API's default, for list(): the schema's, so a regenerated one is followed.
+DEFAULT_PAGE_SIZE: int = _rules.LIMIT_DEFAULT if _rules.LIMIT_DEFAULT is not None else 50
 ITER_PAGE_SIZE = 100  # the API's maximum: iter() spends the fewest requests
 
 
