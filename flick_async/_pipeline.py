@@ -24,7 +24,6 @@ import httpx
 import sniffio
 from flick_api.client import AuthenticatedClient, Client
 from flick_api.errors import UnexpectedStatus
-from flick_api.models import ErrorEnvelope
 
 from ._clock import Clock
 from ._errors import (
@@ -43,6 +42,8 @@ from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from flick_api.models import ErrorEnvelope
+
     from ._throttle import Throttle
 
 __all__ = ["CallRecord", "KeyAuth", "Operation", "Pipeline", "ResponseCapture", "ResponseInfo"]
@@ -672,6 +673,8 @@ def _parse_operation(response: httpx.Response, operation: Operation[..., T]) -> 
         raise _malformed(
             response, f"the response does not have the documented shape ({type(exc).__name__}: {exc})"
         ) from exc
+    from flick_api.models import ErrorEnvelope  # imported by the first call() only
+
     if result is None or isinstance(result, ErrorEnvelope):
         raise _malformed(response, f"status {response.status_code} did not parse to this operation's result")
     return result

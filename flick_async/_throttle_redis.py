@@ -27,6 +27,7 @@ import contextvars
 import datetime
 import math
 import urllib.parse
+import weakref
 from collections.abc import Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -381,7 +382,8 @@ _GUESS_WINDOW: Final = 60.0
 
 # The ticket (window end, index) this task was granted and has not yet observed or abandoned:
 # its answer says whether the server counted it (a 429 does not), so it travels with the sync.
-_GRANT: contextvars.ContextVar[tuple[RedisRateLimiter, str, str] | None] = contextvars.ContextVar(
+# (The limiter weakly: timers copy the context, see `_throttle._Ticket.core`.)
+_GRANT: contextvars.ContextVar[tuple[weakref.ref[RedisRateLimiter], str, str] | None] = contextvars.ContextVar(
     "flick_async_redis_grant", default=None
 )
 _CONNECTIONS: Final = 32  # between looks while the first (probe) request of the key is out
@@ -602,7 +604,7 @@ class RedisRateLimiter:
             if kind == "go":
                 return  # the probe before any answer: no window to charge yet
             if kind == "ok":
-                _GRANT.set((self, *ticket))
+                _GRANT.set((weakref.ref(self), *ticket))
                 return
             if kind == "day":
                 end, wait = float(reply[1]), float(reply[2])
@@ -626,7 +628,7 @@ class RedisRateLimiter:
             delay = float(reply[3])
             reason: Literal["minute", "paused"] = "paused" if reply[4] == "paused" else "minute"
             if delay <= 0:
-                _GRANT.set((self, *ticket))
+                _GRANT.set((weakref.ref(self), *ticket))
                 return
             # The margin is ours, not the server's: a `Retry-After` of exactly `max_wait` is waited out.
             if reason == "paused" and self._max_wait is not None and delay - float(reply[5]) > self._max_wait:
@@ -701,7 +703,7 @@ class RedisRateLimiter:
     def _take_grant(self) -> tuple[str, str]:
         """The ticket this task was granted by this limiter and has not yet settled, now settled."""
         grant = _GRANT.get()
-        if grant is None or grant[0] is not self:
+        if grant is None or grant[0]() is not self:
             return "0", "0"
         _GRANT.set(None)
         return grant[1], grant[2]

@@ -44,8 +44,9 @@ def proxy_429(*, date: float, retry_after: int) -> httpx.Headers:
     )
 
 
-async def test_a_429_costs_no_token_of_the_window() -> None:
-    """The server counts no 429: after one, the estimate is the server's own count again, not one less."""
+@pytest.mark.parametrize("answer", ["with-headers", "bare"])
+async def test_a_429_costs_no_token_of_the_window(answer: str) -> None:
+    """The server counts no 429: after one (with the server's count or without), the estimate is as before."""
     clock = FakeClock()
     limiter = RateLimiter(clock=clock)
     await first_answer(limiter, clock)
@@ -54,18 +55,99 @@ async def test_a_429_costs_no_token_of_the_window() -> None:
         await limiter.acquire()
         limiter.observe(
             status_code=200,
-            headers=headers(remaining=remaining, reset=START + 60, date=START + 5),
+            headers=headers(remaining=remaining, reset=START + 60, date=START + 5, remaining_day=4940 + remaining),
             sent_at=now,
             received_at=now,
         )
-    assert limiter.estimate.minute_remaining == 50
+    assert (limiter.estimate.minute_remaining, limiter.estimate.day_remaining) == (50, 4990)
     await limiter.acquire()
-    assert limiter.estimate.minute_remaining == 49
-    refused = headers(remaining=50, reset=START + 60, date=START + 5, retry_after=1)
+    assert (limiter.estimate.minute_remaining, limiter.estimate.day_remaining) == (49, 4989)
+    if answer == "bare":
+        refused = proxy_429(date=START + 5, retry_after=1)
+    else:
+        refused = headers(remaining=50, reset=START + 60, date=START + 5, remaining_day=4990, retry_after=1)
     limiter.observe(status_code=429, headers=refused, sent_at=now, received_at=now)
     estimate = limiter.estimate
-    assert estimate.minute_remaining == 50
+    assert (estimate.minute_remaining, estimate.day_remaining) == (50, 4990)
     assert estimate.paused_for == pytest.approx(1 + MARGIN)
+
+
+async def test_a_bare_429_on_a_windows_first_request_leaves_the_window_whole() -> None:
+    """The first grant of a fresh window, refused with a 429 that carries no count: the window keeps all 60."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    await first_answer(limiter, clock, date=START + 59)
+    clock.advance(2.5)  # the next window (ends START + 120), nothing granted in it yet
+    assert limiter.estimate.minute_remaining == 60
+    t1 = clock.monotonic()
+    await limiter.acquire()
+    limiter.observe(status_code=429, headers=proxy_429(date=START + 61, retry_after=0), sent_at=t1, received_at=t1)
+    assert limiter.estimate.minute_remaining == 60
+
+
+async def test_each_late_grant_holds_its_own_token_of_the_next_window() -> None:
+    """Two grants in flight across the turn; one is refused: the next window still holds the other's token."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    await first_answer(limiter, clock, date=START + 59)
+    t0 = clock.monotonic()
+    refused = anyio.Event()
+
+    async def other_task() -> None:
+        await limiter.acquire()  # late, and never answered within this test
+        await refused.wait()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(other_task)
+        await anyio.wait_all_tasks_blocked()
+        await limiter.acquire()  # late too
+        limiter.observe(status_code=429, headers=proxy_429(date=START + 59, retry_after=1), sent_at=t0, received_at=t0)
+        refused.set()
+    clock.advance(2.5)
+    assert limiter.estimate.minute_remaining == 59
+
+
+async def test_a_slow_429_for_a_grant_of_the_old_window_gives_the_new_window_nothing() -> None:
+    """A grant made early in its window (and day) is refused only after the turn at UTC midnight:
+    neither the new window's count nor the new day's is touched."""
+    clock = FakeClock(start=MIDNIGHT - 30)
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    synced = headers(remaining=59, reset=MIDNIGHT, date=MIDNIGHT - 30, remaining_day=4999)
+    limiter.observe(status_code=200, headers=synced, sent_at=t0, received_at=t0)
+    answered = anyio.Event()
+
+    async def slow_request() -> None:
+        await limiter.acquire()  # early in the window: it holds nothing of the next one
+        await answered.wait()
+        refused = proxy_429(date=MIDNIGHT + 2, retry_after=0)
+        limiter.observe(status_code=429, headers=refused, sent_at=t0, received_at=clock.monotonic())
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(slow_request)
+        await anyio.wait_all_tasks_blocked()
+        clock.advance(31.5)  # the next window, and the next day
+        for _ in range(2):
+            await limiter.acquire()
+        assert (limiter.estimate.minute_remaining, limiter.estimate.day_remaining) == (58, 4998)
+        answered.set()
+    assert (limiter.estimate.minute_remaining, limiter.estimate.day_remaining) == (58, 4998)
+
+
+async def test_the_estimate_counts_down_to_each_refill_to_the_last_fraction_of_a_second() -> None:
+    """minute_resets_in and day_resets_in shrink to the refill itself, not to a rounded second."""
+    clock = FakeClock(start=MIDNIGHT - 1.5)
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    last = headers(remaining=59, reset=MIDNIGHT, date=MIDNIGHT - 1.5, remaining_day=4999)
+    limiter.observe(status_code=200, headers=last, sent_at=t0, received_at=t0)
+    margin = limiter._core.margin
+    clock.advance(1.8)  # the `Date` said MIDNIGHT - 2 (whole seconds): the refill is 2 s + margin after it
+    estimate = limiter.estimate
+    assert estimate.minute_resets_in == pytest.approx(0.2 + margin, abs=1e-3)  # (+ the drift allowance)
+    assert estimate.day_resets_in == pytest.approx(0.2 + margin, abs=1e-3)
 
 
 async def test_a_429_on_a_grant_late_in_its_window_costs_the_next_window_nothing() -> None:
@@ -91,9 +173,11 @@ async def test_a_429_answered_after_the_turn_gives_its_held_token_back_to_the_ne
     await limiter.acquire()
     clock.advance(2.5)
     assert limiter.estimate.minute_remaining == 59  # the held token became a grant of this window
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.acquire)  # another task's grant of the new window: it stays spent
     t1 = clock.monotonic()
     limiter.observe(status_code=429, headers=proxy_429(date=START + 61, retry_after=0), sent_at=t0, received_at=t1)
-    assert limiter.estimate.minute_remaining == 60
+    assert limiter.estimate.minute_remaining == 59
 
 
 async def test_unanswered_grants_come_back_only_when_the_server_shows_it_never_had_them() -> None:
@@ -220,7 +304,7 @@ async def test_without_rate_limit_headers_the_day_is_counted_locally_and_a_429_c
     limiter = RateLimiter(clock=clock, per_day=3)
     async with anyio.create_task_group() as tg:
         tg.start_soon(clock.run_autojump)
-        for status in (200, 429, 200, 200):
+        for status in (429, 200, 200, 200):  # even the probe's 429 costs nothing
             await limiter.acquire()
             now = clock.monotonic()
             answer = httpx.Headers({"Retry-After": "0"} if status == 429 else {})

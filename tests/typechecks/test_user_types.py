@@ -50,6 +50,11 @@ def _checked(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout
 
 
+def _drop_project_wheels() -> None:
+    for copy in WHEELHOUSE.glob("flick_async-*.whl"):
+        copy.unlink()
+
+
 @pytest.fixture(scope="module")
 def user_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment holding the built wheel and mypy, and nothing of this tree."""
@@ -64,7 +69,11 @@ def user_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     install = (python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", WHEELHOUSE, wheel, MYPY)
     if _run(*install).returncode != 0:
         WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+        # `pip download` copies the wheel itself into the wheelhouse too; a copy left there would be
+        # "already downloaded" the next time, and its stale metadata would hide a new dependency.
+        _drop_project_wheels()
         _checked(_run(python, "-m", "pip", "download", "--quiet", "--dest", WHEELHOUSE, wheel, MYPY))
+        _drop_project_wheels()
         _checked(_run(*install))
     work = base / "user"
     shutil.copytree(SCRIPTS, work)  # outside the source tree, so nothing but the wheel is importable

@@ -1,0 +1,136 @@
+"""Requests in flight across a window's turn, and how long a 429 pauses the key (issue #16).
+
+A grant in a window's last moments may be counted by the server in either window, so it holds a
+token of the next window too until its answer's `Reset` says which one counted it. A 429 pauses
+the whole key for its `Retry-After`, or, without one, until the window it came in refills.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+
+import httpx
+import pytest
+from _throttle_fakes import START, headers
+
+from flick_async._throttle import RateLimiter
+from flick_async.testing import FakeClock
+
+MARGIN = 0.25  # the default margin in 60 s windows
+
+
+async def late_grant(clock: FakeClock) -> tuple[RateLimiter, float]:
+    """A limiter synced one second before the turn at START + 60, and one grant made then (in flight)."""
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    answer = headers(remaining=59, reset=START + 60, date=START + 59, remaining_day=4999)
+    limiter.observe(status_code=200, headers=answer, sent_at=t0, received_at=t0)
+    await limiter.acquire()  # late: the server may count it in this window or the next
+    assert limiter.estimate.minute_remaining == 58
+    return limiter, t0
+
+
+async def test_a_late_grant_counted_in_its_own_window_frees_the_next_windows_token() -> None:
+    """Its answer names the old window: once the turn comes, the new window is whole."""
+    clock = FakeClock()
+    limiter, t0 = await late_grant(clock)
+    clock.advance(0.1)
+    t1 = clock.monotonic()
+    old = headers(remaining=58, reset=START + 60, date=START + 59, remaining_day=4998)
+    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t1)
+    clock.advance(2.5)
+    assert limiter.estimate.minute_remaining == 60
+
+
+async def test_a_late_grant_answered_after_the_turn_from_the_old_window_is_given_back_there() -> None:
+    """The turn came first (the held token became a grant of the new window); the answer names the old one."""
+    clock = FakeClock()
+    limiter, t0 = await late_grant(clock)
+    clock.advance(2.5)
+    assert limiter.estimate.minute_remaining == 59
+    t1 = clock.monotonic()
+    old = headers(remaining=58, reset=START + 60, date=START + 59, remaining_day=4998)
+    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t1)
+    assert limiter.estimate.minute_remaining == 60
+
+
+async def test_a_late_grant_counted_in_the_next_window_keeps_that_token_spent() -> None:
+    """Its answer names the next window: there it is spent, whenever the answer comes."""
+    clock = FakeClock()
+    limiter, t0 = await late_grant(clock)
+    clock.advance(2.5)
+    t1 = clock.monotonic()
+    new = headers(remaining=59, reset=START + 120, date=START + 61, remaining_day=4998)
+    limiter.observe(status_code=200, headers=new, sent_at=t0, received_at=t1)
+    assert limiter.estimate.minute_remaining == 59
+
+
+async def test_a_late_grant_answered_twice_is_released_once() -> None:
+    """A second answer in the same task (a retried request) frees nothing more than the first did."""
+    clock = FakeClock()
+    limiter, t0 = await late_grant(clock)
+    old = headers(remaining=58, reset=START + 60, date=START + 59, remaining_day=4998)
+    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
+    await limiter.acquire()  # the same task's next grant, late as well
+    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
+    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
+    clock.advance(2.5)
+    assert limiter.estimate.minute_remaining == 60
+
+
+async def test_a_429_without_retry_after_pauses_until_the_window_refills() -> None:
+    """Synced, a bare 429 pauses the key until its window's turn (+ margin): the server's count starts over there."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    answer = headers(remaining=59, reset=START + 60, date=START + 20)
+    limiter.observe(status_code=200, headers=answer, sent_at=t0, received_at=t0)
+    clock.advance(5)
+    t1 = clock.monotonic()
+    await limiter.acquire()
+    refused = headers(remaining=0, reset=START + 60, date=START + 25)
+    limiter.observe(status_code=429, headers=refused, sent_at=t1, received_at=t1)
+    estimate = limiter.estimate
+    assert estimate.minute_resets_in == pytest.approx(35 + MARGIN)
+    assert estimate.paused_for == pytest.approx(35 + 2 * MARGIN)
+
+
+async def test_a_429_long_after_its_window_pauses_only_the_margin() -> None:
+    """A bare 429 that arrives after its window has already turned pauses no longer than the margin."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, safety_margin=MARGIN)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    limiter.observe(
+        status_code=200, headers=headers(remaining=59, reset=START + 60, date=START + 59), sent_at=t0, received_at=t0
+    )
+    await limiter.acquire()
+    clock.advance(5)
+    t1 = clock.monotonic()
+    bare = httpx.Headers({"Date": email.utils.formatdate(START + 59, usegmt=True)})
+    limiter.observe(status_code=429, headers=bare, sent_at=t0, received_at=t1)
+    assert limiter.estimate.paused_for == pytest.approx(MARGIN)
+
+
+async def test_a_429_without_retry_after_before_any_window_is_known_pauses_a_window() -> None:
+    """Unsynced, a bare 429 pauses the key for the window length (configured here: 8 s)."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, window_seconds=8.0)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    limiter.observe(status_code=429, headers=httpx.Headers(), sent_at=t0, received_at=t0)
+    assert limiter.estimate.paused_for == pytest.approx(8.0 + 8.0 / 50)
+
+
+async def test_retry_after_as_an_http_date_without_a_date_header_is_read_on_the_clients_clock() -> None:
+    """No `Date` to read it against: the HTTP date is measured from the client's (injected) wall clock."""
+    clock = FakeClock(start=START + 30)
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    when = email.utils.formatdate(math.floor(START + 30) + 42, usegmt=True)
+    limiter.observe(status_code=429, headers=httpx.Headers({"Retry-After": when}), sent_at=t0, received_at=t0)
+    assert limiter.estimate.paused_for == pytest.approx(42 + MARGIN)
