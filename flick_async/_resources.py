@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["ListItems", "Lists", "Reviews", "Watchlist"]
 
 T = TypeVar("T")
-DEFAULT_PAGE_SIZE: int = _rules.LIMIT_DEFAULT if _rules.LIMIT_DEFAULT is not None else 50  # the API's default, for list()
-ITER_PAGE_SIZE = 100  # the API's maximum: iter() spends the fewest requests
+# The schema's default and maximum page sizes (the documented 50 and 100 when it names none).
+DEFAULT_PAGE_SIZE: int = _rules.LIMIT_DEFAULT if _rules.LIMIT_DEFAULT is not None else 50  # for list()
+ITER_PAGE_SIZE: int = _rules.LIMIT_MAXIMUM if _rules.LIMIT_MAXIMUM is not None else 100  # iter(): fewest requests
 
 
 def _count(value: object) -> int | None:
