@@ -384,11 +384,9 @@ class Pipeline:
         derived._parent = self
         return derived
 
-    async def request(
-        self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], record: CallRecord | None = None
-    ) -> T:
+    async def request(self, kwargs: Mapping[str, Any], parse: Callable[[Any], T]) -> T:
         """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body."""
-        return await self.send(kwargs, lambda response: _parse_body(response, parse), record)
+        return await self.send(kwargs, lambda response: _parse_body(response, parse))
 
     async def run_operation(self, operation: Operation[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a generated operation module: its `_get_kwargs(*args, **kwargs)`, its `_parse_response`."""

@@ -8,6 +8,7 @@ with other options: it reports to the same hooks and blames the same `http_clien
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import types
@@ -23,6 +24,7 @@ from flick_api.models import ErrorEnvelope
 from flick_async import (
     APIConnectionError,
     APIError,
+    APITimeoutError,
     AsyncFlick,
     ClientClosedError,
     MalformedResponseError,
@@ -304,3 +306,73 @@ async def test_a_derived_client_blames_the_users_closed_http_client() -> None:
     with pytest.raises(ClientClosedError, match=r"the httpx\.AsyncClient passed as http_client is closed"):
         await derived.me()
     await flick.aclose()
+
+
+# -- what ends an exchange ---------------------------------------------------------------------------
+
+
+async def test_a_transport_timeout_names_itself_and_the_request(closing: list[AsyncFlick]) -> None:
+    """httpx's own timeouts (a real socket's read or connect timeout) become APITimeoutError naming
+    which one, with the method and the URL without its query."""
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    flick = _client(slow)
+    closing.append(flick)
+    with pytest.raises(APITimeoutError) as caught:
+        await flick.reviews.list(limit=2)
+    assert str(caught.value) == f"timed out (ReadTimeout) (GET {BASE_URL}/me/reviews)"
+    assert (caught.value.method, caught.value.url) == ("GET", f"{BASE_URL}/me/reviews")
+
+
+@pytest.mark.parametrize("seconds", [None, 30.0], ids=["no-timeout", "timeout"])
+async def test_a_redirect_is_refused_with_or_without_a_timeout(seconds: float | None) -> None:
+    """An http_client that follows redirects is told not to, whether or not the call has a deadline (two
+    ways of sending): the 3xx is an APIError and the other host is never asked."""
+    asked: list[str] = []
+
+    def moved(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "https://collector.evil.test/me"})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(moved), follow_redirects=True)
+    async with http, AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=False, timeout=seconds) as flick:
+        with pytest.raises(APIError) as caught:
+            await flick.me()
+    assert caught.value.status_code == 302
+    assert asked == [f"{BASE_URL}/me"]
+
+
+def test_a_client_used_again_in_a_second_event_loop_says_so() -> None:
+    """httpx's pooled connections belong to the event loop that opened them; used from a later
+    `asyncio.run` they raise a bare RuntimeError ("Event loop is closed"). The client says what
+    happened and what to do instead. In the loop it was first used in, a RuntimeError is not
+    explained away: it comes out as itself."""
+    loops: list[object] = []
+
+    def pooled(request: httpx.Request) -> httpx.Response:
+        loop = asyncio.get_running_loop()
+        loops.append(loop)
+        if loop is not loops[0]:
+            raise RuntimeError("Event loop is closed")
+        if len(loops) == 2:
+            raise RuntimeError("a bug of the transport")
+        return httpx.Response(200, json=PROFILE)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(pooled))
+    flick = AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=False, max_retries=0)
+
+    async def first_loop() -> None:
+        assert (await flick.me()).username == "demo"
+        with pytest.raises(RuntimeError, match="a bug of the transport"):
+            await flick.me()
+
+    asyncio.run(first_loop())
+    with pytest.raises(ClientClosedError) as caught:
+        asyncio.run(flick.me())
+    assert str(caught.value) == (
+        "this AsyncFlick was first used in another event loop (an earlier anyio.run or asyncio.run) and its"
+        " connections belong to that loop; create the client inside the event loop that uses it"
+        " (RuntimeError: Event loop is closed)"
+    )
