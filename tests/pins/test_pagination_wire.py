@@ -335,3 +335,37 @@ async def test_deletions_at_every_boundary_do_not_shrink_the_walks_pages() -> No
     assert sorted(yielded) == sorted(f"i{n}" for n in range(100))
     assert min(asked for _, asked in feed.requests) >= 17
     assert (len(feed.requests), pages.boundary_rereads, pages.complete) == (11, 4, True)
+
+
+# -- what a walk says when it stops ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [OffsetList, CursorList], ids=["page", "cursor"])
+async def test_a_walk_cut_by_max_items_warns_nothing(
+    make: type[OffsetList | CursorList], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Stopping at `max_items` is the caller's choice, not a doubt about the list: not complete (it can be
+    resumed), and no warning."""
+    caplog.set_level(logging.WARNING, logger="flick_async")
+    pages = make(ITEMS).walk(2, max_items=3)
+    assert [item async for item in pages] == ITEMS[:3]
+    assert (pages.stop_reason, pages.complete) == ("max_items", False)
+    assert caplog.records == []
+
+
+async def test_an_empty_cursor_page_that_claims_more_stops_the_walk_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A cursor page with no items and a next_cursor: the walk stops rather than follow cursors that
+    bring nothing, and the warning names the cursor style's claim."""
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        items = ["a", "b"] if cursor is None else []
+        return Page(items=items, page=None, limit=limit, total=None, has_more=True, next_cursor=f"after-{cursor}")
+
+    pages = PageIterator(fetch, str, limit=2)
+    assert [item async for item in pages] == ["a", "b"]
+    assert (pages.stop_reason, pages.complete, pages.pages_fetched) == ("empty_page", False, 2)
+    assert [r.getMessage() for r in caplog.records] == [
+        "stopped paging at a cursor page: an empty page claimed a next_cursor"
+    ]
