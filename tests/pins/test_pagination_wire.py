@@ -369,3 +369,32 @@ async def test_an_empty_cursor_page_that_claims_more_stops_the_walk_and_says_so(
     assert [r.getMessage() for r in caplog.records] == [
         "stopped paging at a cursor page: an empty page claimed a next_cursor"
     ]
+
+
+async def test_a_total_that_drops_at_every_request_cannot_keep_the_walk_going(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """100 items that stay put, a total that drops by one at every request and `has_more` always true
+    (a count that lags deletions elsewhere, on a server that never says the end): each drop sent the
+    walk back to re-read the items it had, the re-read moved its frontier on, the next drop moved it
+    back — it paged forever. Re-reads that bring nothing new are bounded: the walk stops, incomplete,
+    and says why."""
+    items = [f"i{n}" for n in range(100)]
+    requests: list[tuple[int | None, int]] = []
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        requests.append((page, limit))
+        assert len(requests) < 200, "paged forever"
+        start = ((page or 1) - 1) * limit
+        return Page(
+            items=items[start : start + limit], page=page or 1, limit=limit, total=1000 - len(requests), has_more=True
+        )
+
+    pages = PageIterator(fetch, str, limit=10)
+    assert [item async for item in pages] == items
+    assert (pages.stop_reason, pages.complete) == ("page_bound", False)
+    reason = "the boundary could not be re-read: pages did not start where the walk asked"
+    assert pages.incomplete_reasons == ["it stopped early (page_bound)", reason]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"stopped paging at page {pages.next_page}: the server kept reporting has_more past its total of 999 ({reason})"
+    ]
