@@ -61,8 +61,8 @@ class CursorList:
         self.requests: list[tuple[str | None, int]] = []
 
     async def fetch(self, *, page: int | None, cursor: str | None, limit: int) -> Page[str]:
-        assert page is None
-        self.requests.append((cursor, limit))
+        # A page number is not a parameter of a cursor server: it is ignored (the first page served).
+        self.requests.append((cursor if page is None else f"page={page}", limit))
         start = int(cursor or 0)
         following = str(start + limit) if start + limit < len(self.items) else None
         chunk = self.items[start : start + limit]
@@ -398,3 +398,55 @@ async def test_a_total_that_drops_at_every_request_cannot_keep_the_walk_going(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
         f"stopped paging at page {pages.next_page}: the server kept reporting has_more past its total of 999 ({reason})"
     ]
+
+
+_NO_TOTAL = "a page came without a usable total, so a deletion between pages could not be detected"
+
+
+async def test_a_server_that_ignores_page_numbers_is_stopped_with_its_reasons(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Page 1 whatever page is asked, no total: three pages in a row bring nothing new, and the warning
+    says so, with what else the walk could not show."""
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        return Page(items=["a", "b"], page=page or 1, limit=limit, total=None, has_more=True)
+
+    pages = PageIterator(fetch, str, limit=2)
+    assert [item async for item in pages] == ["a", "b"]
+    assert pages.incomplete_reasons == ["it stopped early (page_bound)", _NO_TOTAL]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"stopped paging at page 5: 3 pages in a row brought nothing new ({_NO_TOTAL})"
+    ]
+
+
+async def test_every_doubt_is_named_in_the_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """A page without a total, then a last page that ends short of the total counted: the walk ended on
+    the server's own "no more", yet is not complete, and its one warning lists both reasons."""
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        if (page or 1) == 1:
+            return Page(items=["a", "b"], page=1, limit=2, total=None, has_more=True)
+        return Page(items=["c"], page=2, limit=2, total=9, has_more=False)
+
+    pages = PageIterator(fetch, str, limit=2)
+    assert [item async for item in pages] == ["a", "b", "c"]
+    short = "the last page ended at item 3 of the 9 the server counted"
+    assert (pages.stop_reason, pages.complete, pages.incomplete_reasons) == ("exhausted", False, [_NO_TOTAL, short])
+    assert [r.getMessage() for r in caplog.records] == [
+        f"the walk ended but cannot show it got every item ({_NO_TOTAL}; {short})"
+    ]
+
+
+async def test_a_page_token_used_on_a_server_that_now_pages_by_cursor_is_refused() -> None:
+    """The API moving to cursors between two sessions: a stored page-style token cannot be applied to
+    cursor pages, so the resumed walk stops at its first answer and says to start a new one."""
+    feed = CursorList(ITEMS)
+    pages = feed.walk(2, resume=PAGE_TOKEN)
+    with pytest.raises(ValidationError) as caught:
+        await anext(pages)
+    assert feed.requests == [("page=2", 2)]
+    assert (caught.value.field, caught.value.rule) == (
+        "resume",
+        "this walk pages by page but the server now answers by cursor; start a new walk",
+    )
