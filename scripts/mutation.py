@@ -178,6 +178,10 @@ def _recheck(module: str, tests: list[str]) -> None:
         "PY_IGNORE_IMPORTMISMATCH": "1",
     }
     args = ["--rootdir=.", *_mutmut_settings().get("pytest_add_cli_args", []), "-x", "-p", "no:randomly", *tests]
+    # Like mutmut's clean run: the tests must pass on the run's own code, or every mutant would "fail"
+    # them (a test of a fix made after the run fails on the code the run mutated).
+    if subprocess.call([sys.executable, "-m", "pytest", *args], cwd=mutants, env=env) != 0:
+        sys.exit("the tests given fail on the code of the last run (with no mutant): recheck cannot judge by them")
     killed = []
     for name in survivors:
         code = subprocess.call(
