@@ -194,3 +194,19 @@ async def test_outcomes_equal_by_fields_hash_alike() -> None:
     assert first == second
     assert hash(first) == hash(second)
     assert len({first, second, BatchOutcome(4, "failed", first.input)}) == 2
+
+
+async def test_unvalidated_items_are_sent_as_given_tags_and_dates_included() -> None:
+    """validate=False: every field given is sent (tags as a list, a date as ISO text); empty tags are left out."""
+    rows: list[Any] = items(3)
+    rows[0] = {**rows[0], "tags": ("x", "y"), "watched_date": datetime.date(2026, 4, 30)}
+    rows[1] = {**rows[1], "tags": []}
+    rows[2] = ReviewInput.coerce({**rows[2], "tags": ["z"]})
+    _, clock, wire, key = setup()
+    async with client(wire, clock, key) as flick:
+        result = await clock.run(lambda: flick.reviews.create_many(rows, validate=False))
+    assert result.counts == BatchCounts(created=3)
+    (body,) = wire.bodies
+    assert [item.get("tags") for item in body] == [["x", "y"], None, ["z"]]
+    assert body[0]["watched_date"] == "2026-04-30"
+    assert body[1]["review"] == rows[1]["review"]
