@@ -89,13 +89,17 @@ async def test_a_late_grant_answered_twice_is_released_once() -> None:
     assert limiter.estimate.minute_remaining == 59
 
 
-async def test_a_late_grant_the_server_already_counted_in_the_next_window_is_spent_there() -> None:
-    """Answered before our turn with the next window's Reset: the server turned first and counted it there."""
+@pytest.mark.parametrize("remaining", ["with-remaining", "without-remaining"])
+async def test_a_late_grant_the_server_already_counted_in_the_next_window_is_spent_there(remaining: str) -> None:
+    """Answered before our turn with the next window's Reset: the server turned first and counted it there
+    (whether or not the answer also says how many are left)."""
     clock = FakeClock()
     limiter, t0 = await late_grant(clock)
     clock.advance(0.3)
     t1 = clock.monotonic()
     new = headers(remaining=59, reset=START + 120, date=START + 60, remaining_day=4998)
+    if remaining == "without-remaining":
+        del new["X-RateLimit-Remaining"]
     limiter.observe(status_code=200, headers=new, sent_at=t0, received_at=t1)
     assert limiter.estimate.minute_remaining == 59
     clock.advance(2.5)
