@@ -210,3 +210,20 @@ async def test_unvalidated_items_are_sent_as_given_tags_and_dates_included() -> 
     assert [item.get("tags") for item in body] == [["x", "y"], None, ["z"]]
     assert body[0]["watched_date"] == "2026-04-30"
     assert body[1]["review"] == rows[1]["review"]
+
+
+async def test_a_stream_entered_twice_says_so_and_its_job_goes_on() -> None:
+    """A second `async with` on the same stream is refused by name; the first block still gets every outcome."""
+    _, clock, wire, key = setup()
+    async with client(wire, clock, key) as flick:
+        stream = flick.reviews.stream_create(items(60))
+
+        async def run() -> list[BatchOutcome]:
+            async with stream:
+                with pytest.raises(RuntimeError, match=r"^a BatchStream can be entered only once$"):
+                    await stream.__aenter__()
+                return [outcome async for outcome in stream]
+
+        outcomes = await clock.run(run)
+    assert sorted(o.index for o in outcomes) == list(range(60))
+    assert {o.status for o in outcomes} == {"created"}
