@@ -227,3 +227,25 @@ async def test_a_stream_entered_twice_says_so_and_its_job_goes_on() -> None:
         outcomes = await clock.run(run)
     assert sorted(o.index for o in outcomes) == list(range(60))
     assert {o.status for o in outcomes} == {"created"}
+
+
+async def test_an_async_iterable_of_review_inputs_and_odd_dicts_is_read_item_by_item() -> None:
+    """Items that are not plain fast-path dicts (ReviewInputs, a dict with a tag set, an invalid dict) from an
+    async iterable: each is sent or refused on its own, and keeps its input."""
+    rows: list[Any] = [ReviewInput.coerce(row) for row in items(3)]
+    rows.append({**items(4)[3], "tags": {"set"}})
+    rows.append({**items(5)[4], "rating": 99})
+
+    async def source() -> Any:
+        for row in rows:
+            yield row
+
+    _, clock, wire, key = setup()
+    async with client(wire, clock, key) as flick:
+        result = await clock.run(lambda: flick.reviews.create_many(source()))
+    assert [o.status for o in result] == ["created"] * 4 + ["failed"]
+    assert [o.input for o in result.outcomes[:3]] == rows[:3]
+    assert result.outcomes[3].input == ReviewInput.coerce(rows[3])
+    assert result.outcomes[4].error is not None
+    assert len(wire.bodies) == 1
+    assert len(wire.bodies[0]) == 4

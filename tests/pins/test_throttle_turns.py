@@ -116,13 +116,23 @@ async def test_a_late_grant_in_a_window_the_server_ends_later_holds_nothing_of_t
     limiter.observe(status_code=200, headers=first, sent_at=t0, received_at=t0)
     clock.advance(114.5)  # the server's clock: about START + 119.5, late in the window we assume next
     t1 = clock.monotonic()
-    await limiter.acquire()
-    assert limiter.estimate.minute_remaining == 59
-    later = headers(remaining=59, reset=START + 125, date=START + 119, remaining_day=4998)
-    limiter.observe(status_code=200, headers=later, sent_at=t1, received_at=t1)
-    assert limiter.estimate.minute_remaining == 59
+    unanswered = anyio.Event()
+
+    async def other_task() -> None:
+        await limiter.acquire()  # late as well; its answer does not come within the test
+        await unanswered.wait()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(other_task)
+        await anyio.wait_all_tasks_blocked()
+        await limiter.acquire()
+        assert limiter.estimate.minute_remaining == 58
+        later = headers(remaining=58, reset=START + 125, date=START + 119, remaining_day=4997)
+        limiter.observe(status_code=200, headers=later, sent_at=t1, received_at=t1)
+        assert limiter.estimate.minute_remaining == 58
+        unanswered.set()
     clock.advance(6.0)  # past the server's turn at START + 125 (+ margin)
-    assert limiter.estimate.minute_remaining == 60
+    assert limiter.estimate.minute_remaining == 59  # only the unanswered grant still holds a token here
 
 
 async def test_a_429_without_retry_after_pauses_until_the_window_refills() -> None:
