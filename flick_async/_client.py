@@ -12,15 +12,12 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, ParamSpec, Self, TypeVar
 
 import httpx
 from flick_api import _rules
-from flick_api.api.profile import get_profile
-from flick_api.api.resolve import resolve_title
-from flick_api.models import Profile, ResolvableMediaType, ResolveResult
 
 from ._clock import Clock, SystemClock
 from ._errors import ClientClosedError, ValidationError
@@ -32,6 +29,8 @@ from ._retry import RetryPolicy
 from ._validation import ResolvableMediaTypeValue, check_api_key, check_resolve
 
 if TYPE_CHECKING:
+    from flick_api.models import Profile, ResolvableMediaType, ResolveResult
+
     from ._raw import AsyncFlickWithRawResponse
     from ._resources import Lists, Reviews, Watchlist
     from ._throttle import Throttle
@@ -296,7 +295,8 @@ class AsyncFlick:
 
     async def me(self) -> Profile:
         """The profile of the account that owns the API key."""
-        return await self._pipeline.request(get_profile._get_kwargs(), Profile.from_dict)
+        build, parse = _me_operation()
+        return await self._pipeline.request(build(), parse)
 
     async def resolve(
         self,
@@ -315,7 +315,8 @@ class AsyncFlick:
             ValidationError: `title` is not 1–200 characters, or `media_type` is not movie/tv.
         """
         args = check_resolve(title, year, media_type)
-        return await self._pipeline.request(resolve_title._get_kwargs(**args), ResolveResult.from_dict)
+        build, parse = _resolve_operation()
+        return await self._pipeline.request(build(**args), parse)
 
     @property
     def reviews(self) -> Reviews:
@@ -462,3 +463,21 @@ def _check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
             raise ValidationError(field, "must be a string without line breaks", value)
         checked[name] = value
     return checked
+
+
+# The generated operations and models of `me()` and `resolve()`, imported on first use:
+# `from flick_async import AsyncFlick` does not build their attrs classes (#13, import time).
+@functools.cache
+def _me_operation() -> tuple[Callable[[], dict[str, Any]], Callable[[Any], Profile]]:
+    from flick_api.api.profile import get_profile
+    from flick_api.models import Profile
+
+    return get_profile._get_kwargs, Profile.from_dict
+
+
+@functools.cache
+def _resolve_operation() -> tuple[Callable[..., dict[str, Any]], Callable[[Any], ResolveResult]]:
+    from flick_api.api.resolve import resolve_title
+    from flick_api.models import ResolveResult
+
+    return resolve_title._get_kwargs, ResolveResult.from_dict

@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "encoder", "loads"]
 
 _decode: Callable[[bytes], Any] | None = None
 _encode: Callable[[Any], bytes] | None = None
@@ -48,6 +48,14 @@ def loads(content: bytes) -> Any:
         return _decode(content)
     except _refused:
         return json.loads(content)
+
+
+def encoder() -> Callable[[Any], bytes]:
+    """msgspec's encoder itself, for a loop that calls it per item (`dumps` where it raises TypeError)."""
+    if _encode is None:
+        _load()
+    assert _encode is not None
+    return _encode
 
 
 def dumps(value: Any) -> bytes:

@@ -360,7 +360,8 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._accept(page, requested=requested, asked=size)
 
     async def _get(self, *, page: int | None, cursor: str | None, limit: int | None = None) -> Page[T]:
-        result = await self._fetch(page=page, cursor=cursor, limit=limit or self._limit)
+        asked = limit or self._limit
+        result = await self._fetch(page=page, cursor=cursor, limit=asked)
         self.pages_fetched += 1
         if self.style is None:
             if result.style == "cursor" and self._next_page is not None:
@@ -380,8 +381,10 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         elif self.style == "page":
             self._doubt("a page came without a usable total, so a deletion between pages could not be detected")
         # Follow the server's own page size: one that clamps 100 to 50 is paged by 50 (and page
-        # numbers count in the server's size even if it ignores the one asked for).
-        if result.limit >= 1:
+        # numbers count in the server's size even if it ignores the one asked for). A page served
+        # at the smaller size a re-read asked for is no clamp: taking it as one shrank the walk's
+        # pages at every deletion, down to a trickle of small requests.
+        if result.limit >= 1 and result.limit != asked:
             self._limit = result.limit if self.style == "page" else min(result.limit, self._asked)
         return result
 
@@ -433,19 +436,17 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         if self._pos is None:  # start_page: begin where the caller said
             return self._next_page or 1, self._limit
         target = max(0, self._pos - 1) if self._recovering else self._pos
-        best_page, best_limit, best_end = 1, self._limit, -1
-        for limit in range(self._limit, max(1, self._limit // 2) - 1, -1):
-            page = target // limit + 1
-            if page * limit > best_end:
-                best_page, best_limit, best_end = page, limit, page * limit
-        return best_page, best_limit
+        # Largest first, as max() keeps the first of equals: of two pages reaching as far, the larger.
+        sizes = range(self._limit, max(1, self._limit // 2) - 1, -1)
+        size = max(sizes, key=lambda limit: (target // limit + 1) * limit)
+        return target // size + 1, size
 
     def _accept(self, page: Page[T], *, requested: int, asked: int) -> None:
         grid = page.limit if page.limit >= 1 else asked
         start = (requested - 1) * grid
         dropped = 0
-        if self._prev_total is not None and page.total is not None and page.total < self._prev_total:
-            dropped = self._prev_total - page.total
+        if self._prev_total is not None and page.total is not None:
+            dropped = max(0, self._prev_total - page.total)
         if page.total is not None:
             self._prev_total = page.total
         recovering, self._recovering = self._recovering, False

@@ -24,7 +24,6 @@ import httpx
 import sniffio
 from flick_api.client import AuthenticatedClient, Client
 from flick_api.errors import UnexpectedStatus
-from flick_api.models import ErrorEnvelope
 
 from ._clock import Clock
 from ._errors import (
@@ -43,6 +42,8 @@ from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from flick_api.models import ErrorEnvelope
+
     from ._throttle import Throttle
 
 __all__ = ["CallRecord", "KeyAuth", "Operation", "Pipeline", "ResponseCapture", "ResponseInfo"]
@@ -217,6 +218,14 @@ class KeyAuth(httpx.Auth):
             text = text.replace(form.decode(), REDACTED)
         return text
 
+    def redact_exception(self, exc: BaseException) -> None:
+        """Clean the key out of `exc`'s message: a transport's or proxy's words may quote the request.
+
+        The httpx exception is the cause of the error raised to the user, so it is printed with
+        every traceback and reachable as `err.__cause__.args`.
+        """
+        exc.args = tuple(self.redact_text(arg) if isinstance(arg, str) else arg for arg in exc.args)
+
     def redact(self, response: httpx.Response) -> httpx.Response:
         """`response`, or a copy without the key if its body or headers echo it (a server or proxy may).
 
@@ -375,11 +384,9 @@ class Pipeline:
         derived._parent = self
         return derived
 
-    async def request(
-        self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], record: CallRecord | None = None
-    ) -> T:
+    async def request(self, kwargs: Mapping[str, Any], parse: Callable[[Any], T]) -> T:
         """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body."""
-        return await self.send(kwargs, lambda response: _parse_body(response, parse), record)
+        return await self.send(kwargs, lambda response: _parse_body(response, parse))
 
     async def run_operation(self, operation: Operation[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a generated operation module: its `_get_kwargs(*args, **kwargs)`, its `_parse_response`."""
@@ -543,11 +550,13 @@ class Pipeline:
                 f"no answer within {self._timeout}s", method=request.method, url=_url(request)
             ) from exc
         except httpx.TimeoutException as exc:
+            self._auth.redact_exception(exc)
             raise APITimeoutError(
                 f"timed out ({type(exc).__name__})", method=request.method, url=_url(request)
             ) from exc
         except httpx.HTTPError as exc:
-            message = self._auth.redact_text(f"{type(exc).__name__}: {exc}")
+            self._auth.redact_exception(exc)
+            message = f"{type(exc).__name__}: {exc}"
             raise APIConnectionError(message, method=request.method, url=_url(request)) from exc
         except RuntimeError as exc:
             first = self._root()._state.loop
@@ -664,6 +673,8 @@ def _parse_operation(response: httpx.Response, operation: Operation[..., T]) -> 
         raise _malformed(
             response, f"the response does not have the documented shape ({type(exc).__name__}: {exc})"
         ) from exc
+    from flick_api.models import ErrorEnvelope  # imported by the first call() only
+
     if result is None or isinstance(result, ErrorEnvelope):
         raise _malformed(response, f"status {response.status_code} did not parse to this operation's result")
     return result

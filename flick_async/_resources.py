@@ -9,6 +9,7 @@ import datetime
 from collections.abc import AsyncIterable, Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from flick_api import _rules
 from flick_api.api.lists import list_list_items, list_lists
 from flick_api.api.reviews import create_review, list_reviews
 from flick_api.api.watchlist import list_watchlist
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["ListItems", "Lists", "Reviews", "Watchlist"]
 
 T = TypeVar("T")
-DEFAULT_PAGE_SIZE = 50  # the API's own default for list()
-ITER_PAGE_SIZE = 100  # the API's maximum: iter() spends the fewest requests
+# The schema's default and maximum page sizes (the documented 50 and 100 when it names none).
+DEFAULT_PAGE_SIZE: int = _rules.LIMIT_DEFAULT if _rules.LIMIT_DEFAULT is not None else 50  # for list()
+ITER_PAGE_SIZE: int = _rules.LIMIT_MAXIMUM if _rules.LIMIT_MAXIMUM is not None else 100  # iter(): fewest requests
 
 
 def _count(value: object) -> int | None:

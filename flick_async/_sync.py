@@ -39,6 +39,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, Self, TypeVar
 
@@ -51,6 +52,7 @@ from ._client import NOT_GIVEN, AsyncFlick, _NotGiven
 from ._errors import ClientClosedError
 from ._pagination import Page, PageIterator
 from ._raw import RawBatchResult, RawPageIterator, RawResponse
+from ._resources import DEFAULT_PAGE_SIZE
 from ._validation import MAX_CHUNK, MAX_LIMIT, MediaTypeValue, ResolvableMediaTypeValue
 
 if TYPE_CHECKING:
@@ -72,7 +74,6 @@ __all__ = ["Flick"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
-DEFAULT_PAGE_SIZE = 50
 
 
 class _Stop:
@@ -82,13 +83,50 @@ class _Stop:
 _STOP = _Stop()
 
 
-async def _next(iterator: Any) -> Any:
+async def _next(iterator: Any, taken: list[Any]) -> Any:
     # StopAsyncIteration is turned into a value here: an exception that ends an iteration must
     # not travel through the portal's futures.
     try:
-        return await iterator.__anext__()
+        item = await iterator.__anext__()
     except StopAsyncIteration:
-        return _STOP
+        item = _STOP
+    taken.append(item)
+    return item
+
+
+_WAKE_EVERY = 0.05  # seconds; how soon a blocked caller notices a Ctrl-C another thread took
+
+
+def _wait_for(future: concurrent.futures.Future[T]) -> T:
+    """`future.result()`, in short waits, so that Ctrl-C is never left pending behind it.
+
+    The kernel may hand SIGINT to any thread that does not block it (a thread of the user's, a
+    timer); Python then runs the handler in the main thread only when that thread next takes the
+    GIL, which a thread blocked for good in `future.result()` never does: Ctrl-C would wait for
+    the call to end (for good, for a job fed by an endless generator).
+    """
+    while True:
+        try:
+            return future.result(timeout=_WAKE_EVERY)
+        except concurrent.futures.TimeoutError:
+            continue
+
+
+def _take(worker: _Worker, iterator: Any, held: list[Any]) -> Any:
+    """The next item of an async `iterator`, fetched on the worker loop.
+
+    An item the loop took from the iterator just as the caller was interrupted (Ctrl-C) never
+    reached the caller: it is kept in `held` and handed out first by the next call, so a walk or
+    a stream resumed after the interrupt loses nothing.
+    """
+    if held:
+        return held.pop(0)
+    taken: list[Any] = []
+    try:
+        return worker.run(_next, iterator, taken)
+    except BaseException:
+        held.extend(taken)
+        raise
 
 
 def _attach_account(exc: BaseException, ended: Mapping[str, Any]) -> None:
@@ -256,7 +294,7 @@ class _Worker:
             # worker it can be well under way (and an `on_progress` Ctrl-C already raised here)
             # before this thread gets the GIL back from `start_task_soon`.
             future = portal.start_task_soon(tracked)
-            return future.result()
+            return _wait_for(future)
         except concurrent.futures.CancelledError:
             # close() from another thread stopped the loop's tasks, this one included.
             raise ClientClosedError("the Flick client was closed while the call was in flight") from None
@@ -280,7 +318,7 @@ class _Worker:
         # The task settles once its cancellation has run its course. A task that never started
         # (the portal stopped first, by close() elsewhere) never sets the event: the thread ends.
         thread = self.loop.thread
-        while not settled.wait(0.05):
+        while not settled.wait(_WAKE_EVERY):
             if thread is None or not thread.is_alive():
                 return
 
@@ -340,12 +378,13 @@ class SyncPageIterator(Iterator[T], Generic[T]):
     def __init__(self, worker: _Worker, iterator: PageIterator[T]) -> None:
         self._worker = worker
         self._iterator = iterator
+        self._held: list[Any] = []
 
     def __iter__(self) -> Self:
         return self
 
     def __next__(self) -> T:
-        item = self._worker.run(_next, self._iterator)
+        item = _take(self._worker, self._iterator, self._held)
         if item is _STOP:
             raise StopIteration
         return item  # type: ignore[no-any-return]
@@ -418,6 +457,82 @@ class SyncRawPageIterator(SyncPageIterator[T]):
         return self._iterator.last_response
 
 
+class _Block:
+    """One task on the worker loop inside `async with context`, for the length of a sync `with` block.
+
+    anyio's `wrap_async_context_manager` does this too, but a Ctrl-C that lands while it starts
+    escapes its `__enter__` with the job running and nothing left to stop it (the job runs at
+    once, and a busy worker keeps the GIL from the caller). Here whether the task started, and
+    that it must leave, are decided on the loop thread, so leaving always stops what started.
+    """
+
+    def __init__(self, worker: _Worker, context: AbstractAsyncContextManager[Any]) -> None:
+        self._worker = worker
+        self._context = context
+        self._entered: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self._finished = threading.Event()
+        self._ended: dict[str, Any] = {}
+        self._exc_info: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+        self._exc_info = (None, None, None)
+        self._portal: BlockingPortal | None = None
+        # Read and written on the loop's thread only:
+        self._leave: anyio.Event | None = None
+        self._abandoned = False
+
+    async def _hold(self) -> None:
+        if self._abandoned:  # left before the task started: nothing was entered
+            return
+        self._leave = anyio.Event()
+        try:
+            try:
+                value = await self._context.__aenter__()
+            except BaseException as exc:
+                self._entered.set_exception(exc)
+                raise
+            self._entered.set_result(value)
+            try:
+                await self._leave.wait()
+            finally:
+                # Cancelled (the client closed elsewhere) before `exit`: leave all the same.
+                self._ended["result"] = await self._context.__aexit__(*self._exc_info)
+        except BaseException as exc:
+            self._ended["error"] = exc
+            raise
+        finally:
+            self._finished.set()
+
+    def enter(self) -> None:
+        self._portal = self._worker.portal()
+        self._portal.start_task_soon(self._hold)
+        _wait_for(self._entered)
+
+    def exit(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
+        self._exc_info = (exc_type, exc, tb)  # read by the task once `release` has run
+
+        def release() -> bool:
+            self._abandoned = True
+            if self._leave is None:
+                return False
+            self._leave.set()
+            return True
+
+        started = False
+        if self._portal is not None:
+            with contextlib.suppress(RuntimeError):  # the portal stopped: close() ended the task
+                started = self._portal.call(release)
+        if started:
+            self._worker._wait_until(self._finished)
+        if "error" in self._ended:
+            error = self._ended["error"]
+            if not isinstance(error, Exception):  # cancelled: close() from another thread
+                raise ClientClosedError("the Flick client was closed while the stream was open") from None
+            raise error
+        result: bool | None = self._ended.get("result")
+        return result
+
+
 class SyncBatchStream(Iterator["BatchOutcome"]):
     """`reviews.stream_create()` of the sync client: use it as a context manager, then iterate.
 
@@ -435,14 +550,22 @@ class SyncBatchStream(Iterator["BatchOutcome"]):
         self._stream = stream
         self._context: Any = None
         self._running = False
+        self._held: list[Any] = []  # an outcome taken as Ctrl-C arrived (see `_take`)
 
     def __enter__(self) -> Self:
         if self._context is not None:
             raise RuntimeError("a stream can be entered only once")
-        # The stream's task group must be entered and left by one task: the portal keeps one
-        # task alive for the block.
-        self._context = self._worker.portal().wrap_async_context_manager(self._stream)
-        self._context.__enter__()
+        # The stream's task group must be entered and left by one task: `_Block` keeps one task
+        # alive for the block.
+        self._context = block = _Block(self._worker, self._stream)
+        try:
+            block.enter()
+        except BaseException as exc:
+            # Ctrl-C while the job starts (it runs at once): no `__exit__` follows a failed
+            # `__enter__`, so stop the job here; its account is on the stream as after a block.
+            with contextlib.suppress(Exception):  # the interrupt is what the caller must see
+                block.exit(type(exc), exc, exc.__traceback__)
+            raise
         self._running = True
         return self
 
@@ -450,7 +573,7 @@ class SyncBatchStream(Iterator["BatchOutcome"]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool | None:
         try:
-            result: bool | None = self._context.__exit__(exc_type, exc, tb)
+            result: bool | None = self._context.exit(exc_type, exc, tb)
         finally:
             self._running = False
         return result
@@ -466,7 +589,7 @@ class SyncBatchStream(Iterator["BatchOutcome"]):
     def __next__(self) -> BatchOutcome:
         if self._context is None:
             raise RuntimeError("use `with reviews.stream_create(...) as outcomes:` before iterating")
-        outcome = self._worker.run(_next, self._stream)
+        outcome = _take(self._worker, self._stream, self._held)
         if outcome is _STOP:
             raise StopIteration
         return outcome  # type: ignore[no-any-return]
@@ -479,7 +602,8 @@ class SyncBatchStream(Iterator["BatchOutcome"]):
     @property
     def undelivered(self) -> list[BatchOutcome]:
         """Outcomes decided but not yet yielded."""
-        return self._read(lambda: self._stream.undelivered)
+        held = [outcome for outcome in self._held if outcome is not _STOP]
+        return [*held, *self._read(lambda: self._stream.undelivered)]
 
     @property
     def unsent(self) -> list[int]:

@@ -104,7 +104,6 @@ Other clients of the key
 
 from __future__ import annotations
 
-import collections
 import contextvars
 import datetime
 import email.utils
@@ -141,6 +140,10 @@ _RTT_SAMPLES: Final = 64
 # Below this width (or twice the fastest round trip, which bounds what a sounding can learn) the
 # bracket on the server's clock is tight enough: the window's last token is no longer held back.
 _TIGHT: Final = 0.02
+# A sequential job (nothing in sight between its requests) sounds the boundary only while the
+# bracket's width is more than this share of the window (each window opens late by up to it),
+# and only when that holds its request back a second at most (or twice the bracket).
+_WORTH_SOUNDING: Final = 0.01
 _SYSTEM_CLOCK: Final = SystemClock()
 # The documented limits: the starting guess when the caller configures none, until the server's
 # answers say otherwise (the API's limits are "subject to change during beta").
@@ -159,6 +162,9 @@ _DATE_CONFLICTS: Final = 3
 # alone cost 1.25 x T* in 1 s windows; the margin guards against the server's counter running a
 # little ahead of the clock its headers show, which scales with nothing we measure.
 _MARGIN_CAP: Final = 0.25
+# Shared constants for per-key state that starts out the same (one object, not one per key).
+_NEVER: Final = -math.inf
+_NO_DAY: Final = (0, 0)
 _MARGIN_SHARE: Final = 1 / 50
 
 WaitReason = Literal["minute", "day", "paused"]
@@ -365,7 +371,10 @@ class _Window:
 class _Ticket:
     """The grant a task holds between `acquire()` and `observe()` (they run in one task)."""
 
-    core: _Core
+    # Weakly: every timer and task started while the grant is out copies the context that holds
+    # this ticket, and asyncio keeps a cancelled timer (a request's 30 s deadline) until its
+    # time comes; a strong reference would keep a closed client's whole key state alive that long.
+    core: weakref.ref[_Core]
     end: float  # the minute window it was charged to
     held: bool  # it also holds a token of the next window
     day_end: float | None  # the day it was charged to
@@ -374,7 +383,9 @@ class _Ticket:
 _TICKET: contextvars.ContextVar[_Ticket | None] = contextvars.ContextVar("flick_async_throttle_ticket", default=None)
 # The limiter whose grant this task has not yet observed or abandoned (so that `abandon` after an
 # `observe`, or twice, changes nothing).
-_PENDING: contextvars.ContextVar[_Core | None] = contextvars.ContextVar("flick_async_throttle_pending", default=None)
+_PENDING: contextvars.ContextVar[weakref.ref[_Core] | None] = contextvars.ContextVar(
+    "flick_async_throttle_pending", default=None
+)  # (weakly, as `_Ticket.core`)
 
 
 def _caller() -> Callable[[Callable[[], None]], bool]:
@@ -496,15 +507,17 @@ class _Core:
         # when empty, and a service acting for many keys keeps one core per key it has used; these
         # stay short (`_STEPS`, `_RTT_SAMPLES`, the tasks waiting, about `per_minute` grants), so
         # trimming their front costs less than the memory a deque would hold per idle key.
-        self.steps: list[float] = []  # recent moves of the server's `Reset` (the last `_STEPS`)
+        # Tuples, not lists, for what is rarely written: the empty one is shared, so an idle key
+        # pays nothing for it (a service acting for many keys keeps one core per recent key).
+        self.steps: tuple[float, ...] = ()  # recent moves of the server's `Reset` (the last `_STEPS`)
         # Recent moves of `Reset`, whatever their timing: each is a whole number of windows, so the
         # shortest bounds the window from above (for the margin) before its length is learned.
-        self.raw_steps: list[float] = []  # the last `_STEPS`
+        self.raw_steps: tuple[float, ...] = ()  # the last `_STEPS`
         # Before any step: how far the first `Reset` was from its `Date`, the scale of the first window.
         self.first_span: float | None = None
         self.last_reset: float | None = None  # the newest `Reset` believed
         self.suspect_reset: float | None = None  # a `Reset` too far ahead, believed once repeated
-        self.date_conflicts: list[tuple[float, float]] = []  # recent `Date` bounds the bracket contradicts
+        self.date_conflicts: tuple[tuple[float, float], ...] = ()  # recent `Date` bounds the bracket contradicts
         self.clock = clock
         self.configured_margin = safety_margin
         self.server = _ServerClock()
@@ -514,10 +527,10 @@ class _Core:
         self.probe_deadline: float | None = None  # while unsynced: when an unanswered probe is given up
         self.answered = False  # any response at all (headers or not) has arrived
         self.grants: list[float] = []  # recent grant times (monotonic), oldest first
-        self.local_day: tuple[int, int] = (0, 0)  # unsynced fallback: (UTC day index, grants)
+        self.local_day: tuple[int, int] = _NO_DAY  # unsynced fallback: (UTC day index, grants)
         self.in_flight = 0
         self.rtts: list[float] = []  # the last `_RTT_SAMPLES` round trips
-        self.paused_until = -math.inf
+        self.paused_until = _NEVER
         self.queue: list[_Waiter] = []  # FIFO: the head is `queue[0]`
         self.head_scope: tuple[anyio.CancelScope, _Waiter] | None = None  # the head's sleep, to cut short
         # Clients in several threads (each with its own event loop) share one core: every read
@@ -614,9 +627,9 @@ class _Core:
         """When to send the minute window's last token so that its answer narrows the clock bracket.
 
         `demand`: more requests are in sight (someone queued behind, or answers still to come).
-        None: don't hold it (tight already, or no demand and a whole second is left in the
-        window: a last request with nothing after it goes at once). See "Sounding the server's
-        clock" above.
+        None: don't hold it (tight already, or no demand and the bracket costs the window little:
+        a last request with nothing after it goes at once). See "Sounding the server's clock"
+        above.
         """
         low, high = self.server.low(now), self.server.high(now)
         if low is None or high is None or self.minute.end is None:
@@ -630,13 +643,24 @@ class _Core:
             # short gives `high' = mark − sent_at`, the mark itself gives `low' = mark − received_at`.
             aim = (low + high + rtt) / 2
             at = math.ceil(now + aim) - aim
-            if at <= self.last_grant_at(self.minute, now):
-                return at if demand else None
-        # Sounding at the boundary waits at most what is left of the window. With no demand in
-        # sight, a window we have otherwise used (a sequential job) is demand enough: the job
-        # that spends its windows one request at a time gains a round trip's precision on each.
-        if demand or self.minute.granted > 0:
+            if demand and at <= self.last_grant_at(self.minute, now):
+                return at
+        # Sounding at the boundary waits at most what is left of the window.
+        if demand:
             return self._boundary_sounding_at(low, high, tight=tight)
+        # A sequential job (nothing queued or in flight between its requests, but a window it
+        # has otherwise used) sounds the boundary too while the bracket costs each window more
+        # than `_WORTH_SOUNDING` of it (a 1 s bracket in a 2 s window: every window opening half
+        # a window late), holding its request back a second at most (or twice the bracket): more
+        # is not worth it for a request that may be the job's last. Aimed by the wall clock, one
+        # sounding that lands just after the boundary places the windows, and it stops once the
+        # wall clock agrees with the lower bound. (Halving the bracket a window at a time would
+        # hold the last request of many windows, the job's own last one among them; in long
+        # windows the bracket costs little, and the job's last request goes at once.)
+        if self.minute.granted > 0 and high - low > _WORTH_SOUNDING * self.window_seconds:
+            boundary = self._boundary_sounding_at(low, high, tight=tight)
+            if boundary is not None and boundary - now <= max(1.0, 2 * (high - low)):
+                return boundary
         return None
 
     def _boundary_sounding_at(self, low: float, high: float, *, tight: float) -> float | None:
@@ -694,7 +718,7 @@ class _Core:
         if stale:
             del grants[:stale]
         self.in_flight += 1
-        _PENDING.set(self)
+        _PENDING.set(weakref.ref(self))
         if self.synced:
             self.minute.granted += 1
             self.day.granted += 1
@@ -704,7 +728,7 @@ class _Core:
             if late:
                 self.minute.held += 1
             assert self.minute.end is not None
-            _TICKET.set(_Ticket(self, self.minute.end, held=late, day_end=self.day.end))
+            _TICKET.set(_Ticket(weakref.ref(self), self.minute.end, held=late, day_end=self.day.end))
             return
         if not self.answered:
             self.probe_deadline = now + min(self.window_seconds / 4, 10.0)
@@ -749,7 +773,7 @@ class _Core:
 
     def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
         now = max(received_at, self.clock.monotonic())
-        if _PENDING.get() is self:
+        if _PENDING.get() is weakref.ref(self):
             _PENDING.set(None)
         self.in_flight = max(0, self.in_flight - 1)
         self.answered = True
@@ -788,7 +812,7 @@ class _Core:
     def _give_back(self) -> None:
         """This task's grant was answered 429, which the server does not count: return its tokens."""
         ticket = _TICKET.get()
-        if ticket is None or ticket.core is not self:
+        if ticket is None or ticket.core is not weakref.ref(self):
             if not self.synced:
                 index, count = self.local_day
                 self.local_day = (index, max(0, count - 1))
@@ -826,8 +850,7 @@ class _Core:
             self.suspect_reset = None
             logger.info("rate limiter: the server's window is longer than %gs; now %gs", self.window_seconds, span)
             self.window_seconds = span
-            self.steps.clear()
-            self.raw_steps.clear()
+            self.steps = self.raw_steps = ()
             return reset
         if self.suspect_reset is None:
             logger.info("rate limiter: ignoring an X-RateLimit-Reset %.0fs ahead of the server's Date", span)
@@ -844,13 +867,9 @@ class _Core:
         """
         last = self.last_reset
         if last is not None and reset > last + 0.5:
-            self.raw_steps.append(reset - last)
-            if len(self.raw_steps) > _STEPS:
-                del self.raw_steps[0]
+            self.raw_steps = (*self.raw_steps[1 - _STEPS :], reset - last)
         if last is not None and reset > last + 0.5 and latest - last < (reset - last) / 2:
-            self.steps.append(reset - last)
-            if len(self.steps) > _STEPS:
-                del self.steps[0]
+            self.steps = (*self.steps[1 - _STEPS :], reset - last)
             if self.learn_window:
                 length = min(self.steps)
                 if length != self.window_seconds:
@@ -869,20 +888,20 @@ class _Core:
         if current_low is None or current_high is None or not self.server.date_trusted:
             return False
         if low <= current_high + _DATE_SLACK and high >= current_low - _DATE_SLACK:
-            self.date_conflicts.clear()
+            self.date_conflicts = ()
             return False
-        self.date_conflicts.append((low, high))
+        self.date_conflicts = (*self.date_conflicts, (low, high))
         if len(self.date_conflicts) < _DATE_CONFLICTS:
             return True
         logger.info("rate limiter: the server's Date moved; re-learning where its windows sit")
         lows, highs = zip(*self.date_conflicts, strict=True)
-        self.date_conflicts.clear()
+        self.date_conflicts = ()
         self.server = _ServerClock()
         self.server.constrain(now=now, low=min(lows), high=max(highs), date=True)
         return True
 
     def abandon(self) -> None:
-        if _PENDING.get() is not self:
+        if _PENDING.get() is not weakref.ref(self):
             return
         _PENDING.set(None)
         self.in_flight = max(0, self.in_flight - 1)
@@ -890,7 +909,7 @@ class _Core:
         # grant of that window when it begins): the server may have counted the request in either.
         # Counted as unanswered, they come back if the server's count later shows it never had it.
         ticket = _TICKET.get()
-        if ticket is not None and ticket.core is self:
+        if ticket is not None and ticket.core is weakref.ref(self):
             _TICKET.set(None)
             if self.minute.end == ticket.end:
                 self.minute.abandoned += 1
@@ -903,6 +922,7 @@ class _Core:
     def _first_sync(self, now: float, *, counted: bool) -> None:
         self.synced = True
         self.probe_deadline = None
+        self.local_day = _NO_DAY  # (only read while unsynced)
         # Whatever is still in flight may yet be counted by the server in these windows.
         pending = self.in_flight + int(counted)  # + the request being observed, unless a 429
         self.minute.granted = self.day.granted = pending
@@ -910,7 +930,7 @@ class _Core:
     def _release_hold(self, reset: float | None) -> None:
         """The answer to a late grant says which window counted it; free the other window's token."""
         ticket = _TICKET.get()
-        if ticket is None or ticket.core is not self or not ticket.held or reset is None:
+        if ticket is None or ticket.core is not weakref.ref(self) or not ticket.held or reset is None:
             return
         ticket.held = False
         window = self.minute
@@ -955,10 +975,10 @@ class _Core:
                 return  # an older window's answer, overtaken in flight: nothing about this one
             # Our assumed end was wrong, or the server shortened its window mid-way: the server's rules.
             if window.confirmed:
-                self.raw_steps.clear()  # (an end we only assumed says nothing of the server's steps)
+                self.raw_steps = ()  # (an end we only assumed says nothing of the server's steps)
             window.end, window.confirmed = reset, True
             self.last_reset = reset
-            self.steps.clear()
+            self.steps = ()
         else:
             window.confirmed = True
         if status.remaining is not None:
@@ -1025,7 +1045,8 @@ class _Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cores: weakref.WeakValueDictionary[tuple[str, str], _Core] = weakref.WeakValueDictionary()
-        self._recent: collections.OrderedDict[tuple[str, str], _Core] = collections.OrderedDict()
+        # A plain dict (insertion-ordered), not an OrderedDict: its entries are about half the size.
+        self._recent: dict[tuple[str, str], _Core] = {}
 
     def __len__(self) -> int:
         return len(self._cores)
@@ -1037,10 +1058,10 @@ class _Registry:
             if core is None or not _same_clock(core.clock, fresh.clock):
                 core = fresh
                 self._cores[key] = core
-            self._recent[key] = core
-            self._recent.move_to_end(key)
+            self._recent.pop(key, None)
+            self._recent[key] = core  # (now the newest)
             while len(self._recent) > _RECENT:
-                self._recent.popitem(last=False)
+                del self._recent[next(iter(self._recent))]
             return core
 
 

@@ -6,6 +6,15 @@ so that taking a token and syncing from a response are each atomic across worker
 
 - One clock: Redis's `TIME`. Workers pass only durations measured on their own monotonic clock
   (how long ago a request was sent and its answer received), never a timestamp.
+- What it learns and trusts is what `RateLimiter` does: the limits from `X-RateLimit-Limit(-Day)`,
+  the window's length from the steps of `Reset` (the documented 60 s until then), a margin of a
+  fiftieth of the window (at most 0.25 s); a `Reset` more than the window past `Date` needs a
+  second answer; a 429 returns its tokens, and an unanswered grant (`abandon()`) returns them
+  once the server's count shows it never arrived (tickets in flight are counted per window, so
+  that the server's count is compared with what it can already have seen). The window's last
+  ticket is timed to a whole second of the server's clock until that clock is known to within
+  20 ms, so that its `Date` halves the doubt (`RateLimiter` also sounds the boundary itself; this
+  one does not, so a 1 s window is placed only to the first `Date`'s second).
 - Reservations, not polling: `acquire()` takes a ticket in the first window that has room (the
   current one, or a later one once the current is spent) and is told when that window opens.
   It sleeps exactly that long and confirms the ticket (a 429 pause or another client's use may
@@ -27,6 +36,7 @@ import contextvars
 import datetime
 import math
 import urllib.parse
+import weakref
 from collections.abc import Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -381,7 +391,8 @@ _GUESS_WINDOW: Final = 60.0
 
 # The ticket (window end, index) this task was granted and has not yet observed or abandoned:
 # its answer says whether the server counted it (a 429 does not), so it travels with the sync.
-_GRANT: contextvars.ContextVar[tuple[RedisRateLimiter, str, str] | None] = contextvars.ContextVar(
+# (The limiter weakly: timers copy the context, see `_throttle._Ticket.core`.)
+_GRANT: contextvars.ContextVar[tuple[weakref.ref[RedisRateLimiter], str, str] | None] = contextvars.ContextVar(
     "flick_async_redis_grant", default=None
 )
 _CONNECTIONS: Final = 32  # between looks while the first (probe) request of the key is out
@@ -602,7 +613,7 @@ class RedisRateLimiter:
             if kind == "go":
                 return  # the probe before any answer: no window to charge yet
             if kind == "ok":
-                _GRANT.set((self, *ticket))
+                _GRANT.set((weakref.ref(self), *ticket))
                 return
             if kind == "day":
                 end, wait = float(reply[1]), float(reply[2])
@@ -626,7 +637,7 @@ class RedisRateLimiter:
             delay = float(reply[3])
             reason: Literal["minute", "paused"] = "paused" if reply[4] == "paused" else "minute"
             if delay <= 0:
-                _GRANT.set((self, *ticket))
+                _GRANT.set((weakref.ref(self), *ticket))
                 return
             # The margin is ours, not the server's: a `Retry-After` of exactly `max_wait` is waited out.
             if reason == "paused" and self._max_wait is not None and delay - float(reply[5]) > self._max_wait:
@@ -701,7 +712,7 @@ class RedisRateLimiter:
     def _take_grant(self) -> tuple[str, str]:
         """The ticket this task was granted by this limiter and has not yet settled, now settled."""
         grant = _GRANT.get()
-        if grant is None or grant[0] is not self:
+        if grant is None or grant[0]() is not self:
             return "0", "0"
         _GRANT.set(None)
         return grant[1], grant[2]

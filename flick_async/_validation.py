@@ -15,14 +15,17 @@ import math
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from flick_api import _rules
 from flick_api._rules import MediaTypeValue, ResolvableMediaTypeValue
-from flick_api.models import MediaType, ResolvableMediaType, ReviewCreate
+from flick_api.models import MediaType, ResolvableMediaType
 
 from ._errors import ValidationError
+
+if TYPE_CHECKING:
+    from flick_api.models import ReviewCreate
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -257,6 +260,8 @@ class ReviewInput:
         Raises:
             ValidationError: The first rule this review breaks.
         """
+        from flick_api.models import ReviewCreate  # the model's import is paid by its first use only
+
         return ReviewCreate.from_dict(self.to_body(today=today))
 
     def to_body(self, *, today: datetime.date | None = None) -> dict[str, Any]:
@@ -380,8 +385,12 @@ def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | N
     `latest_watched_date`) as the last date allowed. Anything else, and anything it finds
     wrong, returns None, and the caller takes the full path (`coerce` and `to_body`), which
     gives the body or the exact `ValidationError` as always. So the rules and every error stay
-    `to_body`'s; this only recognises what `to_body` accepts, and returns the body it would
+    `to_body`'s; this only recognises what `to_body` accepts, and returns an equal body
     (`tests/facade/test_validation_fast_path.py` checks both across generated items).
+
+    Where nothing needs converting (no None, a float rating, the date as a string, tags given),
+    the body is `item` itself, its keys in the caller's order: encode it at once (before any
+    await), and never keep or change it.
     """
     if not item.keys() <= _REVIEW_FIELDS:
         return None
@@ -393,33 +402,40 @@ def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | N
         return None
     if type(media_type) is not str or media_type not in _MEDIA_TYPES:
         return None
-    body: dict[str, Any] = {"tmdb_id": tmdb_id, "media_type": media_type}
+    as_given = True  # False once a value must be converted (or a None dropped) for the body
     season = get("season_number")
     if season is not None:
         if type(season) is not int or season < _SEASON_MIN:
             return None
-        body["season_number"] = season
     elif media_type in _NEEDS_SEASON:
         return None
+    elif "season_number" in item:
+        as_given = False
     episode = get("episode_number")
     if episode is not None:
         if type(episode) is not int or episode < _EPISODE_MIN:
             return None
-        body["episode_number"] = episode
     elif media_type == _TV_EPISODE:
         return None
+    elif "episode_number" in item:
+        as_given = False
     rating = get("rating")
     if rating is not None:
         kind = type(rating)
         # NaN fails both comparisons.
         if (kind is not float and kind is not int) or not _RATING_MIN <= rating <= _RATING_MAX:
             return None
-        body["rating"] = float(rating)
+        if kind is int:
+            as_given = False
+            rating = float(rating)
+    elif "rating" in item:
+        as_given = False
     review = get("review")
     if review is not None:
         if type(review) is not str or len(review) > _REVIEW_MAX or not (review.isascii() or _sendable(review)):
             return None
-        body["review"] = review
+    elif "review" in item:
+        as_given = False
     watched = get("watched_date")
     if watched is not None:
         if type(watched) is str:
@@ -438,11 +454,13 @@ def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | N
         elif type(watched) is datetime.date:
             date = watched
             watched = date.isoformat()
+            as_given = False
         else:
             return None
         if date > latest:
             return None
-        body["watched_date"] = watched
+    elif "watched_date" in item:
+        as_given = False
     tags = get("tags")
     if tags is not None:
         if (type(tags) is not list and type(tags) is not tuple) or len(tags) > MAX_TAGS:
@@ -450,8 +468,25 @@ def fast_body(item: dict[str, Any], latest: datetime.date) -> dict[str, Any] | N
         for tag in tags:
             if type(tag) is not str or len(tag) > MAX_TAG or not (tag.isascii() or _sendable(tag)):
                 return None
-        if tags:
-            body["tags"] = list(tags)
+        if not tags or type(tags) is tuple:
+            as_given = False  # the body leaves out no tags, and holds them in a list
+    elif "tags" in item:
+        as_given = False
+    if as_given:
+        return item
+    body: dict[str, Any] = {"tmdb_id": tmdb_id, "media_type": media_type}
+    if season is not None:
+        body["season_number"] = season
+    if episode is not None:
+        body["episode_number"] = episode
+    if rating is not None:
+        body["rating"] = rating
+    if review is not None:
+        body["review"] = review
+    if watched is not None:
+        body["watched_date"] = watched
+    if tags:
+        body["tags"] = list(tags)
     return body
 
 

@@ -24,6 +24,7 @@ import dataclasses
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -115,6 +116,12 @@ def _worker(module: str, tests: list[str], jobs: int, result_file: Path) -> None
     result_file.write_text(json.dumps({"statuses": statuses, "diffs": diffs}, indent=1), "utf-8")
 
 
+def _cpu_seconds() -> float:
+    """CPU time used by this process's finished children (the worker and every mutant it forked)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _run_module(module: str, tests: list[str], jobs: int) -> dict[str, Any]:
     OUT.mkdir(exist_ok=True)
     result_file = OUT / f"{module}.json"
@@ -134,7 +141,7 @@ def _run_module(module: str, tests: list[str], jobs: int) -> dict[str, Any]:
     return result
 
 
-def _row(module: str, statuses: dict[str, str], excluded: int, seconds: float) -> tuple[list[str], float]:
+def _row(module: str, statuses: dict[str, str], excluded: int, seconds: float, cpu: float) -> tuple[list[str], float]:
     counts = {s: sum(1 for v in statuses.values() if v == s) for s in set(statuses.values())}
     killed = sum(counts.get(s, 0) for s in KILLED)
     timeout = counts.get("timeout", 0)
@@ -143,7 +150,7 @@ def _row(module: str, statuses: dict[str, str], excluded: int, seconds: float) -
     score = 100.0 * (killed + timeout) / tested if tested else 100.0
     other = tested - killed - timeout - counts.get("survived", 0)
     cells = [module, str(len(statuses)), str(killed), str(counts.get("survived", 0)), str(timeout), str(other)]
-    return [*cells, str(excluded), f"{score:.1f}%", f"{seconds:.0f}s"], score
+    return [*cells, str(excluded), f"{score:.1f}%", f"{seconds:.0f}s", f"{cpu:.0f}s"], score
 
 
 def main() -> None:
@@ -166,17 +173,19 @@ def main() -> None:
     if unknown:
         sys.exit(f"not a core module: {', '.join(unknown)} (choose from {', '.join(known)})")
 
-    header = ["module", "mutants", "killed", "survived", "timeout", "other", "excl.", "score", "time"]
+    header = ["module", "mutants", "killed", "survived", "timeout", "other", "excl.", "score", "time", "cpu"]
     rows: list[list[str]] = []
     survivors: list[tuple[str, str, str]] = []
     failing: list[str] = []
-    started = time.monotonic()
+    started, cpu_total = time.monotonic(), 0.0
     for module in modules:
         print(f"== {module}: mutants against {' '.join(known[module])}", flush=True)
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), _cpu_seconds()
         result = _run_module(module, known[module], args.jobs)
+        seconds, cpu = time.monotonic() - t0, _cpu_seconds() - cpu0
+        cpu_total += cpu
         source = (ROOT / "flick_async" / f"{module}.py").read_text("utf-8")
-        row, score = _row(module, result["statuses"], _excluded_lines(source, patterns), time.monotonic() - t0)
+        row, score = _row(module, result["statuses"], _excluded_lines(source, patterns), seconds, cpu)
         rows.append(row)
         print("   " + "  ".join(f"{h}={c}" for h, c in zip(header[1:], row[1:], strict=True)), flush=True)
         if score < settings["fail_under"]:
@@ -187,7 +196,8 @@ def main() -> None:
     print()
     for r in [header, ["-" * w for w in widths], *rows]:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
-    print(f"\nwall time {time.monotonic() - started:.0f}s with --jobs {args.jobs}")
+    print(f"\nwall time {time.monotonic() - started:.0f}s with --jobs {args.jobs}; CPU time {cpu_total:.0f}s")
+    print("time = wall clock (grows with the machine's load); cpu = CPU seconds of the module's run (it does not)")
     print("other = no tests reach it, suspicious or segfault; excl. = lines left unmutated as equivalent")
     if survivors:
         print(f"\n{len(survivors)} mutants not killed:")

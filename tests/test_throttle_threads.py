@@ -91,3 +91,30 @@ def test_a_limiter_in_use_is_kept_and_shared() -> None:
         RateLimiter.shared(f"flick_sk_registry_other_{i:06d}_0123456789", url)
     gc.collect()
     assert RateLimiter.shared(key, url)._core is first._core
+
+
+def test_a_closed_clients_key_state_is_not_kept_by_the_timers_its_calls_left() -> None:
+    """Every call leaves a cancelled timer (its deadline) that asyncio keeps until its time comes, and
+    a timer keeps a copy of the context: the task's grant there named the key's limiter strongly, so
+    1,000 keys that each made a call kept all 1,000 limiters (not the registry's 256) until the loop
+    turned past them. Checked while the timers are still in the loop's heap."""
+
+    server = FlickServer(demo=False)
+    keys = [server.add_account().api_key for _ in range(1000)]
+
+    async def open_call_close(n: int) -> tuple[int, int]:
+        import asyncio
+
+        async with httpx.AsyncClient(transport=server.transport()) as http:
+            for key in keys[:n]:
+                assert key is not None
+                async with AsyncFlick(key, base_url=server.base_url, http_client=http) as flick:
+                    await flick.me()
+            gc.collect()
+            scheduled: list[asyncio.TimerHandle] = asyncio.get_running_loop()._scheduled  # type: ignore[attr-defined]
+            pending = sum(1 for handle in scheduled if handle.cancelled())
+            return len(_REGISTRY), pending
+
+    live, pending = anyio.run(open_call_close, 1000, backend="asyncio")
+    assert pending >= 1000  # the timers are there
+    assert live <= 256 + 1

@@ -10,9 +10,12 @@ with a new token version, not silently repeat items).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flick_async import Page, PageIterator, ValidationError
 
@@ -87,7 +90,8 @@ async def test_a_deletion_behind_the_walk_costs_one_request_that_rereads_one_ite
     """One yielded item deleted after page 1 (total 30 → 29): page 2 would now start one item past the
     frontier, so it is refused and the boundary re-read with limit 8 from offset 8 — one item already
     seen (the anchor that proves nothing before it moved further), then new ones — not the whole
-    first page again. The walk goes on in pages of 8 and yields every item once."""
+    first page again. The walk goes on in pages of 8 (they reach further than 10 from offset 16 and
+    24) and yields every item once."""
     feed = OffsetList([f"i{n}" for n in range(30)])
     feed.before = {1: [3]}
     pages = feed.walk(10)
@@ -113,7 +117,7 @@ async def test_a_shift_larger_than_the_total_says_is_found_by_stepping_back(capl
     """Three yielded items deleted and two arrivals past the frontier: the total drops by 1, the list by
     3 at the boundary. A re-read page that overlaps the walk but holds nothing seen proves the list
     moved further: the walk steps back (a request each) until a page holds a seen item, and i10, pulled
-    back across the boundary, is not lost."""
+    back across the boundary, is not lost; then it pages by 10 again."""
     caplog.set_level(logging.DEBUG, logger="flick_async")
     feed = OffsetList([f"i{n}" for n in range(30)])
     original = list(feed.items)
@@ -127,8 +131,8 @@ async def test_a_shift_larger_than_the_total_says_is_found_by_stepping_back(capl
     shift()
     items += [item async for item in pages]
     assert sorted(items) == sorted([*original, "new1", "new2"])
-    assert feed.requests == [(None, 10), (2, 10), (2, 8), (2, 7), (2, 6), (3, 6), (4, 6), (5, 6)]
-    assert (pages.boundary_rereads, pages.duplicates_skipped, pages.complete) == (3, 1, True)
+    assert feed.requests == [(None, 10), (2, 10), (2, 8), (2, 7), (2, 6), (2, 10), (3, 10)]
+    assert (pages.boundary_rereads, pages.duplicates_skipped, pages.complete) == (3, 3, True)
     assert [r.getMessage() for r in caplog.records] == [
         "the list shrank by 1 between pages; re-reading up to offset 9",
         "page 2 overlaps the walk but holds nothing seen; stepping back",
@@ -271,3 +275,63 @@ def test_a_refused_token_is_named_in_the_error(scope: str, owner: str, token: st
     with pytest.raises(ValidationError) as caught:
         PageIterator(OffsetList(ITEMS).fetch, str, limit=2, scope=scope, owner=owner, resume=token)
     assert (caught.value.field, caught.value.rule, caught.value.value) == ("resume", rule, token)
+
+
+# -- the cost of deletions, across many lists -----------------------------------------------------
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    size=st.integers(1, 80),
+    limit=st.integers(1, 12),
+    deletions=st.lists(st.lists(st.floats(0, 1, exclude_max=True), max_size=3), max_size=20),
+)
+def test_deletions_behind_the_walk_cost_a_bounded_number_of_half_size_or_larger_requests(
+    size: int, limit: int, deletions: list[list[float]]
+) -> None:
+    """Yielded items deleted at page boundaries (honest totals): every item still comes once and the walk
+    ends complete; every request asks for between half the page size and the page size (a re-read is
+    a slightly smaller page, never a trickle of tiny ones); each boundary with a shrink costs at most
+    two re-reads, and nothing else is fetched twice."""
+    feed = OffsetList([f"i{n}" for n in range(size)])
+    yielded: list[str] = []
+    shrinks = 0
+
+    async def walk() -> PageIterator[str]:
+        nonlocal shrinks
+        pages = feed.walk(limit)
+        boundary = 0
+        async for item in pages:
+            yielded.append(item)
+            if len(yielded) % limit == 0 and boundary < len(deletions):
+                behind = [i for i in feed.items if i in set(yielded)]
+                for where in deletions[boundary]:
+                    if behind:
+                        feed.items.remove(behind.pop(int(where * len(behind))))
+                        shrinks += 1
+                boundary += 1
+        return pages
+
+    pages = asyncio.run(walk())
+    assert len(yielded) == len(set(yielded)) == size
+    assert (pages.stop_reason, pages.complete) == ("exhausted", True), pages.incomplete_reasons
+    assert all(max(1, limit // 2) <= asked <= limit for _, asked in feed.requests), feed.requests
+    assert pages.boundary_rereads <= 2 * shrinks
+    assert len(feed.requests) <= -(-size // max(1, limit // 2)) + 3 * shrinks + 1
+
+
+async def test_deletions_at_every_boundary_do_not_shrink_the_walks_pages() -> None:
+    """100 items by 20, one yielded item deleted at each of the first six boundaries. Each re-read asks
+    for a slightly smaller page, and the server serving that smaller page is no clamp: the walk kept
+    each re-read's size as its own and trickled down page by page (24 requests for 200 items); now the
+    six shrinks cost four re-reads and pages stay within a few items of 20."""
+    feed = OffsetList([f"i{n}" for n in range(100)])
+    pages = feed.walk(20)
+    yielded: list[str] = []
+    async for item in pages:
+        yielded.append(item)
+        if len(yielded) % 20 == 0 and len(yielded) <= 120:
+            feed.items.remove(f"i{len(yielded) - 15}")
+    assert sorted(yielded) == sorted(f"i{n}" for n in range(100))
+    assert min(asked for _, asked in feed.requests) >= 17
+    assert (len(feed.requests), pages.boundary_rereads, pages.complete) == (11, 4, True)

@@ -1,0 +1,124 @@
+"""The request the pipeline sends is the one httpx's `build_request` would build.
+
+The pipeline builds requests from cached parts (each path's URL, the client's headers merged with
+its own) rather than through `http_client.build_request`, for speed. What goes on the wire must
+not change with that: the method, the URL and its query, every header (the user's http_client's,
+the client's `with_options` headers overriding them whatever their case, never the key in the
+cache), the body, and the timeout; across calls that hit the caches, after the user changes the
+http_client's headers, and for an http_client with cookies or query parameters of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flick_async import AsyncFlick
+from flick_async.testing import FakeClock
+
+BASE_URL = "https://api.flick.test/api/beta"
+KEY = "flick_sk_unit_0123456789abcdef0123"
+PAGE = {"data": [], "page": 1, "limit": 2, "total": 0, "has_more": False}
+
+_NAMES = st.sampled_from(["X-Trace", "x-trace", "X-Team", "Accept", "User-Agent", "X-Client"])
+_VALUES = st.text(alphabet="abcxyz019-", min_size=1, max_size=6)
+_HEADERS = st.dictionaries(_NAMES, _VALUES, max_size=3)
+
+
+def _shape(request: httpx.Request) -> tuple[object, ...]:
+    return (
+        request.method,
+        str(request.url),
+        sorted((name.lower(), value) for name, value in request.headers.multi_items()),
+        request.read(),
+        request.extensions.get("timeout"),
+    )
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    client_headers=_HEADERS,
+    option_headers=_HEADERS,
+    later_headers=_HEADERS,
+    cookies=st.booleans(),
+    params=st.booleans(),
+    timeout=st.none() | st.sampled_from([2.5, 30.0]),
+)
+def test_every_request_is_what_build_request_would_build(
+    client_headers: dict[str, str],
+    option_headers: dict[str, str],
+    later_headers: dict[str, str],
+    cookies: bool,
+    params: bool,
+    timeout: float | None,
+) -> None:
+    """Random http_client headers, `with_options` headers (names in either case), cookies and query
+    parameters of the http_client, timeouts; the same calls twice (the second from the caches), and
+    again after the user changed the http_client's headers: each request on the wire equals what
+    `http_client.build_request` makes of the same call with the client's headers, plus the key."""
+    sent: list[tuple[object, ...]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(_shape(request))  # as it goes on the wire: the key is removed once it has
+        return httpx.Response(200, json=PAGE)
+
+    async def run() -> None:
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(answer),
+            headers=client_headers,
+            cookies={"session": "s1"} if cookies else None,
+            params={"tenant": "t1"} if params else None,
+        )
+        async with (
+            http,
+            AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=False, clock=FakeClock()) as root,
+        ):
+            flick = root.with_options(headers=option_headers, timeout=timeout)
+            calls: list[Callable[[], Awaitable[object]]] = [
+                lambda: flick.reviews.list(limit=2),
+                lambda: flick.watchlist.list(page=2, limit=2),
+            ]
+            expected: list[httpx.Request] = []
+            for round_ in range(3):
+                if round_ == 2:
+                    http.headers.update(later_headers)
+                for call, (path, query) in zip(
+                    calls,
+                    [("/me/reviews", {"page": 1, "limit": 2}), ("/me/watchlist", {"page": 2, "limit": 2})],
+                    strict=True,
+                ):
+                    await call()
+                    expected.append(
+                        http.build_request(
+                            "GET",
+                            BASE_URL + path,
+                            params=query,
+                            headers={**flick._pipeline.headers, "Authorization": f"Bearer {KEY}"},
+                            timeout=httpx.Timeout(timeout),
+                        )
+                    )
+            assert sent == [_shape(request) for request in expected]
+
+    asyncio.run(run())
+
+
+async def test_the_cached_headers_never_hold_the_key() -> None:
+    """The key is set on each request as httpx sends it and removed after; the merged headers the next
+    request is built from must not have kept it (a request object left behind would carry it)."""
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=PAGE)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer), headers={"X-Team": "t"})
+    async with http, AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=False, clock=FakeClock()) as flick:
+        first = await flick.reviews.list(limit=2)
+        await flick.reviews.list(limit=2)
+    assert first.items == []
+    assert [request.headers.get("authorization") for request in sent] == [None, None]  # removed after sending
+    assert all(request.headers["x-team"] == "t" for request in sent)
