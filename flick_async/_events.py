@@ -6,17 +6,17 @@ Retries and throttle waits are observable the same way: pass `hooks=[callable]` 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 import attrs
 
 from ._errors import FlickError
+from ._logging import sdk_logger
 
 __all__ = ["Event", "Hook", "RetryScheduled", "ThrottleWait", "emit", "logger"]
 
-logger = logging.getLogger("flick_async")
+logger = sdk_logger("flick_async")  # masks keys before any handler sees a record
 
 
 @attrs.frozen

@@ -8,8 +8,9 @@ switch is for when you cannot touch the application's logging). By level:
   and what the rate limiter re-learned.
 - `debug`: every attempt's answer (method, URL, status, time) and pagination details.
 
-The key never reaches a record: the SDK logs URLs and errors, never request headers, and the
-handler installed here also masks anything shaped like a key (`flick_sk_…`) as a last line.
+The key never reaches a handler: the SDK logs URLs and errors, never request headers, and every
+SDK logger masks anything shaped like a key (`flick_sk_…`) in a record as it is logged, before
+any handler (the application's too) sees it; the handler installed here masks its output again.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Mapping
 from typing import TextIO
 
 from ._errors import ValidationError
 
-__all__ = ["configure_from_environment"]
+__all__ = ["configure_from_environment", "sdk_logger"]
 
 _LEVELS = {"info": logging.INFO, "debug": logging.DEBUG}
 # A key is any printable ASCII after its prefix (check_api_key): mask up to the next whitespace.
@@ -34,17 +36,85 @@ _lock = threading.Lock()
 _handler: logging.Handler | None = None
 
 
+def _mask(text: str) -> str:
+    return _KEY.sub("flick_sk_<redacted>", text)
+
+
+def _has_key(text: str) -> bool:
+    return "flick_sk_" in text and _mask(text) != text  # a masked key is no key
+
+
 class _RedactingFilter(logging.Filter):
+    """Masks keys in a record of the SDK's loggers as it is logged, before any handler sees it.
+
+    On the logger, not on a handler: a logger's filter runs once, before the record is handed to
+    any handler (this logger's and, by propagation, the application's), so every handler sees
+    the same, masked record. A handler's filter runs when that handler's turn comes: handlers
+    that ran before it saw the key, and its changes to the shared record leaked into the view of
+    the handlers after it. A logger's filter does not see records of its child loggers, so every
+    SDK logger gets its own (`sdk_logger`).
+
+    Only a record that holds a key is touched: its arguments are masked one by one (a handler
+    that reads `args` sees them masked, in a new tuple or mapping; the caller's objects are
+    left alone), and a traceback that holds one is kept only as masked text (`exc_info`, the live
+    exception holding the key, is dropped). Every other record reaches handlers as logged.
+    """
+
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "flick_sk_" in message:
-            record.msg = _KEY.sub("flick_sk_<redacted>", message)
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and "flick_sk_" in record.exc_text:  # a traceback is printed after the message
-            record.exc_text = _KEY.sub("flick_sk_<redacted>", record.exc_text)
+        if _has_key(record.getMessage()):
+            self._mask_message(record)
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            if _has_key(text):
+                record.exc_info = None
+                record.exc_text = _mask(text)
+        if record.exc_text and _has_key(record.exc_text):
+            record.exc_text = _mask(record.exc_text)
+        if record.stack_info and _has_key(record.stack_info):
+            record.stack_info = _mask(record.stack_info)
         return True
+
+    @staticmethod
+    def _mask_message(record: logging.LogRecord) -> None:
+        def masked(value: object) -> object:
+            return _mask(str(value)) if _has_key(str(value)) else value
+
+        msg, args = record.msg, record.args
+        if isinstance(args, tuple):
+            args = tuple(masked(arg) for arg in args)
+        elif isinstance(args, Mapping):
+            args = {name: masked(value) for name, value in args.items()}
+        candidate = logging.makeLogRecord({"msg": masked(msg), "args": args})
+        try:
+            message = candidate.getMessage()
+        except (TypeError, ValueError):  # an argument changed type (`%d` of a masked value)
+            message = ""
+        if message and not _has_key(message):
+            record.msg, record.args = candidate.msg, candidate.args
+        else:  # a key made up of several arguments, or an odd format: keep the masked text alone
+            record.msg, record.args = _mask(record.getMessage()), None
+
+
+_REDACT = _RedactingFilter()
+
+
+def sdk_logger(name: str) -> logging.Logger:
+    """The logger `name` of the SDK, with key masking on it (added once)."""
+    logger = logging.getLogger(name)
+    if _REDACT not in logger.filters:
+        logger.addFilter(_REDACT)
+    return logger
+
+
+class _RedactingFormatter(logging.Formatter):
+    """The FLICK_LOG handler's format, masked as a last line: its output only, no record is changed.
+
+    It covers a child logger the SDK does not own (`flick_async.myapp`) whose records propagate
+    to this handler without passing the SDK's logger filter.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _mask(super().format(record))
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):
@@ -76,12 +146,11 @@ def configure_from_environment() -> None:
     level = _LEVELS.get(value)
     if level is None:
         raise ValidationError("FLICK_LOG", 'must be "info" or "debug" (or unset)', raw)
-    logger = logging.getLogger("flick_async")
+    logger = sdk_logger("flick_async")
     with _lock:
         if _handler is None:
             _handler = _StderrHandler()
-            _handler.setFormatter(logging.Formatter(_FORMAT))
-            _handler.addFilter(_RedactingFilter())
+            _handler.setFormatter(_RedactingFormatter(_FORMAT))
             logger.addHandler(_handler)
         logger.setLevel(level)
 

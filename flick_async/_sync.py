@@ -52,6 +52,7 @@ from ._client import NOT_GIVEN, AsyncFlick, _NotGiven
 from ._errors import ClientClosedError
 from ._pagination import Page, PageIterator
 from ._raw import RawBatchResult, RawPageIterator, RawResponse
+from ._resources import DEFAULT_PAGE_SIZE
 from ._validation import MAX_CHUNK, MAX_LIMIT, MediaTypeValue, ResolvableMediaTypeValue
 
 if TYPE_CHECKING:
@@ -73,7 +74,6 @@ __all__ = ["Flick"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
-DEFAULT_PAGE_SIZE = 50
 
 
 class _Stop:

@@ -22,7 +22,6 @@ import email.utils
 import functools
 import importlib.resources
 import json
-import logging
 import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+
+from flick_async._logging import sdk_logger
 
 from . import _faults
 from ._ratelimit import Decision
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ConnectionDropped", "build_app"]
 
-logger = logging.getLogger("flick_async.testing")
+logger = sdk_logger("flick_async.testing")
 PREFIX = "/api/beta"
 _AUTH_STATUS = {"invalid_api_key": 401, "api_key_revoked": 401, "pro_required": 403}
 _BAD_GATEWAY = (

@@ -141,3 +141,113 @@ def test_an_unknown_value_is_a_validation_error(
     with pytest.raises(ValidationError) as caught:
         make_mock_client()
     assert caught.value.field == "FLICK_LOG"
+
+
+class _Keeper(logging.Handler):
+    """An application's handler: keeps each record as it was handed over, and what it saw then."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen: list[tuple[logging.LogRecord, str, object, str | None, bool]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append((record, record.getMessage(), record.args, record.exc_text, record.exc_info is not None))
+
+
+@pytest.fixture
+def app_handlers() -> Iterator[tuple[_Keeper, _Keeper]]:
+    """One handler on `flick_async` itself, added before FLICK_LOG's (so it runs first), and one on the root."""
+    mine, root = _Keeper(), _Keeper()
+    logger, top = logging.getLogger("flick_async"), logging.getLogger()
+    logger.addHandler(mine)
+    top.addHandler(root)
+    level = top.level
+    top.setLevel(logging.DEBUG)
+    yield mine, root
+    logger.removeHandler(mine)
+    top.removeHandler(root)
+    top.setLevel(level)
+
+
+@pytest.mark.parametrize("flick_log", ["", "info"])
+def test_no_handler_ever_sees_a_key_whatever_its_place(
+    app_handlers: tuple[_Keeper, _Keeper],
+    make_mock_client: Callable[..., AsyncFlick],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    flick_log: str,
+) -> None:
+    """Masked as logged, on the logger: a handler before FLICK_LOG's, the root's, with or without FLICK_LOG.
+
+    The old filter sat on FLICK_LOG's handler: a handler that ran before it saw the key, and
+    without FLICK_LOG every handler did. Arguments stay arguments (masked one by one), and a
+    traceback holding a key is handed over only as masked text.
+    """
+    monkeypatch.setenv("FLICK_LOG", flick_log)
+    make_mock_client()
+    key = "flick_sk_abc.def/ghi+jkl"
+    logger = logging.getLogger("flick_async")
+    logger.warning("oops %s after %d tries", key, 3)
+    try:
+        raise RuntimeError(f"rejected {key}")
+    except RuntimeError:
+        logger.exception("failed")
+    for handler in app_handlers:
+        (plain, message, args, _, _), (failed, _, _, exc_text, has_exc_info) = handler.seen
+        assert message == "oops flick_sk_<redacted> after 3 tries"
+        assert (plain.msg, args) == ("oops %s after %d tries", ("flick_sk_<redacted>", 3))
+        assert exc_text is not None
+        assert "RuntimeError: rejected flick_sk_<redacted>" in exc_text
+        assert not has_exc_info  # the live exception holds the key
+        assert "def/ghi" not in f"{message}{exc_text}{failed.__dict__}"
+    assert "def/ghi" not in capsys.readouterr().err
+
+
+def test_a_record_without_a_key_reaches_every_handler_as_logged(
+    app_handlers: tuple[_Keeper, _Keeper],
+    make_mock_client: Callable[..., AsyncFlick],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Masking touches only a record that holds a key: the root's handler (after FLICK_LOG's) gets the
+    caller's arguments, the very object, and the live exception (a guard for the filter's move)."""
+    monkeypatch.setenv("FLICK_LOG", "info")
+    make_mock_client()
+    payload = {"path": "/me", "tries": 3}
+    try:
+        raise RuntimeError("no key here")
+    except RuntimeError:
+        logging.getLogger("flick_async").error("gave up on %(path)s after %(tries)d", payload, exc_info=True)
+    _, root = app_handlers
+    [(_, message, args, exc_text, has_exc_info)] = root.seen
+    assert message == "gave up on /me after 3"
+    assert args is payload
+    assert payload == {"path": "/me", "tries": 3}
+    assert has_exc_info
+    # FLICK_LOG's own formatter ran before the root's handler; the stdlib's Formatter caches its
+    # traceback text, the filter does not.
+    assert exc_text is None or "RuntimeError: no key here" in exc_text
+    assert "gave up on /me after 3" in capsys.readouterr().err
+
+
+def test_flick_logs_handler_masks_a_child_logger_the_sdk_does_not_own(
+    make_mock_client: Callable[..., AsyncFlick], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A logger's filter does not see its children's records; FLICK_LOG's output is masked all the same."""
+    monkeypatch.setenv("FLICK_LOG", "info")
+    make_mock_client()
+    logging.getLogger("flick_async.myapp").warning("oops %s", MOCK_KEY)
+    err = capsys.readouterr().err
+    assert "oops flick_sk_<redacted>" in err
+    assert MOCK_KEY not in err
+
+
+def test_every_sdk_logger_masks_keys() -> None:
+    """The SDK's own loggers, the local server's included, carry the masking filter."""
+    import flick_async._events
+    import flick_async.testing._app
+    from flick_async._logging import _RedactingFilter
+
+    for name in ("flick_async", "flick_async.testing"):
+        assert any(isinstance(f, _RedactingFilter) for f in logging.getLogger(name).filters), name
+    assert flick_async._events.logger is logging.getLogger("flick_async")
