@@ -42,7 +42,7 @@ PRAGMA = "pragma: no mutate"
 
 KILLED = frozenset({"killed", "caught by type check"})
 # How much further out than mutmut's own wall-clock limit a mutant's run is ended (see _time_limits_by_cpu).
-WALL_CLOCK_SLACK = 20.0
+WALL_CLOCK_SLACK = 5.0
 
 
 def _settings() -> dict[str, Any]:

@@ -450,3 +450,27 @@ async def test_a_page_token_used_on_a_server_that_now_pages_by_cursor_is_refused
         "resume",
         "this walk pages by page but the server now answers by cursor; start a new walk",
     )
+
+
+@pytest.mark.parametrize("max_items", [True, 2.0, -1, "3"], ids=["bool", "float", "negative", "string"])
+def test_max_items_that_is_no_count_is_refused_naming_it(max_items: object) -> None:
+    """`max_items` must be a non-negative integer (or None): anything else is refused before any request,
+    with the rule and the value given."""
+    with pytest.raises(ValidationError) as caught:
+        PageIterator(OffsetList(ITEMS).fetch, str, limit=2, max_items=max_items)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule, caught.value.value) == (
+        "max_items",
+        "must be a non-negative integer or None",
+        max_items,
+    )
+
+
+def test_resume_beside_start_page_is_refused_with_the_token() -> None:
+    """Two places to start from: refused, naming `resume` and carrying the token given."""
+    with pytest.raises(ValidationError) as caught:
+        PageIterator(OffsetList(ITEMS).fetch, str, limit=2, start_page=2, resume=PAGE_TOKEN, scope=SCOPE, owner=OWNER)
+    assert (caught.value.field, caught.value.rule, caught.value.value) == (
+        "resume",
+        "pass resume= or start_page=, not both",
+        PAGE_TOKEN,
+    )

@@ -445,3 +445,16 @@ async def test_a_redirect_without_a_location_is_refused_all_the_same(closing: li
         await flick.me()
     assert caught.value.message == "redirected to ?; not followed, so the API key is not sent elsewhere"
     assert caught.value.status_code == 307
+
+
+async def test_a_closed_client_says_so_and_sends_nothing() -> None:
+    """After `aclose()` (or its `async with` block) every call raises ClientClosedError saying what to do."""
+    sent: list[httpx.Request] = []
+    flick = _client(_recording(sent))
+    async with flick:
+        pass
+    with pytest.raises(ClientClosedError) as caught:
+        await flick.me()
+    assert str(caught.value) == "this AsyncFlick client is closed; create a new one"
+    assert sent == []
+    await flick._pipeline.http.aclose()
