@@ -85,6 +85,27 @@ async def test_a_bare_429_on_a_windows_first_request_leaves_the_window_whole() -
     assert limiter.estimate.minute_remaining == 60
 
 
+async def test_a_bare_429_on_the_days_first_request_leaves_the_day_whole() -> None:
+    """Just after UTC midnight, the new day's first grant refused with a count-less 429: the day keeps all 5000."""
+    clock = FakeClock(start=MIDNIGHT - 30)
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    limiter.observe(
+        status_code=200,
+        headers=headers(remaining=59, reset=MIDNIGHT, date=MIDNIGHT - 30, remaining_day=10),
+        sent_at=t0,
+        received_at=t0,
+    )
+    clock.advance(31.5)  # a new window and a new day, nothing granted in either
+    assert limiter.estimate.day_remaining == 5000
+    t1 = clock.monotonic()
+    await limiter.acquire()
+    assert limiter.estimate.day_remaining == 4999
+    limiter.observe(status_code=429, headers=proxy_429(date=MIDNIGHT + 2, retry_after=0), sent_at=t1, received_at=t1)
+    assert limiter.estimate.day_remaining == 5000
+
+
 async def test_each_late_grant_holds_its_own_token_of_the_next_window() -> None:
     """Two grants in flight across the turn; one is refused: the next window still holds the other's token."""
     clock = FakeClock()
