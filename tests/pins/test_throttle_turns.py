@@ -189,3 +189,19 @@ async def test_retry_after_as_an_http_date_without_a_date_header_is_read_on_the_
     when = email.utils.formatdate(math.floor(START + 30) + 42, usegmt=True)
     limiter.observe(status_code=429, headers=httpx.Headers({"Retry-After": when}), sent_at=t0, received_at=t0)
     assert limiter.estimate.paused_for == pytest.approx(42 + MARGIN)
+
+
+async def test_a_longer_window_is_learned_once_repeated_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """A Reset 120 s ahead of Date is ignored once (it could be a lie), believed when repeated, and both are logged."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    caplog.set_level("INFO", logger="flick_async")
+    for _ in range(2):
+        await limiter.acquire()
+        far = headers(remaining=58, reset=START + 125, date=START + 5)
+        limiter.observe(status_code=200, headers=far, sent_at=t0, received_at=t0)
+    messages = [record.getMessage() for record in caplog.records if record.name.startswith("flick_async")]
+    assert "rate limiter: ignoring an X-RateLimit-Reset 120s ahead of the server's Date" in messages
+    assert "rate limiter: the server's window is longer than 60s; now 120s" in messages
+    assert repr(limiter) == "RateLimiter(per_minute=60, per_day=5000, window_seconds=120.0)"
