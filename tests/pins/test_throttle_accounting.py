@@ -317,6 +317,12 @@ async def test_the_spent_day_says_when_it_resets_and_how_long_that_is() -> None:
     assert error.resets_at == datetime.datetime.fromtimestamp(MIDNIGHT, datetime.UTC)
     assert error.retry_after == pytest.approx(MIDNIGHT - (START + 5) + MARGIN)
     assert "5000" in str(error)
+    clock.advance(MIDNIGHT - (START + 5) - 0.2)  # a fifth of a second before midnight
+    with pytest.raises(DailyQuotaExceededError) as caught:
+        await limiter.acquire()
+    # The bound on the server's clock has widened by 20 ppm of the time since the answer (drift).
+    drift = 2e-5 * (MIDNIGHT - (START + 5))
+    assert caught.value.retry_after == pytest.approx(0.2 + MARGIN + drift, abs=0.01)
 
 
 async def test_without_rate_limit_headers_the_day_is_counted_locally_and_a_429_costs_none_of_it() -> None:
