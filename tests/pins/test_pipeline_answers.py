@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 import types
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -28,6 +29,7 @@ from flick_async import (
     AsyncFlick,
     ClientClosedError,
     MalformedResponseError,
+    RateLimitStatus,
     RetryPolicy,
     RetryScheduled,
     ValidationError,
@@ -340,7 +342,8 @@ async def test_a_redirect_is_refused_with_or_without_a_timeout(seconds: float | 
     async with http, AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=False, timeout=seconds) as flick:
         with pytest.raises(APIError) as caught:
             await flick.me()
-    assert caught.value.status_code == 302
+    assert (caught.value.status_code, caught.value.method, caught.value.url) == (302, "GET", f"{BASE_URL}/me")
+    assert caught.value.headers["location"] == "https://collector.evil.test/me"
     assert asked == [f"{BASE_URL}/me"]
 
 
@@ -376,3 +379,69 @@ def test_a_client_used_again_in_a_second_event_loop_says_so() -> None:
         " connections belong to that loop; create the client inside the event loop that uses it"
         " (RuntimeError: Event loop is closed)"
     )
+
+
+async def test_each_exchange_is_logged_at_debug_without_the_key(caplog: pytest.LogCaptureFixture) -> None:
+    """With DEBUG on, one line per attempt: method, URL with its query, status and the time it took on the
+    client's clock (a fake one here: 0.000s), never the key."""
+    caplog.set_level(logging.DEBUG, logger="flick_async")
+    flick = _client(
+        _answers(httpx.Response(200, json={"data": [], "page": 1, "limit": 2, "total": 0, "has_more": False}))
+    )
+    async with flick:
+        await flick.reviews.list(limit=2)
+    await flick._pipeline.http.aclose()
+    assert [r.getMessage() for r in caplog.records if r.name == "flick_async"] == [
+        f"GET {BASE_URL}/me/reviews?page=1&limit=2 -> 200 in 0.000s"
+    ]
+    assert KEY not in caplog.text
+
+
+class _OwnThrottle:
+    """A user's Throttle that keeps no rate-limit snapshot of its own (`status` stays None)."""
+
+    def __init__(self) -> None:
+        self.observed: list[int] = []
+
+    async def acquire(self) -> None:
+        return None
+
+    def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
+        self.observed.append(status_code)
+
+    def abandon(self) -> None:
+        return None
+
+    @property
+    def status(self) -> RateLimitStatus | None:
+        return None
+
+
+async def test_a_throttle_without_a_snapshot_still_leaves_rate_limit_readable() -> None:
+    """`client.rate_limit` reads the throttle's snapshot first; a throttle that keeps none (a user's own)
+    must not blank it: the pipeline parses the headers itself then."""
+    headers = {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "41", "X-RateLimit-Reset": "1781200560"}
+    http = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=PROFILE, headers=headers))
+    )
+    throttle = _OwnThrottle()
+    async with (
+        http,
+        AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=throttle, clock=FakeClock()) as flick,
+    ):
+        await flick.me()
+        status = flick.rate_limit
+    assert throttle.observed == [200]
+    assert status is not None
+    assert (status.limit, status.remaining) == (60, 41)
+
+
+async def test_a_redirect_without_a_location_is_refused_all_the_same(closing: list[AsyncFlick]) -> None:
+    """A 3xx with no Location header (a misconfigured proxy) is still no answer: an APIError that says
+    the target is unknown, rather than a parse of the empty body."""
+    flick = _client(_answers(httpx.Response(307)))
+    closing.append(flick)
+    with pytest.raises(APIError) as caught:
+        await flick.me()
+    assert caught.value.message == "redirected to ?; not followed, so the API key is not sent elsewhere"
+    assert caught.value.status_code == 307

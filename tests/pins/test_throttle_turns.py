@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import math
 
+import anyio
 import httpx
 import pytest
 from _throttle_fakes import START, headers
@@ -68,16 +69,70 @@ async def test_a_late_grant_counted_in_the_next_window_keeps_that_token_spent() 
 
 
 async def test_a_late_grant_answered_twice_is_released_once() -> None:
-    """A second answer in the same task (a retried request) frees nothing more than the first did."""
+    """A second answer for the same grant frees nothing more: another task's late grant keeps its hold."""
     clock = FakeClock()
     limiter, t0 = await late_grant(clock)
-    old = headers(remaining=58, reset=START + 60, date=START + 59, remaining_day=4998)
-    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
-    await limiter.acquire()  # the same task's next grant, late as well
-    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
-    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
+    held = anyio.Event()
+
+    async def other_task() -> None:
+        await limiter.acquire()  # late as well, and still in flight at the turn
+        await held.wait()
+
+    old = headers(remaining=57, reset=START + 60, date=START + 59, remaining_day=4997)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(other_task)
+        await anyio.wait_all_tasks_blocked()
+        limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
+        limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
+        held.set()
     clock.advance(2.5)
-    assert limiter.estimate.minute_remaining == 60
+    assert limiter.estimate.minute_remaining == 59
+
+
+@pytest.mark.parametrize("remaining", ["with-remaining", "without-remaining"])
+async def test_a_late_grant_the_server_already_counted_in_the_next_window_is_spent_there(remaining: str) -> None:
+    """Answered before our turn with the next window's Reset: the server turned first and counted it there
+    (whether or not the answer also says how many are left)."""
+    clock = FakeClock()
+    limiter, t0 = await late_grant(clock)
+    clock.advance(0.3)
+    t1 = clock.monotonic()
+    new = headers(remaining=59, reset=START + 120, date=START + 60, remaining_day=4998)
+    if remaining == "without-remaining":
+        del new["X-RateLimit-Remaining"]
+    limiter.observe(status_code=200, headers=new, sent_at=t0, received_at=t1)
+    assert limiter.estimate.minute_remaining == 59
+    clock.advance(2.5)
+    assert limiter.estimate.minute_remaining == 59
+
+
+async def test_a_late_grant_in_a_window_the_server_ends_later_holds_nothing_of_the_next() -> None:
+    """Our assumed window ends at START + 120, the server's at START + 125: the late grant is charged once, there."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, safety_margin=MARGIN)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    first = headers(remaining=59, reset=START + 60, date=START + 5, remaining_day=4999)
+    limiter.observe(status_code=200, headers=first, sent_at=t0, received_at=t0)
+    clock.advance(114.5)  # the server's clock: about START + 119.5, late in the window we assume next
+    t1 = clock.monotonic()
+    unanswered = anyio.Event()
+
+    async def other_task() -> None:
+        await limiter.acquire()  # late as well; its answer does not come within the test
+        await unanswered.wait()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(other_task)
+        await anyio.wait_all_tasks_blocked()
+        await limiter.acquire()
+        assert limiter.estimate.minute_remaining == 58
+        later = headers(remaining=58, reset=START + 125, date=START + 119, remaining_day=4997)
+        limiter.observe(status_code=200, headers=later, sent_at=t1, received_at=t1)
+        assert limiter.estimate.minute_remaining == 58
+        unanswered.set()
+    clock.advance(6.0)  # past the server's turn at START + 125 (+ margin)
+    assert limiter.estimate.minute_remaining == 59  # only the unanswered grant still holds a token here
 
 
 async def test_a_429_without_retry_after_pauses_until_the_window_refills() -> None:
