@@ -16,6 +16,12 @@ earliest moment the server could have accepted all N requests (from the first an
   cannot run there (aiolimiter sleeps on the event loop's clock), so only ours is shown;
 - limits 2, 60 and 600 per window; 1, 32 and 256 tasks; N = two windows' worth + 1.
 
+In the real-time cells T* is also bounded by the client's own speed: the default client with
+`throttle=False`, measured just before the cell on a second local server with limits lifted
+(the fastest of three samples, same number of tasks), cannot send faster, throttled or not; a
+cell where that speed, not the windows, decides T* is marked `s`. On a loaded machine those
+cells follow the load more than the throttle (a ratio below 1 means the sample ran slower).
+
 Target in every cell: ratio <= 1.03 and zero 429s caused by us. Benchmarks print; they
 assert nothing. Figures taken on a loaded machine are noisy (the load average is printed).
 - Redis: 4 worker processes of one key through `RedisRateLimiter` (nothing configured: it
