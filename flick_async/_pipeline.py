@@ -22,7 +22,6 @@ import anyio
 import attrs
 import httpx
 import sniffio
-from flick_api.client import AuthenticatedClient, Client
 from flick_api.errors import UnexpectedStatus
 
 from ._clock import Clock
@@ -42,6 +41,7 @@ from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from flick_api.client import AuthenticatedClient, Client
     from flick_api.models import ErrorEnvelope
 
     from ._throttle import Throttle
@@ -670,13 +670,19 @@ def _parse_body(
 
 
 # The generated parsers take a client only to read `raise_on_unexpected_status`; this one is
-# never sent through and never handed out.
-_PARSING_CLIENT = Client(base_url="http://unused.invalid", raise_on_unexpected_status=True)
+# never sent through and never handed out. Made by the first `call()`: `flick_api.client` (two
+# attrs classes) is not imported with the SDK.
+_parsing_client: Client | None = None
 
 
 def _parse_operation(response: httpx.Response, operation: Operation[..., T]) -> T:
+    global _parsing_client
+    if _parsing_client is None:
+        from flick_api.client import Client
+
+        _parsing_client = Client(base_url="http://unused.invalid", raise_on_unexpected_status=True)
     try:
-        result = operation._parse_response(client=_PARSING_CLIENT, response=response)
+        result = operation._parse_response(client=_parsing_client, response=response)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise _malformed(response, f"the response body is not valid JSON ({exc})", transient=True) from exc
     except UnexpectedStatus:
