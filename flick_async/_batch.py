@@ -412,11 +412,19 @@ def _body(item: ReviewInput, *, validate: bool) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for field in attrs.fields(ReviewInput):
         value = getattr(item, field.name)
-        if value is None or (field.name == "tags" and not value):
+        if value is None:
             continue
+        if field.name == "tags":
+            # A tuple is ReviewInput's reading of an iterable of tags (a list, a set, a
+            # generator); anything else (a string, a bool, a mapping) goes as given, for the
+            # server to refuse: making it a list would send "drama" as five one-letter tags.
+            if value == ():
+                continue
+            if isinstance(value, tuple):
+                value = list(value)
         if isinstance(value, datetime.date):
             value = value.isoformat()
-        body[field.name] = list(value) if field.name == "tags" else value
+        body[field.name] = value
         try:
             # Encoded as httpx will: a lone surrogate passes json.dumps but not UTF-8.
             json.dumps(body[field.name], allow_nan=False, ensure_ascii=False).encode("utf-8")

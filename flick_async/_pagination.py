@@ -475,7 +475,9 @@ class PageIterator(AsyncIterator[T], Generic[T]):
         self._stale = 0 if already < len(keys) or recovering or not caught_up else self._stale + 1
         self._current_page = requested
         self._current_limit = grid
-        if start + len(page.items) > self._pos or not page.items:
+        # Progress is an item not seen before: a frontier pushed past items it then loses again to
+        # the next shrink (a total that drops at every request while has_more stays true) is none.
+        if already < len(keys) or not page.items:
             self._rereads_in_a_row = 0
         self._pos = max(self._pos, start + len(page.items))
         self._take(page, keys)

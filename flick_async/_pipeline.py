@@ -22,7 +22,6 @@ import anyio
 import attrs
 import httpx
 import sniffio
-from flick_api.client import AuthenticatedClient, Client
 from flick_api.errors import UnexpectedStatus
 
 from ._clock import Clock
@@ -42,6 +41,7 @@ from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from flick_api.client import AuthenticatedClient, Client
     from flick_api.models import ErrorEnvelope
 
     from ._throttle import Throttle
@@ -385,10 +385,14 @@ class Pipeline:
         return derived
 
     async def request(
-        self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], record: CallRecord | None = None
+        self, kwargs: Mapping[str, Any], parse: Callable[[Any], T], fast: Callable[[bytes], T | None] | None = None
     ) -> T:
-        """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body."""
-        return await self.send(kwargs, lambda response: _parse_body(response, parse), record)
+        """Run the call `kwargs` describes (from a generated `_get_kwargs`), parse its JSON body.
+
+        `fast`, if given, reads the body's bytes first (a page of reviews: straight into typed
+        structures); when it returns None the body is decoded and given to `parse` as usual.
+        """
+        return await self.send(kwargs, lambda response: _parse_body(response, parse, fast))
 
     async def run_operation(self, operation: Operation[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a generated operation module: its `_get_kwargs(*args, **kwargs)`, its `_parse_response`."""
@@ -646,7 +650,13 @@ def _malformed(response: httpx.Response, message: str, *, transient: bool = Fals
     )
 
 
-def _parse_body(response: httpx.Response, parse: Callable[[Any], T]) -> T:
+def _parse_body(
+    response: httpx.Response, parse: Callable[[Any], T], fast: Callable[[bytes], T | None] | None = None
+) -> T:
+    if fast is not None:
+        value = fast(response.content)
+        if value is not None:
+            return value
     try:
         data = _loads(response.content)
     except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
@@ -660,13 +670,19 @@ def _parse_body(response: httpx.Response, parse: Callable[[Any], T]) -> T:
 
 
 # The generated parsers take a client only to read `raise_on_unexpected_status`; this one is
-# never sent through and never handed out.
-_PARSING_CLIENT = Client(base_url="http://unused.invalid", raise_on_unexpected_status=True)
+# never sent through and never handed out. Made by the first `call()`: `flick_api.client` (two
+# attrs classes) is not imported with the SDK.
+_parsing_client: Client | None = None
 
 
 def _parse_operation(response: httpx.Response, operation: Operation[..., T]) -> T:
+    global _parsing_client
+    if _parsing_client is None:
+        from flick_api.client import Client
+
+        _parsing_client = Client(base_url="http://unused.invalid", raise_on_unexpected_status=True)
     try:
-        result = operation._parse_response(client=_PARSING_CLIENT, response=response)
+        result = operation._parse_response(client=_parsing_client, response=response)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise _malformed(response, f"the response body is not valid JSON ({exc})", transient=True) from exc
     except UnexpectedStatus:

@@ -140,6 +140,10 @@ _RTT_SAMPLES: Final = 64
 # Below this width (or twice the fastest round trip, which bounds what a sounding can learn) the
 # bracket on the server's clock is tight enough: the window's last token is no longer held back.
 _TIGHT: Final = 0.02
+# A sequential job (nothing in sight between its requests) sounds the boundary only while the
+# bracket's width is more than this share of the window (each window opens late by up to it),
+# and only when that holds its request back a second at most (or twice the bracket).
+_WORTH_SOUNDING: Final = 0.01
 _SYSTEM_CLOCK: Final = SystemClock()
 # The documented limits: the starting guess when the caller configures none, until the server's
 # answers say otherwise (the API's limits are "subject to change during beta").
@@ -623,9 +627,9 @@ class _Core:
         """When to send the minute window's last token so that its answer narrows the clock bracket.
 
         `demand`: more requests are in sight (someone queued behind, or answers still to come).
-        None: don't hold it (tight already, or no demand and a whole second is left in the
-        window: a last request with nothing after it goes at once). See "Sounding the server's
-        clock" above.
+        None: don't hold it (tight already, or no demand and the bracket costs the window little:
+        a last request with nothing after it goes at once). See "Sounding the server's clock"
+        above.
         """
         low, high = self.server.low(now), self.server.high(now)
         if low is None or high is None or self.minute.end is None:
@@ -639,13 +643,24 @@ class _Core:
             # short gives `high' = mark − sent_at`, the mark itself gives `low' = mark − received_at`.
             aim = (low + high + rtt) / 2
             at = math.ceil(now + aim) - aim
-            if at <= self.last_grant_at(self.minute, now):
-                return at if demand else None
-        # Sounding at the boundary waits at most what is left of the window. With no demand in
-        # sight, a window we have otherwise used (a sequential job) is demand enough: the job
-        # that spends its windows one request at a time gains a round trip's precision on each.
-        if demand or self.minute.granted > 0:
+            if demand and at <= self.last_grant_at(self.minute, now):
+                return at
+        # Sounding at the boundary waits at most what is left of the window.
+        if demand:
             return self._boundary_sounding_at(low, high, tight=tight)
+        # A sequential job (nothing queued or in flight between its requests, but a window it
+        # has otherwise used) sounds the boundary too while the bracket costs each window more
+        # than `_WORTH_SOUNDING` of it (a 1 s bracket in a 2 s window: every window opening half
+        # a window late), holding its request back a second at most (or twice the bracket): more
+        # is not worth it for a request that may be the job's last. Aimed by the wall clock, one
+        # sounding that lands just after the boundary places the windows, and it stops once the
+        # wall clock agrees with the lower bound. (Halving the bracket a window at a time would
+        # hold the last request of many windows, the job's own last one among them; in long
+        # windows the bracket costs little, and the job's last request goes at once.)
+        if self.minute.granted > 0 and high - low > _WORTH_SOUNDING * self.window_seconds:
+            boundary = self._boundary_sounding_at(low, high, tight=tight)
+            if boundary is not None and boundary - now <= max(1.0, 2 * (high - low)):
+                return boundary
         return None
 
     def _boundary_sounding_at(self, low: float, high: float, *, tight: float) -> float | None:

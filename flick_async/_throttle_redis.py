@@ -6,6 +6,15 @@ so that taking a token and syncing from a response are each atomic across worker
 
 - One clock: Redis's `TIME`. Workers pass only durations measured on their own monotonic clock
   (how long ago a request was sent and its answer received), never a timestamp.
+- What it learns and trusts is what `RateLimiter` does: the limits from `X-RateLimit-Limit(-Day)`,
+  the window's length from the steps of `Reset` (the documented 60 s until then), a margin of a
+  fiftieth of the window (at most 0.25 s); a `Reset` more than the window past `Date` needs a
+  second answer; a 429 returns its tokens, and an unanswered grant (`abandon()`) returns them
+  once the server's count shows it never arrived (tickets in flight are counted per window, so
+  that the server's count is compared with what it can already have seen). The window's last
+  ticket is timed to a whole second of the server's clock until that clock is known to within
+  20 ms, so that its `Date` halves the doubt (`RateLimiter` also sounds the boundary itself; this
+  one does not, so a 1 s window is placed only to the first `Date`'s second).
 - Reservations, not polling: `acquire()` takes a ticket in the first window that has room (the
   current one, or a later one once the current is spent) and is told when that window opens.
   It sleeps exactly that long and confirms the ticket (a 429 pause or another client's use may

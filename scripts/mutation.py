@@ -10,6 +10,8 @@ cached before the code or the tests changed).
     python scripts/mutation.py                       every core module
     python scripts/mutation.py --modules _retry,_errors
     python scripts/mutation.py --jobs 2              mutants run two at a time (default 1)
+    python scripts/mutation.py --recheck _pipeline --tests tests/pins/test_pipeline_answers.py
+                                                     the last run's survivors against new tests
 
 A line whose mutants cannot change behaviour is listed in `do_not_mutate_patterns` (pyproject.toml,
 with the reason) or carries `# pragma: no mutate` and a comment saying why; the table counts those
@@ -40,7 +42,7 @@ PRAGMA = "pragma: no mutate"
 
 KILLED = frozenset({"killed", "caught by type check"})
 # How much further out than mutmut's own wall-clock limit a mutant's run is ended (see _time_limits_by_cpu).
-WALL_CLOCK_SLACK = 20.0
+WALL_CLOCK_SLACK = 5.0
 
 
 def _settings() -> dict[str, Any]:
@@ -153,6 +155,56 @@ def _row(module: str, statuses: dict[str, str], excluded: int, seconds: float, c
     return [*cells, str(excluded), f"{score:.1f}%", f"{seconds:.0f}s", f"{cpu:.0f}s"], score
 
 
+def _recheck(module: str, tests: list[str]) -> None:
+    """Run the survivors of `module`'s last run again, against today's copy of `tests`.
+
+    A full run of a module takes many minutes; after writing tests for its survivors, this
+    re-tries only those mutants, each against the given tests (say, the new files only: the
+    others already let them through), in the `mutants/` directory the run left (the source
+    under test is the run's; the tests are copied in again). The run's verdict file is updated,
+    so the next full run is the one to quote; this one says which survivors the new tests kill.
+    """
+    result_file = OUT / f"{module}.json"
+    mutants = ROOT / "mutants"
+    if not result_file.exists() or not (mutants / "flick_async").is_dir():
+        sys.exit(f"no finished run of {module} to recheck: run --modules {module} first")
+    result: dict[str, Any] = json.loads(result_file.read_text("utf-8"))
+    survivors = sorted(name for name, status in result["statuses"].items() if status == "survived")
+    shutil.copytree(ROOT / "tests", mutants / "tests", dirs_exist_ok=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(mutants), str(ROOT / "scripts")]),
+        "PYTEST_PLUGINS": "mutation_select",
+        "PY_IGNORE_IMPORTMISMATCH": "1",
+    }
+    args = ["--rootdir=.", *_mutmut_settings().get("pytest_add_cli_args", []), "-x", "-p", "no:randomly", *tests]
+    # Like mutmut's clean run: the tests must pass on the run's own code, or every mutant would "fail"
+    # them (a test of a fix made after the run fails on the code the run mutated).
+    if subprocess.call([sys.executable, "-m", "pytest", *args], cwd=mutants, env=env) != 0:
+        sys.exit("the tests given fail on the code of the last run (with no mutant): recheck cannot judge by them")
+    killed = []
+    for name in survivors:
+        code = subprocess.call(
+            [sys.executable, "-m", "pytest", *args],
+            cwd=mutants,
+            env={**env, "MUTANT_UNDER_TEST": name},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if code not in (0, 1):
+            sys.exit(f"pytest exited {code} on {name}: check the tests given")
+        if code == 1:
+            killed.append(name)
+            result["statuses"][name] = "killed"
+        print(f"{'killed  ' if code == 1 else 'survived'} {name}", flush=True)
+    result_file.write_text(json.dumps(result, indent=1), "utf-8")
+    statuses: dict[str, str] = result["statuses"]
+    tested = sum(1 for status in statuses.values() if status != "skipped")
+    caught = sum(1 for status in statuses.values() if status in KILLED or status == "timeout")
+    print(f"\n{len(killed)} of {len(survivors)} survivors of {module} killed by {' '.join(tests)}")
+    print(f"{module}: {caught} of {tested} mutants caught, {100.0 * caught / tested:.1f}%")
+
+
 def main() -> None:
     settings = _settings()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -160,10 +212,18 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--tests", nargs="*", default=[], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--recheck",
+        metavar="MODULE",
+        help="re-test the survivors of MODULE's last run against --tests (default: its own)",
+    )
+    parser.add_argument("--tests", nargs="*", default=[], help="with --recheck: the test files to use")
     args = parser.parse_args()
     if args.worker:
         _worker(args.worker, args.tests, args.jobs, args.result)
+        return
+    if args.recheck:
+        _recheck(args.recheck, args.tests or settings["modules"][args.recheck])
         return
 
     known: dict[str, list[str]] = settings["modules"]

@@ -25,10 +25,12 @@ START = 1_781_200_500.0
 LATENCY = 0.001
 
 
-async def run(phase: float, *, limit: int, tasks: int, wall_skew: float) -> tuple[float, float, list[int], int]:
-    """`2 * limit + 1` calls from `phase` seconds into a 1 s window; (elapsed, T*, accepted per window, 429s)."""
+async def run(
+    phase: float, *, limit: int, tasks: int, wall_skew: float, window: int = 1
+) -> tuple[float, float, list[int], int]:
+    """`2 * limit + 1` calls from `phase` seconds into a window; (elapsed, T*, accepted per window, 429s)."""
     clock = FakeClock(start=START + phase)
-    server = FlickServer(clock=clock, window_seconds=1, rate_limit=limit, daily_limit=10**9, demo=False)
+    server = FlickServer(clock=clock, window_seconds=window, rate_limit=limit, daily_limit=10**9, demo=False)
     key = server.add_account().api_key
     assert key is not None
     if wall_skew:
@@ -54,9 +56,9 @@ async def run(phase: float, *, limit: int, tasks: int, wall_skew: float) -> tupl
     await flick.aclose()
     await http.aclose()
     # T*: the key had the whole first window; then full windows back to back.
-    t_star = (math.floor(begun) + 1 - begun) + (math.ceil((n - limit) / limit) - 1)
+    t_star = ((math.floor(begun / window) + 1) * window - begun) + (math.ceil((n - limit) / limit) - 1) * window
     entries = server.request_log.for_key(key)
-    windows = [math.floor(e.time) for e in entries if e.status != 429]
+    windows = [math.floor(e.time / window) for e in entries if e.status != 429]
     per_window = [windows.count(w) for w in range(min(windows), max(windows) + 1)]
     return elapsed, t_star, per_window, sum(1 for e in entries if e.status == 429)
 
@@ -102,3 +104,25 @@ def test_a_wrong_local_wall_clock_costs_no_429_in_short_windows(skew: float) -> 
         _, _, per_window, too_many = anyio.run(functools.partial(run, phase, limit=2, tasks=32, wall_skew=skew))
         assert too_many == 0
         assert max(per_window) <= 2
+
+
+@pytest.mark.parametrize("phase", [0.3, 0.6, 1.2, 1.7])
+@pytest.mark.parametrize("limit", [2, 60])
+@pytest.mark.parametrize("window", [2])  # (5 s: still open, see the README)
+def test_a_sequential_job_in_short_windows_places_them_by_sounding_the_boundary(
+    window: int, limit: int, phase: float
+) -> None:
+    """One task in 2 s windows: with a whole second inside the window, only queued demand
+    used to sound it, so a sequential job never narrowed the first answer's one-second doubt and
+    every window opened up to a second late (the bench's 2 s x 2 and 2 s x 60 one-task cells:
+    1.14 x T*). It now sounds the boundary with the window's last token when that holds it back
+    a second at most."""
+    elapsed, t_star, per_window, too_many = anyio.run(
+        functools.partial(run, phase, limit=limit, tasks=1, wall_skew=0.0, window=window)
+    )
+    assert too_many == 0
+    assert max(per_window) <= limit
+    trips = (2 * limit + 1) * 2 * LATENCY
+    # One margin (1/50 of the window) and a round trip per window; a hold it could not avoid
+    # (a boundary more than a second away when the last token was asked for) costs the rest.
+    assert elapsed <= t_star + trips + window / 50 + 0.05, (elapsed, t_star)

@@ -222,6 +222,32 @@ async def test_per_item_server_errors_beside_good_items(
     assert result.counts == BatchCounts(created=3, failed=2)
 
 
+@pytest.mark.parametrize("tags", ["drama", "", False, True, 0, {"drama": 1}], ids=repr)
+async def test_unvalidated_tags_go_as_given_for_the_server_to_judge(
+    client: AsyncFlick, server: FlickServer, account: Account, tags: object
+) -> None:
+    """With validate=False, tags that are not a list go as given: the server refuses them, and that
+    item alone fails. (A string was sent as one tag per letter, a falsy value was dropped and the
+    item stored without its tags, and True raised a bare TypeError out of the whole job.)"""
+    rows = [item(0), {**item(1), "tags": tags}, item(2)]
+    result = await client.reviews.create_many(rows, validate=False)
+    assert [o.status for o in result] == ["created", "failed", "created"]
+    error = result.outcomes[1].error
+    assert isinstance(error, InvalidRequestError)
+    assert dict(error.details) == {"tags": "must be an array of strings"}
+    assert stored_texts(server, account) == texts([rows[0], rows[2]])
+
+
+async def test_unvalidated_tags_given_as_any_iterable_are_sent_as_a_list(
+    client: AsyncFlick, server: FlickServer, account: Account
+) -> None:
+    """validate=False still reads an iterable of tags (a generator, a tuple) into the JSON array."""
+    rows = [{**item(0), "tags": (tag for tag in ("a", "b"))}, {**item(1), "tags": ("c",)}, {**item(2), "tags": []}]
+    result = await client.reviews.create_many(rows, validate=False)
+    assert [o.status for o in result] == ["created"] * 3
+    assert sorted(tuple(review["tags"]) for review in server.reviews(account)) == [(), ("a", "b"), ("c",)]
+
+
 async def test_client_side_validation_failures_cost_no_request(
     client: AsyncFlick, server: FlickServer, account: Account
 ) -> None:

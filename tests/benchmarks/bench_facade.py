@@ -10,7 +10,9 @@ that sends the same requests and `json.loads` each body — nothing else. On top
 validates its arguments (`limit`, `page`), sets the key through its redacted `httpx.Auth`, puts
 a deadline around each attempt (`timeout`, 30 s by default), reads the `X-RateLimit-*` headers
 of every response (`client.rate_limit`), turns a non-2xx into a `FlickError` (none here), and
-parses the body into the generated models (`Profile`, `Review`s in a `Page`). Throttling is off
+parses the body into the generated models (`Profile`, `Review`s in a `Page`: a page is decoded
+by msgspec straight into typed structures of the documented keys, from which the models are
+set; a page of any other shape is decoded to dicts and parsed per review). Throttling is off
 (`throttle=False`) except where a row says otherwise; retries are the default (none happen).
 JSON: the baseline decodes with `json.loads`, as the issue defines it; the SDK with msgspec
 (`flick_async/_json.py`), about 2.5x faster on a page. The informational "vs raw + msgspec" rows

@@ -16,6 +16,12 @@ earliest moment the server could have accepted all N requests (from the first an
   cannot run there (aiolimiter sleeps on the event loop's clock), so only ours is shown;
 - limits 2, 60 and 600 per window; 1, 32 and 256 tasks; N = two windows' worth + 1.
 
+In the real-time cells T* is also bounded by the client's own speed: the default client with
+`throttle=False`, measured just before the cell on a second local server with limits lifted
+(the fastest of three samples, same number of tasks), cannot send faster, throttled or not; a
+cell where that speed, not the windows, decides T* is marked `s`. On a loaded machine those
+cells follow the load more than the throttle (a ratio below 1 means the sample ran slower).
+
 Target in every cell: ratio <= 1.03 and zero 429s caused by us. Benchmarks print; they
 assert nothing. Figures taken on a loaded machine are noisy (the load average is printed).
 - Redis: 4 worker processes of one key through `RedisRateLimiter` (nothing configured: it
@@ -59,10 +65,12 @@ class Cell:
     ideal: float
     too_many: int
     cut: bool = False
+    bound_by_speed: bool = False  # T* is the client's own unthrottled speed here, not the windows
 
     def show(self) -> str:
         mark = ">" if self.cut else " "
-        return f"{mark}{self.wall / self.ideal:6.3f} ({self.too_many:4d} 429s)"
+        speed = "s" if self.bound_by_speed else " "
+        return f"{mark}{self.wall / self.ideal:6.3f}{speed}({self.too_many:4d} 429s)"
 
 
 def requests_for(limit: int) -> int:
@@ -78,7 +86,57 @@ def ideal(start_wall: float, window: float, limit: int, n: int, first: httpx.Hea
     return (reset - start_wall) + (math.ceil((n - remaining) / limit) - 1) * window
 
 
-async def ours(base_url: str, key: str, window: float, limit: int, tasks: int) -> Cell:
+def ideal_at_speed(
+    start_wall: float, window: float, limit: int, n: int, first: httpx.Headers, per_request: float
+) -> float:
+    """T* for a client that cannot send faster than `per_request` seconds a request (aggregate).
+
+    The earliest moment the last of N requests is answered by a client going back to back at
+    its own unthrottled speed (measured in the same run, same server, same number of tasks)
+    that never puts more than the limit into a server window: the windows alone (`ideal`)
+    assume all of a window's requests are accepted at its first instant, which a single task
+    doing 600 sequential round trips in a 1 s window cannot do, throttled or not.
+    """
+    end = float(first["x-ratelimit-reset"]) - start_wall  # the current window's end, from the start
+    room = int(first["x-ratelimit-remaining"]) + 1
+    t = 0.0  # when the next request can start
+    for _ in range(n):
+        while t >= end:  # the window ended while sending: a fresh one
+            end, room = end + window, limit
+        if room == 0:  # spent: wait for the next window
+            t, end, room = end, end + window, limit
+        t += per_request
+        room -= 1
+    return t
+
+
+async def unthrottled_speed(base_url: str, key: str, tasks: int, n: int) -> float:
+    """Seconds per request of the default client with `throttle=False` at `tasks` tasks (limits lifted).
+
+    The fastest of three samples of `n`: a sample slowed by the machine's other load would
+    overstate T*.
+    """
+    return min([await _speed_sample(base_url, key, tasks, n) for _ in range(3)])
+
+
+async def _speed_sample(base_url: str, key: str, tasks: int, n: int) -> float:
+    http = httpx.AsyncClient(limits=httpx.Limits(max_connections=min(tasks, 64)))
+    async with http, AsyncFlick(key, base_url=base_url, http_client=http, throttle=False) as flick:
+        await flick.me()  # the connection, as the measured run has it after its probe
+        todo = iter(range(n))
+
+        async def worker() -> None:
+            for _ in todo:
+                await flick.me()
+
+        start = time.monotonic()
+        async with anyio.create_task_group() as tg:
+            for _ in range(min(tasks, n)):
+                tg.start_soon(worker)
+        return (time.monotonic() - start) / n
+
+
+async def ours(base_url: str, key: str, window: float, limit: int, tasks: int, per_request: float = 0.0) -> Cell:
     n = requests_for(limit)
     firsts: list[httpx.Headers] = []
     refused = 0
@@ -102,7 +160,11 @@ async def ours(base_url: str, key: str, window: float, limit: int, tasks: int) -
             for _ in range(min(tasks, n)):
                 tg.start_soon(worker)
         wall = time.monotonic() - start
-    return Cell(wall, ideal(start_wall, window, limit, n, firsts[0]), refused)
+    by_windows = ideal(start_wall, window, limit, n, firsts[0])
+    # (By the windows alone T* ends as the last request is accepted, at a window's first
+    # instant; at the client's speed, as it is answered. Marked only where the speed decides.)
+    by_speed = ideal_at_speed(start_wall, window, limit, n, firsts[0], per_request) if per_request else 0.0
+    return Cell(wall, max(by_windows, by_speed), refused, bound_by_speed=by_speed > by_windows + 2 * per_request)
 
 
 async def baseline(base_url: str, key: str, window: float, limit: int, tasks: int, budget: float) -> Cell:
@@ -139,7 +201,22 @@ async def baseline(base_url: str, key: str, window: float, limit: int, tasks: in
     return Cell(wall, ideal(start_wall, window, limit, n, firsts[0]), too_many, cut=scope.cancelled_caught)
 
 
+SPEED_SAMPLE = 200  # requests of the unthrottled client per speed measurement
+
+
 async def real_time_cells() -> None:
+    # A second local server, limits lifted, on which the client's unthrottled speed is measured
+    # just before each cell (the same machine, the same load, the same number of tasks).
+    probe_key = "flick_sk_bench_speed_0123456789"
+    probe_accounts = {"accounts": [{"username": "speed", "keys": [probe_key]}]}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="bench_throttle_speed_") as fixture:
+        json.dump(probe_accounts, fixture)
+        fixture.flush()
+        with serve_in_process("--no-demo", "--accounts", fixture.name) as speed_url:
+            await _real_time_cells(speed_url, probe_key)
+
+
+async def _real_time_cells(speed_url: str, probe_key: str) -> None:
     for window in WINDOWS:
         for limit in LIMITS:
             keys = [f"flick_sk_bench_{window:g}_{limit}_{i}_0123456789" for i in range(2 * len(TASKS))]
@@ -152,7 +229,8 @@ async def real_time_cells() -> None:
                 with serve_in_process(*options, "--no-demo", "--accounts", fixture.name) as base_url:
                     row = []
                     for i, tasks in enumerate(TASKS):
-                        mine = await ours(base_url, keys[2 * i], window, limit, tasks)
+                        per_request = await unthrottled_speed(speed_url, probe_key, tasks, SPEED_SAMPLE)
+                        mine = await ours(base_url, keys[2 * i], window, limit, tasks, per_request)
                         theirs = await baseline(base_url, keys[2 * i + 1], window, limit, tasks, 3 * mine.ideal + 5)
                         row.append(f"{tasks:>3} tasks {mine.show()} | {theirs.show()}")
             print(f"  {window:>3g} s x {limit:>3}: " + "   ".join(row), flush=True)

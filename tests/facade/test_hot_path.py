@@ -142,3 +142,56 @@ async def test_requests_are_built_as_httpx_builds_them(client_options: dict[str,
                 assert _shape(pipeline._build_request(kwargs)) == _shape(_reference(pipeline, kwargs))
             http.headers["X-Changed"] = str(len(http.headers))
             http.headers.pop("X-Team", None)
+
+
+_DOCUMENTED_REVIEW: dict[str, Any] = {
+    "id": "rev_1",
+    "created_at": "2026-06-14T20:31:00Z",
+    "media": {"tmdb_id": "27205", "type": "movie", "title": "Inception", "year": 2010, "poster_url": None},
+    "rating": 9,
+    "review": None,
+    "source": "app",
+    "tags": ["mind"],
+    "watched_date": "2026-06-13",
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "read_from_bytes"),
+    [
+        ({}, True),
+        ({"likes": 3}, False),  # an unknown field: kept, so the page is read the general way
+        ({"media": {**_DOCUMENTED_REVIEW["media"], "type": "podcast", "studio": "A24"}}, False),
+        ({"media": {**_DOCUMENTED_REVIEW["media"], "type": "podcast"}}, True),  # unknown enum value
+    ],
+)
+async def test_a_page_of_reviews_read_from_its_bytes_is_what_the_generated_parser_makes(
+    extra: dict[str, Any], read_from_bytes: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`reviews.list()` gives `Review.from_dict`'s models whichever way the page is read, and
+    reads it from its bytes exactly when every review has the documented keys."""
+    from flick_api.models import Review
+
+    from flick_async import _parsing, _resources
+
+    reads: list[bool] = []
+    real = _parsing.parse_review_page
+
+    def spying(content: bytes) -> Any:
+        result = real(content)
+        reads.append(result is not None)
+        return result
+
+    monkeypatch.setattr(_resources, "parse_review_page", spying)
+    items = [_DOCUMENTED_REVIEW, {**_DOCUMENTED_REVIEW, "id": "rev_2", **extra}]
+    body = {"data": items, "page": 1, "limit": 2, "total": 3, "has_more": True}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        AsyncFlick(DEMO_API_KEY, http_client=http, throttle=False) as flick,
+    ):
+        page = await flick.reviews.list(limit=2)
+    assert reads == [read_from_bytes]
+    assert page.items == [Review.from_dict(item) for item in items]
+    assert (page.page, page.limit, page.total, page.has_more) == (1, 2, 3, True)
+    assert page.items[1].additional_properties == {key: 3 for key in extra if key == "likes"}

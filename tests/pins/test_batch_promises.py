@@ -194,3 +194,58 @@ async def test_outcomes_equal_by_fields_hash_alike() -> None:
     assert first == second
     assert hash(first) == hash(second)
     assert len({first, second, BatchOutcome(4, "failed", first.input)}) == 2
+
+
+async def test_unvalidated_items_are_sent_as_given_tags_and_dates_included() -> None:
+    """validate=False: every field given is sent (tags as a list, a date as ISO text); empty tags are left out."""
+    rows: list[Any] = items(3)
+    rows[0] = {**rows[0], "tags": ("x", "y"), "watched_date": datetime.date(2026, 4, 30)}
+    rows[1] = {**rows[1], "tags": []}
+    rows[2] = ReviewInput.coerce({**rows[2], "tags": ["z"]})
+    _, clock, wire, key = setup()
+    async with client(wire, clock, key) as flick:
+        result = await clock.run(lambda: flick.reviews.create_many(rows, validate=False))
+    assert result.counts == BatchCounts(created=3)
+    (body,) = wire.bodies
+    assert [item.get("tags") for item in body] == [["x", "y"], None, ["z"]]
+    assert body[0]["watched_date"] == "2026-04-30"
+    assert body[1]["review"] == rows[1]["review"]
+
+
+async def test_a_stream_entered_twice_says_so_and_its_job_goes_on() -> None:
+    """A second `async with` on the same stream is refused by name; the first block still gets every outcome."""
+    _, clock, wire, key = setup()
+    async with client(wire, clock, key) as flick:
+        stream = flick.reviews.stream_create(items(60))
+
+        async def run() -> list[BatchOutcome]:
+            async with stream:
+                with pytest.raises(RuntimeError, match=r"^a BatchStream can be entered only once$"):
+                    await stream.__aenter__()
+                return [outcome async for outcome in stream]
+
+        outcomes = await clock.run(run)
+    assert sorted(o.index for o in outcomes) == list(range(60))
+    assert {o.status for o in outcomes} == {"created"}
+
+
+async def test_an_async_iterable_of_review_inputs_and_odd_dicts_is_read_item_by_item() -> None:
+    """Items that are not plain fast-path dicts (ReviewInputs, a dict with a tag set, an invalid dict) from an
+    async iterable: each is sent or refused on its own, and keeps its input."""
+    rows: list[Any] = [ReviewInput.coerce(row) for row in items(3)]
+    rows.append({**items(4)[3], "tags": {"set"}})
+    rows.append({**items(5)[4], "rating": 99})
+
+    async def source() -> Any:
+        for row in rows:
+            yield row
+
+    _, clock, wire, key = setup()
+    async with client(wire, clock, key) as flick:
+        result = await clock.run(lambda: flick.reviews.create_many(source()))
+    assert [o.status for o in result] == ["created"] * 4 + ["failed"]
+    assert [o.input for o in result.outcomes[:3]] == rows[:3]
+    assert result.outcomes[3].input == ReviewInput.coerce(rows[3])
+    assert result.outcomes[4].error is not None
+    assert len(wire.bodies) == 1
+    assert len(wire.bodies[0]) == 4

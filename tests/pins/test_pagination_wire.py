@@ -61,8 +61,8 @@ class CursorList:
         self.requests: list[tuple[str | None, int]] = []
 
     async def fetch(self, *, page: int | None, cursor: str | None, limit: int) -> Page[str]:
-        assert page is None
-        self.requests.append((cursor, limit))
+        # A page number is not a parameter of a cursor server: it is ignored (the first page served).
+        self.requests.append((cursor if page is None else f"page={page}", limit))
         start = int(cursor or 0)
         following = str(start + limit) if start + limit < len(self.items) else None
         chunk = self.items[start : start + limit]
@@ -335,3 +335,142 @@ async def test_deletions_at_every_boundary_do_not_shrink_the_walks_pages() -> No
     assert sorted(yielded) == sorted(f"i{n}" for n in range(100))
     assert min(asked for _, asked in feed.requests) >= 17
     assert (len(feed.requests), pages.boundary_rereads, pages.complete) == (11, 4, True)
+
+
+# -- what a walk says when it stops ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [OffsetList, CursorList], ids=["page", "cursor"])
+async def test_a_walk_cut_by_max_items_warns_nothing(
+    make: type[OffsetList | CursorList], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Stopping at `max_items` is the caller's choice, not a doubt about the list: not complete (it can be
+    resumed), and no warning."""
+    caplog.set_level(logging.WARNING, logger="flick_async")
+    pages = make(ITEMS).walk(2, max_items=3)
+    assert [item async for item in pages] == ITEMS[:3]
+    assert (pages.stop_reason, pages.complete) == ("max_items", False)
+    assert caplog.records == []
+
+
+async def test_an_empty_cursor_page_that_claims_more_stops_the_walk_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A cursor page with no items and a next_cursor: the walk stops rather than follow cursors that
+    bring nothing, and the warning names the cursor style's claim."""
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        items = ["a", "b"] if cursor is None else []
+        return Page(items=items, page=None, limit=limit, total=None, has_more=True, next_cursor=f"after-{cursor}")
+
+    pages = PageIterator(fetch, str, limit=2)
+    assert [item async for item in pages] == ["a", "b"]
+    assert (pages.stop_reason, pages.complete, pages.pages_fetched) == ("empty_page", False, 2)
+    assert [r.getMessage() for r in caplog.records] == [
+        "stopped paging at a cursor page: an empty page claimed a next_cursor"
+    ]
+
+
+async def test_a_total_that_drops_at_every_request_cannot_keep_the_walk_going(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """100 items that stay put, a total that drops by one at every request and `has_more` always true
+    (a count that lags deletions elsewhere, on a server that never says the end): each drop sent the
+    walk back to re-read the items it had, the re-read moved its frontier on, the next drop moved it
+    back — it paged forever. Re-reads that bring nothing new are bounded: the walk stops, incomplete,
+    and says why."""
+    items = [f"i{n}" for n in range(100)]
+    requests: list[tuple[int | None, int]] = []
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        requests.append((page, limit))
+        assert len(requests) < 200, "paged forever"
+        start = ((page or 1) - 1) * limit
+        return Page(
+            items=items[start : start + limit], page=page or 1, limit=limit, total=1000 - len(requests), has_more=True
+        )
+
+    pages = PageIterator(fetch, str, limit=10)
+    assert [item async for item in pages] == items
+    assert (pages.stop_reason, pages.complete) == ("page_bound", False)
+    reason = "the boundary could not be re-read: pages did not start where the walk asked"
+    assert pages.incomplete_reasons == ["it stopped early (page_bound)", reason]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"stopped paging at page {pages.next_page}: the server kept reporting has_more past its total of 999 ({reason})"
+    ]
+
+
+_NO_TOTAL = "a page came without a usable total, so a deletion between pages could not be detected"
+
+
+async def test_a_server_that_ignores_page_numbers_is_stopped_with_its_reasons(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Page 1 whatever page is asked, no total: three pages in a row bring nothing new, and the warning
+    says so, with what else the walk could not show."""
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        return Page(items=["a", "b"], page=page or 1, limit=limit, total=None, has_more=True)
+
+    pages = PageIterator(fetch, str, limit=2)
+    assert [item async for item in pages] == ["a", "b"]
+    assert pages.incomplete_reasons == ["it stopped early (page_bound)", _NO_TOTAL]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"stopped paging at page 5: 3 pages in a row brought nothing new ({_NO_TOTAL})"
+    ]
+
+
+async def test_every_doubt_is_named_in_the_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """A page without a total, then a last page that ends short of the total counted: the walk ended on
+    the server's own "no more", yet is not complete, and its one warning lists both reasons."""
+
+    async def fetch(*, page: int | None, cursor: str | None, limit: int) -> Page[str]:
+        if (page or 1) == 1:
+            return Page(items=["a", "b"], page=1, limit=2, total=None, has_more=True)
+        return Page(items=["c"], page=2, limit=2, total=9, has_more=False)
+
+    pages = PageIterator(fetch, str, limit=2)
+    assert [item async for item in pages] == ["a", "b", "c"]
+    short = "the last page ended at item 3 of the 9 the server counted"
+    assert (pages.stop_reason, pages.complete, pages.incomplete_reasons) == ("exhausted", False, [_NO_TOTAL, short])
+    assert [r.getMessage() for r in caplog.records] == [
+        f"the walk ended but cannot show it got every item ({_NO_TOTAL}; {short})"
+    ]
+
+
+async def test_a_page_token_used_on_a_server_that_now_pages_by_cursor_is_refused() -> None:
+    """The API moving to cursors between two sessions: a stored page-style token cannot be applied to
+    cursor pages, so the resumed walk stops at its first answer and says to start a new one."""
+    feed = CursorList(ITEMS)
+    pages = feed.walk(2, resume=PAGE_TOKEN)
+    with pytest.raises(ValidationError) as caught:
+        await anext(pages)
+    assert feed.requests == [("page=2", 2)]
+    assert (caught.value.field, caught.value.rule) == (
+        "resume",
+        "this walk pages by page but the server now answers by cursor; start a new walk",
+    )
+
+
+@pytest.mark.parametrize("max_items", [True, 2.0, -1, "3"], ids=["bool", "float", "negative", "string"])
+def test_max_items_that_is_no_count_is_refused_naming_it(max_items: object) -> None:
+    """`max_items` must be a non-negative integer (or None): anything else is refused before any request,
+    with the rule and the value given."""
+    with pytest.raises(ValidationError) as caught:
+        PageIterator(OffsetList(ITEMS).fetch, str, limit=2, max_items=max_items)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule, caught.value.value) == (
+        "max_items",
+        "must be a non-negative integer or None",
+        max_items,
+    )
+
+
+def test_resume_beside_start_page_is_refused_with_the_token() -> None:
+    """Two places to start from: refused, naming `resume` and carrying the token given."""
+    with pytest.raises(ValidationError) as caught:
+        PageIterator(OffsetList(ITEMS).fetch, str, limit=2, start_page=2, resume=PAGE_TOKEN, scope=SCOPE, owner=OWNER)
+    assert (caught.value.field, caught.value.rule, caught.value.value) == (
+        "resume",
+        "pass resume= or start_page=, not both",
+        PAGE_TOKEN,
+    )

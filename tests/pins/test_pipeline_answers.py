@@ -8,8 +8,10 @@ with other options: it reports to the same hooks and blames the same `http_clien
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
+import logging
 import types
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -23,9 +25,11 @@ from flick_api.models import ErrorEnvelope
 from flick_async import (
     APIConnectionError,
     APIError,
+    APITimeoutError,
     AsyncFlick,
     ClientClosedError,
     MalformedResponseError,
+    RateLimitStatus,
     RetryPolicy,
     RetryScheduled,
     ValidationError,
@@ -304,3 +308,153 @@ async def test_a_derived_client_blames_the_users_closed_http_client() -> None:
     with pytest.raises(ClientClosedError, match=r"the httpx\.AsyncClient passed as http_client is closed"):
         await derived.me()
     await flick.aclose()
+
+
+# -- what ends an exchange ---------------------------------------------------------------------------
+
+
+async def test_a_transport_timeout_names_itself_and_the_request(closing: list[AsyncFlick]) -> None:
+    """httpx's own timeouts (a real socket's read or connect timeout) become APITimeoutError naming
+    which one, with the method and the URL without its query."""
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    flick = _client(slow)
+    closing.append(flick)
+    with pytest.raises(APITimeoutError) as caught:
+        await flick.reviews.list(limit=2)
+    assert str(caught.value) == f"timed out (ReadTimeout) (GET {BASE_URL}/me/reviews)"
+    assert (caught.value.method, caught.value.url) == ("GET", f"{BASE_URL}/me/reviews")
+
+
+@pytest.mark.parametrize("seconds", [None, 30.0], ids=["no-timeout", "timeout"])
+async def test_a_redirect_is_refused_with_or_without_a_timeout(seconds: float | None) -> None:
+    """An http_client that follows redirects is told not to, whether or not the call has a deadline (two
+    ways of sending): the 3xx is an APIError and the other host is never asked."""
+    asked: list[str] = []
+
+    def moved(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "https://collector.evil.test/me"})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(moved), follow_redirects=True)
+    async with http, AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=False, timeout=seconds) as flick:
+        with pytest.raises(APIError) as caught:
+            await flick.me()
+    assert (caught.value.status_code, caught.value.method, caught.value.url) == (302, "GET", f"{BASE_URL}/me")
+    assert caught.value.headers["location"] == "https://collector.evil.test/me"
+    assert asked == [f"{BASE_URL}/me"]
+
+
+def test_a_client_used_again_in_a_second_event_loop_says_so() -> None:
+    """httpx's pooled connections belong to the event loop that opened them; used from a later
+    `asyncio.run` they raise a bare RuntimeError ("Event loop is closed"). The client says what
+    happened and what to do instead. In the loop it was first used in, a RuntimeError is not
+    explained away: it comes out as itself."""
+    loops: list[object] = []
+
+    def pooled(request: httpx.Request) -> httpx.Response:
+        loop = asyncio.get_running_loop()
+        loops.append(loop)
+        if loop is not loops[0]:
+            raise RuntimeError("Event loop is closed")
+        if len(loops) == 2:
+            raise RuntimeError("a bug of the transport")
+        return httpx.Response(200, json=PROFILE)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(pooled))
+    flick = AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=False, max_retries=0)
+
+    async def first_loop() -> None:
+        assert (await flick.me()).username == "demo"
+        with pytest.raises(RuntimeError, match="a bug of the transport"):
+            await flick.me()
+
+    asyncio.run(first_loop())
+    with pytest.raises(ClientClosedError) as caught:
+        asyncio.run(flick.me())
+    assert str(caught.value) == (
+        "this AsyncFlick was first used in another event loop (an earlier anyio.run or asyncio.run) and its"
+        " connections belong to that loop; create the client inside the event loop that uses it"
+        " (RuntimeError: Event loop is closed)"
+    )
+
+
+async def test_each_exchange_is_logged_at_debug_without_the_key(caplog: pytest.LogCaptureFixture) -> None:
+    """With DEBUG on, one line per attempt: method, URL with its query, status and the time it took on the
+    client's clock (a fake one here: 0.000s), never the key."""
+    caplog.set_level(logging.DEBUG, logger="flick_async")
+    flick = _client(
+        _answers(httpx.Response(200, json={"data": [], "page": 1, "limit": 2, "total": 0, "has_more": False}))
+    )
+    async with flick:
+        await flick.reviews.list(limit=2)
+    await flick._pipeline.http.aclose()
+    assert [r.getMessage() for r in caplog.records if r.name == "flick_async"] == [
+        f"GET {BASE_URL}/me/reviews?page=1&limit=2 -> 200 in 0.000s"
+    ]
+    assert KEY not in caplog.text
+
+
+class _OwnThrottle:
+    """A user's Throttle that keeps no rate-limit snapshot of its own (`status` stays None)."""
+
+    def __init__(self) -> None:
+        self.observed: list[int] = []
+
+    async def acquire(self) -> None:
+        return None
+
+    def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
+        self.observed.append(status_code)
+
+    def abandon(self) -> None:
+        return None
+
+    @property
+    def status(self) -> RateLimitStatus | None:
+        return None
+
+
+async def test_a_throttle_without_a_snapshot_still_leaves_rate_limit_readable() -> None:
+    """`client.rate_limit` reads the throttle's snapshot first; a throttle that keeps none (a user's own)
+    must not blank it: the pipeline parses the headers itself then."""
+    headers = {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "41", "X-RateLimit-Reset": "1781200560"}
+    http = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=PROFILE, headers=headers))
+    )
+    throttle = _OwnThrottle()
+    async with (
+        http,
+        AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=throttle, clock=FakeClock()) as flick,
+    ):
+        await flick.me()
+        status = flick.rate_limit
+    assert throttle.observed == [200]
+    assert status is not None
+    assert (status.limit, status.remaining) == (60, 41)
+
+
+async def test_a_redirect_without_a_location_is_refused_all_the_same(closing: list[AsyncFlick]) -> None:
+    """A 3xx with no Location header (a misconfigured proxy) is still no answer: an APIError that says
+    the target is unknown, rather than a parse of the empty body."""
+    flick = _client(_answers(httpx.Response(307)))
+    closing.append(flick)
+    with pytest.raises(APIError) as caught:
+        await flick.me()
+    assert caught.value.message == "redirected to ?; not followed, so the API key is not sent elsewhere"
+    assert caught.value.status_code == 307
+
+
+async def test_a_closed_client_says_so_and_sends_nothing() -> None:
+    """After `aclose()` (or its `async with` block) every call raises ClientClosedError saying what to do."""
+    sent: list[httpx.Request] = []
+    flick = _client(_recording(sent))
+    async with flick:
+        pass
+    with pytest.raises(ClientClosedError) as caught:
+        await flick.me()
+    assert str(caught.value) == "this AsyncFlick client is closed; create a new one"
+    assert sent == []
+    await flick._pipeline.http.aclose()

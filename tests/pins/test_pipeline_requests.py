@@ -11,17 +11,21 @@ http_client's headers, and for an http_client with cookies or query parameters o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import httpx
+from flick_api.api.reviews import create_review
+from flick_api.models import MediaType, ReviewCreate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flick_async import AsyncFlick
+from flick_async import AsyncFlick, MalformedResponseError
 from flick_async.testing import FakeClock
 
 BASE_URL = "https://api.flick.test/api/beta"
 KEY = "flick_sk_unit_0123456789abcdef0123"
+REVIEW = ReviewCreate(media_type=MediaType.MOVIE, tmdb_id="27205")
 PAGE = {"data": [], "page": 1, "limit": 2, "total": 0, "has_more": False}
 
 _NAMES = st.sampled_from(["X-Trace", "x-trace", "X-Team", "Accept", "User-Agent", "X-Client"])
@@ -81,23 +85,31 @@ def test_every_request_is_what_build_request_would_build(
             calls: list[Callable[[], Awaitable[object]]] = [
                 lambda: flick.reviews.list(limit=2),
                 lambda: flick.watchlist.list(page=2, limit=2),
+                lambda: flick.call(create_review, body=REVIEW),  # a body, and headers of its own
             ]
             expected: list[httpx.Request] = []
             for round_ in range(3):
                 if round_ == 2:
                     http.headers.update(later_headers)
-                for call, (path, query) in zip(
+                for call, (method, path, query, body) in zip(
                     calls,
-                    [("/me/reviews", {"page": 1, "limit": 2}), ("/me/watchlist", {"page": 2, "limit": 2})],
+                    [
+                        ("GET", "/me/reviews", {"page": 1, "limit": 2}, None),
+                        ("GET", "/me/watchlist", {"page": 2, "limit": 2}, None),
+                        ("POST", "/me/reviews", None, REVIEW.to_dict()),
+                    ],
                     strict=True,
                 ):
-                    await call()
+                    with contextlib.suppress(MalformedResponseError):  # every answer here is a page
+                        await call()
+                    extra = {"Content-Type": "application/json"} if body is not None else {}
                     expected.append(
                         http.build_request(
-                            "GET",
+                            method,
                             BASE_URL + path,
                             params=query,
-                            headers={**flick._pipeline.headers, "Authorization": f"Bearer {KEY}"},
+                            json=body,
+                            headers={**extra, **flick._pipeline.headers, "Authorization": f"Bearer {KEY}"},
                             timeout=httpx.Timeout(timeout),
                         )
                     )

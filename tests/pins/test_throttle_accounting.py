@@ -85,6 +85,27 @@ async def test_a_bare_429_on_a_windows_first_request_leaves_the_window_whole() -
     assert limiter.estimate.minute_remaining == 60
 
 
+async def test_a_bare_429_on_the_days_first_request_leaves_the_day_whole() -> None:
+    """Just after UTC midnight, the new day's first grant refused with a count-less 429: the day keeps all 5000."""
+    clock = FakeClock(start=MIDNIGHT - 30)
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    limiter.observe(
+        status_code=200,
+        headers=headers(remaining=59, reset=MIDNIGHT, date=MIDNIGHT - 30, remaining_day=10),
+        sent_at=t0,
+        received_at=t0,
+    )
+    clock.advance(31.5)  # a new window and a new day, nothing granted in either
+    assert limiter.estimate.day_remaining == 5000
+    t1 = clock.monotonic()
+    await limiter.acquire()
+    assert limiter.estimate.day_remaining == 4999
+    limiter.observe(status_code=429, headers=proxy_429(date=MIDNIGHT + 2, retry_after=0), sent_at=t1, received_at=t1)
+    assert limiter.estimate.day_remaining == 5000
+
+
 async def test_each_late_grant_holds_its_own_token_of_the_next_window() -> None:
     """Two grants in flight across the turn; one is refused: the next window still holds the other's token."""
     clock = FakeClock()
@@ -296,6 +317,12 @@ async def test_the_spent_day_says_when_it_resets_and_how_long_that_is() -> None:
     assert error.resets_at == datetime.datetime.fromtimestamp(MIDNIGHT, datetime.UTC)
     assert error.retry_after == pytest.approx(MIDNIGHT - (START + 5) + MARGIN)
     assert "5000" in str(error)
+    clock.advance(MIDNIGHT - (START + 5) - 0.2)  # a fifth of a second before midnight
+    with pytest.raises(DailyQuotaExceededError) as caught:
+        await limiter.acquire()
+    # The bound on the server's clock has widened by 20 ppm of the time since the answer (drift).
+    drift = 2e-5 * (MIDNIGHT - (START + 5))
+    assert caught.value.retry_after == pytest.approx(0.2 + MARGIN + drift, abs=0.01)
 
 
 async def test_without_rate_limit_headers_the_day_is_counted_locally_and_a_429_costs_none_of_it() -> None:

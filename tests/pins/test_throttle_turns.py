@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import math
 
+import anyio
 import httpx
 import pytest
 from _throttle_fakes import START, headers
@@ -56,6 +57,32 @@ async def test_a_late_grant_answered_after_the_turn_from_the_old_window_is_given
     assert limiter.estimate.minute_remaining == 60
 
 
+@pytest.mark.parametrize("other", [200, 429])
+async def test_a_late_grants_old_window_answer_after_the_new_window_is_confirmed_gives_one_token_back(
+    other: int,
+) -> None:
+    """Another task's answer has confirmed the new window; then the late grant's answer names the old one:
+    the new window gets exactly that one token back (it was charged there at the turn)."""
+    clock = FakeClock()
+    limiter, t0 = await late_grant(clock)
+    clock.advance(2.5)
+
+    async def other_task() -> None:
+        await limiter.acquire()
+        t = clock.monotonic()
+        answer = headers(remaining=59 if other == 200 else 60, reset=START + 120, date=START + 61, remaining_day=4998)
+        limiter.observe(status_code=other, headers=answer, sent_at=t, received_at=t)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(other_task)
+    before = limiter.estimate.minute_remaining
+    assert before == (58 if other == 200 else 59)
+    t1 = clock.monotonic()
+    old = headers(remaining=58, reset=START + 60, date=START + 59, remaining_day=4998)
+    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t1)
+    assert limiter.estimate.minute_remaining == before + 1
+
+
 async def test_a_late_grant_counted_in_the_next_window_keeps_that_token_spent() -> None:
     """Its answer names the next window: there it is spent, whenever the answer comes."""
     clock = FakeClock()
@@ -68,16 +95,70 @@ async def test_a_late_grant_counted_in_the_next_window_keeps_that_token_spent() 
 
 
 async def test_a_late_grant_answered_twice_is_released_once() -> None:
-    """A second answer in the same task (a retried request) frees nothing more than the first did."""
+    """A second answer for the same grant frees nothing more: another task's late grant keeps its hold."""
     clock = FakeClock()
     limiter, t0 = await late_grant(clock)
-    old = headers(remaining=58, reset=START + 60, date=START + 59, remaining_day=4998)
-    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
-    await limiter.acquire()  # the same task's next grant, late as well
-    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
-    limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
+    held = anyio.Event()
+
+    async def other_task() -> None:
+        await limiter.acquire()  # late as well, and still in flight at the turn
+        await held.wait()
+
+    old = headers(remaining=57, reset=START + 60, date=START + 59, remaining_day=4997)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(other_task)
+        await anyio.wait_all_tasks_blocked()
+        limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
+        limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
+        held.set()
     clock.advance(2.5)
-    assert limiter.estimate.minute_remaining == 60
+    assert limiter.estimate.minute_remaining == 59
+
+
+@pytest.mark.parametrize("remaining", ["with-remaining", "without-remaining"])
+async def test_a_late_grant_the_server_already_counted_in_the_next_window_is_spent_there(remaining: str) -> None:
+    """Answered before our turn with the next window's Reset: the server turned first and counted it there
+    (whether or not the answer also says how many are left)."""
+    clock = FakeClock()
+    limiter, t0 = await late_grant(clock)
+    clock.advance(0.3)
+    t1 = clock.monotonic()
+    new = headers(remaining=59, reset=START + 120, date=START + 60, remaining_day=4998)
+    if remaining == "without-remaining":
+        del new["X-RateLimit-Remaining"]
+    limiter.observe(status_code=200, headers=new, sent_at=t0, received_at=t1)
+    assert limiter.estimate.minute_remaining == 59
+    clock.advance(2.5)
+    assert limiter.estimate.minute_remaining == 59
+
+
+async def test_a_late_grant_in_a_window_the_server_ends_later_holds_nothing_of_the_next() -> None:
+    """Our assumed window ends at START + 120, the server's at START + 125: the late grant is charged once, there."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, safety_margin=MARGIN)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    first = headers(remaining=59, reset=START + 60, date=START + 5, remaining_day=4999)
+    limiter.observe(status_code=200, headers=first, sent_at=t0, received_at=t0)
+    clock.advance(114.5)  # the server's clock: about START + 119.5, late in the window we assume next
+    t1 = clock.monotonic()
+    unanswered = anyio.Event()
+
+    async def other_task() -> None:
+        await limiter.acquire()  # late as well; its answer does not come within the test
+        await unanswered.wait()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(other_task)
+        await anyio.wait_all_tasks_blocked()
+        await limiter.acquire()
+        assert limiter.estimate.minute_remaining == 58
+        later = headers(remaining=58, reset=START + 125, date=START + 119, remaining_day=4997)
+        limiter.observe(status_code=200, headers=later, sent_at=t1, received_at=t1)
+        assert limiter.estimate.minute_remaining == 58
+        unanswered.set()
+    clock.advance(6.0)  # past the server's turn at START + 125 (+ margin)
+    assert limiter.estimate.minute_remaining == 59  # only the unanswered grant still holds a token here
 
 
 async def test_a_429_without_retry_after_pauses_until_the_window_refills() -> None:
@@ -134,3 +215,19 @@ async def test_retry_after_as_an_http_date_without_a_date_header_is_read_on_the_
     when = email.utils.formatdate(math.floor(START + 30) + 42, usegmt=True)
     limiter.observe(status_code=429, headers=httpx.Headers({"Retry-After": when}), sent_at=t0, received_at=t0)
     assert limiter.estimate.paused_for == pytest.approx(42 + MARGIN)
+
+
+async def test_a_longer_window_is_learned_once_repeated_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """A Reset 120 s ahead of Date is ignored once (it could be a lie), believed when repeated, and both are logged."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    caplog.set_level("INFO", logger="flick_async")
+    for _ in range(2):
+        await limiter.acquire()
+        far = headers(remaining=58, reset=START + 125, date=START + 5)
+        limiter.observe(status_code=200, headers=far, sent_at=t0, received_at=t0)
+    messages = [record.getMessage() for record in caplog.records if record.name.startswith("flick_async")]
+    assert "rate limiter: ignoring an X-RateLimit-Reset 120s ahead of the server's Date" in messages
+    assert "rate limiter: the server's window is longer than 60s; now 120s" in messages
+    assert repr(limiter) == "RateLimiter(per_minute=60, per_day=5000, window_seconds=120.0)"
