@@ -56,7 +56,7 @@ from flick_async._sync import (
     SyncWatchlist,
     _Worker,
 )
-from flick_async.testing import DEMO_API_KEY, Account, FlickServer, serve_in_thread
+from flick_async.testing import DEMO_API_KEY, Account, FakeClock, FlickServer, serve_in_thread
 
 from .helpers import MOCK_BASE_URL, PROFILE_JSON, SERVER_BASE_URL
 
@@ -301,6 +301,16 @@ def test_bad_options_raise_before_any_thread_starts() -> None:
 
 
 @pytest.fixture
+def roomy(clock: FakeClock) -> FlickServer:
+    """A local server whose budget an endless job cannot spend before Ctrl-C stops it.
+
+    The default (60 a minute, on the fake clock that never moves) ran out in a run whose stop
+    came late, and the next call then waited for a window that never reset.
+    """
+    return FlickServer(clock=clock, rate_limit=1_000_000, daily_limit=10_000_000)
+
+
+@pytest.fixture
 def collector_off() -> Iterator[None]:
     """No garbage collection while a test sends itself Ctrl-C.
 
@@ -339,7 +349,7 @@ def _assert_exact_account(partial: BatchResult, server: FlickServer, account: Ac
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 @pytest.mark.parametrize("where", ["waiting", "starting"])
 def test_ctrl_c_during_create_many_stops_the_job_with_an_exact_account(
-    server: FlickServer, monkeypatch: pytest.MonkeyPatch, backend: Literal["asyncio", "trio"], where: str
+    roomy: FlickServer, monkeypatch: pytest.MonkeyPatch, backend: Literal["asyncio", "trio"], where: str
 ) -> None:
     """KeyboardInterrupt while blocked in create_many cancels the job on the worker and carries `.partial`.
 
@@ -347,6 +357,7 @@ def test_ctrl_c_during_create_many_stops_the_job_with_an_exact_account(
     yet come back from handing the job to the worker loop when Ctrl-C arrives (what a busy worker
     that keeps the GIL does to it); the old code let that job run on unseen, with no `.partial`.
     """
+    server = roomy
     account = server.add_account("interrupted")
     interrupted = threading.Event()
 
@@ -499,10 +510,11 @@ def _slow_to_come_back_from_the_first_start(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 @pytest.mark.parametrize("where", ["mid-chunk", "as-answered", "entering"])
 def test_ctrl_c_in_a_stream_create_block_leaves_an_exact_account(
-    server: FlickServer, monkeypatch: pytest.MonkeyPatch, backend: Literal["asyncio", "trio"], where: str
+    roomy: FlickServer, monkeypatch: pytest.MonkeyPatch, backend: Literal["asyncio", "trio"], where: str
 ) -> None:
     """Ctrl-C in `for outcome in outcomes` (or while the block is entered): the job stops; what was
     yielded plus `undelivered`, `unsent` and `unconfirmed` is every item read, once, true to the server."""
+    server = roomy
     account = server.add_account("streamer")
     hold = 0.0 if where == "as-answered" else 5.0
     transport = _InterruptingTransport(server.transport(), 3, hold)
@@ -533,7 +545,7 @@ def test_ctrl_c_in_a_stream_create_block_leaves_an_exact_account(
 @pytest.mark.usefixtures("collector_off")
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_ctrl_c_taken_by_another_thread_still_stops_the_call(
-    server: FlickServer, backend: Literal["asyncio", "trio"]
+    roomy: FlickServer, backend: Literal["asyncio", "trio"]
 ) -> None:
     """The kernel may give SIGINT to any thread that does not block it; the caller must still see it.
 
@@ -541,6 +553,7 @@ def test_ctrl_c_taken_by_another_thread_still_stops_the_call(
     main thread only when that thread next takes the GIL: the old code, blocked for good in
     `future.result()`, never did, and an endless job ran on (this test hung until its timeout).
     """
+    server = roomy
     account = server.add_account("interrupted")
     idle = threading.Event()
     bystander = threading.Thread(target=idle.wait, args=(30,), name="bystander")
