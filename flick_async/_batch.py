@@ -196,10 +196,11 @@ class BatchOutcome:
         """The item as handed in: a `ReviewInput` where it could be read as one.
 
         A stored item handed in as a plain dict is read into its `ReviewInput` when first asked
-        for (a bulk job whose caller never reads it skips that), from the dict as it is then.
+        for (a bulk job whose caller never reads it skips that), from a copy taken when it was read.
         """
         if self._lazy:
-            # A dict the caller changed since into something invalid is returned as it is.
+            # The copy passed the fast path, so this does not fail; if a rule ever differed, reading
+            # `.input` would still give the dict rather than raise.
             with contextlib.suppress(ValidationError):
                 self._input = ReviewInput.coerce(self._input)
             self._lazy = False
@@ -237,6 +238,18 @@ class BatchOutcome:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (BatchOutcome, self._fields())
+
+
+def _snapshot(item: Any) -> dict[str, Any]:
+    """A dict item the fast path read, as it was then: a caller may hand in one dict refilled for
+    each row, or change it after the job, and each outcome's input (the one a re-send uses) must
+    still be the item that was sent. The fast path accepts only plain values, so a shallow copy
+    with the tags list made a tuple is a full one."""
+    copy = dict(item)
+    tags = copy.get("tags")
+    if type(tags) is list:
+        copy["tags"] = tuple(tags)
+    return copy
 
 
 def _eager(item: Any) -> Any:
@@ -673,6 +686,8 @@ class BatchStream:
                     body = fast_body(item, latest) if fast and type(item) is dict else None
                     if body is None:
                         body, item = self._take_slow(index, item)
+                    else:
+                        item = _snapshot(item)
                     if body is not None:
                         indices.append(index)
                         inputs.append(item)
@@ -705,6 +720,8 @@ class BatchStream:
             body, item = self._take_slow(index, item)
             if body is None:
                 return False
+        else:
+            item = _snapshot(item)
         chunk.indices.append(index)
         chunk.inputs.append(item)
         chunk.bodies.append(_dumps(body))

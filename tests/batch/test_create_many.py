@@ -248,6 +248,29 @@ async def test_unvalidated_tags_given_as_any_iterable_are_sent_as_a_list(
     assert sorted(tuple(review["tags"]) for review in server.reviews(account)) == [(), ("a", "b"), ("c",)]
 
 
+async def test_one_dict_refilled_for_every_row_is_read_row_by_row(
+    client: AsyncFlick, server: FlickServer, account: Account
+) -> None:
+    """A source that hands in one dict refilled for each row (and clears it at the end): every
+    outcome's input is its own row, as sent, and every row is stored once."""
+    rows = [{**item(i), "tags": [f"t{i}"]} for i in range(120)]
+
+    def refilled() -> Iterator[dict[str, Any]]:
+        row: dict[str, Any] = {}
+        for source in rows:
+            row.clear()
+            row.update(source)
+            row["tags"] = list(source["tags"])
+            yield row
+            row["tags"].append("changed after it was read")
+        row.clear()
+
+    result = await client.reviews.create_many(refilled())
+    assert [o.status for o in result] == ["created"] * len(rows)
+    assert [o.input for o in result] == [ReviewInput(**row) for row in rows]
+    assert stored_texts(server, account) == texts(rows)
+
+
 async def test_client_side_validation_failures_cost_no_request(
     client: AsyncFlick, server: FlickServer, account: Account
 ) -> None:
