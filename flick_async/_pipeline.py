@@ -219,12 +219,19 @@ class KeyAuth(httpx.Auth):
         return text
 
     def redact_exception(self, exc: BaseException) -> None:
-        """Clean the key out of `exc`'s message: a transport's or proxy's words may quote the request.
+        """Clean the key out of `exc`'s message and those it was raised from: a transport's or
+        proxy's words may quote the request.
 
-        The httpx exception is the cause of the error raised to the user, so it is printed with
-        every traceback and reachable as `err.__cause__.args`.
+        The httpx exception is the cause of the error raised to the user, and httpx raises it from
+        the httpcore (or transport) exception with the same words, so the whole chain is printed
+        with every traceback and reachable as `err.__cause__.__cause__.args`.
         """
-        exc.args = tuple(self.redact_text(arg) if isinstance(arg, str) else arg for arg in exc.args)
+        seen: set[int] = set()
+        link: BaseException | None = exc
+        while link is not None and id(link) not in seen:  # a chain can loop back on itself
+            seen.add(id(link))
+            link.args = tuple(self.redact_text(arg) if isinstance(arg, str) else arg for arg in link.args)
+            link = link.__cause__ or link.__context__
 
     def redact(self, response: httpx.Response) -> httpx.Response:
         """`response`, or a copy without the key if its body or headers echo it (a server or proxy may).

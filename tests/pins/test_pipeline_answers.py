@@ -12,6 +12,7 @@ import asyncio
 import gzip
 import json
 import logging
+import traceback
 import types
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -221,6 +222,25 @@ async def test_a_connection_error_quoting_the_key_is_redacted(closing: list[Asyn
     cause = caught.value.__cause__
     assert isinstance(cause, httpx.ConnectError)
     assert cause.args == ("proxy refused the request (Authorization: Bearer <redacted>)",)
+
+
+async def test_a_key_quoted_anywhere_in_the_chain_never_reaches_the_traceback(closing: list[AsyncFlick]) -> None:
+    """httpx raises its error from the transport's own (httpcore's), with the same words: the key
+    is cleaned out of every exception of the chain, so the printed traceback holds none."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        try:
+            raise OSError(f"tunnel refused: Authorization: Bearer {KEY}")
+        except OSError as low:
+            raise httpx.ConnectError(f"proxy refused (Bearer {KEY})", request=request) from low
+
+    flick = _client(refuse)
+    closing.append(flick)
+    with pytest.raises(APIConnectionError) as caught:
+        await flick.me()
+    printed = "".join(traceback.format_exception(caught.value))
+    assert "tunnel refused: Authorization: Bearer <redacted>" in printed
+    assert KEY not in printed
 
 
 _ECHO = json.dumps({"error": {"code": "invalid_api_key", "message": f"key {KEY} refused"}}).encode()
