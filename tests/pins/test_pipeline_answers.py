@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from facade.helpers import PROFILE_JSON
 from flick_api.api.profile import get_profile
 from flick_api.api.reviews import list_reviews
 from flick_api.models import ErrorEnvelope
@@ -40,15 +41,7 @@ from flick_async.testing import FakeClock
 
 BASE_URL = "https://api.flick.test/api/beta"
 KEY = "flick_sk_unit_0123456789abcdef0123"
-PROFILE = {
-    "id": "usr_000001",
-    "username": "demo",
-    "display_name": "Flick Demo",
-    "avatar_url": None,
-    "pro": True,
-    "created_at": "2025-10-22T18:52:06Z",
-    "stats": {"reviews": 19, "watchlist": 7, "lists": 2},
-}
+PROFILE = PROFILE_JSON
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
