@@ -388,6 +388,12 @@ _PENDING: contextvars.ContextVar[weakref.ref[_Core] | None] = contextvars.Contex
 )  # (weakly, as `_Ticket.core`)
 
 
+def _refers_to(ref: weakref.ref[_Core] | None, core: _Core) -> bool:
+    # By calling the reference, not by comparing it with a new `weakref.ref(core)`: CPython hands
+    # back the same plain reference while one lives, but that is not a language guarantee (PyPy).
+    return ref is not None and ref() is core
+
+
 def _caller() -> Callable[[Callable[[], None]], bool]:
     """A function that runs a callback in the current task's event loop, from any thread.
 
@@ -773,7 +779,7 @@ class _Core:
 
     def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
         now = max(received_at, self.clock.monotonic())
-        if _PENDING.get() is weakref.ref(self):
+        if _refers_to(_PENDING.get(), self):
             _PENDING.set(None)
         self.in_flight = max(0, self.in_flight - 1)
         self.answered = True
@@ -812,7 +818,7 @@ class _Core:
     def _give_back(self) -> None:
         """This task's grant was answered 429, which the server does not count: return its tokens."""
         ticket = _TICKET.get()
-        if ticket is None or ticket.core is not weakref.ref(self):
+        if ticket is None or not _refers_to(ticket.core, self):
             if not self.synced:
                 index, count = self.local_day
                 self.local_day = (index, max(0, count - 1))
@@ -901,7 +907,7 @@ class _Core:
         return True
 
     def abandon(self) -> None:
-        if _PENDING.get() is not weakref.ref(self):
+        if not _refers_to(_PENDING.get(), self):
             return
         _PENDING.set(None)
         self.in_flight = max(0, self.in_flight - 1)
@@ -909,7 +915,7 @@ class _Core:
         # grant of that window when it begins): the server may have counted the request in either.
         # Counted as unanswered, they come back if the server's count later shows it never had it.
         ticket = _TICKET.get()
-        if ticket is not None and ticket.core is weakref.ref(self):
+        if ticket is not None and _refers_to(ticket.core, self):
             _TICKET.set(None)
             if self.minute.end == ticket.end:
                 self.minute.abandoned += 1
@@ -930,7 +936,7 @@ class _Core:
     def _release_hold(self, reset: float | None) -> None:
         """The answer to a late grant says which window counted it; free the other window's token."""
         ticket = _TICKET.get()
-        if ticket is None or ticket.core is not weakref.ref(self) or not ticket.held or reset is None:
+        if ticket is None or not _refers_to(ticket.core, self) or not ticket.held or reset is None:
             return
         ticket.held = False
         window = self.minute
