@@ -168,6 +168,8 @@ def _recheck(module: str, tests: list[str]) -> None:
     mutants = ROOT / "mutants"
     if not result_file.exists() or not (mutants / "flick_async").is_dir():
         sys.exit(f"no finished run of {module} to recheck: run --modules {module} first")
+    from mutmut.stats import status_by_exit_code
+
     result: dict[str, Any] = json.loads(result_file.read_text("utf-8"))
     survivors = sorted(name for name, status in result["statuses"].items() if status == "survived")
     shutil.copytree(ROOT / "tests", mutants / "tests", dirs_exist_ok=True)
@@ -191,18 +193,21 @@ def _recheck(module: str, tests: list[str]) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        if code not in (0, 1):
-            sys.exit(f"pytest exited {code} on {name}: check the tests given")
-        if code == 1:
+        # 2 (interrupted), 4 (bad arguments) and 5 (no tests ran) say nothing about the mutant.
+        if code in (2, 4, 5):
+            sys.exit(f"pytest exited {code} on {name}, which judges no mutant: check the tests given")
+        status = status_by_exit_code[code]  # mutmut's own reading: 1 or 3 killed, a signal a crash
+        if status != "survived":
             killed.append(name)
-            result["statuses"][name] = "killed"
-        print(f"{'killed  ' if code == 1 else 'survived'} {name}", flush=True)
+            result["statuses"][name] = status
+        print(f"{status:<8} {name}", flush=True)
     result_file.write_text(json.dumps(result, indent=1), "utf-8")
     statuses: dict[str, str] = result["statuses"]
     tested = sum(1 for status in statuses.values() if status != "skipped")
     caught = sum(1 for status in statuses.values() if status in KILLED or status == "timeout")
-    print(f"\n{len(killed)} of {len(survivors)} survivors of {module} killed by {' '.join(tests)}")
-    print(f"{module}: {caught} of {tested} mutants caught, {100.0 * caught / tested:.1f}%")
+    print(f"\n{len(killed)} of {len(survivors)} survivors of {module} no longer survive {' '.join(tests)}")
+    score = f"{100.0 * caught / tested:.1f}%" if tested else "no mutant tested"
+    print(f"{module}: {caught} of {tested} mutants caught, {score}")
 
 
 def main() -> None:
