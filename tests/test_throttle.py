@@ -16,6 +16,7 @@ from flick_async import AsyncFlick
 from flick_async._errors import APIConnectionError, DailyQuotaExceededError, RateLimitError
 from flick_async._events import Event, ThrottleWait
 from flick_async._throttle import NoThrottle, RateLimiter, key_digest
+from flick_async.testing import wait_all_tasks_blocked
 from flick_async.testing._clock import FakeClock
 
 
@@ -109,9 +110,9 @@ async def test_a_queued_waiter_is_told_it_waits_for_the_refill_not_for_the_held_
     assert limiter.estimate.minute_remaining == 1
     async with anyio.create_task_group() as tg:
         tg.start_soon(limiter.acquire)
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         tg.start_soon(limiter.acquire)
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         assert limiter.estimate.waiting == 2  # the head holds the last token back
         tg.cancel_scope.cancel()
     waits = [e.delay for e in events if isinstance(e, ThrottleWait)]
@@ -171,7 +172,7 @@ async def test_minute_wait_does_not_spend_a_day_token() -> None:
     assert limiter.estimate.minute_remaining == 0
     async with anyio.create_task_group() as tg:
         tg.start_soon(limiter.acquire)
-        await anyio.wait_all_tasks_blocked()  # time stands still: the task parks in the queue
+        await wait_all_tasks_blocked()  # time stands still: the task parks in the queue
         assert limiter.estimate.waiting == 1
         tg.cancel_scope.cancel()
     assert limiter.estimate.day_remaining == day_before
@@ -284,7 +285,7 @@ async def test_429_pauses_every_waiter_together_then_resumes_in_fifo_order() -> 
         async with anyio.create_task_group() as inner:
             for i in range(10):
                 inner.start_soon(waiter, i)
-                await anyio.wait_all_tasks_blocked()
+                await wait_all_tasks_blocked()
         tg.cancel_scope.cancel()
     assert [i for i, _ in order] == list(range(10))
     assert all(7.0 <= at < 7.0 + limiter._core.margin + 1e-9 for _, at in order)
@@ -339,9 +340,9 @@ async def test_a_429_pause_longer_than_max_wait_raises_at_once_for_that_handle_o
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(patient.acquire)  # the head of the queue, waiting out the pause
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         tg.start_soon(queued_behind, impatient)  # behind it: refused at once all the same
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         assert len(queued) == 1
         assert patient.estimate.waiting == 1
         tg.cancel_scope.cancel()
@@ -423,7 +424,7 @@ async def test_fifo_order_under_a_full_bucket() -> None:
         async with anyio.create_task_group() as inner:
             for i in range(100):
                 inner.start_soon(one, i)
-                await anyio.wait_all_tasks_blocked()  # time stands still: each queues behind the last
+                await wait_all_tasks_blocked()  # time stands still: each queues behind the last
             tg.start_soon(clock.run_autojump)
         tg.cancel_scope.cancel()
     assert granted == list(range(100))
@@ -453,7 +454,7 @@ async def test_cancellation_under_load_loses_and_leaks_no_token() -> None:
         async with anyio.create_task_group() as inner:
             for i, scope in enumerate(scopes):
                 inner.start_soon(one, i, scope)
-            await anyio.wait_all_tasks_blocked()
+            await wait_all_tasks_blocked()
             # Time stands still: the rest are queued (the window's last token waits for the moment
             # that times a clock sounding, one answer having left the bracket a second wide).
             assert len(done) == 58
@@ -461,7 +462,7 @@ async def test_cancellation_under_load_loses_and_leaks_no_token() -> None:
             for i in rng.sample(queued, 70):
                 scopes[i].cancel()
                 if rng.random() < 0.5:
-                    await anyio.wait_all_tasks_blocked()
+                    await wait_all_tasks_blocked()
             tg.start_soon(clock.run_autojump)
         tg.cancel_scope.cancel()
     assert len(cancelled) == 70
@@ -494,13 +495,13 @@ async def test_cancel_racing_the_grant_strands_nothing() -> None:
     async with anyio.create_task_group() as tg:
         for i, scope in enumerate(scopes):
             tg.start_soon(one, i, scope)
-            await anyio.wait_all_tasks_blocked()
+            await wait_all_tasks_blocked()
         resets_in = limiter.estimate.minute_resets_in
         assert resets_in is not None
         clock.advance(resets_in + 0.01)  # + the drift allowance that grows as time passes
         for scope in scopes[::2]:  # the head's wake-up and these cancels land in the same step
             scope.cancel()
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
     assert sorted(returned + raised) == list(range(10))
     assert set(range(1, 10, 2)) <= set(returned)
     assert limiter.estimate.minute_remaining == 60 - len(returned)
@@ -578,7 +579,7 @@ async def test_shared_returns_one_budget_per_key_and_never_shows_the_key() -> No
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(second)
-        await anyio.wait_all_tasks_blocked()  # time stands still: it waits for the probe's answer
+        await wait_all_tasks_blocked()  # time stands still: it waits for the probe's answer
         tg.cancel_scope.cancel()
     assert granted == [], "the second client bypassed the first one's probe"
     assert key not in repr(a)

@@ -24,6 +24,7 @@ from flick_async._errors import APIConnectionError, DailyQuotaExceededError, Rat
 from flick_async._events import ThrottleWait
 from flick_async._throttle import key_digest
 from flick_async._throttle_redis import RedisRateLimiter, _Unavailable
+from flick_async.testing import wait_all_tasks_blocked
 from flick_async.testing._clock import FakeClock
 
 KEY = "flick_sk_redis_test_0123456789"
@@ -49,7 +50,7 @@ class RedisAwareClock(FakeClock):
 
     async def run_autojump(self) -> None:
         while True:
-            await anyio.wait_all_tasks_blocked()
+            await wait_all_tasks_blocked()
             if self.busy:
                 await anyio.sleep(0.0005)
                 continue

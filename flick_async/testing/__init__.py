@@ -49,6 +49,9 @@ The server's handles:
                                         .for_key(key), .statuses(key), .max_per_window(2.0, api_key=key)
 
 `account` arguments take an `Account`, an account id, or one of the account's API keys.
+FakeClock(start=...)                a clock tests move (`advance`) or that jumps when all tasks sleep
+                                    (`run_autojump`, `run(call)`); `wait_all_tasks_blocked()` is
+                                    anyio's, without its 0.1 s real-time polls on asyncio
 Rate limits: only accepted requests count; a 429 spends nothing (see `_ratelimit.py`).
 Catalog CSV formats: `Catalog` (`_catalog.py`). Fault semantics: `Faults` (`_faults.py`).
 pytest fixtures (`flick_server`, `flick_api_key`, `flick_transport`): `pytest_plugin.py`.
@@ -61,7 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._catalog import Catalog, CatalogError, Title
-    from ._clock import FakeClock
+    from ._clock import FakeClock, wait_all_tasks_blocked
     from ._faults import (
         APIDisabled,
         BadGatewayHTML,
@@ -128,6 +131,7 @@ _HOMES = {
     "Title": "_catalog",
     "TruncatedJSON": "_faults",
     "serve_in_thread": "_serve",
+    "wait_all_tasks_blocked": "_clock",
 }
 
 
@@ -179,4 +183,5 @@ __all__ = [
     "TruncatedJSON",
     "WrongRemaining",
     "serve_in_thread",
+    "wait_all_tasks_blocked",
 ]

@@ -20,7 +20,7 @@ from flick_async import (
     ReviewInput,
     ValidationError,
 )
-from flick_async.testing import Account, FakeClock, FlickServer, Slow
+from flick_async.testing import Account, FakeClock, FlickServer, Slow, wait_all_tasks_blocked
 
 from .helpers import BATCH_ROUTE, UNKNOWN_MOVIE, batch_requests, item, items, stored_texts, texts
 
@@ -64,7 +64,7 @@ async def test_input_order_survives_chunks_finishing_out_of_order(
     delivered: list[int] = []
 
     async def release_first_chunk() -> None:
-        await anyio.wait_all_tasks_blocked()  # the three other chunks are answered by now
+        await wait_all_tasks_blocked()  # the three other chunks are answered by now
         assert [entry.fault for entry in server.request_log] == [None, None, None]
         assert isinstance(server.clock, FakeClock)
         server.clock.advance(5.0)

@@ -19,7 +19,7 @@ from flick_async import (
     FlickError,
     ProRequiredError,
 )
-from flick_async.testing import Account, FlickServer, Slow
+from flick_async.testing import Account, FlickServer, Slow, wait_all_tasks_blocked
 
 from .helpers import BATCH_ROUTE, assert_accounted, batch_requests, confirmed, items, stored_texts, texts
 
@@ -150,7 +150,7 @@ async def test_cancel_scope_around_create_many(client: AsyncFlick, server: Flick
     assert source.read < len(rows)
     assert_store_matches(server, account, rows, partial)
     answered = len(server.request_log)
-    await anyio.wait_all_tasks_blocked()
+    await wait_all_tasks_blocked()
     assert len(server.request_log) == answered
 
 
@@ -173,7 +173,7 @@ async def test_cancel_with_a_chunk_in_flight(client: AsyncFlick, server: FlickSe
                 raise
 
         tg.start_soon(run)
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         tg.cancel_scope.cancel()
     [partial] = partials
     # One chunk in flight and one read ahead, waiting for a free worker.
@@ -204,7 +204,7 @@ async def test_leaving_a_stream_early(client: AsyncFlick, server: FlickServer, a
     assert stream.consumed < len(rows)
     assert stream.counts == result.counts
     assert_store_matches(server, account, rows, result)
-    await anyio.wait_all_tasks_blocked()
+    await wait_all_tasks_blocked()
     assert len(server.request_log) == answered
 
 
@@ -219,7 +219,7 @@ async def test_leaving_a_stream_with_a_chunk_in_flight(
         async for outcome in stream:
             delivered.append(outcome)
             if len(delivered) == 50:
-                await anyio.wait_all_tasks_blocked()  # the free worker goes on until the buffer is full
+                await wait_all_tasks_blocked()  # the free worker goes on until the buffer is full
                 break
     assert stream.unconfirmed == list(range(50, 100))
     # Backpressure: 3 chunks (chunk_size × (concurrency + 1)) wait for the consumer.
@@ -253,7 +253,7 @@ async def test_a_slow_consumer_holds_back_the_job_without_deadlock(client: Async
         async for _ in stream:
             seen += 1
             if seen % 500 == 1:
-                await anyio.wait_all_tasks_blocked()  # the job fills the buffer and waits
+                await wait_all_tasks_blocked()  # the job fills the buffer and waits
                 # The buffer's bound, plus a chunk from each worker that was already on its way.
                 assert len(stream.undelivered) <= 50 * (4 + 1) + 50 * 4
     assert (seen, stream.counts) == (3000, BatchCounts(created=3000))

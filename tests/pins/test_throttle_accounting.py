@@ -18,7 +18,7 @@ from _throttle_fakes import START, headers
 
 from flick_async._errors import DailyQuotaExceededError
 from flick_async._throttle import RateLimiter
-from flick_async.testing import FakeClock
+from flick_async.testing import FakeClock, wait_all_tasks_blocked
 
 DAY = 86_400
 MIDNIGHT = (math.floor(START / DAY) + 1) * DAY  # the next UTC midnight after START
@@ -120,7 +120,7 @@ async def test_each_late_grant_holds_its_own_token_of_the_next_window() -> None:
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(other_task)
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         await limiter.acquire()  # late too
         limiter.observe(status_code=429, headers=proxy_429(date=START + 59, retry_after=1), sent_at=t0, received_at=t0)
         refused.set()
@@ -147,7 +147,7 @@ async def test_a_slow_429_for_a_grant_of_the_old_window_gives_the_new_window_not
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(slow_request)
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         clock.advance(31.5)  # the next window, and the next day
         for _ in range(2):
             await limiter.acquire()
@@ -370,7 +370,7 @@ async def test_the_estimate_before_any_answer_knows_only_the_pause_and_the_queue
     async with anyio.create_task_group() as tg:
         tg.start_soon(limiter.acquire)
         tg.start_soon(limiter.acquire)
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         estimate = limiter.estimate
         tg.cancel_scope.cancel()
     assert estimate.synced is False

@@ -16,7 +16,7 @@ import pytest
 from _throttle_fakes import START, headers
 
 from flick_async._throttle import RateLimiter
-from flick_async.testing import FakeClock
+from flick_async.testing import FakeClock, wait_all_tasks_blocked
 
 MARGIN = 0.25  # the default margin in 60 s windows
 
@@ -107,7 +107,7 @@ async def test_a_late_grant_answered_twice_is_released_once() -> None:
     old = headers(remaining=57, reset=START + 60, date=START + 59, remaining_day=4997)
     async with anyio.create_task_group() as tg:
         tg.start_soon(other_task)
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
         limiter.observe(status_code=200, headers=old, sent_at=t0, received_at=t0)
         held.set()
@@ -150,7 +150,7 @@ async def test_a_late_grant_in_a_window_the_server_ends_later_holds_nothing_of_t
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(other_task)
-        await anyio.wait_all_tasks_blocked()
+        await wait_all_tasks_blocked()
         await limiter.acquire()
         assert limiter.estimate.minute_remaining == 58
         later = headers(remaining=58, reset=START + 125, date=START + 119, remaining_day=4997)
