@@ -319,3 +319,43 @@ def test_an_outcome_built_by_hand_keeps_its_input_as_given() -> None:
     row = items(1)[0]
     outcome = BatchOutcome(0, "failed", row)
     assert outcome.input is row
+
+
+async def test_an_unvalidated_value_the_fast_encoder_cannot_write_is_sent_as_json_writes_it() -> None:
+    """validate=False: a field msgspec refuses but JSON can carry (a mapping with a None key) goes on the
+    wire as `json.dumps` writes it, for the server to judge that item alone; its neighbours are stored."""
+    recorder = Recorder()
+    rows = items(3)
+    rows[1] = {**rows[1], "review": {None: "odd"}}
+    async with recorder.client() as flick:
+        result = await flick.reviews.create_many(rows, validate=False)
+    (body,) = recorder.bodies
+    assert body[1]["review"] == {"null": "odd"}
+    assert [item["tmdb_id"] for item in body] == [row["tmdb_id"] for row in rows]
+    assert [o.status for o in result] == ["created", "failed", "created"]
+
+
+class Reversing(Recorder):
+    """The local server, answering each chunk's results in reverse order (a result names its item by index)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        data = json.loads(await response.aread())
+        data["results"].reverse()
+        return httpx.Response(response.status_code, headers={"content-type": "application/json"}, json=data)
+
+
+async def test_answers_out_of_order_are_matched_by_index_and_compacted_like_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Results in reverse order: each outcome gets the review of its own item; past the compaction bound
+    those answers are held compressed too, and read back the same reviews."""
+    monkeypatch.setattr(_batch, "_COMPACT_AFTER", 60)
+    recorder = Reversing()
+    rows = items(150)
+    async with recorder.client() as flick:
+        result = await flick.reviews.create_many(rows, concurrency=1)
+    assert result.created == 150
+    answers = [o._review for o in result.outcomes[::50]]
+    assert [type(answer) is _batch._Answer and answer._packed for answer in answers] == [False, True, True]
+    assert [o.review.review if o.review else None for o in result] == [row["review"] for row in rows]
