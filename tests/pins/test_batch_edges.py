@@ -19,7 +19,7 @@ import anyio
 import attrs
 import httpx
 import pytest
-from batch.helpers import SERVER_BASE_URL, items
+from batch.helpers import SERVER_BASE_URL, UNKNOWN_MOVIE, items
 
 from flick_async import (
     AsyncFlick,
@@ -270,12 +270,16 @@ async def test_a_result_compacts_only_the_answers_that_come_once_it_holds_more_t
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With the bound at 60 and chunks of 30, the chunk that brings the result to exactly 60 is kept as it
-    came; the next one, past the bound, is held compressed."""
+    came; the next one, past the bound, is held compressed (its item the server refused, with no review to
+    hold, as it is)."""
     monkeypatch.setattr(_batch, "_COMPACT_AFTER", 60)
     recorder = Recorder()
+    rows: list[Any] = items(90)
+    rows[75] = {**rows[75], "tmdb_id": UNKNOWN_MOVIE}
     async with recorder.client() as flick:
-        result = await flick.reviews.create_many(items(90), chunk_size=30, concurrency=1)
-    assert result.created == 90
+        result = await flick.reviews.create_many(rows, chunk_size=30, concurrency=1)
+    assert (result.created, result.failed_count) == (89, 1)
+    assert (result.outcomes[75].status, result.outcomes[75].review) == ("failed", None)
     packed = [o._review._packed for o in result.outcomes[::30] if type(o._review) is _batch._Answer]
     assert packed == [False, False, True]
 
@@ -359,3 +363,16 @@ async def test_answers_out_of_order_are_matched_by_index_and_compacted_like_the_
     answers = [o._review for o in result.outcomes[::50]]
     assert [type(answer) is _batch._Answer and answer._packed for answer in answers] == [False, True, True]
     assert [o.review.review if o.review else None for o in result] == [row["review"] for row in rows]
+
+
+async def test_each_raw_chunk_answer_holds_the_outcomes_of_the_items_it_carried() -> None:
+    """`with_raw_response.reviews.create_many`: each chunk's RawResponse parses to the outcomes of exactly the
+    items that chunk sent (the bulk job names them to the pipeline), in input order."""
+    recorder = Recorder()
+    async with recorder.client() as flick:
+        raw = await flick.with_raw_response.reviews.create_many(items(120), concurrency=1)
+    assert [[o.index for o in chunk.parse()] for chunk in raw.chunks] == [
+        list(range(0, 50)),
+        list(range(50, 100)),
+        list(range(100, 120)),
+    ]
