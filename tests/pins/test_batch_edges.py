@@ -12,8 +12,8 @@ the results-shape error named; the caller's own exception re-raised as itself.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import anyio
 import attrs
@@ -34,6 +34,7 @@ from flick_async import (
 )
 from flick_async.testing import FakeClock, FlickServer
 
+T = TypeVar("T")
 KEY = "flick_sk_unit_0123456789"
 NO_RETRY = RetryPolicy(max_retries=0, initial_delay=0.0, jitter=0.0)
 
@@ -46,7 +47,8 @@ def _mock(handler: Callable[[httpx.Request], httpx.Response], *, retries: RetryP
 class Recorder(httpx.AsyncBaseTransport):
     """The local server, recording the reviews of each batch body it is sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, latency: FakeClock | None = None) -> None:
+        self._clock = latency
         self.server = FlickServer(clock=FakeClock(), rate_limit=1_000_000, daily_limit=1_000_000, demo=False)
         key = self.server.add_account("edges").api_key
         assert key is not None
@@ -56,11 +58,19 @@ class Recorder(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.bodies.append(json.loads(request.content)["reviews"])
+        if self._clock is not None:
+            await self._clock.sleep(0.05)
         return await self._inner.handle_async_request(request)
 
     def client(self) -> AsyncFlick:
         http = httpx.AsyncClient(transport=self)
-        return AsyncFlick(self.key, base_url=SERVER_BASE_URL, http_client=http, throttle=False, retry_policy=NO_RETRY)
+        options: dict[str, Any] = {"throttle": False, "retry_policy": NO_RETRY, "clock": self._clock}
+        return AsyncFlick(self.key, base_url=SERVER_BASE_URL, http_client=http, **options)
+
+    async def run(self, job: Callable[[], Awaitable[T]]) -> T:
+        """Run `job` on the fake clock (time jumps when every task waits on it)."""
+        assert self._clock is not None
+        return await self._clock.run(job)
 
 
 def _created(index: int) -> dict[str, Any]:
@@ -273,11 +283,11 @@ async def test_a_result_compacts_only_the_answers_that_come_once_it_holds_more_t
     came; the next one, past the bound, is held compressed (its item the server refused, with no review to
     hold, as it is)."""
     monkeypatch.setattr(_batch, "_COMPACT_AFTER", 60)
-    recorder = Recorder()
+    recorder = Recorder(latency=FakeClock())  # each answer takes a while: the result takes each as it comes
     rows: list[Any] = items(90)
     rows[75] = {**rows[75], "tmdb_id": UNKNOWN_MOVIE}
     async with recorder.client() as flick:
-        result = await flick.reviews.create_many(rows, chunk_size=30, concurrency=1)
+        result = await recorder.run(lambda: flick.reviews.create_many(rows, chunk_size=30, concurrency=1))
     assert (result.created, result.failed_count) == (89, 1)
     assert (result.outcomes[75].status, result.outcomes[75].review) == ("failed", None)
     packed = [o._review._packed for o in result.outcomes[::30] if type(o._review) is _batch._Answer]
@@ -355,10 +365,10 @@ async def test_answers_out_of_order_are_matched_by_index_and_compacted_like_the_
     """Results in reverse order: each outcome gets the review of its own item; past the compaction bound
     those answers are held compressed too, and read back the same reviews."""
     monkeypatch.setattr(_batch, "_COMPACT_AFTER", 60)
-    recorder = Reversing()
+    recorder = Reversing(latency=FakeClock())
     rows = items(150)
     async with recorder.client() as flick:
-        result = await flick.reviews.create_many(rows, concurrency=1)
+        result = await recorder.run(lambda: flick.reviews.create_many(rows, concurrency=1))
     assert result.created == 150
     answers = [o._review for o in result.outcomes[::50]]
     assert [type(answer) is _batch._Answer and answer._packed for answer in answers] == [False, True, True]
@@ -372,7 +382,7 @@ async def test_each_raw_chunk_answer_holds_the_outcomes_of_the_items_it_carried(
     async with recorder.client() as flick:
         raw = await flick.with_raw_response.reviews.create_many(items(120), concurrency=1)
     assert [[o.index for o in chunk.parse()] for chunk in raw.chunks] == [
-        list(range(0, 50)),
+        list(range(50)),
         list(range(50, 100)),
         list(range(100, 120)),
     ]
