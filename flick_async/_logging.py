@@ -61,8 +61,13 @@ class _RedactingFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if _has_key(record.getMessage()):
-            self._mask_message(record)
+        try:
+            message = record.getMessage()
+        except Exception:  # a message its arguments do not fit: the handler reports it (handleError)
+            record.msg, record.args = _masked(record.msg), _masked_args(record.args)
+        else:
+            if _has_key(message):
+                self._mask_message(record)
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)
             if _has_key(text):
@@ -76,15 +81,7 @@ class _RedactingFilter(logging.Filter):
 
     @staticmethod
     def _mask_message(record: logging.LogRecord) -> None:
-        def masked(value: object) -> object:
-            return _mask(str(value)) if _has_key(str(value)) else value
-
-        msg, args = record.msg, record.args
-        if isinstance(args, tuple):
-            args = tuple(masked(arg) for arg in args)
-        elif isinstance(args, Mapping):
-            args = {name: masked(value) for name, value in args.items()}
-        candidate = logging.makeLogRecord({"msg": masked(msg), "args": args})
+        candidate = logging.makeLogRecord({"msg": _masked(record.msg), "args": _masked_args(record.args)})
         try:
             message = candidate.getMessage()
         except (TypeError, ValueError):  # an argument changed type (`%d` of a masked value)
@@ -93,6 +90,25 @@ class _RedactingFilter(logging.Filter):
             record.msg, record.args = candidate.msg, candidate.args
         else:  # a key made up of several arguments, or an odd format: keep the masked text alone
             record.msg, record.args = _mask(record.getMessage()), None
+
+
+def _masked(value: object) -> object:
+    try:
+        text = str(value)
+    except Exception:  # a str() that fails shows no key; the handler reports the failure
+        return value
+    return _mask(text) if _has_key(text) else value
+
+
+_Args = tuple[object, ...] | Mapping[str, object] | None  # as LogRecord.args
+
+
+def _masked_args(args: _Args) -> _Args:
+    if isinstance(args, tuple):
+        return tuple(_masked(arg) for arg in args)
+    if isinstance(args, Mapping):
+        return {name: _masked(value) for name, value in args.items()}
+    return args
 
 
 _REDACT = _RedactingFilter()

@@ -490,7 +490,11 @@ class Pipeline:
         if cached is None or cached[0] != client_headers:
             merged = httpx.Headers(http.headers)
             merged.update({**extra, **self._headers} if extra else self._headers)
-            cached = self._merged_headers[key] = (client_headers, merged)
+            cached = (client_headers, merged)
+            # Bounded: an operation with a header parameter (an idempotency key, say) may send
+            # another value with every call.
+            if len(self._merged_headers) < _HEADER_SETS_HELD or key in self._merged_headers:
+                self._merged_headers[key] = cached
         return httpx.Request(
             kwargs["method"].upper(),
             url,
@@ -498,7 +502,8 @@ class Pipeline:
             content=kwargs.get("content"),
             json=kwargs.get("json"),
             headers=cached[1],  # copied by httpx.Request: the key set on it never reaches the cache
-            extensions={"timeout": self._timeout_extension},
+            # A dict of its own, as `build_request` gives: a hook or transport may change it.
+            extensions={"timeout": dict(self._timeout_extension)},
         )
 
     def _check_open(self) -> None:
@@ -619,6 +624,7 @@ class Pipeline:
 
 
 _URLS_HELD = 256
+_HEADER_SETS_HELD = 64
 _CLOSED_IN_FLIGHT = "this AsyncFlick client was closed (aclose()) while the call was in flight"
 # Failures before any byte of the request left: the server cannot have acted on it.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

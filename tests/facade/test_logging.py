@@ -251,3 +251,37 @@ def test_every_sdk_logger_masks_keys() -> None:
     for name in ("flick_async", "flick_async.testing"):
         assert any(isinstance(f, _RedactingFilter) for f in logging.getLogger(name).filters), name
     assert flick_async._events.logger is logging.getLogger("flick_async")
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text for this one")
+
+
+@pytest.mark.parametrize(
+    ("msg", "args"),
+    [
+        ("%d tries", ("three",)),  # arguments that do not fit the format
+        ("%s and %s", ("one",)),
+        ("shown %s", (_Unprintable(),)),  # an argument whose str() raises
+    ],
+)
+def test_a_message_its_arguments_do_not_fit_is_reported_by_the_handler_not_raised(
+    make_mock_client: Callable[..., AsyncFlick],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    msg: str,
+    args: tuple[object, ...],
+) -> None:
+    """The stdlib reports a bad log call from the handler ("--- Logging error ---") and the program
+    goes on; the masking filter runs before any handler, so it must not raise either (a logging
+    call inside a request would fail the call). A key among the arguments is still masked."""
+    monkeypatch.setenv("FLICK_LOG", "info")
+    make_mock_client()
+    logger = logging.getLogger("flick_async")
+    # Only FLICK_LOG's handler: pytest's own capture handler (on the root) raises logging errors.
+    monkeypatch.setattr(logger, "propagate", False)
+    logger.warning(msg + " for %s", *args, MOCK_KEY)  # must not raise
+    err = capsys.readouterr().err
+    assert "Logging error" in err
+    assert MOCK_KEY not in err

@@ -134,3 +134,48 @@ async def test_the_cached_headers_never_hold_the_key() -> None:
     assert first.items == []
     assert [request.headers.get("authorization") for request in sent] == [None, None]  # removed after sending
     assert all(request.headers["x-team"] == "t" for request in sent)
+
+
+async def test_a_hook_that_changes_one_requests_timeout_leaves_the_next_alone() -> None:
+    """Each request gets a timeout of its own, as `build_request` gives it: an event hook or a
+    transport that edits `request.extensions["timeout"]` in place (to give one slow call more time)
+    must not change the timeout of every call after it."""
+    seen: list[dict[str, float | None]] = []
+
+    async def stretch_first(request: httpx.Request) -> None:
+        if not seen:
+            request.extensions["timeout"]["read"] = 99.0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.extensions["timeout"]))
+        return httpx.Response(200, json=PAGE)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer), event_hooks={"request": [stretch_first]})
+    async with (
+        http,
+        AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=False, timeout=5.0, clock=FakeClock()) as flick,
+    ):
+        for _ in range(3):
+            await flick.reviews.list(limit=2)
+    assert [timeout["read"] for timeout in seen] == [99.0, 5.0, 5.0]
+
+
+async def test_calls_with_a_new_header_value_each_time_send_each_and_hold_no_more_than_a_few() -> None:
+    """An operation with a header parameter (an idempotency key, a trace id) sends a new value with
+    every call: each request carries its own value, and the merged-header sets the pipeline keeps
+    for speed stay bounded (a service making millions of calls must not keep one per call)."""
+    sent: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("x-request-id"))
+        return httpx.Response(200, json=PAGE)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    async with http, AsyncFlick(KEY, base_url=BASE_URL, http_client=http, throttle=False, clock=FakeClock()) as flick:
+        pipeline = flick._pipeline
+        for i in range(500):
+            request = pipeline._build_request({"method": "get", "url": "/me", "headers": {"X-Request-Id": f"r{i}"}})
+            await http.send(request)
+        held = len(pipeline._merged_headers)
+    assert sent == [f"r{i}" for i in range(500)]
+    assert held <= 64
