@@ -386,3 +386,12 @@ async def test_each_raw_chunk_answer_holds_the_outcomes_of_the_items_it_carried(
         list(range(50, 100)),
         list(range(100, 120)),
     ]
+
+
+def test_distinct_outcomes_hash_apart() -> None:
+    """An outcome hashes by its fields: outcomes of different items (or statuses) spread over distinct hashes,
+    so a set or dict of a big job's outcomes stays a hash table, not one long bucket."""
+    rows = items(50)
+    outcomes = [BatchOutcome(i, status, row) for i, row in enumerate(rows) for status in ("failed", "uncertain")]
+    assert len({hash(outcome) for outcome in outcomes}) == len(outcomes)
+    assert len(set(outcomes)) == len(outcomes)
