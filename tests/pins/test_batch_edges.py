@@ -29,6 +29,7 @@ from flick_async import (
     MalformedResponseError,
     MediaNotFoundError,
     RetryPolicy,
+    ReviewInput,
     ValidationError,
     _batch,
 )
@@ -391,7 +392,7 @@ async def test_each_raw_chunk_answer_holds_the_outcomes_of_the_items_it_carried(
 def test_distinct_outcomes_hash_apart() -> None:
     """An outcome hashes by its fields: outcomes of different items (or statuses) spread over distinct hashes,
     so a set or dict of a big job's outcomes stays a hash table, not one long bucket."""
-    rows = items(50)
+    rows = [ReviewInput.coerce(row) for row in items(50)]
     outcomes = [BatchOutcome(i, status, row) for i, row in enumerate(rows) for status in ("failed", "uncertain")]
     assert len({hash(outcome) for outcome in outcomes}) == len(outcomes)
     assert len(set(outcomes)) == len(outcomes)
