@@ -282,17 +282,18 @@ async def test_a_result_compacts_only_the_answers_that_come_once_it_holds_more_t
 ) -> None:
     """With the bound at 60 and chunks of 30, the chunk that brings the result to exactly 60 is kept as it
     came; the next one, past the bound, is held compressed (its item the server refused, with no review to
-    hold, as it is)."""
+    hold, as it is), down to the last chunk of a single item."""
     monkeypatch.setattr(_batch, "_COMPACT_AFTER", 60)
     recorder = Recorder(latency=FakeClock())  # each answer takes a while: the result takes each as it comes
-    rows: list[Any] = items(90)
+    rows: list[Any] = items(91)
     rows[75] = {**rows[75], "tmdb_id": UNKNOWN_MOVIE}
     async with recorder.client() as flick:
         result = await recorder.run(lambda: flick.reviews.create_many(rows, chunk_size=30, concurrency=1))
-    assert (result.created, result.failed_count) == (89, 1)
+    assert (result.created, result.failed_count) == (90, 1)
     assert (result.outcomes[75].status, result.outcomes[75].review) == ("failed", None)
     packed = [o._review._packed for o in result.outcomes[::30] if type(o._review) is _batch._Answer]
-    assert packed == [False, False, True]
+    assert packed == [False, False, True, True]
+    assert [o.review.review if o.review else None for o in result.outcomes[88:]] == [r["review"] for r in rows[88:]]
 
 
 async def test_an_answer_whose_results_are_not_a_list_says_so() -> None:
@@ -303,7 +304,7 @@ async def test_an_answer_whose_results_are_not_a_list_says_so() -> None:
     assert [o.status for o in result] == ["uncertain", "uncertain"]
     error = result.outcomes[0].error
     assert isinstance(error, MalformedResponseError)
-    assert "results is not a list" in str(error)
+    assert "the response does not have the documented shape (TypeError: results is not a list)" in str(error)
 
 
 @attrs.frozen
