@@ -1,0 +1,102 @@
+"""What a refused or lost request costs at the edges of a window and of the UTC day (issue #16).
+
+Each test drives one `RateLimiter` by hand on a `FakeClock` with the API's own headers (or none),
+so the budget asserted is the exact one the promise implies.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+
+import anyio
+import httpx
+import pytest
+from _throttle_fakes import START, headers
+
+from flick_async._errors import DailyQuotaExceededError
+from flick_async._throttle import RateLimiter
+from flick_async.testing import FakeClock, wait_all_tasks_blocked
+
+DAY = 86_400
+MIDNIGHT = (math.floor(START / DAY) + 1) * DAY  # the next UTC midnight after START
+
+
+def proxy_429(*, date: float, retry_after: int) -> httpx.Headers:
+    """A 429 with no rate-limit headers at all (a proxy's or a burst limiter's refusal)."""
+    return httpx.Headers(
+        {"Date": email.utils.formatdate(math.floor(date), usegmt=True), "Retry-After": str(retry_after)}
+    )
+
+
+async def test_a_429_on_the_only_late_grant_answered_after_the_turn_leaves_the_new_window_whole() -> None:
+    """A grant late in its window holds a token of the next one; refused after the turn, with nothing
+    else granted there, the new window is back to its full limit (not one short)."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    first = headers(remaining=59, reset=START + 60, date=START + 59, remaining_day=4999)
+    limiter.observe(status_code=200, headers=first, sent_at=t0, received_at=t0)
+    t1 = clock.monotonic()
+    await limiter.acquire()  # a second before the turn: it also holds a token of the next window
+    clock.advance(2.5)
+    assert limiter.estimate.minute_remaining == 59  # the held token is a grant of the new window
+    refused = proxy_429(date=START + 61, retry_after=0)
+    limiter.observe(status_code=429, headers=refused, sent_at=t1, received_at=t1 + 2.5)
+    assert limiter.estimate.minute_remaining == 60
+
+
+async def test_without_rate_limit_headers_a_429_returns_exactly_its_own_request_of_the_local_day() -> None:
+    """No X-RateLimit-* headers, per_day=3: two answered, one refused (429), then exactly one more fits."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, per_day=3)
+    for status in (200, 200, 429, 200):
+        await limiter.acquire()
+        now = clock.monotonic()
+        answer = httpx.Headers({"Retry-After": "0"} if status == 429 else {})
+        limiter.observe(status_code=status, headers=answer, sent_at=now, received_at=now)
+        clock.advance(1.0)  # past the 429's pause (its margin)
+    with pytest.raises(DailyQuotaExceededError):
+        await limiter.acquire()
+
+
+async def test_without_rate_limit_headers_the_spent_days_retry_after_is_the_time_left_under_a_second() -> None:
+    """Headerless, the day spent half a second before the local UTC midnight: retry_after is 0.5 s, not rounded up."""
+    clock = FakeClock(start=MIDNIGHT - 0.5)
+    limiter = RateLimiter(clock=clock, per_day=1)
+    await limiter.acquire()
+    now = clock.monotonic()
+    limiter.observe(status_code=200, headers=httpx.Headers(), sent_at=now, received_at=now)
+    with pytest.raises(DailyQuotaExceededError) as caught:
+        await limiter.acquire()
+    assert caught.value.retry_after == pytest.approx(0.5)
+
+
+async def test_a_request_of_yesterday_lost_after_midnight_is_not_returned_against_todays_count() -> None:
+    """A grant made early in its day gets no answer until after UTC midnight: it counts as unanswered for
+    yesterday only, so today's `Remaining-Day` lying high returns nothing (today's own grant stays spent)."""
+    clock = FakeClock(start=MIDNIGHT - 30)
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    synced = headers(remaining=59, reset=MIDNIGHT, date=MIDNIGHT - 30, remaining_day=4999)
+    limiter.observe(status_code=200, headers=synced, sent_at=t0, received_at=t0)
+    lost = anyio.Event()
+
+    async def lost_request() -> None:
+        await limiter.acquire()  # early in the day and the window: charged to yesterday only
+        await lost.wait()
+        limiter.abandon()  # a timeout, after midnight
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lost_request)
+        await wait_all_tasks_blocked()
+        clock.advance(31.5)  # the next window and the next day
+        assert limiter.estimate.day_remaining == 5000
+        lost.set()
+    t1 = clock.monotonic()
+    await limiter.acquire()
+    lying = headers(remaining=59, reset=MIDNIGHT + 60, date=MIDNIGHT + 1, remaining_day=5000)
+    limiter.observe(status_code=200, headers=lying, sent_at=t1, received_at=t1)
+    assert limiter.estimate.day_remaining == 4999
