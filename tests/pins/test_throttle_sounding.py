@@ -1,0 +1,63 @@
+"""Sounding the window boundary (issue #16): where a sequential job's last token of a short window goes.
+
+With no whole second left inside a window to sound, the limiter sends the window's last token at
+the window's end as the local wall clock places it, or at the clock bracket's midpoint when the
+wall clock disagrees with the bracket; once the wall clock agrees with the bracket's lower bound
+there is nothing left to learn and nothing is held back. Driven by hand on a `FakeClock`, whose
+wall clock reads `START` at monotonic 1000.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+
+import anyio
+import httpx
+
+from flick_async._throttle import RateLimiter
+from flick_async.testing import FakeClock
+
+START = 1_781_200_500.0  # FakeClock's wall time at its monotonic start (1000)
+
+
+def answer(*, server_time: float) -> httpx.Headers:
+    """The first answer of a 2-per-second key, written at `server_time`: one token left in its window."""
+    return httpx.Headers(
+        {
+            "X-RateLimit-Limit": "2",
+            "X-RateLimit-Remaining": "1",
+            "X-RateLimit-Reset": str(math.floor(server_time) + 1),
+            "X-RateLimit-Limit-Day": "5000",
+            "X-RateLimit-Remaining-Day": "4999",
+            "Date": email.utils.formatdate(math.floor(server_time), usegmt=True),
+        }
+    )
+
+
+async def second_grant_after(server_ahead: float) -> float:
+    """Seconds the second request of a sequential job waits, the server's clock `server_ahead` of the wall's."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, window_seconds=1.0)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    limiter.observe(
+        status_code=200, headers=answer(server_time=clock.time() + server_ahead), sent_at=t0, received_at=t0
+    )
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        await limiter.acquire()
+        tg.cancel_scope.cancel()
+    return clock.monotonic() - t0
+
+
+async def test_a_wall_clock_off_the_bracket_sounds_the_boundary_at_the_brackets_midpoint() -> None:
+    """Server 200.3 s ahead of the local wall clock: `Date` leaves a 1 s bracket, the wall clock lies outside
+    it, so the window's last token goes at the window's end as the bracket's midpoint places it (0.5 s on)."""
+    assert math.isclose(await second_grant_after(200.3), 0.5, abs_tol=1e-6)
+
+
+async def test_a_wall_clock_on_the_brackets_lower_bound_holds_nothing_back() -> None:
+    """Server and wall clock agree, on a whole second: the wall clock sits on the bracket's lower bound, so
+    there is nothing to sound and the sequential job's next request goes at once."""
+    assert await second_grant_after(0.0) == 0.0
