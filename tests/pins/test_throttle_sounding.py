@@ -61,3 +61,42 @@ async def test_a_wall_clock_on_the_brackets_lower_bound_holds_nothing_back() -> 
     """Server and wall clock agree, on a whole second: the wall clock sits on the bracket's lower bound, so
     there is nothing to sound and the sequential job's next request goes at once."""
     assert await second_grant_after(0.0) == 0.0
+
+
+def answer_of(*, limit: int, remaining: int, reset: float, server_time: float) -> httpx.Headers:
+    """An answer with the API's rate-limit headers, written at `server_time`."""
+    return httpx.Headers(
+        {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(int(reset)),
+            "X-RateLimit-Limit-Day": "5000",
+            "X-RateLimit-Remaining-Day": "4990",
+            "Date": email.utils.formatdate(math.floor(server_time), usegmt=True),
+        }
+    )
+
+
+async def test_once_the_bracket_is_tight_the_last_token_goes_at_once_even_with_more_demand() -> None:
+    """Two answers 10 ms apart on either side of a window's end place the server's clock to 10 ms (under
+    the 20 ms that is tight enough): the next window's last token is no longer held back for a sounding,
+    although an answer is still to come."""
+    end = START + 60
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    before = answer_of(limit=3, remaining=2, reset=end, server_time=end - 0.005)
+    limiter.observe(status_code=200, headers=before, sent_at=t0, received_at=t0)
+    clock.advance(0.01)
+    t1 = clock.monotonic()
+    await limiter.acquire()
+    after = answer_of(limit=3, remaining=2, reset=end + 60, server_time=end + 0.005)  # the window has turned
+    limiter.observe(status_code=200, headers=after, sent_at=t1, received_at=t1)
+    await limiter.acquire()  # not answered yet: more demand in sight
+    assert limiter.estimate.minute_remaining == 1
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        await limiter.acquire()  # the window's last token
+        tg.cancel_scope.cancel()
+    assert clock.monotonic() == t1
