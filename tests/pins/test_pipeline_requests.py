@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 import httpx
+from batch.helpers import items, texts
 from flick_api.api.reviews import create_review
 from flick_api.models import MediaType, ReviewCreate
 from hypothesis import HealthCheck, given, settings
@@ -179,3 +180,25 @@ async def test_calls_with_a_new_header_value_each_time_send_each_and_hold_no_mor
         held = len(pipeline._merged_headers)
     assert sent == [f"r{i}" for i in range(500)]
     assert held <= 64
+
+
+async def test_bulk_writes_through_an_http_client_with_cookies_or_query_parameters_store_every_item() -> None:
+    """An http_client with cookies or query parameters of its own has its requests built by httpx's
+    `build_request` (which merges those too), not from the cached parts: a bulk write's body,
+    encoded by the SDK beforehand, must go with it, or every chunk would be refused as empty."""
+    from flick_async.testing import DEMO_API_KEY, FlickServer
+
+    rows = items(120)
+    for cookies, params in (({"session": "s1"}, None), (None, {"tenant": "t1"})):
+        server = FlickServer()
+        account = server.demo_account
+        assert account is not None
+        http = httpx.AsyncClient(transport=server.transport(), base_url=server.base_url, cookies=cookies, params=params)
+        async with (
+            http,
+            AsyncFlick(DEMO_API_KEY, base_url=server.base_url, http_client=http, throttle=False) as flick,
+        ):
+            result = await flick.reviews.create_many(rows)
+        assert (result.counts.created, result.counts.failed, result.counts.uncertain) == (120, 0, 0)
+        stored = [review["review"] for review in server.reviews(account)]
+        assert sorted(text for text in stored if text in set(texts(rows))) == texts(rows)
