@@ -21,12 +21,12 @@ from flick_async.testing import FakeClock
 START = 1_781_200_500.0  # FakeClock's wall time at its monotonic start (1000)
 
 
-def answer(*, server_time: float) -> httpx.Headers:
-    """The first answer of a 2-per-second key, written at `server_time`: one token left in its window."""
+def answer(*, server_time: float, limit: int) -> httpx.Headers:
+    """The first answer of a key allowed `limit` a window, written at `server_time` a second before its window ends."""
     return httpx.Headers(
         {
-            "X-RateLimit-Limit": "2",
-            "X-RateLimit-Remaining": "1",
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(limit - 1),
             "X-RateLimit-Reset": str(math.floor(server_time) + 1),
             "X-RateLimit-Limit-Day": "5000",
             "X-RateLimit-Remaining-Day": "4999",
@@ -35,14 +35,17 @@ def answer(*, server_time: float) -> httpx.Headers:
     )
 
 
-async def second_grant_after(server_ahead: float) -> float:
+async def second_grant_after(server_ahead: float, *, window: float = 1.0, limit: int = 2) -> float:
     """Seconds the second request of a sequential job waits, the server's clock `server_ahead` of the wall's."""
     clock = FakeClock()
-    limiter = RateLimiter(clock=clock, window_seconds=1.0)
+    limiter = RateLimiter(clock=clock, window_seconds=window)
     t0 = clock.monotonic()
     await limiter.acquire()
     limiter.observe(
-        status_code=200, headers=answer(server_time=clock.time() + server_ahead), sent_at=t0, received_at=t0
+        status_code=200,
+        headers=answer(server_time=clock.time() + server_ahead, limit=limit),
+        sent_at=t0,
+        received_at=t0,
     )
     async with anyio.create_task_group() as tg:
         tg.start_soon(clock.run_autojump)
@@ -55,6 +58,18 @@ async def test_a_wall_clock_off_the_bracket_sounds_the_boundary_at_the_brackets_
     """Server 200.3 s ahead of the local wall clock: `Date` leaves a 1 s bracket, the wall clock lies outside
     it, so the window's last token goes at the window's end as the bracket's midpoint places it (0.5 s on)."""
     assert math.isclose(await second_grant_after(200.3), 0.5, abs_tol=1e-6)
+
+
+async def test_in_long_windows_a_one_second_bracket_is_not_worth_holding_a_sequential_jobs_request() -> None:
+    """In 200 s windows a 1 s bracket costs each window under 1% of it: the job's last token of the
+    window goes at once, though the wall clock is off the bracket and the window ends within a second."""
+    assert await second_grant_after(200.3, window=200.0) == 0.0
+
+
+async def test_a_windows_only_token_is_never_held_for_a_sounding() -> None:
+    """One request a window: a sequential job's next request is the new window's first, with nothing of
+    that window used, so it goes at the refill (a second plus the 20 ms margin), not at a sounding."""
+    assert math.isclose(await second_grant_after(200.3, limit=1), 1.02, abs_tol=1e-3)
 
 
 async def test_a_wall_clock_on_the_brackets_lower_bound_holds_nothing_back() -> None:
