@@ -14,6 +14,7 @@ import math
 
 import anyio
 import httpx
+import pytest
 
 from flick_async._throttle import RateLimiter
 from flick_async.testing import FakeClock
@@ -115,3 +116,32 @@ async def test_once_the_bracket_is_tight_the_last_token_goes_at_once_even_with_m
         await limiter.acquire()  # the window's last token
         tg.cancel_scope.cancel()
     assert clock.monotonic() == t1
+
+
+@pytest.mark.parametrize(("before_end", "waited"), [(1.5, 0.0), (0.9, 0.9)])
+async def test_a_sequential_jobs_request_is_held_for_a_sounding_a_second_at_most(
+    before_end: float, waited: float
+) -> None:
+    """10 s windows, a 0.4 s bracket (two answers either side of a window's end), the wall clock right:
+    the window's last token waits for its end (to sound it) only when that is at most a second away
+    (twice the bracket is less); 1.5 s away, it goes at once."""
+    end = START  # a window's end; the server's clock and the local wall clock agree
+    clock = FakeClock(start=end - 0.2)
+    limiter = RateLimiter(clock=clock, window_seconds=10.0)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    before = answer_of(limit=2, remaining=1, reset=end, server_time=clock.time())
+    limiter.observe(status_code=200, headers=before, sent_at=t0, received_at=t0)
+    clock.advance(0.4)
+    t1 = clock.monotonic()
+    await limiter.acquire()
+    after = answer_of(limit=2, remaining=1, reset=end + 10, server_time=clock.time())  # the window has turned
+    limiter.observe(status_code=200, headers=after, sent_at=t1, received_at=t1)
+    assert limiter.estimate.minute_remaining == 1
+    clock.advance(end + 10 - before_end - clock.time())
+    t2 = clock.monotonic()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(clock.run_autojump)
+        await limiter.acquire()  # the window's last token
+        tg.cancel_scope.cancel()
+    assert math.isclose(clock.monotonic() - t2, waited, abs_tol=1e-6)
