@@ -118,21 +118,23 @@ async def test_once_the_bracket_is_tight_the_last_token_goes_at_once_even_with_m
     assert clock.monotonic() == t1
 
 
-@pytest.mark.parametrize(("before_end", "waited"), [(1.5, 0.0), (0.9, 0.9)])
-async def test_a_sequential_jobs_request_is_held_for_a_sounding_a_second_at_most(
-    before_end: float, waited: float
+@pytest.mark.parametrize(
+    ("bracket", "before_end", "waited"), [(0.4, 1.5, 0.0), (0.4, 0.9, 0.9), (0.8, 2.0, 0.0), (0.8, 1.5, 1.5)]
+)
+async def test_a_sequential_jobs_request_is_held_for_a_sounding_a_second_or_twice_the_bracket_at_most(
+    bracket: float, before_end: float, waited: float
 ) -> None:
-    """10 s windows, a 0.4 s bracket (two answers either side of a window's end), the wall clock right:
-    the window's last token waits for its end (to sound it) only when that is at most a second away
-    (twice the bracket is less); 1.5 s away, it goes at once."""
+    """10 s windows, a bracket of 0.4 or 0.8 s (two answers either side of a window's end), the wall clock
+    right: the window's last token waits for its end (to sound it) only when that is at most a second or
+    twice the bracket away, whichever is more; further away, it goes at once."""
     end = START  # a window's end; the server's clock and the local wall clock agree
-    clock = FakeClock(start=end - 0.2)
+    clock = FakeClock(start=end - bracket / 2)
     limiter = RateLimiter(clock=clock, window_seconds=10.0)
     t0 = clock.monotonic()
     await limiter.acquire()
     before = answer_of(limit=2, remaining=1, reset=end, server_time=clock.time())
     limiter.observe(status_code=200, headers=before, sent_at=t0, received_at=t0)
-    clock.advance(0.4)
+    clock.advance(bracket)
     t1 = clock.monotonic()
     await limiter.acquire()
     after = answer_of(limit=2, remaining=1, reset=end + 10, server_time=clock.time())  # the window has turned
