@@ -14,7 +14,7 @@ import httpx
 import pytest
 from _throttle_fakes import START, headers
 
-from flick_async._errors import DailyQuotaExceededError
+from flick_async._errors import DailyQuotaExceededError, RateLimitError
 from flick_async._throttle import RateLimiter
 from flick_async.testing import FakeClock, wait_all_tasks_blocked
 
@@ -100,3 +100,21 @@ async def test_a_request_of_yesterday_lost_after_midnight_is_not_returned_agains
     lying = headers(remaining=59, reset=MIDNIGHT + 60, date=MIDNIGHT + 1, remaining_day=5000)
     limiter.observe(status_code=200, headers=lying, sent_at=t1, received_at=t1)
     assert limiter.estimate.day_remaining == 4999
+
+
+async def test_a_pause_longer_than_max_wait_says_how_long_the_limit_and_that_nothing_was_sent() -> None:
+    """The RateLimitError for a pause past max_wait tells the caller the rest of the pause, their max_wait,
+    and that the request was not sent (so it is safe to retry later)."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, max_wait=5.0)
+    now = clock.monotonic()
+    await limiter.acquire()
+    refused = headers(remaining=0, reset=START + 60, date=START + 5, retry_after=3600)
+    limiter.observe(status_code=429, headers=refused, sent_at=now, received_at=now)
+    clock.advance(100.0)
+    with pytest.raises(RateLimitError) as caught:
+        await limiter.acquire()
+    message = str(caught.value)
+    assert "the key is paused after a 429 for another 3500." in message
+    assert message.endswith("s, longer than max_wait=5s; nothing was sent")
+    assert caught.value.retry_after == pytest.approx(3500 + limiter._core.margin)
