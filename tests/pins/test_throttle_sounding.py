@@ -22,13 +22,13 @@ from flick_async.testing import FakeClock
 START = 1_781_200_500.0  # FakeClock's wall time at its monotonic start (1000)
 
 
-def answer(*, server_time: float, limit: int) -> httpx.Headers:
+def answer(*, server_time: float, limit: int, reset: float | None = None) -> httpx.Headers:
     """The first answer of a key allowed `limit` a window, written at `server_time` a second before its window ends."""
     return httpx.Headers(
         {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(limit - 1),
-            "X-RateLimit-Reset": str(math.floor(server_time) + 1),
+            "X-RateLimit-Reset": str(math.floor(server_time) + 1 if reset is None else reset),
             "X-RateLimit-Limit-Day": "5000",
             "X-RateLimit-Remaining-Day": "4999",
             "Date": email.utils.formatdate(math.floor(server_time), usegmt=True),
@@ -36,7 +36,9 @@ def answer(*, server_time: float, limit: int) -> httpx.Headers:
     )
 
 
-async def second_grant_after(server_ahead: float, *, window: float = 1.0, limit: int = 2) -> float:
+async def second_grant_after(
+    server_ahead: float, *, window: float = 1.0, limit: int = 2, reset: float | None = None
+) -> float:
     """Seconds the second request of a sequential job waits, the server's clock `server_ahead` of the wall's."""
     clock = FakeClock()
     limiter = RateLimiter(clock=clock, window_seconds=window)
@@ -44,7 +46,7 @@ async def second_grant_after(server_ahead: float, *, window: float = 1.0, limit:
     await limiter.acquire()
     limiter.observe(
         status_code=200,
-        headers=answer(server_time=clock.time() + server_ahead, limit=limit),
+        headers=answer(server_time=clock.time() + server_ahead, limit=limit, reset=reset),
         sent_at=t0,
         received_at=t0,
     )
@@ -59,6 +61,13 @@ async def test_a_wall_clock_off_the_bracket_sounds_the_boundary_at_the_brackets_
     """Server 200.3 s ahead of the local wall clock: `Date` leaves a 1 s bracket, the wall clock lies outside
     it, so the window's last token goes at the window's end as the bracket's midpoint places it (0.5 s on)."""
     assert math.isclose(await second_grant_after(200.3), 0.5, abs_tol=1e-6)
+
+
+async def test_a_fractional_reset_narrows_the_bracket_the_sounding_aims_in() -> None:
+    """`Reset` half a second past `Date`'s second also bounds the server's clock (its window was still
+    open): the bracket is that half second, and the boundary is sounded at its midpoint, 0.25 s on."""
+    waited = await second_grant_after(200.3, reset=START + 200.5)
+    assert math.isclose(waited, 0.25, abs_tol=1e-6)
 
 
 async def test_in_long_windows_a_one_second_bracket_is_not_worth_holding_a_sequential_jobs_request() -> None:
