@@ -98,3 +98,31 @@ def test_parse_server_time_reads_only_a_date_with_a_zone(raw: str, expected: flo
     """The `Date` reader both limiters share: Unix time for an RFC 5322 date in a known zone, else None."""
     assert parse_server_time(httpx.Headers({"Date": raw})) == expected
     assert parse_server_time(httpx.Headers()) is None
+
+
+@pytest.mark.parametrize(
+    ("older_reset", "resets_in"),
+    [(START + 20, 20 + MARGIN), (START - 10, 130 + MARGIN)],
+    ids=["within-the-first-window", "before-everything-reset-showed"],
+)
+async def test_a_reset_older_than_the_date_before_it_places_the_windows_by_reset_alone(
+    older_reset: float, resets_in: float
+) -> None:
+    """A second answer whose `Reset` is older than the first answer's `Date` (START + 30): the clock stamping
+    `Date` runs ahead of the one that counts. The limiter stops trusting `Date` and starts over from what
+    `Reset` alone proved: the first window was open at START (its end, START + 60, less a window); when even
+    that contradicts the new `Reset`, from the earliest the new one allows (its window may have just begun),
+    which refills later, never earlier."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    now = clock.monotonic()
+    await limiter.acquire()
+    first = answer(reset=str(int(START + 60)), date=email.utils.formatdate(START + 30, usegmt=True))
+    limiter.observe(status_code=200, headers=first, sent_at=now, received_at=now)
+    assert limiter.estimate.minute_resets_in == pytest.approx(30 + MARGIN)
+    await limiter.acquire()
+    behind = answer(reset=str(int(older_reset)), date=email.utils.formatdate(START + 30, usegmt=True))
+    limiter.observe(status_code=200, headers=behind, sent_at=now, received_at=now)
+    estimate = limiter.estimate
+    assert estimate.synced is True
+    assert estimate.minute_resets_in == pytest.approx(resets_in)
