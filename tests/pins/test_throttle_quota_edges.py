@@ -118,3 +118,52 @@ async def test_a_pause_longer_than_max_wait_says_how_long_the_limit_and_that_not
     assert "the key is paused after a 429 for another 3500." in message
     assert message.endswith("s, longer than max_wait=5s; nothing was sent")
     assert caught.value.retry_after == pytest.approx(3500 + limiter._core.margin)
+
+
+async def test_timeouts_the_server_counted_are_not_returned_while_other_answers_are_still_to_come() -> None:
+    """Three grants time out (the server had counted them), two more are still in flight: an answer whose
+    count lacks only those two returns nothing (they are on their way, not lost), in the window or the day."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    now = clock.monotonic()
+    await limiter.acquire()
+    first = headers(remaining=59, reset=START + 60, date=START + 5, remaining_day=4999)
+    limiter.observe(status_code=200, headers=first, sent_at=now, received_at=now)
+    for _ in range(3):
+        await limiter.acquire()
+        limiter.abandon()  # a read timeout: the server counted it
+    in_flight = anyio.Event()
+
+    async def slow_request() -> None:
+        await limiter.acquire()
+        await in_flight.wait()
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(2):
+            tg.start_soon(slow_request)
+        await wait_all_tasks_blocked()
+        await limiter.acquire()
+        # The server has the first request, the three timed out and this one: 5 of 60 (not the two on their way).
+        counted = headers(remaining=55, reset=START + 60, date=START + 5, remaining_day=4995)
+        limiter.observe(status_code=200, headers=counted, sent_at=now, received_at=now)
+        estimate = limiter.estimate
+        assert (estimate.minute_remaining, estimate.day_remaining) == (53, 4993)
+        in_flight.set()
+
+
+async def test_an_answer_without_a_limit_header_still_syncs_the_count() -> None:
+    """A beta server that drops `X-RateLimit-Limit` (and `-Limit-Day`) mid-run: the known limits stay, and
+    `Remaining` still lowers the estimate."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    now = clock.monotonic()
+    await limiter.acquire()
+    first = headers(remaining=59, reset=START + 60, date=START + 5, remaining_day=4999)
+    limiter.observe(status_code=200, headers=first, sent_at=now, received_at=now)
+    await limiter.acquire()
+    bare = headers(remaining=40, reset=START + 60, date=START + 6, remaining_day=4980)
+    del bare["X-RateLimit-Limit"]
+    del bare["X-RateLimit-Limit-Day"]
+    limiter.observe(status_code=200, headers=bare, sent_at=now, received_at=now)
+    estimate = limiter.estimate
+    assert (estimate.minute_remaining, estimate.day_remaining) == (40, 4980)
