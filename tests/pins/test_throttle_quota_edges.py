@@ -167,3 +167,26 @@ async def test_an_answer_without_a_limit_header_still_syncs_the_count() -> None:
     limiter.observe(status_code=200, headers=bare, sent_at=now, received_at=now)
     estimate = limiter.estimate
     assert (estimate.minute_remaining, estimate.day_remaining) == (40, 4980)
+
+
+async def test_each_lost_grant_comes_back_at_most_once() -> None:
+    """Three grants get no answer; the server's next count shows one of them never arrived: that one comes
+    back. A later `Remaining` lying high can return only the two still unaccounted for, never more."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    now = clock.monotonic()
+    await limiter.acquire()
+    first = headers(remaining=59, reset=START + 60, date=START + 5, remaining_day=4999)
+    limiter.observe(status_code=200, headers=first, sent_at=now, received_at=now)
+    for _ in range(3):
+        await limiter.acquire()
+        limiter.abandon()
+    await limiter.acquire()
+    # The server has the first request, two of the three lost ones and this one: 4.
+    counted = headers(remaining=56, reset=START + 60, date=START + 5, remaining_day=4996)
+    limiter.observe(status_code=200, headers=counted, sent_at=now, received_at=now)
+    assert limiter.estimate.minute_remaining == 56
+    await limiter.acquire()
+    lying = headers(remaining=59, reset=START + 60, date=START + 6, remaining_day=4999)
+    limiter.observe(status_code=200, headers=lying, sent_at=now, received_at=now)
+    assert limiter.estimate.minute_remaining == 57
