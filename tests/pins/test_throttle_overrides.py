@@ -11,6 +11,7 @@ import email.utils
 import math
 
 import httpx
+import pytest
 
 from flick_async._throttle import RateLimiter
 from flick_async.testing import FakeClock
@@ -81,12 +82,27 @@ async def test_a_configured_window_is_kept_whatever_the_resets_say() -> None:
     assert repr(limiter) == "RateLimiter(per_minute=60, per_day=5000, window_seconds=60.0)"
 
 
-async def test_an_unconfigured_window_learns_the_shorter_steps_of_reset() -> None:
-    """The same answers with no window configured: the `Reset` steps of 10 s are the window's length."""
+async def test_an_unconfigured_window_learns_the_shorter_steps_of_reset(caplog: pytest.LogCaptureFixture) -> None:
+    """The same answers with no window configured: the `Reset` steps of 10 s are the window's length (logged)."""
     clock = FakeClock()
     limiter = RateLimiter(clock=clock)
+    caplog.set_level("INFO", logger="flick_async")
     for end in (START + 10, START + 20, START + 30):
         clock.advance(end - 9 - clock.time())
         step = answer(limit=60, remaining=59, limit_day=5000, remaining_day=4990, reset=end, date=end - 9)
         await one_call(limiter, clock, step)
     assert repr(limiter) == "RateLimiter(per_minute=60, per_day=5000, window_seconds=10.0)"
+    messages = [record.getMessage() for record in caplog.records if record.name.startswith("flick_async")]
+    assert messages.count("rate limiter: the server's window is 10s long") == 1
+
+
+async def test_a_reset_that_moves_on_by_two_windows_after_an_idle_one_teaches_no_window() -> None:
+    """Answers in windows ending at +10 and (after a window with no request) +30: the `Reset` moved by 20 s,
+    but the answer came 11 s after the old end, so the step may span several windows: nothing is learned."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    for end in (START + 10, START + 30):
+        clock.advance(end - 9 - clock.time())  # a second into the window
+        step = answer(limit=60, remaining=59, limit_day=5000, remaining_day=4990, reset=end, date=end - 9)
+        await one_call(limiter, clock, step)
+    assert repr(limiter) == "RateLimiter(per_minute=60, per_day=5000, window_seconds=60.0)"
