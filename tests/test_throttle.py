@@ -66,13 +66,20 @@ async def test_soundings_close_the_clock_bracket_and_pull_each_window_start_in(i
     assert 0 <= server.offset - low < 0.01
 
 
-async def test_a_date_ahead_of_the_servers_window_clock_is_relearned_not_fatal() -> None:
-    """Date 3 s ahead of the clock that counts (Reset older than Date): no crash, one 429 burst, then full windows."""
+async def test_a_date_ahead_of_the_servers_window_clock_is_relearned_not_fatal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Date 3 s ahead of the clock that counts (Reset older than Date): no crash, one 429 burst, then full
+    windows; the disagreement is logged once."""
     clock = FakeClock()
     server = FakeServer(clock, server_time=START + 30, date_ahead=3.0)
     limiter = RateLimiter(clock=clock)
+    caplog.set_level("INFO", logger="flick_async")
     await bulk(limiter, server, 300, 16)
     assert not limiter._core.server.date_trusted
+    messages = [record.getMessage() for record in caplog.records if record.name.startswith("flick_async")]
+    disagreement = "rate limiter: the server's Date disagrees with its Reset; re-learning where its windows sit"
+    assert messages.count(disagreement) == 1
     # Trusting Date, the first refill comes early; its 429s (one per task, none counted) show
     # the disagreement, and no later window is overrun.
     refused = [t for t, status in server.log if status == 429]

@@ -112,6 +112,22 @@ async def test_the_registry_lets_an_idle_key_go_after_256_others() -> None:
     assert server.sent == 2
 
 
+async def test_sharing_a_key_again_makes_it_the_most_recent() -> None:
+    """The 256 kept are the most recently *shared*, not the first registered: a key shared again after
+    255 others keeps its pause through 255 more."""
+    key, server = fresh_key("refreshed"), Server()
+    assert not await refused_at_once(key, server)
+    for _ in range(255):
+        RateLimiter.shared(fresh_key("other"), URL)
+    gc.collect()
+    assert await refused_at_once(key, server)  # shared again: now the newest
+    for _ in range(255):
+        RateLimiter.shared(fresh_key("later"), URL)
+    gc.collect()
+    assert await refused_at_once(key, server), "forgotten while among the 256 most recently shared"
+    assert server.sent == 1
+
+
 async def test_a_fake_clock_never_shares_a_budget_with_real_time() -> None:
     """A key paused on a test's FakeClock is not paused for a client on the real clock, and the other way round."""
     server = Server()

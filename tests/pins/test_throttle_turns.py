@@ -231,3 +231,39 @@ async def test_a_longer_window_is_learned_once_repeated_and_logged(caplog: pytes
     assert "rate limiter: ignoring an X-RateLimit-Reset 120s ahead of the server's Date" in messages
     assert "rate limiter: the server's window is longer than 60s; now 120s" in messages
     assert repr(limiter) == "RateLimiter(per_minute=60, per_day=5000, window_seconds=120.0)"
+
+
+async def test_a_single_late_grant_in_a_window_the_server_ends_later_leaves_the_next_window_whole() -> None:
+    """Alone, the late grant of an assumed window that the server's answer re-dates (START + 125, not + 120)
+    is charged once, in the server's window: the window after it starts with all 60."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, safety_margin=MARGIN)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    first = headers(remaining=59, reset=START + 60, date=START + 5, remaining_day=4999)
+    limiter.observe(status_code=200, headers=first, sent_at=t0, received_at=t0)
+    clock.advance(114.5)  # the server's clock: about START + 119.5, late in the window we assume next
+    t1 = clock.monotonic()
+    await limiter.acquire()
+    later = headers(remaining=59, reset=START + 125, date=START + 119, remaining_day=4998)
+    limiter.observe(status_code=200, headers=later, sent_at=t1, received_at=t1)
+    assert limiter.estimate.minute_remaining == 59
+    clock.advance(6.0)  # past the server's turn at START + 125 (+ margin)
+    assert limiter.estimate.minute_remaining == 60
+
+
+async def test_a_grant_within_a_round_trip_and_the_margin_of_the_turn_holds_a_token_of_the_next_window() -> None:
+    """Round trips of 0.3 s: a grant 0.4 s before the earliest moment the window can end (less than the
+    round trip plus the 0.22 s margin) may reach the server after the turn, so until it is answered the
+    next window starts with its token spent."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    first = headers(remaining=59, reset=START + 60, date=START + 50, remaining_day=4999)
+    limiter.observe(status_code=200, headers=first, sent_at=t0 - 0.3, received_at=t0)
+    # `Date` (written between sending and receiving) puts the window's end 8.7 s after t0 at the earliest.
+    clock.advance(8.3)
+    await limiter.acquire()  # not answered within the test
+    clock.advance(3.0)  # past the turn (10 s after t0 at the latest, + margin)
+    assert limiter.estimate.minute_remaining == 59
