@@ -13,6 +13,7 @@ import email.utils
 import math
 
 import httpx
+import pytest
 
 from flick_async._throttle import RateLimiter
 from flick_async.testing import FakeClock
@@ -75,3 +76,29 @@ async def test_an_answer_written_under_half_a_step_after_the_old_end_shows_one_w
     for k in range(1, 5):
         await _answer_in_window(limiter, clock, end=START + 10 * k, length=10, into=3)
     assert _window(limiter) == "10.0"
+
+
+async def test_before_any_step_the_margin_is_scaled_by_the_first_answers_reset() -> None:
+    """The margin after each boundary is a fiftieth of the window (at most 0.25 s). Before a step of
+    `Reset` has shown the window, the first answer's `Reset` − `Date` (plus `Date`'s second) bounds
+    it: a `Reset` 0.5 s past `Date` means a window of at most 1.5 s, so the refill comes 0.03 s after
+    the boundary, not the 0.25 s of the 60 s starting guess (a 1 s window would lose a quarter)."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    headers = httpx.Headers(
+        {
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "4",
+            "X-RateLimit-Reset": f"{START + 1.5:.1f}",
+            "X-RateLimit-Limit-Day": "50000",
+            "X-RateLimit-Remaining-Day": "49000",
+            "Date": email.utils.formatdate(START + 1, usegmt=True),
+        }
+    )
+    now = clock.monotonic()
+    await limiter.acquire()
+    limiter.observe(status_code=200, headers=headers, sent_at=now, received_at=now)
+    assert limiter._core.margin == pytest.approx(0.03)
+    resets_in = limiter.estimate.minute_resets_in
+    assert resets_in is not None
+    assert resets_in == pytest.approx(0.5 + 0.03, abs=1e-6)
