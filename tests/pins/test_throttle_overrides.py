@@ -106,3 +106,40 @@ async def test_a_reset_that_moves_on_by_two_windows_after_an_idle_one_teaches_no
         step = answer(limit=60, remaining=59, limit_day=5000, remaining_day=4990, reset=end, date=end - 9)
         await one_call(limiter, clock, step)
     assert repr(limiter) == "RateLimiter(per_minute=60, per_day=5000, window_seconds=60.0)"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"per_minute": 0},
+        {"per_day": 0},
+        {"window_seconds": 0},
+        {"window_seconds": -1.0},
+        {"window_seconds": float("nan")},
+        {"safety_margin": -0.1},
+        {"safety_margin": float("nan")},
+    ],
+)
+def test_a_limit_window_or_margin_out_of_range_is_refused_by_name(options: dict[str, float]) -> None:
+    """Each of them alone is refused, with the rule that says which values are allowed (one bad value
+    among good ones too: the checks are not all-or-nothing)."""
+    with pytest.raises(
+        ValueError, match=r"^limits must be at least 1, the window longer than 0 s and the margin not negative$"
+    ):
+        RateLimiter(clock=FakeClock(), **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("max_wait", [-1.0, float("nan")])
+def test_a_negative_or_nan_max_wait_is_refused(max_wait: float) -> None:
+    """`max_wait` is a number of seconds, zero included, or None."""
+    with pytest.raises(ValueError, match=r"^max_wait must be a non-negative number of seconds or None$"):
+        RateLimiter(clock=FakeClock(), max_wait=max_wait)
+
+
+def test_the_smallest_allowed_values_are_taken() -> None:
+    """A limit of 1, a window of a millisecond, no margin and a `max_wait` of 0 are all valid."""
+    limiter = RateLimiter(
+        clock=FakeClock(), per_minute=1, per_day=1, window_seconds=0.001, safety_margin=0.0, max_wait=0.0
+    )
+    assert repr(limiter) == "RateLimiter(per_minute=1, per_day=1, window_seconds=0.001)"
+    assert limiter._core.margin == 0.0
