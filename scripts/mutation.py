@@ -200,8 +200,9 @@ def _recheck(module: str, tests: list[str]) -> None:
         if status != "survived":
             killed.append(name)
             result["statuses"][name] = status
+            # Saved as it goes: a recheck stopped part-way keeps what it found.
+            result_file.write_text(json.dumps(result, indent=1), "utf-8")
         print(f"{status:<8} {name}", flush=True)
-    result_file.write_text(json.dumps(result, indent=1), "utf-8")
     statuses: dict[str, str] = result["statuses"]
     tested = sum(1 for status in statuses.values() if status != "skipped")
     caught = sum(1 for status in statuses.values() if status in KILLED or status == "timeout")
