@@ -251,7 +251,7 @@ class ReviewInput:
                 return cls(**item)
             except TypeError as exc:  # a required field is missing
                 missing = next((f for f in ("tmdb_id", "media_type") if f not in item), "item")
-                raise ValidationError(missing, "is required", None) from exc
+                raise ValidationError(missing, "is required") from exc
         raise ValidationError("item", "must be a ReviewInput or a mapping of review fields", item)
 
     def to_request(self, *, today: datetime.date | None = None) -> ReviewCreate:
@@ -289,9 +289,9 @@ class ReviewInput:
         if episode is not None:
             episode = _check_int("episode_number", episode, minimum=_rules.EPISODE_MINIMUM)
         if media_type in (MediaType.TV_SEASON, MediaType.TV_EPISODE) and season is None:
-            raise ValidationError("season_number", f"is required when media_type is {media_type}", None)
+            raise ValidationError("season_number", f"is required when media_type is {media_type}")
         if media_type == MediaType.TV_EPISODE and episode is None:
-            raise ValidationError("episode_number", "is required when media_type is tv_episode", None)
+            raise ValidationError("episode_number", "is required when media_type is tv_episode")
         # A season or episode number where the media type does not need one is allowed by the
         # schema (and the API answers 201): sent as given, for the server to judge.
 

@@ -115,6 +115,60 @@ def test_fast_body_takes_the_usual_items(item: dict[str, Any]) -> None:
     assert fast_body(item, LATEST) == ReviewInput.coerce(item).to_body()
 
 
+def test_items_at_every_edge_still_take_the_fast_path() -> None:
+    """Bulk jobs hand in items at the rules' edges too: every field given, the most tags of the
+    longest length, non-ASCII text, the latest date allowed, the top rating. They are accepted at
+    once (the fast path is only worth having if it does not defer on what `to_body` accepts)."""
+    item: dict[str, Any] = {
+        "tmdb_id": "27205é",
+        "media_type": "tv_episode",
+        "season_number": _validation._SEASON_MIN,
+        "episode_number": _validation._EPISODE_MIN,
+        "rating": float(_validation._RATING_MAX),
+        "review": "é" * _validation._REVIEW_MAX,
+        "watched_date": LATEST.isoformat(),
+        "tags": ["é" * _validation.MAX_TAG] * _validation.MAX_TAGS,
+    }
+    assert item.keys() == _validation._REVIEW_FIELDS
+    assert fast_body(item, LATEST) is item
+    assert fast_body(item, LATEST) == ReviewInput.coerce(item).to_body()
+
+
+def test_the_latest_watched_date_is_a_day_past_utcs_today_on_both_paths() -> None:
+    """A review written in UTC+14 may be dated a day past UTC's today; two days past is refused."""
+    assert latest_watched_date(datetime.date(2026, 12, 31)) == datetime.date(2027, 1, 1)
+    for date, accepted in ((LATEST, True), (LATEST + datetime.timedelta(days=1), False)):
+        item = {"tmdb_id": "27205", "media_type": "movie", "watched_date": date.isoformat()}
+        assert (fast_body(item, LATEST) is not None) is accepted
+        assert (not isinstance(_full_path(item), ValidationError)) is accepted
+
+
+@pytest.mark.parametrize("field", ["season_number", "episode_number", "rating", "review", "watched_date", "tags"])
+def test_a_field_given_as_none_is_left_out_of_the_body(field: str) -> None:
+    """`{"rating": None}` means no rating: the body leaves the key out, as `to_body`'s does."""
+    item: dict[str, Any] = {"tmdb_id": "27205", "media_type": "tv_season", "season_number": 1, field: None}
+    if field == "season_number":
+        item["media_type"] = "movie"
+    body = fast_body(item, LATEST)
+    assert body is not None
+    assert body is not item
+    assert field not in body
+    assert body == ReviewInput.coerce(item).to_body()
+
+
+def test_an_episode_with_a_value_to_convert_keeps_its_season_and_episode() -> None:
+    item = {"tmdb_id": "1399", "media_type": "tv_episode", "season_number": 1, "episode_number": 2, "rating": 7}
+    body = fast_body(item, LATEST)
+    assert body == {
+        "tmdb_id": "1399",
+        "media_type": "tv_episode",
+        "season_number": 1,
+        "episode_number": 2,
+        "rating": 7.0,
+    }
+    assert body == ReviewInput.coerce(item).to_body()
+
+
 def test_fast_body_is_the_item_only_when_nothing_needs_converting() -> None:
     """An item already in the body's form is its own body; one with a None, an int rating, a date
     object or empty tags gets a body of its own (the item is never changed)."""
