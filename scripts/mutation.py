@@ -129,21 +129,16 @@ def _run_module(module: str, tests: list[str], jobs: int) -> dict[str, Any]:
     result_file = OUT / f"{module}.json"
     result_file.unlink(missing_ok=True)
     log = OUT / f"{module}.log"
-    command = [sys.executable, __file__, "--worker", module, "--jobs", str(jobs), "--result", str(result_file)]
-    # Once more on a failure: mutmut runs its stats and clean runs in one process, and an object of
-    # the first collected during the second can fail it (a trio run's generator, seen once in
-    # `_rate_limit`'s clean run: "Trio guest run got abandoned"); a second failure is reported.
-    for attempt in (1, 2):
-        with log.open("w", encoding="utf-8") as out:
-            code = subprocess.call([*command, "--tests", *tests], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-        if code == 0 and result_file.exists():
-            break
-        if attempt == 1:
-            failed = log.with_suffix(".failed.log")
-            shutil.copyfile(log, failed)
-            print(f"   mutmut failed on {module} (exit {code}); once more (the failed run's log: {failed})")
-    else:
-        sys.exit(f"mutmut failed on {module} (exit {code}) twice; see {log}")
+    with log.open("w", encoding="utf-8") as out:
+        command = [sys.executable, __file__, "--worker", module, "--jobs", str(jobs), "--result", str(result_file)]
+        code = subprocess.call(
+            [*command, "--tests", *tests],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    if code != 0 or not result_file.exists():
+        sys.exit(f"mutmut failed on {module} (exit {code}); see {log}")
     result: dict[str, Any] = json.loads(result_file.read_text("utf-8"))
     return result
 
