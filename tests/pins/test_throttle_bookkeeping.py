@@ -100,3 +100,28 @@ async def test_a_first_answer_that_is_a_429_costs_no_token_of_the_window_it_show
     refused = headers(remaining=59, reset=START + 60, date=START + 5, retry_after=1)
     limiter.observe(status_code=429, headers=refused, sent_at=now, received_at=now)
     assert limiter.estimate.minute_remaining == 59
+
+
+async def test_a_wait_is_reported_once_per_reason_however_often_the_waiter_is_woken() -> None:
+    """A 429's pause, then the spent window: two `ThrottleWait`s, one per reason. An answer that wakes
+    the waiter to look again, with the same reason to wait, reports nothing new."""
+    clock = FakeClock()
+    events: list[Event] = []
+    limiter = RateLimiter(clock=clock, hooks=[events.append])
+    now = clock.monotonic()
+    await limiter.acquire()
+    refused = headers(remaining=0, reset=START + 60, date=START + 5, retry_after=5)
+    limiter.observe(status_code=429, headers=refused, sent_at=now, received_at=now)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.acquire)
+        await wait_all_tasks_blocked()
+        clock.advance(6)  # past the pause: now the window is what it waits for
+        await wait_all_tasks_blocked()
+        later = clock.monotonic()
+        still_spent = headers(remaining=0, reset=START + 60, date=START + 11)
+        limiter.observe(status_code=200, headers=still_spent, sent_at=later, received_at=later)  # wakes it
+        await wait_all_tasks_blocked()
+        clock.advance(60)
+    waits = [(event.reason, round(event.delay, 2)) for event in events if isinstance(event, ThrottleWait)]
+    margin = limiter._core.margin
+    assert waits == [("paused", 5 + margin), ("minute", round(START + 60 - (START + 11) + margin, 2))]
