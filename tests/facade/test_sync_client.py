@@ -61,6 +61,19 @@ from flick_async.testing import DEMO_API_KEY, Account, FakeClock, FlickServer, s
 from .helpers import MOCK_BASE_URL, PROFILE_JSON, SERVER_BASE_URL
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_raises() -> Iterator[None]:
+    """Python's own Ctrl-C handler for every test here, some of which send SIGINT to this process.
+
+    A non-interactive shell starts a background job with SIGINT ignored, and Python then leaves it
+    ignored: started that way, the suite's Ctrl-C never arrived, the jobs fed from endless input
+    ran on, and every later test of the file failed.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.fixture
 def make_flick(server: FlickServer) -> Iterator[Callable[..., Flick]]:
     """Sync clients of the local server (in process, throttling off); closed after the test."""
