@@ -508,6 +508,9 @@ def test_interrupted_while_a_stored_batch_waits_for_its_answer(live: Live, tmp_p
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **live.env()},
+        # SIGINT back to its default in the child, so that Python installs its Ctrl-C handler: a suite
+        # started as a background job of a non-interactive shell has SIGINT ignored, and passes that on.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 60
