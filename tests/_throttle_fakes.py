@@ -108,6 +108,13 @@ async def call(limiter: Limiter, server: FakeServer, *, latency: float = 0.02) -
     return status
 
 
+async def answered_at_once(limiter: Limiter, clock: FakeClock, answer: httpx.Headers, *, status: int = 200) -> None:
+    """One request granted, then answered with `answer` in no time (the wire's latency left out)."""
+    await limiter.acquire()
+    now = clock.monotonic()
+    limiter.observe(status_code=status, headers=answer, sent_at=now, received_at=now)
+
+
 async def bulk(
     limiter: Limiter | Sequence[Limiter], server: FakeServer, n: int, tasks: int, *, latency: float = 0.02
 ) -> list[float]:

@@ -11,7 +11,7 @@ import math
 import anyio
 import httpx
 import pytest
-from _throttle_fakes import START, headers
+from _throttle_fakes import START, answered_at_once, headers
 
 from flick_async._errors import DailyQuotaExceededError
 from flick_async._events import Event, ThrottleWait
@@ -29,9 +29,9 @@ async def test_a_spent_day_waited_out_is_told_as_the_time_to_the_servers_midnigh
     events: list[Event] = []
     limiter = RateLimiter(clock=clock, wait_for_daily_reset=True, hooks=[events.append])
     now = clock.monotonic()
-    await limiter.acquire()
-    spent = headers(remaining=59, reset=MIDNIGHT - 60, date=MIDNIGHT - 100, remaining_day=0)
-    limiter.observe(status_code=200, headers=spent, sent_at=now, received_at=now)
+    await answered_at_once(
+        limiter, clock, headers(remaining=59, reset=MIDNIGHT - 60, date=MIDNIGHT - 100, remaining_day=0)
+    )
     async with anyio.create_task_group() as tg:
         tg.start_soon(clock.run_autojump)
         await limiter.acquire()
@@ -49,9 +49,7 @@ async def test_an_abandon_after_the_answer_is_a_no_op_for_the_requests_still_in_
     clock = FakeClock()
     limiter = RateLimiter(clock=clock)
     now = clock.monotonic()
-    await limiter.acquire()
-    first = headers(remaining=59, reset=START + 60, date=START + 5, remaining_day=4999)
-    limiter.observe(status_code=200, headers=first, sent_at=now, received_at=now)
+    await answered_at_once(limiter, clock, headers(remaining=59, reset=START + 60, date=START + 5, remaining_day=4999))
     answered = anyio.Event()
 
     async def slow_request() -> None:
@@ -73,19 +71,13 @@ async def test_an_abandon_after_the_answer_is_a_no_op_for_the_requests_still_in_
 async def test_without_rate_limit_headers_the_local_day_starts_over_at_utc_midnight() -> None:
     clock = FakeClock(start=MIDNIGHT - 10)
     limiter = RateLimiter(clock=clock, per_day=2)
-
-    async def call() -> None:
-        await limiter.acquire()
-        now = clock.monotonic()
-        limiter.observe(status_code=200, headers=httpx.Headers(), sent_at=now, received_at=now)
-
-    await call()
-    await call()
+    await answered_at_once(limiter, clock, httpx.Headers())
+    await answered_at_once(limiter, clock, httpx.Headers())
     with pytest.raises(DailyQuotaExceededError):
         await limiter.acquire()
     clock.advance(11)  # the next UTC day
-    await call()
-    await call()
+    await answered_at_once(limiter, clock, httpx.Headers())
+    await answered_at_once(limiter, clock, httpx.Headers())
     with pytest.raises(DailyQuotaExceededError):
         await limiter.acquire()
 
@@ -95,10 +87,8 @@ async def test_a_first_answer_that_is_a_429_costs_no_token_of_the_window_it_show
     has what the server says is left, not one less."""
     clock = FakeClock()
     limiter = RateLimiter(clock=clock)
-    now = clock.monotonic()
-    await limiter.acquire()
     refused = headers(remaining=59, reset=START + 60, date=START + 5, retry_after=1)
-    limiter.observe(status_code=429, headers=refused, sent_at=now, received_at=now)
+    await answered_at_once(limiter, clock, refused, status=429)
     assert limiter.estimate.minute_remaining == 59
 
 
@@ -108,10 +98,8 @@ async def test_a_wait_is_reported_once_per_reason_however_often_the_waiter_is_wo
     clock = FakeClock()
     events: list[Event] = []
     limiter = RateLimiter(clock=clock, hooks=[events.append])
-    now = clock.monotonic()
-    await limiter.acquire()
     refused = headers(remaining=0, reset=START + 60, date=START + 5, retry_after=5)
-    limiter.observe(status_code=429, headers=refused, sent_at=now, received_at=now)
+    await answered_at_once(limiter, clock, refused, status=429)
     async with anyio.create_task_group() as tg:
         tg.start_soon(limiter.acquire)
         await wait_all_tasks_blocked()
