@@ -24,6 +24,7 @@ import functools
 import importlib
 import json
 import operator
+import threading
 from collections import Counter, deque
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator, Mapping, Sized
 from types import TracebackType
@@ -110,7 +111,8 @@ class BatchOutcome:
     """
 
     # `_review` holds the parsed review, or the chunk's `_Answer` it is parsed from on first
-    # read; `_input` the item, or (`_lazy`) the caller's plain dict it is read from on first read.
+    # read; `_input` the item, or (`_lazy`) the snapshot of the caller's plain dict (`_snapshot`)
+    # it is read from on first read.
     # Frozen as the attrs class this replaces, but not through a `__setattr__` (or `__delattr__`:
     # either one routes every store through Python) that refuses everything: that made each of
     # the 7 stores of `__init__` a call (1.3 us an outcome, 0.25 without). The public fields are
@@ -166,7 +168,7 @@ class BatchOutcome:
         outcome._index = index
         outcome._status = status
         outcome._input = item
-        outcome._lazy = type(item) is dict
+        outcome._lazy = type(item) is tuple or type(item) is bytes
         outcome._review = answer
         outcome._position = position
         outcome._error = None
@@ -199,10 +201,7 @@ class BatchOutcome:
         for (a bulk job whose caller never reads it skips that), from a copy taken when it was read.
         """
         if self._lazy:
-            # The copy passed the fast path, so this does not fail; if a rule ever differed, reading
-            # `.input` would still give the dict rather than raise.
-            with contextlib.suppress(ValidationError):
-                self._input = ReviewInput.coerce(self._input)
+            self._input = _from_snapshot(self._input)
             self._lazy = False
         return self._input  # type: ignore[no-any-return]
 
@@ -240,22 +239,44 @@ class BatchOutcome:
         return (BatchOutcome, self._fields())
 
 
-def _snapshot(item: Any) -> dict[str, Any]:
+# `ReviewInput`'s fields in order, tags last: a snapshot holds their values in this order.
+_FIELDS = tuple(field.name for field in attrs.fields(ReviewInput))
+_FIELDS_BUT_TAGS = _FIELDS[:-1]
+assert _FIELDS[-1] == "tags"
+
+
+def _snapshot(item: Any) -> tuple[Any, ...]:
     """A dict item the fast path read, as it was then: a caller may hand in one dict refilled for
     each row, or change it after the job, and each outcome's input (the one a re-send uses) must
-    still be the item that was sent. The fast path accepts only plain values, so a shallow copy
-    with the tags list made a tuple is a full one."""
-    copy = dict(item)
-    tags = copy.get("tags")
-    if type(tags) is list:
-        copy["tags"] = tuple(tags)
-    return copy
+    still be the item that was sent. The fast path accepts only plain values, so the values with
+    the tags list made a tuple are a full copy.
+
+    Only for an item whose body differs from it (a value converted, a None left out). Where
+    `fast_body` sends the item as given, the encoded body itself is the snapshot: JSON of plain
+    values reads back as the same values, and bytes cost the collector nothing.
+
+    A flat tuple rather than a copy of the dict: the collector stops tracking a tuple of plain
+    values at its first collection, but keeps a dict tracked until a full one. A result holds a
+    snapshot per stored item; as dicts, they doubled the objects every full collection walks
+    and made those collections come twice as often (`bench_batch.py`: 2 of about 75 ms in a
+    100,000-item job, against 1 with tuples). A missing key and a None give the same `ReviewInput`.
+    """
+    get = item.get
+    tags = get("tags")
+    return (*map(get, _FIELDS_BUT_TAGS), tuple(tags) if type(tags) is list else tags)
+
+
+def _from_snapshot(snapshot: tuple[Any, ...] | bytes) -> ReviewInput:
+    """The `ReviewInput` of a snapshot: `_snapshot`'s values, or the item's body as sent."""
+    if type(snapshot) is bytes:
+        return ReviewInput.coerce(_loads(snapshot))
+    return ReviewInput(**dict(zip(_FIELDS, snapshot, strict=True)))
 
 
 def _eager(item: Any) -> Any:
-    """A chunk's input as outcomes other than stored ones hold it: a plain dict the fast path
-    read (it passed validation) becomes its `ReviewInput` now."""
-    return ReviewInput.coerce(item) if type(item) is dict else item
+    """A chunk's input as outcomes other than stored ones hold it: a snapshot of a plain dict the
+    fast path read (it passed validation) becomes its `ReviewInput` now."""
+    return _from_snapshot(item) if type(item) is tuple or type(item) is bytes else item
 
 
 class _Answer:
@@ -304,14 +325,56 @@ def _lz4() -> Any:
     return importlib.import_module("lz4.block")
 
 
-def _compact(outcomes: list[BatchOutcome]) -> None:
-    """Compress the answers `outcomes` hold (each chunk's answer once: its outcomes come together)."""
+class _Run:
+    """The outcomes of a chunk whose every item the server stored (the usual answer), held as
+    columns and made `BatchOutcome`s when first read.
+
+    A result holds one of these per chunk instead of 50 outcomes: a caller that reads only the
+    counts, `failed()` and `uncertain()` never has them made, and the collector never walks
+    them. Held as objects, they were the one tracked object per item a big job keeps, which made
+    its full collections come (`bench_batch.py`: a 100,000-item job spent about 15% of its time
+    in them, where the raw loop spends none).
+    """
+
+    __slots__ = ("answer", "indices", "inputs", "statuses")
+
+    def __init__(self, indices: list[int], inputs: list[Any], statuses: list[OutcomeStatus], answer: _Answer) -> None:
+        self.indices = indices
+        self.inputs = inputs
+        self.statuses = statuses
+        self.answer = answer
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def outcomes(self) -> list[BatchOutcome]:
+        stored, answer = BatchOutcome._stored, self.answer
+        return [
+            stored(index, status, item, answer, position)
+            for position, (index, status, item) in enumerate(zip(self.indices, self.statuses, self.inputs, strict=True))
+        ]
+
+
+# What a chunk (or an item refused before sending) delivers: its outcomes, or a `_Run` of them.
+_Batch: TypeAlias = "list[BatchOutcome] | _Run"
+
+
+def _outcomes_of(batch: _Batch) -> list[BatchOutcome]:
+    return batch.outcomes() if isinstance(batch, _Run) else batch
+
+
+def _compact(batches: list[_Batch]) -> None:
+    """Compress the answers `batches` hold (each chunk's answer once: its outcomes come together)."""
     last: object = None
-    for outcome in outcomes:
-        answer = outcome._review
-        if type(answer) is _Answer and answer is not last:
-            answer.compact()
-            last = answer
+    for batch in batches:
+        if isinstance(batch, _Run):
+            batch.answer.compact()
+            continue
+        for outcome in batch:
+            answer = outcome._review
+            if type(answer) is _Answer and answer is not last:
+                answer.compact()
+                last = answer
 
 
 @attrs.frozen
@@ -329,7 +392,7 @@ class BatchCounts:
         return self.created + self.deduplicated + self.failed + self.uncertain
 
 
-@attrs.frozen
+@attrs.frozen(eq=False, repr=False)
 class BatchResult:
     """One outcome per input item, in input order, and what was left when a job stopped early.
 
@@ -343,18 +406,51 @@ class BatchResult:
         unconfirmed: Indices sent without an answer when the job stopped; like `uncertain`
             outcomes they may be stored, and are safe to resend unchanged.
         counts: Totals by status.
+
+    A result `create_many` returns holds most outcomes in a compact form, and makes them
+    `BatchOutcome`s the first time `outcomes` (or iteration) is read: the same objects from then
+    on. `counts`, `failed()` and `uncertain()` never need that.
     """
 
-    outcomes: list[BatchOutcome]
+    # None until first read, when `_batches` holds the outcomes instead (`_of`).
+    _outcomes: list[BatchOutcome] | None = attrs.field(alias="outcomes")
     unsent: list[int] = attrs.field(factory=list)
     unconfirmed: list[int] = attrs.field(factory=list)
     counts: BatchCounts = attrs.field(init=False, default=BatchCounts())
+    _batches: tuple[_Batch, ...] = attrs.field(init=False, default=())
 
     def __attrs_post_init__(self) -> None:
         # Counted once: results can hold millions of outcomes, and totals are read often.
-        statuses = Counter(map(_status_of, self.outcomes))
-        counts = BatchCounts(statuses["created"], statuses["deduplicated"], statuses["failed"], statuses["uncertain"])
-        object.__setattr__(self, "counts", counts)  # frozen: set once, here
+        object.__setattr__(self, "counts", _count(self.outcomes))  # frozen: set once, here
+
+    @classmethod
+    def _of(cls, batches: list[_Batch], unsent: list[int] | None = None, unconfirmed: list[int] | None = None) -> Self:
+        """A result of what a stream delivered, its outcomes made when first read."""
+        result = cls.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(result, "_outcomes", None)
+        setattr_(result, "unsent", unsent or [])
+        setattr_(result, "unconfirmed", unconfirmed or [])
+        setattr_(result, "_batches", tuple(batches))
+        statuses: Counter[str] = Counter()
+        for batch in batches:
+            statuses.update(batch.statuses if isinstance(batch, _Run) else map(_status_of, batch))
+        setattr_(result, "counts", _counts_of(statuses))
+        return result
+
+    @property
+    def outcomes(self) -> list[BatchOutcome]:
+        """Outcomes in input order."""
+        outcomes = self._outcomes
+        if outcomes is None:
+            with _MAKING:  # once: two threads reading it first must get the same outcomes
+                outcomes = self._outcomes
+                if outcomes is None:
+                    outcomes = [outcome for batch in self._batches for outcome in _outcomes_of(batch)]
+                    outcomes.sort(key=_by_index)  # each batch is in input order: a merge of runs
+                    object.__setattr__(self, "_outcomes", outcomes)
+                    object.__setattr__(self, "_batches", ())
+        return outcomes
 
     @property
     def complete(self) -> bool:
@@ -386,7 +482,7 @@ class BatchResult:
 
         `[o.input for o in result.failed()]` re-submits them; per-item errors fail again until fixed.
         """
-        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+        return self._with_status("failed")
 
     def uncertain(self) -> list[BatchOutcome]:
         """The outcomes whose fate the SDK cannot know: each may be stored.
@@ -395,19 +491,74 @@ class BatchResult:
         `deduplicated`. `[o.input for o in (*result.failed(), *result.uncertain())]` re-submits
         everything not known to be stored.
         """
-        return [outcome for outcome in self.outcomes if outcome.status == "uncertain"]
+        return self._with_status("uncertain")
+
+    def _with_status(self, status: OutcomeStatus) -> list[BatchOutcome]:
+        if self._outcomes is not None:
+            return [outcome for outcome in self._outcomes if outcome._status == status]
+        # A run holds stored outcomes only: the others are among the lists, made already.
+        found = [
+            outcome
+            for batch in self._batches
+            if not isinstance(batch, _Run)
+            for outcome in batch
+            if outcome._status == status
+        ]
+        found.sort(key=_by_index)
+        return found
 
     def __len__(self) -> int:
-        return len(self.outcomes)
+        return self.counts.done
 
     def __iter__(self) -> Iterator[BatchOutcome]:
         return iter(self.outcomes)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, BatchResult)
+        return (self.outcomes, self.unsent, self.unconfirmed) == (other.outcomes, other.unsent, other.unconfirmed)
+
+    __hash__ = None  # type: ignore[assignment]  # holds lists, as the attrs class it was
+
+    def __repr__(self) -> str:
+        # Bounded, and without making the outcomes: asyncio.run formats the repr of the main
+        # task's result (Python 3.11's `signal.getsignal` puts the task's repr in an error it
+        # discards), so a job returning a result of a million outcomes paid for a repr of each.
+        if self._outcomes is not None and len(self._outcomes) <= _REPR_OUTCOMES:
+            outcomes = repr(self._outcomes)
+        else:
+            outcomes = f"<{len(self):,} outcomes>"
+        return (
+            f"BatchResult(outcomes={outcomes}, unsent={_indices_repr(self.unsent)},"
+            f" unconfirmed={_indices_repr(self.unconfirmed)}, counts={self.counts!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (BatchResult, (self.outcomes, self.unsent, self.unconfirmed))
+
+
+_MAKING = threading.Lock()
+_REPR_OUTCOMES = 10
+
+
+def _indices_repr(indices: list[int]) -> str:
+    return repr(indices) if len(indices) <= _REPR_OUTCOMES else f"<{len(indices):,} indices>"
+
+
+def _counts_of(statuses: Counter[str]) -> BatchCounts:
+    return BatchCounts(statuses["created"], statuses["deduplicated"], statuses["failed"], statuses["uncertain"])
+
+
+def _count(outcomes: Iterable[BatchOutcome]) -> BatchCounts:
+    return _counts_of(Counter(map(_status_of, outcomes)))
 
 
 @attrs.define(eq=False)  # hashed by identity: the job's sets hold chunks
 class _Chunk:
     indices: list[int] = attrs.field(factory=list)
-    # ReviewInputs, or plain dicts that `fast_body` read (made ReviewInputs when needed: `_eager`).
+    # ReviewInputs, or snapshots of plain dicts that `fast_body` read (`_snapshot`, or the
+    # encoded body; made ReviewInputs when needed: `_eager`).
     inputs: list[Any] = attrs.field(factory=list)
     # Each item's body, encoded as it was read: the bytes are the snapshot sent (a dict the
     # caller changes later cannot change them), and hold no objects for the collector to walk.
@@ -490,7 +641,8 @@ class BatchStream:
         # _in_flight (sent, no answer), _rejected or _unanswered (the job stopped on it).
         # Outcomes are recorded synchronously when decided, so cancellation at any await loses
         # none. Chunks, not indices, so that the bookkeeping is per chunk, not per item.
-        self._ready: deque[BatchOutcome] = deque()
+        self._ready: deque[_Batch] = deque()
+        self._ready_count = 0  # outcomes in `_ready`
         self._max_ready = chunk_size * (concurrency + 1)
         self._pending: set[_Chunk] = set()
         self._in_flight: set[_Chunk] = set()
@@ -516,7 +668,11 @@ class BatchStream:
     @property
     def undelivered(self) -> list[BatchOutcome]:
         """Outcomes decided but not yet yielded (after leaving the block early)."""
-        return list(self._ready)
+        ready = self._ready
+        for at, batch in enumerate(ready):
+            if isinstance(batch, _Run):
+                ready[at] = batch.outcomes()  # made once: the same objects on every read
+        return [outcome for batch in ready for outcome in _outcomes_of(batch)]
 
     @property
     def unsent(self) -> list[int]:
@@ -566,8 +722,15 @@ class BatchStream:
         if self._task_group is None:
             raise RuntimeError("use `async with reviews.stream_create(...) as outcomes:` before iterating")
         while True:
-            if self._ready:
-                outcome = self._ready.popleft()
+            ready = self._ready
+            if ready:
+                head = ready[0]
+                if isinstance(head, _Run):
+                    head = ready[0] = head.outcomes()
+                outcome = head.pop(0)  # at most a chunk's worth
+                if not head:
+                    ready.popleft()
+                self._ready_count -= 1
                 self._room.set()
                 return outcome
             if self._done:
@@ -583,8 +746,8 @@ class BatchStream:
         if self._input_error is not None:
             raise self._input_error
 
-    async def _next_ready(self) -> list[BatchOutcome]:
-        """Every outcome ready now (at least one), or `[]` once the job is over.
+    async def _next_ready(self) -> list[_Batch]:
+        """Every batch of outcomes ready now (at least one), or `[]` once the job is over.
 
         `run_to_result` takes outcomes a chunk at a time: one `__anext__` per item was a
         coroutine and an event `set()` per item. Taken in one synchronous step, none is lost to
@@ -594,6 +757,7 @@ class BatchStream:
             if self._ready:
                 ready = list(self._ready)
                 self._ready.clear()
+                self._ready_count = 0
                 self._room.set()
                 return ready
             if self._done:
@@ -604,15 +768,16 @@ class BatchStream:
 
     # -- the job ---------------------------------------------------------------------------
 
-    def _deliver(self, outcomes: list[BatchOutcome]) -> None:
-        statuses = [outcome._status for outcome in outcomes]
+    def _deliver(self, batch: _Batch) -> None:
+        statuses = batch.statuses if isinstance(batch, _Run) else [outcome._status for outcome in batch]
         created, deduplicated = statuses.count("created"), statuses.count("deduplicated")
         failed = statuses.count("failed")
         self._created += created
         self._deduplicated += deduplicated
         self._failed += failed
         self._uncertain += len(statuses) - created - deduplicated - failed
-        self._ready.extend(outcomes)
+        self._ready.append(batch)
+        self._ready_count += len(statuses)
         self._consumer_wakeup.set()
 
     async def _wait_for_room(self) -> None:
@@ -620,7 +785,7 @@ class BatchStream:
         # bounded by the undelivered outcomes plus the chunks in flight.
         # The producer and every worker may wait at once: they share one event, replaced only
         # once set, so that one `set()` from the consumer wakes them all.
-        while len(self._ready) >= self._max_ready:
+        while self._ready_count >= self._max_ready:
             if self._room.is_set():
                 self._room = anyio.Event()
             await self._room.wait()
@@ -667,7 +832,7 @@ class BatchStream:
                         if self._take(item, chunk):
                             await chunks.send(chunk)
                             chunk = self._open_chunk()
-                        if len(self._ready) >= self._max_ready:
+                        if self._ready_count >= self._max_ready:
                             await self._wait_for_room()
             else:
                 # Iterated here rather than through an async generator (a generator step per item),
@@ -687,20 +852,20 @@ class BatchStream:
                     body = fast_body(item, latest) if fast and type(item) is dict else None
                     if body is None:
                         body, item = self._take_slow(index, item)
-                    else:
-                        item = _snapshot(item)
                     if body is not None:
-                        indices.append(index)
-                        inputs.append(item)
                         try:
-                            bodies.append(encode(body))
+                            encoded = encode(body)
                         except TypeError:  # what msgspec cannot write: see `_json.dumps`
-                            bodies.append(_dumps(body))
+                            encoded = _dumps(body)
+                        indices.append(index)
+                        # A body that is the item itself: its bytes are the snapshot (see `_snapshot`).
+                        inputs.append(encoded if body is item else _snapshot(item) if type(item) is dict else item)
+                        bodies.append(encoded)
                         if len(indices) == size:
                             await chunks.send(chunk)
                             chunk = self._open_chunk()
                             indices, inputs, bodies, latest = chunk.indices, chunk.inputs, chunk.bodies, chunk.latest
-                    if len(self._ready) >= self._max_ready:
+                    if self._ready_count >= self._max_ready:
                         await self._wait_for_room()
                     if count % size == 0:
                         await anyio.lowlevel.checkpoint()
@@ -721,11 +886,10 @@ class BatchStream:
             body, item = self._take_slow(index, item)
             if body is None:
                 return False
-        else:
-            item = _snapshot(item)
+        encoded = _dumps(body)
         chunk.indices.append(index)
-        chunk.inputs.append(item)
-        chunk.bodies.append(_dumps(body))
+        chunk.inputs.append(encoded if body is item else _snapshot(item) if type(item) is dict else item)
+        chunk.bodies.append(encoded)
         return len(chunk.indices) == self._chunk_size
 
     def _take_slow(self, index: int, item: Any) -> tuple[dict[str, Any] | None, Any]:
@@ -757,7 +921,7 @@ class BatchStream:
         self._pending.discard(chunk)
         self._in_flight.discard(chunk)
 
-    async def _send_chunk(self, chunk: _Chunk) -> list[BatchOutcome] | None:
+    async def _send_chunk(self, chunk: _Chunk) -> _Batch | None:
         # Encoded as read (msgspec, see `_json`): every number in a body has been checked, none is NaN.
         kwargs = {**_BATCH_REQUEST, "content": b'{"reviews":[' + b",".join(chunk.bodies) + b"]}"}
         record = CallRecord(on_sent=lambda: self._mark_sent(chunk), indices=chunk.indices)
@@ -836,25 +1000,22 @@ async def run_to_result(stream: BatchStream) -> BatchResult:
     A job-stopping error is re-raised with `.partial` (a `BatchResult`) attached; so is
     cancellation, where the cancellation exception allows it.
     """
-    outcomes: list[BatchOutcome] = []
+    batches: list[_Batch] = []
+    held = 0
     try:
         async with stream:
             while ready := await stream._next_ready():
-                outcomes.extend(ready)
-                if len(outcomes) > _COMPACT_AFTER:
+                batches.extend(ready)
+                held += sum(map(len, ready))
+                if held > _COMPACT_AFTER:
                     # A result this big holds its answers compressed (see `_Answer`).
                     _compact(ready)
     except BaseException as exc:
-        partial = BatchResult(
-            sorted([*outcomes, *stream.undelivered], key=_by_index),
-            unsent=stream.unsent,
-            unconfirmed=stream.unconfirmed,
-        )
+        partial = BatchResult._of([*batches, *stream._ready], unsent=stream.unsent, unconfirmed=stream.unconfirmed)
         with contextlib.suppress(AttributeError, TypeError):
             exc.partial = partial  # type: ignore[attr-defined]
         raise
-    outcomes.sort(key=_by_index)
-    return BatchResult(outcomes)
+    return BatchResult._of(batches)
 
 
 # The generated module owns the batch route; each chunk only swaps in its own body.
@@ -882,7 +1043,7 @@ _NOT_ANSWERED: Any = object()
 _COMPACT_AFTER = 10_000
 
 
-def _match(chunk: _Chunk, results: list[Any], content: bytes) -> list[BatchOutcome]:
+def _match(chunk: _Chunk, results: list[Any], content: bytes) -> _Batch:
     """One outcome per item of `chunk`, each read from the one result carrying its `index`.
 
     The API sends results in input order, but order is not what the SDK trusts: a result names
@@ -896,20 +1057,18 @@ def _match(chunk: _Chunk, results: list[Any], content: bytes) -> list[BatchOutco
         # read in one pass if every result also sits in its item's place, so that each position
         # names exactly one item. Otherwise decoded again as plain JSON, for the general path.
         if len(results) == size:
-            answer = _Answer(content, size)
-            stored = BatchOutcome._stored
-            outcomes: list[BatchOutcome] = []
-            for p, result, index, item in zip(range(size), results, chunk.indices, chunk.inputs, strict=True):
+            statuses: list[OutcomeStatus] = []
+            for p, result in enumerate(results):
                 if result.index != p or memoryview(result.review)[0] != _OBJECT:  # the review is an object
                     break
                 if result.deduplicated:
-                    outcomes.append(stored(index, "deduplicated", item, answer, p))
+                    statuses.append("deduplicated")
                 elif result.created:
-                    outcomes.append(stored(index, "created", item, answer, p))
+                    statuses.append("created")
                 else:
                     break
             else:
-                return outcomes
+                return _Run(chunk.indices, chunk.inputs, statuses, _Answer(content, size))
         results = _parse_results(_loads(content))
     found: list[Any] = [_NOT_ANSWERED] * size
     where = [0] * size  # the result's position in `results`, to find its review again

@@ -81,7 +81,7 @@ def _read(content: bytes, *, typed: bool) -> list[tuple[Any, ...]]:
         results, _ = _batch._read_answer(response)
     else:
         results = _batch._parse_results(json.loads(content))
-    outcomes = _batch._match(_chunk(), results, content)
+    outcomes = _batch._outcomes_of(_batch._match(_chunk(), results, content))
     return [(o.index, o.status, o.input, type(o.error), getattr(o.error, "code", None), o.review) for o in outcomes]
 
 
@@ -99,7 +99,7 @@ def test_the_usual_answer_takes_the_typed_path() -> None:
     response = httpx.Response(200, content=content, request=httpx.Request("POST", "http://x/"))
     results, _ = _batch._read_answer(response)
     assert all(type(result) is _batch._StoredResult for result in results)
-    assert [o.status for o in _batch._match(_chunk(), results, content)] == ["created"] * SIZE
+    assert [o.status for o in _batch._outcomes_of(_batch._match(_chunk(), results, content))] == ["created"] * SIZE
 
 
 @pytest.mark.parametrize("content", [b"not json", b'{"results": 3}', b"[]"])
