@@ -63,6 +63,16 @@ RateLimitWindow = Literal["minute", "day"]
 class FlickError(Exception):
     """Base class of every exception raised by flick-async."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls `type(*args)`, which the keyword-only fields of most
+        # errors here refuse: a failed outcome (or a result holding one) could not be pickled,
+        # or sent to another process. Rebuilt from its message and fields instead.
+        return (_restore, (type(self), self.args), self.__dict__)
+
+
+def _restore(cls: type[FlickError], args: tuple[Any, ...]) -> FlickError:
+    return cls.__new__(cls, *args)
+
 
 class ValidationError(FlickError, ValueError):
     """An argument breaks a rule of the API reference; nothing was sent.

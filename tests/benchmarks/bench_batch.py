@@ -14,7 +14,10 @@ item's result (the created review as a `Review`, per-item errors as `FlickError`
 `X-RateLimit-*` headers of each answer. Throttling is off on both sides (`throttle=False`: the
 default `RateLimiter` costs tens of microseconds a call more, see bench_facade.py's "default
 limiter" row and bench_throttle.py); retries are the default (none happen). Alternating rounds,
-medians; ratio = create_many items/s over the raw loop's items/s.
+medians; ratio = create_many items/s over the raw loop's items/s. A result makes its
+`BatchOutcome`s when first read (most jobs read the counts and `failed()`/`uncertain()`,
+which never need them): the targeted rows read `result.created` only, and the information row
+"then every outcome's status and input read" puts making and reading every outcome on the clock.
 
 JSON: the raw loop encodes with httpx's `json=` and decodes with `json.loads`, as the issue
 defines the baseline; create_many encodes and decodes with msgspec (`flick_async/_json.py`),
@@ -202,6 +205,30 @@ def mock_rows(table: Table, answers: dict[str, Canned], sizes: list[int], rounds
                     sdk,
                     info=True,
                 )
+
+            # A result makes its outcomes when first read (`BatchResult.outcomes`): this row puts
+            # that on the clock too, for a caller that reads every outcome's status and input.
+            async def raw_json(rows: Rows = rows) -> int:
+                async with raw_client(MOCK_URL, MOCK_KEY, transport) as http:
+                    return await raw_loop(http, rows, 4)
+
+            async def sdk_read_all(rows: Rows = rows) -> int:
+                async with (
+                    httpx.AsyncClient(transport=transport, limits=LIMITS) as http,
+                    AsyncFlick(MOCK_KEY, base_url=MOCK_URL, http_client=http, throttle=False) as flick,
+                ):
+                    result = await flick.reviews.create_many(rows, concurrency=4)
+                    return sum(outcome.status == "created" and outcome.input is not None for outcome in result)
+
+            throughput_row(
+                table,
+                f"create_many {n:,} items, concurrency 4, MockTransport, then every outcome's status and input read",
+                n,
+                rounds,
+                raw_json,
+                sdk_read_all,
+                info=True,
+            )
 
 
 def throughput_row(

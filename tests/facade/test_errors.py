@@ -368,3 +368,36 @@ async def test_infinite_rate_limit_headers_read_as_unknown(
     assert mock_client.rate_limit == RateLimitStatus(
         limit=60, remaining=None, reset=None, limit_day=None, remaining_day=None
     )
+
+
+def _every_error() -> Iterator[FlickError]:
+    """One of each kind a call can raise, with its fields set as a real answer sets them."""
+    from flick_async._errors import error_from_envelope
+
+    headers = httpx.Headers({"Retry-After": "3", "X-RateLimit-Remaining": "0"})
+    for code in [*(member.value for member in ErrorCode), "a_code_from_a_later_beta"]:
+        for status in (200, 400, 401, 403, 404, 429, 500, 503):
+            yield error_from_envelope(
+                status_code=status,
+                code=code,
+                message="said",
+                details={"field": "rating"},
+                method="POST",
+                headers=headers,
+            )
+    yield APIConnectionError("ConnectError: refused", method="GET", url="http://127.0.0.1/api/beta/me")
+    yield APITimeoutError("no answer within 30s", method="GET", url="http://127.0.0.1/api/beta/me")
+    yield MalformedResponseError("not JSON", status_code=200, method="GET", url="http://127.0.0.1/api/beta/me")
+    yield flick_async.ValidationError("rating", "must be between 0 and 10", 11)
+    yield flick_async.ClientClosedError("closed")
+
+
+def test_every_error_survives_pickling() -> None:
+    """A failed outcome carries its error to another process (multiprocessing, a job queue): each
+    error comes back as its own type with its message and every field. Exception's own pickling
+    calls `type(*args)`, which the keyword-only fields refused."""
+    import pickle
+
+    for error in _every_error():
+        copy = pickle.loads(pickle.dumps(error))
+        assert (type(copy), copy.args, str(copy), vars(copy)) == (type(error), error.args, str(error), vars(error))
