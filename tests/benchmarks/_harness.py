@@ -15,7 +15,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 import httpx
@@ -77,8 +77,28 @@ class Table:
             print(f"  {cells}  {row.verdict:<7}  {row.load}")
 
 
-def alternate(rounds: int, baseline: Callable[[], float], sdk: Callable[[], float]) -> tuple[float, float]:
-    """Median seconds of (baseline, sdk) over `rounds` rounds, in ABBA order.
+class Alternated(NamedTuple):
+    """What `alternate` measured: the median seconds of each side, and the ratio to report.
+
+    `ratio` is the median over rounds of baseline/sdk within the round, not the ratio of the two
+    medians: the two runs of a round are next to each other in time, so a machine that speeds up
+    or slows down between rounds (other tenants, frequency changes) moves both alike. The ratio of
+    medians let one slow stretch on one side decide a row (the same `me()` measured 0.82x and 1.03x
+    a minute apart on this machine).
+    """
+
+    baseline: float
+    sdk: float
+    ratio: float
+
+
+def _alternated(times: dict[str, list[float]]) -> Alternated:
+    ratios = [b / s for b, s in zip(times["baseline"], times["sdk"], strict=True)]
+    return Alternated(statistics.median(times["baseline"]), statistics.median(times["sdk"]), statistics.median(ratios))
+
+
+def alternate(rounds: int, baseline: Callable[[], float], sdk: Callable[[], float]) -> Alternated:
+    """Seconds of baseline and sdk over `rounds` rounds, in ABBA order (see `Alternated`).
 
     A collection before each timed run, so that one side's garbage is not collected on the
     other side's clock.
@@ -89,12 +109,12 @@ def alternate(rounds: int, baseline: Callable[[], float], sdk: Callable[[], floa
         for name, run in order if round_ % 2 == 0 else reversed(order):
             gc.collect()
             times[name].append(run())
-    return statistics.median(times["baseline"]), statistics.median(times["sdk"])
+    return _alternated(times)
 
 
 async def alternate_async(
     rounds: int, baseline: Callable[[], Awaitable[float]], sdk: Callable[[], Awaitable[float]]
-) -> tuple[float, float]:
+) -> Alternated:
     """`alternate` for runs that must share one event loop (and its client)."""
     times: dict[str, list[float]] = {"baseline": [], "sdk": []}
     for round_ in range(rounds):
@@ -102,7 +122,7 @@ async def alternate_async(
         for name, run in order if round_ % 2 == 0 else reversed(order):
             gc.collect()
             times[name].append(await run())
-    return statistics.median(times["baseline"]), statistics.median(times["sdk"])
+    return _alternated(times)
 
 
 def review_rows(n: int, start: int = 0) -> list[dict[str, Any]]:
