@@ -18,17 +18,19 @@ variant runs in constant memory whatever the input's length.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import datetime
 import functools
 import importlib
+import itertools
 import json
 import operator
 import threading
 from collections import Counter, deque
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, overload
 
 import anyio
 import attrs
@@ -338,9 +340,18 @@ class _Run:
 
     __slots__ = ("answer", "indices", "inputs", "statuses")
 
-    def __init__(self, indices: list[int], inputs: list[Any], statuses: list[OutcomeStatus], answer: _Answer) -> None:
-        self.indices = indices
-        self.inputs = inputs
+    def __init__(self, chunk: _Chunk, statuses: list[OutcomeStatus], answer: _Answer) -> None:
+        indices = chunk.indices
+        first = indices[0]
+        # Usually consecutive: a range instead of an int object an item.
+        self.indices: Sequence[int] = (
+            range(first, first + len(indices)) if indices[-1] - first == len(indices) - 1 else indices
+        )
+        inputs, bodies = chunk.inputs, chunk.bodies
+        # Usually each input's snapshot is its body as sent (`_snapshot`): then the one request
+        # body holds them all, exactly sized, where each body's own bytes kept its encoder's
+        # spare room (about 220 bytes an item against 150).
+        self.inputs: Sequence[Any] = _Sent(chunk.content, bodies) if _all_sent(inputs, bodies) else inputs
         self.statuses = statuses
         self.answer = answer
 
@@ -353,6 +364,39 @@ class _Run:
             stored(index, status, item, answer, position)
             for position, (index, status, item) in enumerate(zip(self.indices, self.statuses, self.inputs, strict=True))
         ]
+
+
+def _all_sent(inputs: list[Any], bodies: list[bytes]) -> bool:
+    """True if every input's snapshot is its body itself (see `_snapshot`)."""
+    return len(inputs) == len(bodies) and all(map(operator.is_, inputs, bodies))
+
+
+class _Sent(Sequence[bytes]):
+    """The bodies of a chunk's items, read back out of the request body they were sent in."""
+
+    __slots__ = ("_content", "_starts")
+
+    def __init__(self, content: bytes, bodies: list[bytes]) -> None:
+        self._content = content
+        # Where each body starts in `b'{"reviews":[' + b",".join(bodies) + b"]}"`, and one past the last.
+        self._starts = array.array("Q", itertools.accumulate([len(body) + 1 for body in bodies], initial=_PREFIX))
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, position: int) -> bytes: ...
+    @overload
+    def __getitem__(self, position: slice) -> Sequence[bytes]: ...
+    def __getitem__(self, position: int | slice) -> bytes | Sequence[bytes]:
+        if isinstance(position, slice):
+            return [self[p] for p in range(len(self))[position]]
+        starts = self._starts
+        return self._content[starts[position] : starts[position + 1] - 1]
+
+    def __iter__(self) -> Iterator[bytes]:
+        content, starts = self._content, self._starts
+        return (content[start : end - 1] for start, end in itertools.pairwise(starts))
 
 
 # What a chunk (or an item refused before sending) delivers: its outcomes, or a `_Run` of them.
@@ -566,6 +610,8 @@ class _Chunk:
     # The latest watched date allowed, for `fast_body`: read once a chunk (it only grows, and a
     # date it refuses goes through `to_body`, which reads the clock again).
     latest: datetime.date = attrs.field(factory=latest_watched_date)
+    # The request body, once built (`_send_chunk`): `_Run` reads the items' bodies back out of it.
+    content: bytes = b""
 
 
 def _body(item: ReviewInput, *, validate: bool) -> dict[str, Any]:
@@ -923,7 +969,8 @@ class BatchStream:
 
     async def _send_chunk(self, chunk: _Chunk) -> _Batch | None:
         # Encoded as read (msgspec, see `_json`): every number in a body has been checked, none is NaN.
-        kwargs = {**_BATCH_REQUEST, "content": b'{"reviews":[' + b",".join(chunk.bodies) + b"]}"}
+        chunk.content = content = _BODY_PREFIX + b",".join(chunk.bodies) + b"]}"
+        kwargs = {**_BATCH_REQUEST, "content": content}
         record = CallRecord(on_sent=lambda: self._mark_sent(chunk), indices=chunk.indices)
         # Cancellation leaves the indices where they are: _pending (unsent) or _in_flight
         # (unconfirmed), which is exactly what is known about them.
@@ -1022,6 +1069,8 @@ async def run_to_result(stream: BatchStream) -> BatchResult:
 _BATCH_REQUEST = create_reviews_batch._get_kwargs(body=ReviewBatchCreate(reviews=[]))
 del _BATCH_REQUEST["json"]  # replaced by each chunk's encoded `content`
 _RESULT_KEYS = frozenset({"index", "created", "deduplicated", "review", "error"})
+_BODY_PREFIX = b'{"reviews":['
+_PREFIX = len(_BODY_PREFIX)
 
 
 def _unreadable() -> MalformedResponseError:
@@ -1068,7 +1117,7 @@ def _match(chunk: _Chunk, results: list[Any], content: bytes) -> _Batch:
                 else:
                     break
             else:
-                return _Run(chunk.indices, chunk.inputs, statuses, _Answer(content, size))
+                return _Run(chunk, statuses, _Answer(content, size))
         results = _parse_results(_loads(content))
     found: list[Any] = [_NOT_ANSWERED] * size
     where = [0] * size  # the result's position in `results`, to find its review again

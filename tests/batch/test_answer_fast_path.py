@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flick_async import MalformedResponseError, ReviewInput, _batch
+from flick_async import MalformedResponseError, ReviewInput, _batch, _json
 
 SIZE = 4
 
@@ -72,6 +72,8 @@ def _chunk() -> _batch._Chunk:
     chunk = _batch._Chunk()
     chunk.indices.extend(range(10, 10 + SIZE))
     chunk.inputs.extend(ReviewInput(tmdb_id="27205", media_type="movie", review=f"text {i}") for i in range(SIZE))
+    chunk.bodies.extend(_json.dumps(review_input.to_body()) for review_input in chunk.inputs)
+    chunk.content = b'{"reviews":[' + b",".join(chunk.bodies) + b"]}"
     return chunk
 
 

@@ -24,7 +24,7 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flick_async import AsyncFlick, BatchOutcome, BatchResult, ReviewInput, _json
+from flick_async import AsyncFlick, BatchOutcome, BatchResult, ReviewInput, _batch, _json
 from flick_async.testing import FlickServer
 
 from .helpers import FAST, MOVIES, SERVER_BASE_URL, item
@@ -225,3 +225,32 @@ async def test_a_stopped_stream_gives_the_same_undelivered_outcomes_on_every_rea
     assert all(a is b for a, b in zip(first, again, strict=True))
     assert [o.index for o in first] == sorted(o.index for o in first)
     assert 1 + len(first) + len(stream.unsent) + len(stream.unconfirmed) == stream.consumed
+
+
+async def test_items_sent_as_given_are_read_back_out_of_their_request_body(monkeypatch: Any) -> None:
+    """A chunk whose every item went as given keeps one request body, not a copy per item; every
+    input reads back exactly, non-ASCII and escaped text included, with the refused items between
+    them (their chunk's indices are no longer consecutive)."""
+    made: list[Any] = []
+    real = _batch._Run.__init__
+
+    def spy(self: Any, *args: Any) -> None:
+        real(self, *args)
+        made.append(self)
+
+    monkeypatch.setattr(_batch._Run, "__init__", spy)
+    texts = ["plain", 'a "quoted" \\ line\nbreak', "é ü 名前 🎬", ""]
+    rows: list[Any] = [
+        {**item(i), "review": f"{texts[i % 4]} {i}", "tags": [texts[(i + 1) % 4] or "t", "x"]} for i in range(130)
+    ]
+    for i in (7, 60, 61, 129):
+        rows[i] = {**rows[i], "rating": 10.5}
+    expected = [_exact(ReviewInput.coerce(row)) for row in rows]
+    result = await _create_many(rows, chunk_size=50)
+    assert [type(run.inputs) for run in made] == [_batch._Sent] * 3
+    assert [type(run.indices) for run in made] == [list, list, range]  # 7 refused, then 60 and 61, then none
+    assert [o.index for o in result.failed()] == [7, 60, 61, 129]
+    assert [_exact(o.input) for o in result] == expected
+    sent = made[0].inputs
+    assert list(sent) == [sent[p] for p in range(len(sent))]
+    assert sent[1:3] == [sent[1], sent[2]]
