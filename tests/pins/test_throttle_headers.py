@@ -126,3 +126,15 @@ async def test_a_reset_older_than_the_date_before_it_places_the_windows_by_reset
     estimate = limiter.estimate
     assert estimate.synced is True
     assert estimate.minute_resets_in == pytest.approx(resets_in)
+
+
+def test_parse_server_time_keeps_no_stale_reading_across_answers() -> None:
+    """The last `Date` read is kept for the next answer of the same second: any other value
+    (another second, an unreadable one, one without a zone, none) is read afresh."""
+    first, second = "Tue, 01 Dec 2026 20:58:58 GMT", "Tue, 01 Dec 2026 20:58:59 GMT"
+    readings = [
+        parse_server_time(httpx.Headers({"Date": raw}) if raw is not None else httpx.Headers())
+        for raw in [first, first, second, "garbage", first, "Tue, 01 Dec 2026 20:58:58", None, first, "", second]
+    ]
+    t = 1796158738.0  # 2026-12-01T20:58:58Z
+    assert readings == [t, t, t + 1, None, t, None, None, t, None, t + 1]
