@@ -489,6 +489,7 @@ class _Core:
         "raw_steps",
         "rtts",
         "server",
+        "slowest_rtt",
         "status",
         "steps",
         "suspect_reset",
@@ -546,6 +547,7 @@ class _Core:
         self.local_day: tuple[int, int] = _NO_DAY  # unsynced fallback: (UTC day index, grants)
         self.in_flight = 0
         self.rtts: list[float] = []  # the last `_RTT_SAMPLES` round trips
+        self.slowest_rtt = 0.0  # max(rtts), kept as they change: read on every grant
         self.paused_until = _NEVER
         self.queue: list[_Waiter] = []  # FIFO: the head is `queue[0]`
         self.head_scope: tuple[anyio.CancelScope, _Waiter] | None = None  # the head's sleep, to cut short
@@ -581,8 +583,7 @@ class _Core:
         assert window.end is not None
         high = self.server.high(now)
         assert high is not None
-        rtt = max(self.rtts, default=0.0)
-        return window.end - high - rtt - self.margin
+        return window.end - high - self.slowest_rtt - self.margin
 
     def grants_since(self, since: float) -> int:
         return sum(1 for t in self.grants if t >= since)
@@ -727,7 +728,7 @@ class _Core:
         self.roll(now)
         grants = self.grants
         grants.append(now)
-        horizon = 2 * self.window_seconds + self.margin + max(self.rtts, default=0.0)
+        horizon = 2 * self.window_seconds + self.margin + self.slowest_rtt
         stale, excess = 0, len(grants) - self.per_minute
         while stale < excess and grants[stale] < now - horizon:
             stale += 1
@@ -793,9 +794,12 @@ class _Core:
             _PENDING.set(None)
         self.in_flight = max(0, self.in_flight - 1)
         self.answered = True
-        self.rtts.append(max(0.0, received_at - sent_at))
-        if len(self.rtts) > _RTT_SAMPLES:
-            del self.rtts[0]
+        rtt, rtts = max(0.0, received_at - sent_at), self.rtts
+        rtts.append(rtt)
+        slowest = max(self.slowest_rtt, rtt)
+        if len(rtts) > _RTT_SAMPLES and rtts.pop(0) >= slowest:
+            slowest = max(rtts)  # the slowest just left the samples
+        self.slowest_rtt = slowest
         server_date = parse_server_time(headers)
         date = server_date
         if date is None:

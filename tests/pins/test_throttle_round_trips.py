@@ -11,6 +11,8 @@ import math
 
 import pytest
 from _throttle_fakes import FakeServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flick_async._throttle import RateLimiter
 from flick_async.testing import FakeClock
@@ -43,3 +45,16 @@ async def test_one_slow_round_trip_makes_grants_late_until_64_answers_came_after
     await limiter.acquire()
     clock.advance(4)  # past the turn, the answer still to come
     assert limiter.estimate.minute_remaining == 1000 - held
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.01, 0.02, 0.5, 5.0]), min_size=1, max_size=200))
+async def test_the_slowest_round_trip_is_the_slowest_of_the_last_64(rtts: list[float]) -> None:
+    """Kept as answers come (read on every grant, never recomputed there): after any sequence it is
+    the slowest of the last 64, including when the slowest one just left them."""
+    clock = FakeClock()
+    server = FakeServer(clock, limit=10_000)
+    limiter = RateLimiter(clock=clock)
+    for count, rtt in enumerate(rtts, 1):
+        await exchange(limiter, server, clock, rtt=rtt)
+        assert limiter._core.slowest_rtt == pytest.approx(max(rtts[max(0, count - 64) : count]))
