@@ -202,10 +202,12 @@ class BatchOutcome:
         A stored item handed in as a plain dict is read into its `ReviewInput` when first asked
         for (a bulk job whose caller never reads it skips that), from a copy taken when it was read.
         """
-        if self._lazy:
-            self._input = _from_snapshot(self._input)
+        item = self._input
+        # By the value's type, not only the flag: another thread may have read it between the two stores.
+        if self._lazy and (type(item) is tuple or type(item) is bytes):
+            item = self._input = _from_snapshot(item)
             self._lazy = False
-        return self._input  # type: ignore[no-any-return]
+        return item  # type: ignore[no-any-return]
 
     @property
     def review(self) -> Review | None:
@@ -391,6 +393,7 @@ class _Sent(Sequence[bytes]):
     def __getitem__(self, position: int | slice) -> bytes | Sequence[bytes]:
         if isinstance(position, slice):
             return [self[p] for p in range(len(self))[position]]
+        position = range(len(self))[position]  # negative positions count from the end; IndexError past it
         starts = self._starts
         return self._content[starts[position] : starts[position + 1] - 1]
 
@@ -456,45 +459,29 @@ class BatchResult:
     on. `counts`, `failed()` and `uncertain()` never need that.
     """
 
-    # None until first read, when `_batches` holds the outcomes instead (`_of`).
-    _outcomes: list[BatchOutcome] | None = attrs.field(alias="outcomes")
+    # The outcomes, or (a result `create_many` made) the `_Lazy` that makes them when first read.
+    # A field either way, so that `attrs.evolve` and copies carry it (and share what it made).
+    _outcomes: list[BatchOutcome] | _Lazy = attrs.field(alias="outcomes")
     unsent: list[int] = attrs.field(factory=list)
     unconfirmed: list[int] = attrs.field(factory=list)
     counts: BatchCounts = attrs.field(init=False, default=BatchCounts())
-    _batches: tuple[_Batch, ...] = attrs.field(init=False, default=())
 
     def __attrs_post_init__(self) -> None:
         # Counted once: results can hold millions of outcomes, and totals are read often.
-        object.__setattr__(self, "counts", _count(self.outcomes))  # frozen: set once, here
+        held = self._outcomes
+        counts = held.counts if isinstance(held, _Lazy) else _count(held)
+        object.__setattr__(self, "counts", counts)  # frozen: set once, here
 
     @classmethod
     def _of(cls, batches: list[_Batch], unsent: list[int] | None = None, unconfirmed: list[int] | None = None) -> Self:
         """A result of what a stream delivered, its outcomes made when first read."""
-        result = cls.__new__(cls)
-        setattr_ = object.__setattr__
-        setattr_(result, "_outcomes", None)
-        setattr_(result, "unsent", unsent or [])
-        setattr_(result, "unconfirmed", unconfirmed or [])
-        setattr_(result, "_batches", tuple(batches))
-        statuses: Counter[str] = Counter()
-        for batch in batches:
-            statuses.update(batch.statuses if isinstance(batch, _Run) else map(_status_of, batch))
-        setattr_(result, "counts", _counts_of(statuses))
-        return result
+        return cls(_Lazy(batches), unsent or [], unconfirmed or [])
 
     @property
     def outcomes(self) -> list[BatchOutcome]:
         """Outcomes in input order."""
-        outcomes = self._outcomes
-        if outcomes is None:
-            with _MAKING:  # once: two threads reading it first must get the same outcomes
-                outcomes = self._outcomes
-                if outcomes is None:
-                    outcomes = [outcome for batch in self._batches for outcome in _outcomes_of(batch)]
-                    outcomes.sort(key=_by_index)  # each batch is in input order: a merge of runs
-                    object.__setattr__(self, "_outcomes", outcomes)
-                    object.__setattr__(self, "_batches", ())
-        return outcomes
+        held = self._outcomes
+        return held.made() if isinstance(held, _Lazy) else held
 
     @property
     def complete(self) -> bool:
@@ -538,18 +525,23 @@ class BatchResult:
         return self._with_status("uncertain")
 
     def _with_status(self, status: OutcomeStatus) -> list[BatchOutcome]:
-        if self._outcomes is not None:
-            return [outcome for outcome in self._outcomes if outcome._status == status]
-        # A run holds stored outcomes only: the others are among the lists, made already.
-        found = [
-            outcome
-            for batch in self._batches
-            if not isinstance(batch, _Run)
-            for outcome in batch
-            if outcome._status == status
-        ]
-        found.sort(key=_by_index)
-        return found
+        held = self._outcomes
+        if isinstance(held, _Lazy):
+            # The batches first: `made()` empties them only after its outcomes are in place.
+            batches = held.batches
+            if held.outcomes is None:
+                # A run holds stored outcomes only: the others are among the lists, made already.
+                found = [
+                    outcome
+                    for batch in batches
+                    if not isinstance(batch, _Run)
+                    for outcome in batch
+                    if outcome._status == status
+                ]
+                found.sort(key=_by_index)
+                return found
+            held = held.outcomes
+        return [outcome for outcome in held if outcome._status == status]
 
     def __len__(self) -> int:
         return self.counts.done
@@ -569,10 +561,10 @@ class BatchResult:
         # Bounded, and without making the outcomes: asyncio.run formats the repr of the main
         # task's result (Python 3.11's `signal.getsignal` puts the task's repr in an error it
         # discards), so a job returning a result of a million outcomes paid for a repr of each.
-        if self._outcomes is not None and len(self._outcomes) <= _REPR_OUTCOMES:
-            outcomes = repr(self._outcomes)
-        else:
-            outcomes = f"<{len(self):,} outcomes>"
+        held = self._outcomes
+        made = held.outcomes if isinstance(held, _Lazy) else held
+        small = made is not None and len(made) <= _REPR_OUTCOMES
+        outcomes = repr(made) if small else f"<{len(self):,} outcomes>"
         return (
             f"BatchResult(outcomes={outcomes}, unsent={_indices_repr(self.unsent)},"
             f" unconfirmed={_indices_repr(self.unconfirmed)}, counts={self.counts!r})"
@@ -580,6 +572,33 @@ class BatchResult:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (BatchResult, (self.outcomes, self.unsent, self.unconfirmed))
+
+
+class _Lazy:
+    """A result's outcomes as the stream delivered them (lists and `_Run`s), made `BatchOutcome`s
+    in input order when first read, once: the same objects from then on, from any thread."""
+
+    __slots__ = ("batches", "counts", "outcomes")
+
+    def __init__(self, batches: list[_Batch]) -> None:
+        self.batches: tuple[_Batch, ...] = tuple(batches)
+        self.outcomes: list[BatchOutcome] | None = None
+        statuses: Counter[str] = Counter()
+        for batch in batches:
+            statuses.update(batch.statuses if isinstance(batch, _Run) else map(_status_of, batch))
+        self.counts = _counts_of(statuses)
+
+    def made(self) -> list[BatchOutcome]:
+        outcomes = self.outcomes
+        if outcomes is None:
+            with _MAKING:
+                outcomes = self.outcomes
+                if outcomes is None:
+                    outcomes = [outcome for batch in self.batches for outcome in _outcomes_of(batch)]
+                    outcomes.sort(key=_by_index)  # each batch is in input order: a merge of runs
+                    self.outcomes = outcomes
+                    self.batches = ()  # after `outcomes`: see `BatchResult._with_status`
+        return outcomes
 
 
 _MAKING = threading.Lock()

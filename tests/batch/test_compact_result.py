@@ -21,6 +21,7 @@ from typing import Any
 import anyio.to_thread
 import attrs
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,12 @@ from .helpers import FAST, MOVIES, SERVER_BASE_URL, item
 
 KEY = "flick_sk_compact_0123456789"
 MOCK_URL = "http://127.0.0.1/api/beta"
+
+
+def _made(result: BatchResult) -> bool:
+    """Whether the result's outcomes have been made (`_batch._Lazy`)."""
+    held = result._outcomes
+    return not isinstance(held, _batch._Lazy) or held.outcomes is not None
 
 
 def _exact(review_input: Any) -> list[tuple[type, Any]]:
@@ -93,11 +100,11 @@ async def test_every_stored_input_is_the_item_as_handed_in(rows: list[dict[str, 
 async def test_the_outcomes_are_made_once_and_only_when_read() -> None:
     rows = [item(i) for i in range(260)]
     result = await _create_many(rows)
-    assert result._outcomes is None  # nothing made yet
+    assert not _made(result)  # nothing made yet
     assert (len(result), result.counts.done, result.created + result.deduplicated) == (260, 260, 260)
     assert (result.failed(), result.uncertain()) == ([], [])
     assert repr(result).startswith("BatchResult(outcomes=<260 outcomes>, unsent=[], unconfirmed=[], counts=")
-    assert result._outcomes is None
+    assert not _made(result)
     first = result.outcomes
     assert result.outcomes is first
     assert [o.index for o in first] == list(range(260))
@@ -167,7 +174,7 @@ async def test_the_lists_agree_with_the_outcomes_without_making_them(seed: int, 
         rows[i] = {**rows[i], "rating": 11}  # refused client-side, between stored items
     result = await _create_many(rows, _mixed_answer(seed), chunk_size=chunk_size, concurrency=rng.randint(1, 8))
     failed, uncertain, counts = result.failed(), result.uncertain(), result.counts
-    assert result._outcomes is None or size <= 1  # (nothing to make lazily in a one-item job: still fine)
+    assert not _made(result)
     outcomes = result.outcomes
     assert [o.index for o in outcomes] == list(range(size))
     assert failed == [o for o in outcomes if o.status == "failed"]
@@ -196,7 +203,7 @@ async def test_a_result_returned_from_asyncio_run_is_not_made_for_its_repr() -> 
         return await _create_many([item(i) for i in range(5000)])
 
     result = await anyio.to_thread.run_sync(asyncio.run, job())
-    assert result._outcomes is None
+    assert not _made(result)
     assert len(repr(result)) < 300
 
 
@@ -223,7 +230,6 @@ async def test_a_stopped_stream_gives_the_same_undelivered_outcomes_on_every_rea
         first, again = stream.undelivered, stream.undelivered
     assert first
     assert all(a is b for a, b in zip(first, again, strict=True))
-    assert [o.index for o in first] == sorted(o.index for o in first)
     assert 1 + len(first) + len(stream.unsent) + len(stream.unconfirmed) == stream.consumed
 
 
@@ -247,6 +253,7 @@ async def test_items_sent_as_given_are_read_back_out_of_their_request_body(monke
         rows[i] = {**rows[i], "rating": 10.5}
     expected = [_exact(ReviewInput.coerce(row)) for row in rows]
     result = await _create_many(rows, chunk_size=50)
+    made.sort(key=lambda run: run.indices[0])  # in the order answered: concurrent chunks may finish in any
     assert [type(run.inputs) for run in made] == [_batch._Sent] * 3
     assert [type(run.indices) for run in made] == [list, list, range]  # 7 refused, then 60 and 61, then none
     assert [o.index for o in result.failed()] == [7, 60, 61, 129]
@@ -254,3 +261,55 @@ async def test_items_sent_as_given_are_read_back_out_of_their_request_body(monke
     sent = made[0].inputs
     assert list(sent) == [sent[p] for p in range(len(sent))]
     assert sent[1:3] == [sent[1], sent[2]]
+    assert (sent[-1], sent[-len(sent)]) == (sent[len(sent) - 1], sent[0])
+    with pytest.raises(IndexError):
+        sent[len(sent)]
+
+
+async def test_an_evolved_result_keeps_every_outcome() -> None:
+    """`attrs.evolve` (and so `copy.replace`) builds a result from the fields: the outcomes not
+    made yet go with it, and what either one makes is shared."""
+    rows: list[Any] = [item(i) for i in range(120)]
+    rows[5] = {**rows[5], "rating": 11}
+    result = await _create_many(rows)
+    copy = attrs.evolve(result, unsent=[999])
+    assert (copy.counts, len(copy), copy.unsent) == (result.counts, 120, [999])
+    assert [o.index for o in copy.failed()] == [5]
+    assert copy.outcomes is result.outcomes
+    assert [o.index for o in copy] == list(range(120))
+
+
+async def test_threads_reading_one_result_at_once_see_every_failure_and_input() -> None:
+    """`failed()` and `outcome.input` read from threads while another makes the outcomes: each
+    sees every failure, and every input as handed in."""
+    rows: list[Any] = [{**item(i), "rating": i % 10} for i in range(3000)]  # int ratings: tuple snapshots
+    for i in range(0, 3000, 97):
+        rows[i] = {**rows[i], "rating": 11}
+    refused = list(range(0, 3000, 97))
+    expected = [_exact(ReviewInput.coerce(row)) for row in rows]
+    for _ in range(3):
+        seen = _read_at_once(await _create_many(rows))
+        assert sorted(map(len, seen)) == [len(refused)] * 3 + [3000] * 3
+        assert all(found == refused for found in seen if len(found) == len(refused))
+        assert all(found == expected for found in seen if len(found) == 3000)
+
+
+def _read_at_once(result: BatchResult) -> list[list[Any]]:
+    """Three threads list the failures and three the exact inputs of `result`, all at one moment."""
+    barrier = threading.Barrier(6)
+    seen: list[list[Any]] = []
+
+    def failures() -> None:
+        barrier.wait()
+        seen.append([o.index for o in result.failed()])
+
+    def inputs() -> None:
+        barrier.wait()
+        seen.append([_exact(o.input) for o in result.outcomes])
+
+    threads = [threading.Thread(target=read) for read in (failures, inputs) * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return seen
