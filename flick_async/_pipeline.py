@@ -318,7 +318,6 @@ class Pipeline:
         self._request_timeout = httpx.Timeout(timeout)
         self._timeout_extension = self._request_timeout.as_dict()
         # Parts of every request, built once (see `_build_request`).
-        self._urls: dict[str, httpx.URL] = {}
         self._merged_headers: dict[tuple[tuple[str, str], ...], tuple[list[tuple[bytes, bytes]], httpx.Headers]] = {}
 
     @property
@@ -468,11 +467,12 @@ class Pipeline:
         """
         http = self.http
         path = kwargs["url"]
-        url = self._urls.get(path)
+        text = self.base_url + path
+        url = _URLS.get(text)
         if url is None:
-            url = httpx.URL(self.base_url + path)
-            if len(self._urls) < _URLS_HELD:  # paths with ids in them are many: keep the first ones
-                self._urls[path] = url
+            url = httpx.URL(text)
+            if len(_URLS) < _URLS_HELD:  # paths with ids in them are many: keep the first ones
+                _URLS[text] = url
         extra = kwargs.get("headers")
         if http.cookies or http.params:
             return http.build_request(
@@ -623,7 +623,11 @@ class Pipeline:
         return response, received_at
 
 
-_URLS_HELD = 256
+# Parsed URLs, shared by every client of the process: a service acting for many keys makes a
+# client per key, and each parsed `/me` afresh (a third of what a key's first call cost).
+# httpx.URL is immutable, so one object serves every request to its address.
+_URLS: dict[str, httpx.URL] = {}
+_URLS_HELD = 1024
 _HEADER_SETS_HELD = 64
 _CLOSED_IN_FLIGHT = "this AsyncFlick client was closed (aclose()) while the call was in flight"
 # Failures before any byte of the request left: the server cannot have acted on it.

@@ -12,6 +12,8 @@ from flick_async import AsyncFlick, RateLimiter, RateLimitStatus, _pipeline, _ra
 from flick_async._throttle import NoThrottle
 from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer
 
+from .helpers import PROFILE_JSON
+
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Headers]:
@@ -195,3 +197,33 @@ async def test_a_page_of_reviews_read_from_its_bytes_is_what_the_generated_parse
     assert page.items == [Review.from_dict(item) for item in items]
     assert (page.page, page.limit, page.total, page.has_more) == (1, 2, 3, True)
     assert page.items[1].additional_properties == {key: 3 for key in extra if key == "likes"}
+
+
+async def test_clients_share_parsed_urls_and_the_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client per key parses `/me` once for the process, not once per client; every request
+    still goes to its own client's address; past the bound, URLs are parsed per request, not kept."""
+    monkeypatch.setattr(_pipeline, "_URLS", {})
+    monkeypatch.setattr(_pipeline, "_URLS_HELD", 2)
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=PROFILE_JSON)
+
+    bases = [
+        "http://127.0.0.1/api/beta",
+        "http://127.0.0.1/api/beta",
+        "http://localhost:8000/api/beta",
+        "http://[::1]/x",
+    ]
+    parsed: list[list[httpx.URL]] = []
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        for base in bases:
+            async with AsyncFlick(DEMO_API_KEY, base_url=base, http_client=http, throttle=False) as flick:
+                await flick.me()
+                await flick.me()
+            parsed.append(list(_pipeline._URLS.values()))
+    assert [str(r.url) for r in seen] == [f"{bases[i // 2]}/me" for i in range(8)]
+    assert parsed[0] == [seen[0].url]
+    assert parsed[1][0] is parsed[0][0]  # the second client on the address parsed nothing
+    assert [str(url) for url in parsed[3]] == [f"{bases[0]}/me", f"{bases[2]}/me"]  # bounded: [::1] not kept
