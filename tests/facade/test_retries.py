@@ -323,3 +323,34 @@ async def test_a_slow_answer_without_retries_raises_timeout(
     assert str(caught.value) == "no answer within 0.05s (GET http://127.0.0.1/api/beta/me)"
     assert isinstance(caught.value.__cause__, TimeoutError)
     assert isinstance(caught.value, FlickError)
+
+
+def test_retry_jitter_neither_follows_nor_moves_the_users_random_and_differs_in_forked_workers() -> None:
+    """One jitter source for the process: a user's `random.seed()` does not set it (nor do its draws
+    move the user's sequence), and a worker forked from this process draws its own sequence."""
+    import os
+    import random
+
+    from flick_async import _pipeline
+
+    random.seed(7)
+    expected = [random.random() for _ in range(3)]
+    random.seed(7)
+    ours = [_pipeline._JITTER.random() for _ in range(3)]
+    assert [random.random() for _ in range(3)] == expected  # the user's sequence, untouched
+    random.seed(7)
+    assert [_pipeline._JITTER.random() for _ in range(3)] != ours  # not reset by the user's seed
+
+    state = _pipeline._JITTER.getstate()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its first draw, to the parent
+        os.close(read)
+        os.write(write, repr(_pipeline._JITTER.random()).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = float(pipe.read())
+    os.waitpid(pid, 0)
+    _pipeline._JITTER.setstate(state)
+    assert child != _pipeline._JITTER.random()  # the parent's next draw: the child did not repeat it
