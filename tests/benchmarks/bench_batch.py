@@ -410,8 +410,8 @@ def run_memory_child(n: int) -> None:
             held_results.append(await flick.reviews.create_many(rows, concurrency=4))
 
     # Kept in a list, not returned from anyio.run: Python 3.11's asyncio.run formats the main
-    # task (its result included) while restoring the SIGINT handler, which would repr 100,000
-    # outcomes (and read every review) on the way out.
+    # task (its result included) while restoring the SIGINT handler. The result's repr is
+    # bounded now (`BatchResult.__repr__`), but the figure should not depend on it.
     anyio.run(job, review_rows(CHUNK))  # first-use imports and caches are not the result's
     held_results.clear()
     gc.collect()
