@@ -311,7 +311,6 @@ class Pipeline:
         self.throttle = throttle
         self._clock = clock
         self._hooks = hooks
-        self._rng = _JITTER
         self._state = _State()
         self._parent: Pipeline | None = None
         # Per request, so that it holds through an http_client the user passed, whatever that
@@ -387,7 +386,6 @@ class Pipeline:
             hooks=self._hooks,
             owns_http=self.owns_http,
         )
-        derived._rng = self._rng
         derived._parent = self
         return derived
 
@@ -436,7 +434,7 @@ class Pipeline:
             try:
                 value, response, elapsed = await self._attempt(request, parse, record)
             except FlickError as error:
-                delay = self.retry.delay(error, attempt, rng=self._rng)
+                delay = self.retry.delay(error, attempt, rng=_JITTER)
                 if delay is None:
                     raise
                 emit(self._hooks, RetryScheduled(request.method, request.url.path, attempt, delay, error))
