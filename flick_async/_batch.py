@@ -270,6 +270,14 @@ def _snapshot(item: Any) -> tuple[Any, ...]:
     return (*map(get, _FIELDS_BUT_TAGS), tuple(tags) if type(tags) is list else tags)
 
 
+def _kept(item: Any, body: Any, encoded: bytes) -> Any:
+    """What a chunk keeps of an item it sends: the encoded body where `fast_body` sent the item
+    itself, a `_snapshot` of any other plain dict, else the item (a `ReviewInput`)."""
+    if body is item:
+        return encoded
+    return _snapshot(item) if type(item) is dict else item
+
+
 def _from_snapshot(snapshot: tuple[Any, ...] | bytes) -> ReviewInput:
     """The `ReviewInput` of a snapshot: `_snapshot`'s values, or the item's body as sent."""
     if type(snapshot) is bytes:
@@ -923,8 +931,7 @@ class BatchStream:
                         except TypeError:  # what msgspec cannot write: see `_json.dumps`
                             encoded = _dumps(body)
                         indices.append(index)
-                        # A body that is the item itself: its bytes are the snapshot (see `_snapshot`).
-                        inputs.append(encoded if body is item else _snapshot(item) if type(item) is dict else item)
+                        inputs.append(_kept(item, body, encoded))
                         bodies.append(encoded)
                         if len(indices) == size:
                             await chunks.send(chunk)
@@ -953,7 +960,7 @@ class BatchStream:
                 return False
         encoded = _dumps(body)
         chunk.indices.append(index)
-        chunk.inputs.append(encoded if body is item else _snapshot(item) if type(item) is dict else item)
+        chunk.inputs.append(_kept(item, body, encoded))
         chunk.bodies.append(encoded)
         return len(chunk.indices) == self._chunk_size
 
