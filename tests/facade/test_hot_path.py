@@ -17,16 +17,25 @@ from .helpers import PROFILE_JSON
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Headers]:
-    """Every `parse_rate_limit_headers` call, from the pipeline and the throttles alike."""
+    """Every reading of the rate-limit headers, from the pipeline and the throttles alike.
+
+    (`parse_rate_limit_headers` where only the snapshot is wanted, `read_headers` where `Date`
+    and `Reset` are read with it.)
+    """
     calls: list[httpx.Headers] = []
-    real = _rate_limit.parse_rate_limit_headers
+    real_parse, real_read = _rate_limit.parse_rate_limit_headers, _rate_limit.read_headers
 
-    def counting(headers: httpx.Headers) -> RateLimitStatus | None:
+    def counting_parse(headers: httpx.Headers) -> RateLimitStatus | None:
         calls.append(headers)
-        return real(headers)
+        return real_parse(headers)
 
-    monkeypatch.setattr(_pipeline, "parse_rate_limit_headers", counting)
-    monkeypatch.setattr(_throttle, "parse_rate_limit_headers", counting)
+    def counting_read(headers: httpx.Headers) -> tuple[RateLimitStatus | None, bytes | None, bytes | None]:
+        calls.append(headers)
+        return real_read(headers)
+
+    monkeypatch.setattr(_pipeline, "parse_rate_limit_headers", counting_parse)
+    monkeypatch.setattr(_throttle, "parse_rate_limit_headers", counting_parse)
+    monkeypatch.setattr(_throttle, "read_headers", counting_read)
     return calls
 
 
