@@ -175,7 +175,10 @@ class AsyncFlick:
         http = http_client or httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            # Every connection kept alive: httpcore (1.0.9) closes one each time it goes idle while
+            # more than `max_keepalive_connections` are open, idle or not (encode/httpcore#1000), so
+            # with 32 of 64 kept, each call at 256 tasks opened a connection of its own.
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
         )
         self._pipeline = Pipeline(
             http=http,

@@ -87,7 +87,7 @@ TARGET_STREAM_RATE = 50_000
 TARGET_FLAT = 0.05
 TARGET_BYTES_PER_OUTCOME = 300
 CONCURRENCIES = (1, 4, 16)
-LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)  # as AsyncFlick's own client
 MOCK_URL = "http://127.0.0.1/api/beta"
 MOCK_KEY = "flick_sk_bench_0123456789"
 

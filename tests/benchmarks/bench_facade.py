@@ -93,7 +93,7 @@ TARGET_IMPORT_MS = 30.0
 TARGET_MANY_KEYS = 0.90  # per call within 10% of one client on one key
 TARGET_IDLE_KEY_BYTES = 2048
 KEY = "flick_sk_bench0000_0123456789"
-LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)  # as AsyncFlick's own client
 
 
 def limiter(api_key: str) -> RateLimiter:
