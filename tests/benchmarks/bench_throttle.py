@@ -16,10 +16,14 @@ earliest moment the server could have accepted all N requests (from the first an
   cannot run there (aiolimiter sleeps on the event loop's clock), so only ours is shown;
 - limits 2, 60 and 600 per window; 1, 32 and 256 tasks; N = two windows' worth + 1.
 
-In the real-time cells T* is also bounded by the client's own speed: the default client with
-`throttle=False`, measured just before the cell on a second local server with limits lifted
-(the fastest of three samples, same number of tasks), cannot send faster, throttled or not; a
-cell where that speed, not the windows, decides T* is marked `s`. On a loaded machine those
+In the real-time cells T* is also bounded by the client's own speed, measured just before the
+cell on a second local server with limits lifted, at the same number of tasks: the fastest of
+three samples of the default client with `throttle=False` and three of it throttled (which,
+limits lifted, never waits but for its first answer). The faster is the bound: above 32 tasks
+the unthrottled client is the slower, by up to 3x at 256 (all of them queue in httpcore's pool,
+which scans every queued request against every connection on each change; the throttle's first
+probe lets the pool grow as answers come), so the unthrottled one alone would excuse a slow
+throttle. A cell where that speed, not the windows, decides T* is marked `s`. On a loaded machine those
 cells follow the load more than the throttle (a ratio below 1 means the sample ran slower), so
 an `s` cell runs three rounds, each with its own sample and a fresh key, and shows the median
 ratio with every round's in brackets (and the 429s of all three).
@@ -114,13 +118,14 @@ def ideal_at_speed(
     return t
 
 
-async def unthrottled_speed(base_url: str, key: str, tasks: int, n: int) -> float:
-    """Seconds per request of the default client with `throttle=False` at `tasks` tasks (limits lifted).
+async def client_speed(base_url: str, key: str, tasks: int, n: int) -> float:
+    """Seconds per request of the default client at `tasks` tasks (limits lifted), throttled or not.
 
-    The fastest of three samples of `n`: a sample slowed by the machine's other load would
-    overstate T*.
+    The fastest of three samples of each: a sample slowed by the machine's other load would
+    overstate T*. Each sample sends at least two requests a task, as the measured run does.
     """
-    return min([await _speed_sample(base_url, key, tasks, n) for _ in range(3)])
+    n = max(n, 2 * tasks)
+    return min([await _speed_sample(base_url, key, tasks, n, throttle=on) for on in (False, True) for _ in range(3)])
 
 
 def pool_limits(tasks: int) -> httpx.Limits:
@@ -134,9 +139,9 @@ def pool_limits(tasks: int) -> httpx.Limits:
     return httpx.Limits(max_connections=min(tasks, 64), max_keepalive_connections=min(tasks, 64))
 
 
-async def _speed_sample(base_url: str, key: str, tasks: int, n: int) -> float:
+async def _speed_sample(base_url: str, key: str, tasks: int, n: int, *, throttle: bool) -> float:
     http = httpx.AsyncClient(limits=pool_limits(tasks))
-    async with http, AsyncFlick(key, base_url=base_url, http_client=http, throttle=False) as flick:
+    async with http, AsyncFlick(key, base_url=base_url, http_client=http, throttle=throttle) as flick:
         await flick.me()  # the connection, as the measured run has it after its probe
         todo = iter(range(n))
 
@@ -214,7 +219,7 @@ async def baseline(base_url: str, key: str, window: float, limit: int, tasks: in
     return Cell(wall, ideal(start_wall, window, limit, n, firsts[0]), too_many, cut=scope.cancelled_caught)
 
 
-SPEED_SAMPLE = 200  # requests of the unthrottled client per speed measurement
+SPEED_SAMPLE = 200  # requests of the client per speed sample (at least two a task)
 ROUNDS = 3  # rounds of a cell whose T* the client's own speed sets (`rounds_of_ours`)
 
 
@@ -274,7 +279,7 @@ async def rounds_of_ours(
     """
     cells: list[Cell] = []
     for key in keys:
-        per_request = await unthrottled_speed(speed_url, probe_key, tasks, SPEED_SAMPLE)
+        per_request = await client_speed(speed_url, probe_key, tasks, SPEED_SAMPLE)
         cells.append(await ours(base_url, key, window, limit, tasks, per_request))
         if not cells[0].bound_by_speed:
             break
