@@ -17,7 +17,9 @@ keeps two buckets that refill on the *server's* boundaries:
   server's clock (`Date`, and the moment `Reset` moves on), so a wrong local wall clock changes
   nothing;
 - a 429 pauses the whole key once, for `Retry-After` (at most a day); waiters then resume in
-  FIFO order, and a caller whose `max_wait` the pause exceeds gets `RateLimitError` at once.
+  FIFO order, and a caller whose `max_wait` the pause exceeds gets `RateLimitError` at once;
+- waiters are granted in FIFO order; a task that asks while every waiter could take a token now
+  takes its own at once, rather than queue behind tasks already woken (`_Core.room_for_all`).
 
 Where the server's windows sit in local time
     `offset = server Unix time − local monotonic time` is bracketed by every response: the
