@@ -522,6 +522,7 @@ class RedisRateLimiter:
 
         now = "" if self._now is None else repr(self._now.time())
         args: list[Any] = [mode, *self._config, now, repr(self._probe_timeout), *extra]
+        calling = False  # (set once the clients exist: see the `except` below)
         try:
             if sniffio.current_async_library() == "asyncio":
                 if self._async_client is None and self._cluster:
@@ -541,6 +542,7 @@ class RedisRateLimiter:
                     )
                     self._async_client = redis.asyncio.Redis(connection_pool=pool)
                     self._async_script = self._async_client.register_script(_LUA)
+                calling = True
                 result = await self._async_script(keys=[self._key], args=args)
             else:
                 if self._sync_client is None and self._cluster:
@@ -554,10 +556,19 @@ class RedisRateLimiter:
                     )
                     self._sync_script = self._sync_client.register_script(_LUA)
                 script = self._sync_script
+                calling = True
                 result = await anyio.to_thread.run_sync(lambda: script(keys=[self._key], args=args))
         except (redis.RedisError, OSError) as exc:
             # Down, but also refusing (READONLY after a failover, OOM, WRONGTYPE): either way
             # there is no shared budget to draw from.
+            raise _Unavailable(f"{type(exc).__name__}: {exc}") from exc
+        except (AttributeError, TypeError) as exc:
+            if not calling:
+                raise  # building the clients: a mistake of ours, not an outage
+            # redis-py lets a connection torn down under a command surface as the transport's own
+            # error ("'NoneType' object has no attribute 'writelines'"), not as ConnectionError
+            # (redis/redis-py#4287); seen here on a three-node cluster under load. No shared
+            # budget to draw from either, and the next call connects afresh.
             raise _Unavailable(f"{type(exc).__name__}: {exc}") from exc
         return [item.decode() if isinstance(item, bytes) else str(item) for item in result]
 

@@ -280,6 +280,33 @@ async def test_a_redis_that_refuses_the_script_is_unavailable_not_a_foreign_erro
         assert worker.falling_back
 
 
+@pytest.mark.parametrize("fallback_share", [None, 0.5], ids=["no-fallback", "fallback"])
+async def test_a_connection_torn_down_inside_redis_py_is_unavailable_not_a_bare_error(
+    server: RedisServer, make: Make, fallback_share: float | None
+) -> None:
+    """redis-py can surface a dropped connection as the transport's AttributeError (redis/redis-py#4287,
+    seen on the cluster under load): an APIConnectionError without a fallback, the fallback with one."""
+    clock = RedisAwareClock()
+    worker = make(server.url, clock, fallback_share=fallback_share)
+    await worker.acquire()  # the clients and scripts exist: the next call is the one that breaks
+    leak = AttributeError("'NoneType' object has no attribute 'writelines'")
+
+    def sync_script(**_: object) -> object:
+        raise leak
+
+    async def async_script(**_: object) -> object:
+        raise leak
+
+    worker._sync_script, worker._async_script = sync_script, async_script
+    if fallback_share is None:
+        with pytest.raises(APIConnectionError, match="rate limiter backend unavailable") as caught:
+            await worker.acquire()
+        assert caught.value.__cause__ is leak
+    else:
+        await worker.acquire()
+        assert worker.falling_back
+
+
 async def test_a_failed_release_does_not_turn_a_cancellation_into_a_grant(server: RedisServer, make: Make) -> None:
     """Cancelled while waiting for its ticket, with Redis gone for the release: the task is cancelled, not granted."""
     clock = RedisAwareClock()
