@@ -19,11 +19,11 @@ earliest moment the server could have accepted all N requests (from the first an
 In the real-time cells T* is also bounded by the client's own speed, measured just before the
 cell on a second local server with limits lifted, at the same number of tasks: the fastest of
 three samples of the default client with `throttle=False` and three of it throttled (which,
-limits lifted, never waits but for its first answer). The faster is the bound: above 32 tasks
-the unthrottled client is the slower, by up to 3x at 256 (all of them queue in httpcore's pool,
-which scans every queued request against every connection on each change; the throttle's first
-probe lets the pool grow as answers come), so the unthrottled one alone would excuse a slow
-throttle. A cell where that speed, not the windows, decides T* is marked `s`. On a loaded machine those
+limits lifted, never waits but for its first answer). The faster is the bound: at 256 tasks the
+unthrottled client is the slower by 2-3x (all of them queue in httpcore's pool, which scans
+every queued request against every connection on each change; the throttle's first probe lets
+the pool grow as answers come), so the unthrottled one alone would excuse a slow throttle. A
+cell where that speed, not the windows, decides T* is marked `s`. On a loaded machine those
 cells follow the load more than the throttle (a ratio below 1 means the sample ran slower), so
 an `s` cell runs three rounds, each with its own sample and a fresh key, and shows the median
 ratio with every round's in brackets (and the 429s of all three).
@@ -71,7 +71,7 @@ class Cell:
     ideal: float
     too_many: int
     cut: bool = False
-    bound_by_speed: bool = False  # T* is the client's own unthrottled speed here, not the windows
+    bound_by_speed: bool = False  # T* is the client's own speed here, not the windows
     rounds: list[float] | None = None  # every round's ratio, when the cell is the median of several
 
     def show(self) -> str:
@@ -100,7 +100,7 @@ def ideal_at_speed(
     """T* for a client that cannot send faster than `per_request` seconds a request (aggregate).
 
     The earliest moment the last of N requests is answered by a client going back to back at
-    its own unthrottled speed (measured in the same run, same server, same number of tasks)
+    its own speed (`client_speed`: measured in the same run, same number of tasks)
     that never puts more than the limit into a server window: the windows alone (`ideal`)
     assume all of a window's requests are accepted at its first instant, which a single task
     doing 600 sequential round trips in a 1 s window cannot do, throttled or not.
@@ -132,9 +132,9 @@ def pool_limits(tasks: int) -> httpx.Limits:
     """A connection per task (at most 64), all kept alive, as `AsyncFlick`'s own client keeps them.
 
     With fewer kept alive than open, httpcore 1.0.9 closes a connection each time it goes idle
-    while more than that many are open, idle or not (encode/httpcore#1000): at 32 tasks and the
-    default 20, the client spent a third of its time opening and closing connections, and the
-    bursts after each refill made the throttled run churn more than the unthrottled sample.
+    while more than that many are open, idle or not (encode/httpcore#1000): with 64 open and 32
+    kept, each of 3,000 calls at 256 tasks opened a connection of its own (httpx's default
+    keeps 20).
     """
     return httpx.Limits(max_connections=min(tasks, 64), max_keepalive_connections=min(tasks, 64))
 
@@ -224,7 +224,7 @@ ROUNDS = 3  # rounds of a cell whose T* the client's own speed sets (`rounds_of_
 
 
 async def real_time_cells() -> None:
-    # A second local server, limits lifted, on which the client's unthrottled speed is measured
+    # A second local server, limits lifted, on which the client's own speed is measured
     # just before each cell (the same machine, the same load, the same number of tasks).
     probe_key = "flick_sk_bench_speed_0123456789"
     probe_accounts = {"accounts": [{"username": "speed", "keys": [probe_key]}]}
