@@ -17,9 +17,7 @@ keeps two buckets that refill on the *server's* boundaries:
   server's clock (`Date`, and the moment `Reset` moves on), so a wrong local wall clock changes
   nothing;
 - a 429 pauses the whole key once, for `Retry-After` (at most a day); waiters then resume in
-  FIFO order, and a caller whose `max_wait` the pause exceeds gets `RateLimitError` at once;
-- waiters are granted in FIFO order; a task that asks while every waiter could take a token now
-  takes its own at once, rather than queue behind tasks already woken (`_Core.room_for_all`).
+  FIFO order, and a caller whose `max_wait` the pause exceeds gets `RateLimitError` at once.
 
 Where the server's windows sit in local time
     `offset = server Unix time − local monotonic time` is bracketed by every response: the
@@ -758,26 +756,6 @@ class _Core:
             return recent[-self.per_minute] + horizon - now, "minute"
         return 0.0, "minute"
 
-    def room_for_all(self, now: float) -> bool:
-        """Whether a newcomer may take a token ahead of the queue: each waiter in it could take one now too.
-
-        Only the head of the queue looks, and it wakes the next as it leaves: a queue of tasks
-        with tokens to take drains one event-loop turn per waiter. Tasks coming back for their
-        next request would join its tail, and under load it would never empty (at 32 tasks,
-        549 of 1,201 grants went through it, each paying for a waiter). Not while paused,
-        unsynced, late in the window, or near the window's last token, where order decides
-        who goes.
-        """
-        if not self.synced or now < self.paused_until:
-            return False
-        self.roll(now)
-        needed = len(self.queue) + 2  # theirs, the newcomer's, and the last token (see `sounding_at`)
-        return (
-            self.minute.available >= needed
-            and self.day.available >= needed
-            and now <= self.last_grant_at(self.minute, now)
-        )
-
     def take(self, now: float) -> None:
         """Take a token at `now`, right after `delay(now)` (which rolled the windows) said one is free."""
         grants = self.grants
@@ -1253,8 +1231,8 @@ class RateLimiter:
         core = self._core
         clock = core.clock
         with core.lock:
-            now = clock.monotonic()
-            if not core.queue or core.room_for_all(now):
+            if not core.queue:
+                now = clock.monotonic()
                 delay, _ = core.delay(now, wait_for_day=self._wait_for_daily_reset)
                 if delay <= 0:
                     core.take(now)
