@@ -440,7 +440,7 @@ async def test_fifo_order_under_a_full_bucket() -> None:
 
 
 async def test_a_newcomer_never_takes_a_token_a_waiter_needs() -> None:
-    """A task that asks while others wait queues behind them, though tokens are free: they go first."""
+    """A task that asks while others wait queues behind them: the waiters get the tokens left first."""
     clock = FakeClock()
     limiter = RateLimiter(clock=clock)
     t0 = clock.monotonic()
