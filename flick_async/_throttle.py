@@ -230,11 +230,6 @@ class ThrottleEstimate:
     waiting: int
 
 
-def parse_server_time(headers: httpx.Headers) -> float | None:
-    """The response's `Date` header as Unix time, or None when absent or unreadable."""
-    return server_time(read_headers(headers)[1])
-
-
 def server_time(raw: bytes | None) -> float | None:
     """A raw `Date` value (`read_headers`) as Unix time, or None when absent or unreadable."""
     global _LAST_DATE
@@ -258,13 +253,11 @@ def server_time(raw: bytes | None) -> float | None:
 _LAST_DATE: tuple[bytes, float | None] = (b"", None)
 
 
-def parse_reset(headers: httpx.Headers) -> float | None:
-    """`X-RateLimit-Reset` as a float (a fractional reset must not be truncated to an earlier second)."""
-    return reset_value(read_headers(headers)[2])
-
-
 def reset_value(raw: bytes | None) -> float | None:
-    """A raw `X-RateLimit-Reset` value (`read_headers`) as a finite float, or None."""
+    """A raw `X-RateLimit-Reset` value (`read_headers`) as a finite float, or None.
+
+    A float: a fractional reset must not be truncated to an earlier second.
+    """
     if raw is None:
         return None
     try:

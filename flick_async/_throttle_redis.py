@@ -50,8 +50,8 @@ import sniffio
 from ._clock import Clock, SystemClock
 from ._errors import APIConnectionError, DailyQuotaExceededError, RateLimitError, parse_retry_after
 from ._events import Hook, ThrottleWait, emit, logger
-from ._rate_limit import RateLimitStatus, parse_rate_limit_headers
-from ._throttle import _RESET_DELTA, _RESET_MILLIS, RateLimiter, key_digest, parse_reset, parse_server_time
+from ._rate_limit import RateLimitStatus, parse_rate_limit_headers, read_headers
+from ._throttle import _RESET_DELTA, _RESET_MILLIS, RateLimiter, key_digest, reset_value, server_time
 
 if TYPE_CHECKING:
     import redis
@@ -753,11 +753,11 @@ class RedisRateLimiter:
                     self._pending.clear()
                     return
                 continue
-            date = parse_server_time(headers)
+            status, raw_date, raw_reset = read_headers(headers)  # (one pass, as `RateLimiter` reads them)
+            date = server_time(raw_date)
             if date is None:
                 date = math.floor(self._clock.time())
-            status = parse_rate_limit_headers(headers)
-            reset = parse_reset(headers)
+            reset = reset_value(raw_reset)
             # Read as `RateLimiter` reads it: milliseconds and seconds-until-reset as such. (A
             # Reset more than a window past Date is bounded by the script, which knows the
             # learned window.)

@@ -12,7 +12,8 @@ import email.utils
 import httpx
 import pytest
 
-from flick_async._throttle import RateLimiter, parse_reset, parse_server_time
+from flick_async._rate_limit import read_headers
+from flick_async._throttle import RateLimiter, reset_value, server_time
 from flick_async.testing import FakeClock
 
 START = 1_781_200_500.0  # FakeClock's wall time at its start; a multiple of 60
@@ -78,6 +79,16 @@ async def test_a_date_that_is_absent_unreadable_or_without_a_zone_leaves_the_loc
     """Without a `Date` it can read as UTC (RFC 5322's `-0000` says the zone is unknown), the limiter reads
     the server's time from the local wall clock: the window ends 60 s after START, not after the `Date`."""
     assert await resets_in_after(answer(reset=str(int(END)), date=date)) == pytest.approx(60 + MARGIN)
+
+
+def parse_reset(headers: httpx.Headers) -> float | None:
+    """`X-RateLimit-Reset` as the throttles read it: the raw value of the one pass, then the float."""
+    return reset_value(read_headers(headers)[2])
+
+
+def parse_server_time(headers: httpx.Headers) -> float | None:
+    """`Date` as the throttles read it (through the last-read cache)."""
+    return server_time(read_headers(headers)[1])
 
 
 @pytest.mark.parametrize(
