@@ -17,7 +17,7 @@ import os
 import random
 import urllib.parse
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, Protocol, TypeVar
 
 import anyio
 import attrs
@@ -133,15 +133,46 @@ class ResponseCapture:
         _CAPTURE.reset(self._token)
 
 
+class _NoGate:
+    """The gate of a client with no bound on its requests in flight (`max_in_flight=None`)."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+_NO_GATE: Final = _NoGate()
+
+
 class _State:
     """What a client and the light clients derived from it (`with_options`) share."""
 
-    __slots__ = ("closed", "last_status", "loop")
+    __slots__ = ("closed", "gate", "gate_loop", "last_status", "loop", "max_in_flight")
 
-    def __init__(self) -> None:
+    def __init__(self, max_in_flight: int | None = None) -> None:
         self.closed = False
         self.last_status: RateLimitStatus | None = None
         self.loop: object | None = None  # the event loop of the first request (see `_exchange`)
+        self.max_in_flight = max_in_flight
+        self.gate: anyio.Semaphore | _NoGate = _NO_GATE
+        self.gate_loop: object | None = _NO_GATE  # never a loop: the first request makes the gate
+
+    def gate_for(self, loop: object | None) -> anyio.Semaphore | _NoGate:
+        """The gate of the requests in flight on `loop` (made on its first request there).
+
+        One per event loop: an anyio primitive belongs to the backend and loop it first waited
+        on, and a client may be used by one `anyio.run` after another (see `_exchange`).
+        """
+        if self.max_in_flight is None:
+            return _NO_GATE
+        if self.gate_loop is not loop:
+            # fast_acquire: no event-loop turn when a slot is free; the throttle's grant, the
+            # exchange and the answer yield often enough.
+            self.gate = anyio.Semaphore(self.max_in_flight, fast_acquire=True)
+            self.gate_loop = loop
+        return self.gate
 
 
 class CallRecord:
@@ -300,6 +331,7 @@ class Pipeline:
         clock: Clock,
         hooks: Sequence[Hook],
         owns_http: bool = True,
+        max_in_flight: int | None = None,
     ) -> None:
         self.http = http
         self.owns_http = owns_http
@@ -311,7 +343,7 @@ class Pipeline:
         self.throttle = throttle
         self._clock = clock
         self._hooks = hooks
-        self._state = _State()
+        self._state = _State(max_in_flight)
         self._parent: Pipeline | None = None
         # Per request, so that it holds through an http_client the user passed, whatever that
         # client's own default (5 s for a bare httpx.AsyncClient), and for derived pipelines.
@@ -425,14 +457,20 @@ class Pipeline:
         if self.closed:
             raise ClientClosedError("this AsyncFlick client is closed; create a new one")
         state = self._root()._state
+        loop = current_loop()
         if state.loop is None:
-            state.loop = current_loop()
+            state.loop = loop
+        gate = state.gate if state.gate_loop is loop else state.gate_for(loop)
         request = self._build_request(kwargs)
         attempt = 0
         while True:
             attempt += 1
             try:
-                value, response, elapsed = await self._attempt(request, parse, record)
+                # Each attempt holds a slot from before the throttle's grant until its answer is
+                # read, and none through a retry's backoff: the grant goes on the wire at once,
+                # and the pool never opens more connections than the gate lets through.
+                async with gate:
+                    value, response, elapsed = await self._attempt(request, parse, record)
             except FlickError as error:
                 delay = self.retry.delay(error, attempt, rng=_JITTER)
                 if delay is None:

@@ -48,7 +48,7 @@ import httpx
 from anyio.from_thread import BlockingPortal
 from flick_api.models import CustomList, ListItem, MediaType, ResolvableMediaType, Review, WatchlistItem
 
-from ._client import NOT_GIVEN, AsyncFlick, _NotGiven
+from ._client import DEFAULT_MAX_IN_FLIGHT, NOT_GIVEN, AsyncFlick, _NotGiven
 from ._errors import ClientClosedError
 from ._pagination import Page, PageIterator
 from ._raw import RawBatchResult, RawPageIterator, RawResponse
@@ -902,6 +902,7 @@ class Flick:
         throttle: bool | Throttle = True,
         wait_for_daily_reset: bool = False,
         http_client: httpx.AsyncClient | None = None,
+        max_in_flight: int | None = DEFAULT_MAX_IN_FLIGHT,
         hooks: Sequence[Hook] = (),
         clock: Clock | None = None,
         allow_insecure_http: bool = False,
@@ -922,6 +923,7 @@ class Flick:
             throttle=throttle,
             wait_for_daily_reset=wait_for_daily_reset,
             http_client=http_client,
+            max_in_flight=max_in_flight,
             hooks=hooks,
             clock=clock,
             allow_insecure_http=allow_insecure_http,

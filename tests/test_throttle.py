@@ -633,11 +633,13 @@ async def test_a_request_that_got_no_answer_is_no_longer_in_flight() -> None:
         status_code=200, headers=headers(remaining=59, reset=START + 60, date=START + 5), sent_at=t0, received_at=t0
     )
     hang = anyio.Event()
+    caller = anyio.CancelScope()
 
     async def reply(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/me"):
             raise httpx.ConnectError("connection refused", request=request)
-        await hang.wait()  # never set: the caller is cancelled mid-send
+        caller.cancel()  # the caller is cancelled mid-send
+        await hang.wait()  # never set
         raise AssertionError("unreachable")
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(reply))
@@ -646,9 +648,9 @@ async def test_a_request_that_got_no_answer_is_no_longer_in_flight() -> None:
         tg.start_soon(clock.run_autojump)
         with pytest.raises(APIConnectionError):
             await flick.me()  # three attempts, none answered
-        with anyio.move_on_after(0) as scope:  # cancelled at its first await: inside the send
+        with caller:
             await flick.resolve("Inception")
-        assert scope.cancelled_caught
+        assert caller.cancelled_caught
         tg.cancel_scope.cancel()
     await http.aclose()
     assert limiter._core.in_flight == 0

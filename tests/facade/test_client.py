@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import anyio
 import attrs
@@ -24,7 +23,6 @@ from flick_async import (
     ValidationError,
 )
 from flick_async.testing import DEMO_API_KEY, FakeClock, FlickServer, Slow, serve_in_thread
-from flick_async.testing._serve import serve_app_in_thread
 
 from .helpers import MOCK_BASE_URL, MOCK_KEY, PROFILE_JSON, RATE_LIMIT_HEADERS, SERVER_BASE_URL, envelope
 
@@ -355,33 +353,6 @@ async def test_the_timeout_applies_through_a_passed_http_client_over_a_real_sock
         ):
             profile = await flick.me()
     assert profile.username == "demo"
-
-
-async def test_the_own_http_client_keeps_its_connections_open_under_many_tasks() -> None:
-    """48 tasks, 4 calls each, over a real socket on the client's own pool: it opens at most a
-    connection per task and reuses them. httpcore closes a connection each time it goes idle
-    while more than `max_keepalive_connections` are open, idle or not (encode/httpcore#1000):
-    with 32 kept of 64, every call at 256 tasks opened a connection of its own."""
-    server = FlickServer(rate_limit=10**6, daily_limit=10**9)
-    ports: set[int] = set()
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            ports.add(scope["client"][1])
-        await server.app(scope, receive, send)
-
-    with serve_app_in_thread(app) as origin:
-        async with AsyncFlick(DEMO_API_KEY, base_url=f"{origin}/api/beta", throttle=False) as flick:
-
-            async def calls() -> None:
-                for _ in range(4):
-                    await flick.me()
-
-            async with anyio.create_task_group() as tg:
-                for _ in range(48):
-                    tg.start_soon(calls)
-    assert len(server.request_log) == 48 * 4
-    assert len(ports) <= 48
 
 
 async def test_the_timeout_is_set_on_every_request() -> None:
