@@ -544,7 +544,8 @@ class _Core:
         # Before any step: how far the first `Reset` was from its `Date`, the scale of the first window.
         self.first_span: float | None = None
         self.last_reset: float | None = None  # the newest `Reset` believed
-        self.suspect_reset: float | None = None  # a `Reset` too far ahead, believed once repeated
+        # A `Reset` too far ahead of its `Date` (and that span), believed once repeated.
+        self.suspect_reset: tuple[float, float] | None = None
         self.date_conflicts: tuple[tuple[float, float], ...] = ()  # recent `Date` bounds the bracket contradicts
         self.clock = clock
         self.configured_margin = safety_margin
@@ -839,8 +840,10 @@ class _Core:
             self.server.constrain(now=now, low=low, high=high, date=True)
         if reset is not None:
             # The window ending at `reset` was open when the server wrote this answer: it had
-            # begun (`reset − window_seconds`) and not yet ended.
-            self.server.cap(now=now, high=reset - sent_at, floor=reset - self.window_seconds - received_at)
+            # begun (at most the longest recent step before `reset`: a window just lengthened is
+            # still learned as the shorter one) and not yet ended.
+            longest = max(self.window_seconds, max(self.raw_steps, default=0.0))
+            self.server.cap(now=now, high=reset - sent_at, floor=reset - longest - received_at)
             if self.first_span is None:
                 self.first_span = max(0.0, reset - date) + _DATE_SLACK
                 self.remargin()
@@ -889,19 +892,26 @@ class _Core:
         elif reset < _RESET_DELTA:
             reset += date
         span = reset - date
+        suspect = self.suspect_reset
+        if suspect is not None and abs(suspect[0] - reset) < 1.0 and self.learn_window:
+            # Repeated, even by an answer written nearer its end (a 429 just before it): the
+            # window is longer, at least the span it was first seen at.
+            self.suspect_reset = None
+            longer = max(suspect[1], span)
+            if longer > self.window_seconds + 2 * _DATE_SLACK:
+                logger.info(
+                    "rate limiter: the server's window is longer than %gs; now %gs", self.window_seconds, longer
+                )
+                self.window_seconds = longer
+                self.steps = self.raw_steps = ()
+                self.remargin()
+            return reset
         if span <= self.window_seconds + 2 * _DATE_SLACK:
             self.suspect_reset = None
             return reset
-        if self.suspect_reset is not None and abs(self.suspect_reset - reset) < 1.0 and self.learn_window:
-            self.suspect_reset = None
-            logger.info("rate limiter: the server's window is longer than %gs; now %gs", self.window_seconds, span)
-            self.window_seconds = span
-            self.steps = self.raw_steps = ()
-            self.remargin()
-            return reset
-        if self.suspect_reset is None:
+        if suspect is None:
             logger.info("rate limiter: ignoring an X-RateLimit-Reset %.0fs ahead of the server's Date", span)
-        self.suspect_reset = reset
+        self.suspect_reset = (reset, span)
         return None
 
     def _learn_window(self, reset: float, latest: float) -> None:

@@ -233,6 +233,24 @@ async def test_a_longer_window_is_learned_once_repeated_and_logged(caplog: pytes
     assert repr(limiter) == "RateLimiter(per_minute=60, per_day=5000, window_seconds=120.0)"
 
 
+async def test_a_longer_window_is_learned_when_an_answer_near_its_end_repeats_the_reset() -> None:
+    """The repeat may come from an answer written near the window's end (a 429 just before it), whose
+    `Reset` is close to its `Date`: the window is as long as the span the `Reset` was first seen at.
+    (Before, that answer cleared the suspicion instead: a server that lengthened its window to 120 s
+    was paced at the old one's length for good.)"""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    t0 = clock.monotonic()
+    await limiter.acquire()
+    far = headers(remaining=58, reset=START + 125, date=START + 5)
+    limiter.observe(status_code=200, headers=far, sent_at=t0, received_at=t0)
+    clock.advance(117)
+    t1 = clock.monotonic()
+    near = headers(remaining=0, reset=START + 125, date=START + 122)
+    limiter.observe(status_code=429, headers=near, sent_at=t1, received_at=t1)
+    assert repr(limiter) == "RateLimiter(per_minute=60, per_day=5000, window_seconds=120.0)"
+
+
 async def test_a_single_late_grant_in_a_window_the_server_ends_later_leaves_the_next_window_whole() -> None:
     """Alone, the late grant of an assumed window that the server's answer re-dates (START + 125, not + 120)
     is charged once, in the server's window: the window after it starts with all 60."""
