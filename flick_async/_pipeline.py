@@ -165,13 +165,11 @@ class _State:
         One per event loop: an anyio primitive belongs to the backend and loop it first waited
         on, and a client may be used by one `anyio.run` after another (see `_exchange`).
         """
-        if self.max_in_flight is None:
-            return _NO_GATE
-        if self.gate_loop is not loop:
+        if self.max_in_flight is not None:
             # fast_acquire: no event-loop turn when a slot is free; the throttle's grant, the
             # exchange and the answer yield often enough.
             self.gate = anyio.Semaphore(self.max_in_flight, fast_acquire=True)
-            self.gate_loop = loop
+        self.gate_loop = loop
         return self.gate
 
 

@@ -250,7 +250,7 @@ class Reviews(_Paged[Review]):
         Args:
             items: `ReviewInput`s, or mappings with the same fields as `create()`; any iterable
                 or async iterable.
-            concurrency: Chunks in flight at once.
+            concurrency: Chunks in flight at once (on the wire, at most the client's `max_in_flight`).
             chunk_size: Items per batch request (1–50).
             validate: Check each item before sending; an invalid item becomes a `failed`
                 outcome with a `ValidationError` and costs no request.

@@ -840,10 +840,15 @@ class _Core:
             self.server.constrain(now=now, low=low, high=high, date=True)
         if reset is not None:
             # The window ending at `reset` was open when the server wrote this answer: it had
-            # begun (at most the longest recent step before `reset`: a window just lengthened is
-            # still learned as the shorter one) and not yet ended.
-            longest = max(self.window_seconds, max(self.raw_steps, default=0.0))
-            self.server.cap(now=now, high=reset - sent_at, floor=reset - longest - received_at)
+            # not yet ended, and it had begun, at most the longest recent step before `reset`
+            # (a window just lengthened is still learned as the shorter one). Until two steps in
+            # a row agree, even that may be the step across a change of windows (4 s from 1 s
+            # windows to 5 s ones): then the floor is no later than what `Date` says.
+            steps = self.raw_steps
+            floor = reset - max(self.window_seconds, max(steps, default=0.0)) - received_at
+            if len(steps) < 2 or steps[-1] != steps[-2]:
+                floor = min(floor, date - received_at)
+            self.server.cap(now=now, high=reset - sent_at, floor=floor)
             if self.first_span is None:
                 self.first_span = max(0.0, reset - date) + _DATE_SLACK
                 self.remargin()
@@ -1025,8 +1030,12 @@ class _Core:
             self.day.end = None
         elif window.end is None or reset > window.end:
             if window.confirmed and window.end is not None:
-                # The server has passed the end of the window we knew: an exact clock bound.
-                self.server.constrain(now=now, low=window.end - received_at)
+                if status.limit is None or status.limit == window.limit:
+                    # The server has passed the end of the window we knew: an exact clock bound.
+                    # Not so when its limit changed too: a server that changes its windows (a
+                    # longer one) moves `Reset` on without passing the old end, and a bound a
+                    # second ahead of its clock refills early until a 429 contradicts it.
+                    self.server.constrain(now=now, low=window.end - received_at)
                 window.start(limit=self.per_minute, granted=window.held)
             window.end, window.confirmed = reset, True
         elif reset < window.end:

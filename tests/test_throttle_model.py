@@ -207,6 +207,30 @@ async def drive(plan: Plan) -> None:
         latency=0.0005,
     )
 )
+# Found with FLICK_MODEL_EXAMPLES=2000: 1 s windows, then 1 per 30 s or per 60 s. The floor of the
+# clock bracket used the longest recent step, which here was still the step across the change.
+@example(
+    plan=Plan(
+        phases=[
+            Phase(limit=1, window=1, calls=1, tasks=1, pause=2.0, fault=None, fault_at=5),
+            Phase(limit=157, window=1, calls=316, tasks=1, pause=1.0, fault=None, fault_at=317),
+            Phase(limit=1, window=30, calls=3, tasks=8, pause=0.0, fault=None, fault_at=5),
+        ],
+        latency=0.0005,
+        max_in_flight=64,
+    )
+)
+@example(
+    plan=Plan(
+        phases=[
+            Phase(limit=1, window=1, calls=1, tasks=1, pause=2.0, fault=None, fault_at=5),
+            Phase(limit=158, window=1, calls=317, tasks=1, pause=1.0, fault=None, fault_at=319),
+            Phase(limit=1, window=60, calls=4, tasks=256, pause=0.0, fault=None, fault_at=5),
+        ],
+        latency=0.0005,
+        max_in_flight=64,
+    )
+)
 def test_the_default_throttle_keeps_its_promises_whatever_the_server_does(backend: str, plan: Plan) -> None:
     note(repr(plan))
     anyio.run(drive, plan, backend=backend)

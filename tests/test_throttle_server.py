@@ -122,6 +122,32 @@ async def test_follows_limits_changed_mid_window() -> None:
     assert all(n <= 100 for n in accepted_per_window(server, key, 10).values())
 
 
+@pytest.mark.parametrize(("limit", "window"), [(3, 5.0), (3, 2.0), (1, 120.0)])
+async def test_follows_a_window_lengthened_mid_window(limit: int, window: float) -> None:
+    """1 s windows, then (right after the first call) longer ones with another limit: 429s only while
+    it learns, within two of the new windows, and never more than the new limit in one of them.
+
+    Found by the model test: the `Reset` step across the change (4 s, from 1 s to 5 s windows) was
+    taken for the new window's length and for proof that the old window had ended, which put the
+    server's clock a second ahead: early refills and 429s window after window, for good.
+    """
+    clock = FakeClock(start=START)
+    server = FlickServer(clock=clock, rate_limit=2, window_seconds=1, demo=False)
+    flick, key = make(server, clock, latency=0.0005)
+    await run(flick, clock, 1, 1)
+    changed = clock.time()
+    server.set_limits(limit=limit, window_seconds=window)
+    await run(flick, clock, 4 * limit + 2, 1)
+    late = [e for e in server.request_log.for_key(key) if e.status == 429 and e.time > changed + 2 * window + 1]
+    assert late == []
+    entries = [e for e in server.request_log.for_key(key) if e.status != 429 and e.time >= changed]
+    per_window: dict[int, int] = {}
+    for entry in entries:
+        index = math.floor(entry.time / window)
+        per_window[index] = per_window.get(index, 0) + 1
+    assert max(per_window.values()) <= limit
+
+
 @pytest.mark.parametrize(
     "fault",
     [
