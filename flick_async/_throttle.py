@@ -488,6 +488,7 @@ class _Core:
         "learn_day",
         "learn_minute",
         "learn_window",
+        "limit_seen",
         "local_day",
         "lock",
         "margin",
@@ -547,6 +548,7 @@ class _Core:
         # A `Reset` too far ahead of its `Date` (and that span), believed once repeated.
         self.suspect_reset: tuple[float, float] | None = None
         self.date_conflicts: tuple[tuple[float, float], ...] = ()  # recent `Date` bounds the bracket contradicts
+        self.limit_seen: int | None = None  # the last `X-RateLimit-Limit` answered
         self.clock = clock
         self.configured_margin = safety_margin
         self.margin = 0.0
@@ -827,6 +829,7 @@ class _Core:
             slowest = max(rtts)  # the slowest just left the samples
         self.slowest_rtt = slowest
         status, raw_date, raw_reset = read_headers(headers)
+        reconfigured = self._limit_changed(status)
         server_date = server_time(raw_date)
         date = server_date
         if date is None:
@@ -856,12 +859,31 @@ class _Core:
             latest = date + _DATE_SLACK if bound is None else min(date + _DATE_SLACK, received_at + bound)
             self._learn_window(reset, latest)
         if status is not None:
-            self._sync_minute(status, reset, received_at=received_at, now=now, counted=status_code != 429)
+            self._sync_minute(
+                status, reset, received_at=received_at, now=now, counted=status_code != 429, reconfigured=reconfigured
+            )
             self._sync_day(status, date, received_at=received_at, now=now)
             self._keep_status(status, reset)
         if status_code == 429:
             self._pause(headers, received_at=received_at, now=now)
         self.wake_head()
+
+    def _limit_changed(self, status: RateLimitStatus | None) -> bool:
+        """Whether the server's limit differs from its last answer's: it may have changed its windows too.
+
+        Then the `Reset` steps seen so far say nothing of the new windows (the step across the
+        change can be anything, even the old length): they are forgotten, and the new `Reset` is
+        no proof that the old window ended (see `observe` and `_sync_minute`).
+        """
+        limit = None if status is None else status.limit
+        if limit is None:
+            return False
+        changed = self.limit_seen is not None and limit != self.limit_seen
+        self.limit_seen = limit
+        if changed:
+            self.steps = self.raw_steps = ()
+            self.remargin()
+        return changed
 
     def _give_back(self) -> None:
         """This task's grant was answered 429, which the server does not count: return its tokens."""
@@ -1010,7 +1032,14 @@ class _Core:
             window.held = max(0, window.held - 1)
 
     def _sync_minute(
-        self, status: RateLimitStatus, reset: float | None, *, received_at: float, now: float, counted: bool
+        self,
+        status: RateLimitStatus,
+        reset: float | None,
+        *,
+        received_at: float,
+        now: float,
+        counted: bool,
+        reconfigured: bool = False,
     ) -> None:
         window = self.minute
         if self.learn_minute and status.limit is not None and status.limit >= 1:
@@ -1030,7 +1059,7 @@ class _Core:
             self.day.end = None
         elif window.end is None or reset > window.end:
             if window.confirmed and window.end is not None:
-                if status.limit is None or status.limit == window.limit:
+                if not reconfigured:
                     # The server has passed the end of the window we knew: an exact clock bound.
                     # Not so when its limit changed too: a server that changes its windows (a
                     # longer one) moves `Reset` on without passing the old end, and a bound a
