@@ -14,6 +14,7 @@ import sys
 
 import anyio
 import httpx
+import redis.asyncio  # noqa: F401  (before the barrier: the import is start-up, not the throttle's time)
 
 from flick_async._clock import SystemClock
 from flick_async._throttle_redis import RedisRateLimiter

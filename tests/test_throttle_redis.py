@@ -592,3 +592,11 @@ async def test_grants_that_never_arrived_come_back_when_the_servers_count_shows_
     client = redis.Redis.from_url(server.url, decode_responses=True)
     assert client.llen(worker._key + f":ab:{int(START + 60)}") == 0  # both given back to the window
     client.close()
+
+
+def test_without_the_redis_package_the_limiter_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At construction, not at the first acquire() (where the import also held back the first request)."""
+    monkeypatch.setitem(sys.modules, "redis", None)  # (an import of it then raises ModuleNotFoundError)
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)
+    with pytest.raises(ImportError, match=r"flick-async\[redis\]"):
+        RedisRateLimiter("redis://localhost:6379/0", api_key="flick_sk_" + "x" * 32)
