@@ -115,10 +115,10 @@ class AsyncFlick:
         max_in_flight: Requests this client (with its `with_options` clients) has on the wire at
             once; the rest queue, in order, before the throttle. The client's own pool keeps as
             many connections. The default, 8, keeps the client fast where it is bound by its
-            own CPU: httpcore's pool costs more per request with each connection it holds
-            (on loopback, about 1.3 ms a request with 8 open, 4-6 ms with 32 to 64), and at the documented
-            60 a minute 8 in flight cover round trips of up to 8 s. Raise it for a slow link
-            to a server with far higher limits; None sets no bound.
+            own CPU: httpcore's pool costs more per request with each connection it holds (on
+            loopback, about 1.3 ms a request with 8 open, 4-6 ms with 32 to 64), and at the
+            documented 60 a minute 8 in flight cover round trips of up to 8 s. Raise it for a
+            slow link to a server with far higher limits; None sets no bound.
         hooks: Callables that receive every `RetryScheduled` and `ThrottleWait` event.
         clock: Where time is read and slept; tests pass `flick_async.testing.FakeClock`.
         allow_insecure_http: Allow `http://` to hosts other than loopback.

@@ -849,7 +849,7 @@ class _Core:
             # windows to 5 s ones): then the floor is no later than what `Date` says.
             steps = self.raw_steps
             floor = reset - max(self.window_seconds, max(steps, default=0.0)) - received_at
-            if len(steps) < 2 or steps[-1] != steps[-2]:
+            if len(steps) < 2 or not math.isclose(steps[-1], steps[-2], abs_tol=1e-3):
                 floor = min(floor, date - received_at)
             self.server.cap(now=now, high=reset - sent_at, floor=floor)
             if self.first_span is None:

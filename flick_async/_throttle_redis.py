@@ -281,26 +281,43 @@ if mode == 'sync' then
   local rtt = T - sent - (T - received)
   put('rtt', math.max(num('rtt', 0) * 0.98, rtt))
   put('rttmin', math.min(num('rttmin', HUGE), rtt))
+  -- A limit other than the last answer's: the server may have changed its windows too, and the
+  -- steps of Reset seen so far say nothing of the new ones (the step across the change can be
+  -- anything, even the old length), nor is its Reset proof that the old window ended.
+  local reconfigured = false
+  if lim then
+    reconfigured = num('lim_last', lim) ~= lim
+    if num('lim_last', nil) ~= lim then put('lim_last', lim) end
+    if reconfigured then clear3('s'); clear3('r') end
+  end
   if reset then
     -- More than a window (plus Date's second) past Date: a lie or a longer window. Believed
-    -- once the next answer repeats it (then the window's length is learned from it).
+    -- once the next answer repeats it, even one written near its end (a 429 just before it):
+    -- then the window is at least the span it was first seen at.
     local span = reset - date
-    if span > window + 2 * SLACK then
-      local suspect = num('suspect', nil)
-      if learnw and suspect ~= nil and math.abs(suspect - reset) < 1 then
-        del('suspect'); window = span; put('wlen', span); clear3('s'); clear3('r')
-      else
-        put('suspect', reset); reset = nil
-      end
+    local suspect = num('suspect', nil)
+    if learnw and suspect ~= nil and math.abs(suspect - reset) < 1 then
+      local longer = math.max(num('sspan', 0), span)
+      del('suspect'); del('sspan')
+      if longer > window + 2 * SLACK then window = longer; put('wlen', longer); clear3('s'); clear3('r') end
+    elseif span > window + 2 * SLACK then
+      put('suspect', reset); put('sspan', span); reset = nil
     else
-      del('suspect')
+      del('suspect'); del('sspan')
     end
   end
   local date_low = date - received
   if num('nodate', 0) == 1 then date_low = low() end
   constrain(date_low, date + SLACK - sent, false)
-  -- the window ending at `reset` was open when the server wrote the answer: it had begun
-  if reset then constrain(reset - window - received, reset - sent, true) end
+  if reset then
+    -- The window ending at `reset` was open when the server wrote the answer: it had begun, at
+    -- most the longest recent step before `reset` (a window just lengthened is still learned as
+    -- the shorter one); until two steps in a row agree, no later than what Date says.
+    local r1, r2 = num('r1', nil), num('r2', nil)
+    local floor = reset - math.max(window, r1 or 0, r2 or 0, num('r3', 0)) - received
+    if r1 == nil or r2 == nil or math.abs(r1 - r2) > 1e-3 then floor = math.min(floor, date - received) end
+    constrain(floor, reset - sent, true)
+  end
   if reset then
     -- The window's length: the shortest recent step of Reset that came less than half a step
     -- after the old window's end (a step is a whole number of windows; two or more would put
@@ -321,8 +338,9 @@ if mode == 'sync' then
       put('dend', (math.floor(date / DAY) + 1) * DAY); put('dn', 1); put('dx', 0); put('da', 0)
     elseif reset > num('wend', 0) then
       if num('wconf', 1) == 1 then
+        -- The server has passed the end of the window we knew (unless it changed its windows).
         local lo = num('wend', 0) - received
-        if lo > low() then put('low', lo); put('low_at', T) end
+        if lo > low() and not reconfigured then put('low', lo); put('low_at', T) end
         put('wend', reset); put('wconf', 1)
       else
         redate(num('wend', 0), reset)

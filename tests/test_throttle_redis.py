@@ -532,6 +532,28 @@ async def test_learns_a_2_second_window_with_nothing_configured_and_runs_at_the_
     assert (last - start) / t_star <= 1.03
 
 
+@pytest.mark.parametrize(("limit", "window"), [(3, 5.0), (3, 2.0), (1, 120.0)])
+async def test_follows_a_window_lengthened_mid_window(
+    server: RedisServer, make: Make, limit: int, window: float
+) -> None:
+    """As the local limiter (test_throttle_server): 1 s windows, then right after the first call
+    longer ones with another limit; 429s only while it learns, within two of the new windows, and
+    never more than the new limit in one of them. (The same three defects: the `Reset` step
+    across the change taken for the new length, and for proof that the old window had ended, and
+    a longer window's `Reset` repeated near its end not believed.)"""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, limit=2, window=1.0, server_time=START + 0.2)
+    worker = make(server.url, clock)
+    await bulk(worker, api, 1, 1, latency=0.0005)
+    changed = api.now()
+    api.limit, api.window = limit, window
+    await bulk(worker, api, 4 * limit + 2, 1, latency=0.0005)
+    late = [t for t, status in api.log if status == 429 and t > changed + 2 * window + 1]
+    assert late == []
+    per_window = collections.Counter(math.floor(t / window) for t, status in api.log if status == 200 and t >= changed)
+    assert max(per_window.values()) <= limit
+
+
 async def _synced(limiter: RedisRateLimiter, clock: RedisAwareClock, **fields: int) -> None:
     """The probe and its answer: the shared state is synced on a 60 s window ending at START + 60."""
     await limiter.acquire()
