@@ -63,8 +63,10 @@ What it learns, and what it trusts
     With no limits configured (the default), `X-RateLimit-Limit` and `-Limit-Day` are the
     truth for the window they came with, raised or lowered mid-window; the window's length is
     the shortest recent step between successive `Reset`s (a shortened window is followed at
-    once). 60/60 s and 5,000/day are only the starting guess. Explicit `per_minute`,
-    `per_day`, `window_seconds` override (the server's limit can still only lower them).
+    once; an answer whose `Limit` changed forgets the steps seen, since the server may have
+    changed its windows with it, and its new `Reset` proves no boundary passed). 60/60 s and
+    5,000/day are only the starting guess. Explicit `per_minute`, `per_day`, `window_seconds`
+    override (the server's limit can still only lower them).
     Each header is bounded by the others, so no single answer moves pacing by more than a
     window: a `Reset` in milliseconds or in seconds-until is read as such; a `Reset` more than
     a window (plus `Date`'s second) past `Date` is ignored unless the next answer repeats it
@@ -1039,7 +1041,7 @@ class _Core:
         received_at: float,
         now: float,
         counted: bool,
-        reconfigured: bool = False,
+        reconfigured: bool,
     ) -> None:
         window = self.minute
         if self.learn_minute and status.limit is not None and status.limit >= 1:
