@@ -126,6 +126,20 @@ local function land(e)
   put('df', math.max(0, num('df', 0) - 1))
 end
 
+-- Late grants (see `reserve`) also hold a place in the window after the current one, whose end
+-- is not known while the window's length is not: `held` of them (`heldf` still in flight,
+-- `heldab` abandoned) until that window begins, then they are charged to it. `prev` names the
+-- window just before the current one, whose late grants' places are now in the current one.
+local function begin(to, from)
+  local h, hf, ha = num('held', 0), num('heldf', 0), num('heldab', 0)
+  if h > 0 then redis.call('HINCRBY', key, 'n:' .. to, h) end
+  if hf > 0 then redis.call('HINCRBY', key, 'f:' .. to, hf) end
+  for _ = 1, ha do redis.call('RPUSH', abkey(to), issued(to)) end
+  if ha > 0 then keep(abkey(to), to) end
+  del('held'); del('heldf'); del('heldab')
+  if from then put('prev', from) else del('prev') end
+end
+
 local function roll()
   if num('synced', 0) ~= 1 then return end
   local wend = num('wend', 0)
@@ -137,6 +151,9 @@ local function roll()
     end
     if num('wconf', 1) == 1 then put('pend', wend) end
     put('wend', wend + skip * window); put('wconf', 0)
+    local prev = nil
+    if skip == 1 then prev = wend end
+    begin(wend + skip * window, prev)
   end
   local dend = num('dend', 0)
   if T >= refill(dend) then
@@ -156,6 +173,41 @@ local function sounding(e, from)
   local at = math.ceil(from + aim) - aim
   if at <= last_grant(e) then return at end
   return from
+end
+
+-- A place in window `e` while it has room (`extra`: places held there besides its own count):
+-- a given-back one first, else the next index.
+local function room(e, extra)
+  return issued(e) + ext(e) + extra - redis.call('LLEN', retkey(e)) < num('limit_seen', limit)
+end
+local function take(e, extra)
+  if not room(e, extra) then return nil end
+  local idx = redis.call('LPOP', retkey(e))
+  if not idx then idx = issued(e) + 1; redis.call('HSET', key, 'n:' .. e, idx) end
+  return idx
+end
+
+local function give_back(e, idx, day)
+  if num('synced', 0) == 1 and e >= num('wend', 0) then
+    redis.call('RPUSH', retkey(e), idx); keep(retkey(e), e)
+    if day then put('dn', math.max(0, num('dn', 0) - 1)) end
+  end
+end
+
+-- A late grant of window `e` is settled: no longer in flight in the window after `e`; `free`:
+-- its place there is given back (the server counted it in `e`, or not at all); `abandoned`: it
+-- got no answer, so its place comes back once the server's count shows it never arrived.
+local function unhold(e, free, abandoned)
+  if e == num('wend', 0) then
+    put('heldf', math.max(0, num('heldf', 0) - 1))
+    if free then put('held', math.max(0, num('held', 0) - 1)) end
+    if abandoned then put('heldab', num('heldab', 0) + 1) end
+  elseif e ~= 0 and e == num('prev', nil) then
+    local w = num('wend', 0)
+    if flying(w) > 0 then redis.call('HINCRBY', key, 'f:' .. w, -1) end
+    if free then give_back(w, issued(w), false) end
+    if abandoned then redis.call('RPUSH', abkey(w), issued(w)); keep(abkey(w), w) end
+  end
 end
 
 local function reserve()
@@ -179,12 +231,10 @@ local function reserve()
       opens = opens + 2 * DRIFT * (opens - T) + 0.001
     end
     local from = math.max(opens, paused)
+    local held = 0
+    if e == wend + window then held = num('held', 0) end
     if from <= last_grant(e) then
-      local idx = redis.call('LPOP', retkey(e))
-      if not idx then
-        local n = issued(e)
-        if n + ext(e) < num('limit_seen', limit) then idx = n + 1; redis.call('HSET', key, 'n:' .. e, idx) end
-      end
+      local idx = take(e, held)
       if idx then
         put('dn', num('dn', 0) + 1)
         local why = 'minute'
@@ -192,19 +242,24 @@ local function reserve()
         local left = num('limit_seen', limit) - issued(e) - ext(e) + redis.call('LLEN', retkey(e))
         if left <= 0 then from = sounding(e, from) end
         if from <= T then fly(e) end
-        return {'at', tostring(e), tostring(idx), tostring(math.max(0, from - T)), why, tostring(margin())}
+        return {'at', tostring(e), tostring(idx), tostring(math.max(0, from - T)), why, tostring(margin()), '0'}
+      end
+    elseif e == wend and from <= T and room(e + window, num('held', 0)) then
+      -- Too late to be sure the server counts it in this window, which may still be open (the
+      -- bracket on its clock is as wide as the first Date left it): a late grant takes a place
+      -- here and holds one in the next window, and its answer's Reset says which to give back.
+      -- (Refusing it lost the rest of the window: 1.12 x T* for a run started late in a 2 s one.)
+      local idx = take(e, 0)
+      if idx then
+        put('held', num('held', 0) + 1); put('heldf', num('heldf', 0) + 1)
+        put('dn', num('dn', 0) + 1)
+        fly(e)
+        return {'at', tostring(e), tostring(idx), '0', 'minute', tostring(margin()), '1'}
       end
     end
     e = e + window
   end
   return {'poll', tostring(window)}
-end
-
-local function give_back(e, idx, day)
-  if num('synced', 0) == 1 and e >= num('wend', 0) then
-    redis.call('RPUSH', retkey(e), idx); keep(retkey(e), e)
-    if day then put('dn', math.max(0, num('dn', 0) - 1)) end
-  end
 end
 
 local function constrain(lo, hi, exact)
@@ -253,25 +308,30 @@ if mode == 'claim' then
   return {'ok'}
 end
 if mode == 'release' then
-  -- ARGV: 8 window, 9 index, 10 '1' when the ticket had been granted (so counted in flight)
+  -- ARGV: 8 window, 9 index, 10 '1' for a late grant, 11 '1' when the ticket had been granted
+  -- (so counted in flight; a late grant always is)
   local e, idx = map(tonumber(ARGV[8])), tonumber(ARGV[9])
-  if ARGV[10] == '1' then land(e) end
+  if ARGV[11] == '1' then land(e) end
   if e ~= 0 then give_back(e, idx, true) end
+  if ARGV[10] == '1' then unhold(e, true, false) end
   return {'ok'}
 end
 if mode == 'abandon' then
   -- A grant that got no answer: its tokens stay spent (the server may have counted it), but it
   -- is no longer in flight, and comes back if the server's count later shows it never arrived.
+  -- (ARGV as for release: a late grant's place in the next window stays spent too.)
   local e, idx = map(tonumber(ARGV[8])), tonumber(ARGV[9])
   if e == 0 then return {'ok'} end
   land(e)
   if num('synced', 0) == 1 and e >= num('wend', 0) then redis.call('RPUSH', abkey(e), idx); keep(abkey(e), e) end
+  if ARGV[10] == '1' then unhold(e, false, true) end
   put('da', num('da', 0) + 1)
   return {'ok'}
 end
 if mode == 'sync' then
   -- ARGV: 8 age_sent, 9 age_received, 10 date, 11 reset, 12 remaining, 13 limit, 14 remaining_day,
-  --       15 limit_day, 16 status, 17 retry_after, 18 the answered grant's window (0: none), 19 its index
+  --       15 limit_day, 16 status, 17 retry_after, 18 the answered grant's window (0: none), 19 its index,
+  --       20 '1' when it was a late grant
   local sent, received = T - tonumber(ARGV[8]), T - tonumber(ARGV[9])
   local date, reset = tonumber(ARGV[10]), tonumber(ARGV[11])
   local remaining, lim = tonumber(ARGV[12]), tonumber(ARGV[13])
@@ -339,9 +399,12 @@ if mode == 'sync' then
     elseif reset > num('wend', 0) then
       if num('wconf', 1) == 1 then
         -- The server has passed the end of the window we knew (unless it changed its windows).
-        local lo = num('wend', 0) - received
+        local old = num('wend', 0)
+        local lo = old - received
         if lo > low() and not reconfigured then put('low', lo); put('low_at', T) end
         put('wend', reset); put('wconf', 1)
+        redis.call('HDEL', key, 'n:' .. old, 'x:' .. old, 'f:' .. old); redis.call('DEL', retkey(old), abkey(old))
+        begin(reset, old)
       else
         redate(num('wend', 0), reset)
       end
@@ -388,6 +451,10 @@ if mode == 'sync' then
       if forgiven > 0 then put('dn', num('dn', 0) - forgiven); put('da', num('da', 0) - forgiven) end
     end
   end
+  if ARGV[20] == '1' then
+    -- A late grant's answer: the next window's place it held comes back unless that window counted it.
+    unhold(map(te), tonumber(ARGV[16]) == 429 or (reset ~= nil and reset <= map(te)), false)
+  end
   if tonumber(ARGV[16]) == 429 then
     -- the server counts no 429: the grant's tokens come back (the key is paused anyway)
     if te ~= 0 then give_back(te, tidx, false) end
@@ -407,13 +474,22 @@ _POLL: Final = 0.05
 _DAY: Final = 86_400.0
 _GUESS_WINDOW: Final = 60.0
 
-# The ticket (window end, index) this task was granted and has not yet observed or abandoned:
-# its answer says whether the server counted it (a 429 does not), so it travels with the sync.
+# A ticket, as the script names it: (window end, index, "1" for a late grant, which also holds a
+# place in the next window).
+_Ticket = tuple[str, str, str]
+_NO_TICKET: Final[_Ticket] = ("0", "0", "0")
+# The ticket this task was granted and has not yet observed or abandoned: its answer says whether
+# the server counted it (a 429 does not) and in which window, so it travels with the sync.
 # (The limiter weakly: timers copy the context, see `_throttle._Ticket.core`.)
-_GRANT: contextvars.ContextVar[tuple[weakref.ref[RedisRateLimiter], str, str] | None] = contextvars.ContextVar(
+_GRANT: contextvars.ContextVar[tuple[weakref.ref[RedisRateLimiter], _Ticket] | None] = contextvars.ContextVar(
     "flick_async_redis_grant", default=None
 )
 _CONNECTIONS: Final = 32  # between looks while the first (probe) request of the key is out
+
+
+def _ticket(reply: list[str]) -> _Ticket:
+    """The ticket of an "at" reply: `at, window, index, delay, reason, margin, late`."""
+    return reply[1], reply[2], reply[6]
 
 
 class _Unavailable(Exception):
@@ -533,7 +609,7 @@ class RedisRateLimiter:
         self.falling_back = False
         # Responses (and abandoned grants) not yet sent to Redis, with the grant they answer.
         # (headers None: a grant abandoned without an answer.)
-        self._pending: list[tuple[int, httpx.Headers | None, float, float, str, str]] = []
+        self._pending: list[tuple[int, httpx.Headers | None, float, float, _Ticket]] = []
         self._status: RateLimitStatus | None = None
         self._cluster = cluster
         self._async_client: redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None
@@ -645,13 +721,13 @@ class RedisRateLimiter:
         await self.flush()
         reply = await self._for_ticket("reserve")
         reported: str | None = None
-        ticket = ("0", "0")
+        ticket = _NO_TICKET
         while True:
             kind = reply[0]
             if kind == "go":
                 return  # the probe before any answer: no window to charge yet
             if kind == "ok":
-                _GRANT.set((weakref.ref(self), *ticket))
+                _GRANT.set((weakref.ref(self), ticket))
                 return
             if kind == "day":
                 end, wait = float(reply[1]), float(reply[2])
@@ -668,14 +744,15 @@ class RedisRateLimiter:
                 continue
             if kind in ("poll", "wait"):
                 await self._clock.sleep(min(float(reply[1]), _POLL) if kind == "poll" else float(reply[1]))
-                reply = await (self._for_ticket("reserve") if kind == "poll" else self._for_ticket("claim", *ticket))
+                again = self._for_ticket("reserve") if kind == "poll" else self._for_ticket("claim", *ticket[:2])
+                reply = await again
                 continue
-            # "at": a ticket (window end, index) that is due after `delay` seconds.
-            ticket = (reply[1], reply[2])
+            # "at": a ticket that is due after `delay` seconds.
+            ticket = _ticket(reply)
             delay = float(reply[3])
             reason: Literal["minute", "paused"] = "paused" if reply[4] == "paused" else "minute"
             if delay <= 0:
-                _GRANT.set((weakref.ref(self), *ticket))
+                _GRANT.set((weakref.ref(self), ticket))
                 return
             # The margin is ours, not the server's: a `Retry-After` of exactly `max_wait` is waited out.
             if reason == "paused" and self._max_wait is not None and delay - float(reply[5]) > self._max_wait:
@@ -693,7 +770,7 @@ class RedisRateLimiter:
             except BaseException:
                 await self._release(ticket)
                 raise
-            reply = await self._for_ticket("claim", *ticket)
+            reply = await self._for_ticket("claim", *ticket[:2])
 
     async def _for_ticket(self, mode: str, *ticket: str) -> list[str]:
         """Run `reserve` or `claim`; a ticket it hands out is given back if the task was cancelled meanwhile.
@@ -707,13 +784,13 @@ class RedisRateLimiter:
             await anyio.lowlevel.checkpoint_if_cancelled()
         except BaseException:
             if reply[0] == "at":
-                await self._release((reply[1], reply[2]), granted=float(reply[3]) <= 0)
+                await self._release(_ticket(reply), granted=float(reply[3]) <= 0)
             elif mode == "claim" and reply[0] == "ok":
-                await self._release((ticket[0], ticket[1]), granted=True)
+                await self._release((ticket[0], ticket[1], "0"), granted=True)
             raise
         return reply
 
-    async def _release(self, ticket: tuple[str, str], *, granted: bool = False) -> None:
+    async def _release(self, ticket: _Ticket, *, granted: bool = False) -> None:
         """Give a ticket back, bounded and shielded; a failure must not replace the error on its way out.
 
         `granted`: the script had already counted it as sent (in flight).
@@ -725,8 +802,7 @@ class RedisRateLimiter:
         """Queue a sync of the shared state from one response (see `aobserve`)."""
         # The facade calls observe() synchronously; the Redis round trip happens in `aobserve`,
         # which `acquire` cannot wait for. So record locally and sync on the next call.
-        window, index = self._take_grant()
-        self._pending.append((status_code, headers, sent_at, received_at, window, index))
+        self._pending.append((status_code, headers, sent_at, received_at, self._take_grant()))
         status = parse_rate_limit_headers(headers)
         if status is not None:
             self._status = status
@@ -741,19 +817,19 @@ class RedisRateLimiter:
         flight. The local fallback (which sees every `observe` too) learns the same. A no-op
         when that grant was already observed or abandoned.
         """
-        window, index = self._take_grant()
-        if window != "0":
-            self._pending.append((0, None, 0.0, 0.0, window, index))
+        ticket = self._take_grant()
+        if ticket != _NO_TICKET:
+            self._pending.append((0, None, 0.0, 0.0, ticket))
         if self._fallback is not None:
             self._fallback.abandon()
 
-    def _take_grant(self) -> tuple[str, str]:
+    def _take_grant(self) -> _Ticket:
         """The ticket this task was granted by this limiter and has not yet settled, now settled."""
         grant = _GRANT.get()
         if grant is None or grant[0]() is not self:
-            return "0", "0"
+            return _NO_TICKET
         _GRANT.set(None)
-        return grant[1], grant[2]
+        return grant[1]
 
     async def aobserve(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
         """Sync the shared state from one response now (one Redis round trip).
@@ -771,10 +847,10 @@ class RedisRateLimiter:
         """Send the responses observed since the last flush to Redis."""
         while self._pending:
             # Taken before the await, so concurrent flushes never send one response twice.
-            status_code, headers, sent_at, received_at, window, index = self._pending.pop(0)
+            status_code, headers, sent_at, received_at, ticket = self._pending.pop(0)
             if headers is None:
                 try:
-                    await self._run("abandon", window, index)
+                    await self._run("abandon", *ticket)
                 except _Unavailable as error:
                     self._fall_back(error)
                     self._pending.clear()
@@ -814,8 +890,7 @@ class RedisRateLimiter:
                     text(status.limit_day if status else None),
                     str(status_code),
                     text(retry_after),
-                    window,
-                    index,
+                    *ticket,
                 )
             except _Unavailable as error:
                 self._fall_back(error)

@@ -53,6 +53,10 @@ def uvicorn_server(app: ASGIApp, *, log_level: str = "warning") -> uvicorn.Serve
         server_header=False,
         lifespan="off",
         timeout_graceful_shutdown=1,
+        # Longer than any client's idle keep-alive (httpx: 5 s, uvicorn's default here too): with
+        # both at 5 s, a request sent on a connection idle for just under 5 s met the server's close
+        # ("Server disconnected without sending a response"). Real servers keep 60-75 s.
+        timeout_keep_alive=75,
     )
     return uvicorn.Server(config)
 
