@@ -15,6 +15,10 @@ so that taking a token and syncing from a response are each atomic across worker
   ticket is timed to a whole second of the server's clock until that clock is known to within
   20 ms, so that its `Date` halves the doubt (`RateLimiter` also sounds the boundary itself; this
   one does not, so a 1 s window is placed only to the first `Date`'s second).
+- A ticket granted too late to be sure which window the server counts it in (within the
+  window's last round trip plus margin, or all of the first window's rest while the bracket on
+  the server's clock is a `Date` second wide) takes a place in the current window and holds one
+  in the next, as `RateLimiter`'s late grants do; its answer's `Reset` says which to give back.
 - Reservations, not polling: `acquire()` takes a ticket in the first window that has room (the
   current one, or a later one once the current is spent) and is told when that window opens.
   It sleeps exactly that long and confirms the ticket (a 429 pause or another client's use may
