@@ -109,6 +109,16 @@ local function refill(e) return e - low() + margin() end
 local function last_grant(e)
   return math.max(e - high() - num('rtt', 0) - margin(), refill(e - window))
 end
+-- While the window's length is still the starting guess (nothing configured, nothing learned),
+-- a ticket of a window beyond the current one looks again after this many seconds (nil: it need
+-- not): tickets are named by the guessed length (the window after next a minute away), and the
+-- answer that shows the real one may reach Redis from another process while it sleeps. The
+-- scale of the window seen so far: its shortest step of Reset, else the first Reset's distance
+-- from Date (a few looks per ticket at most: the length is learned within two windows).
+local function look(e, wend)
+  if not (learnw and num('wlen', nil) == nil) or e <= wend then return nil end
+  return math.max(0.05, math.min(min3('r'), num('fspan', HUGE)))
+end
 local function issued(e) return tonumber(redis.call('HGET', key, 'n:' .. e) or '0') end
 local function ext(e) return tonumber(redis.call('HGET', key, 'x:' .. e) or '0') end
 local function flying(e) return tonumber(redis.call('HGET', key, 'f:' .. e) or '0') end
@@ -246,7 +256,9 @@ local function reserve()
         local left = num('limit_seen', limit) - issued(e) - ext(e) + redis.call('LLEN', retkey(e))
         if left <= 0 then from = sounding(e, from) end
         if from <= T then fly(e) end
-        return {'at', tostring(e), tostring(idx), tostring(math.max(0, from - T)), why, tostring(margin()), '0'}
+        local again = look(e, wend)
+        if again == nil then again = '' else again = tostring(again) end
+        return {'at', tostring(e), tostring(idx), tostring(math.max(0, from - T)), why, tostring(margin()), '0', again}
       end
     elseif e == wend and from <= T and room(e + window, num('held', 0)) then
       -- Too late to be sure the server counts it in this window, which may still be open (the
@@ -258,7 +270,7 @@ local function reserve()
         put('held', num('held', 0) + 1); put('heldf', num('heldf', 0) + 1)
         put('dn', num('dn', 0) + 1)
         fly(e)
-        return {'at', tostring(e), tostring(idx), '0', 'minute', tostring(margin()), '1'}
+        return {'at', tostring(e), tostring(idx), '0', 'minute', tostring(margin()), '1', ''}
       end
     end
     e = e + window
@@ -302,7 +314,20 @@ if mode == 'claim' then
   if num('synced', 0) ~= 1 or e == 0 then return {'ok'} end
   roll()
   local wend = num('wend', 0)
-  if e > wend then return {'wait', tostring(math.max(0.001, refill(e - window) - T))} end
+  if e > wend and math.abs(e - wend - window) > 1e-3 then
+    -- Not the next window (woken early to look again, see `look`: a ticket named by the
+    -- guessed length, which the windows seen since showed to be another): the earliest place
+    -- now, which may be much nearer.
+    give_back(e, idx, true)
+    return reserve()
+  end
+  if e > wend then
+    -- (as in reserve: by then the drift allowance will have grown; wake once, not twice)
+    local wait, again = refill(e - window) - T, look(e, wend)
+    wait = wait + 2 * DRIFT * math.max(0, wait) + 0.001
+    if again ~= nil then wait = math.min(wait, again) end
+    return {'wait', tostring(math.max(0.001, wait))}
+  end
   if e < wend or num('paused', 0) > T or T > last_grant(e) then
     if e == wend and idx + ext(e) <= num('limit_seen', limit) then give_back(e, idx, true) end
     return reserve()
@@ -492,7 +517,7 @@ _CONNECTIONS: Final = 32  # between looks while the first (probe) request of the
 
 
 def _ticket(reply: list[str]) -> _Ticket:
-    """The ticket of an "at" reply: `at, window, index, delay, reason, margin, late`."""
+    """The ticket of an "at" reply: `at, window, index, delay, reason, margin, late, look`."""
     return reply[1], reply[2], reply[6]
 
 
@@ -748,6 +773,9 @@ class RedisRateLimiter:
                 continue
             if kind in ("poll", "wait"):
                 await self._clock.sleep(min(float(reply[1]), _POLL) if kind == "poll" else float(reply[1]))
+                # Another task of this process may have observed what is being waited for (the
+                # probe's answer, when the task that sent it asks for nothing more).
+                await self.flush()
                 again = self._for_ticket("reserve") if kind == "poll" else self._for_ticket("claim", *ticket[:2])
                 reply = await again
                 continue
@@ -755,6 +783,9 @@ class RedisRateLimiter:
             ticket = _ticket(reply)
             delay = float(reply[3])
             reason: Literal["minute", "paused"] = "paused" if reply[4] == "paused" else "minute"
+            # (Before the window's length is learned, a ticket looks again at the window's scale:
+            # the script's `look`.)
+            sleep = min(delay, float(reply[7])) if reply[7] else delay
             if delay <= 0:
                 _GRANT.set((weakref.ref(self), ticket))
                 return
@@ -770,7 +801,8 @@ class RedisRateLimiter:
                 emit(self._hooks, ThrottleWait(delay, reason))
                 reported = reason
             try:
-                await self._clock.sleep(delay)
+                await self._clock.sleep(sleep)
+                await self.flush()  # (as above: what this process saw meanwhile may change the answer)
             except BaseException:
                 await self._release(ticket)
                 raise
@@ -907,8 +939,15 @@ class RedisRateLimiter:
         return self._status
 
     async def aclose(self) -> None:
-        """Close the Redis connections."""
+        """Send the answers observed since the last acquire() to Redis, then close the connections.
+
+        Until they are sent, the other workers cannot see them: a probe's answer left behind
+        would hold them back for the probe's timeout (up to 10 s).
+        """
         import redis.asyncio
+
+        with anyio.CancelScope(shield=True), anyio.move_on_after(self._socket_timeout), suppress(APIConnectionError):
+            await self.flush()  # (Redis down: nothing to send them to)
 
         if self._async_client is not None:
             if isinstance(self._async_client, redis.asyncio.RedisCluster):
