@@ -23,7 +23,9 @@ so that taking a token and syncing from a response are each atomic across worker
   current one, or a later one once the current is spent) and is told when that window opens.
   It sleeps exactly that long and confirms the ticket (a 429 pause or another client's use may
   have voided it, then it takes a new one). Hundreds of workers never stampede at a boundary:
-  each wakes at its own window's start, once. Tickets of one window go out in the order they
+  each wakes at its own window's start, once. (Until the window's length is learned, a ticket
+  beyond the current window is named by the 60 s guess, and wakes at the scale of the windows
+  seen so far to look again.) Tickets of one window go out in the order they
   were taken.
 - A cancelled reservation is given back (its place is reused by the next taker).
 - Keys are `{flick:<sha256 prefix>}:...`, one Redis Cluster slot per key.
@@ -348,7 +350,7 @@ end
 if mode == 'abandon' then
   -- A grant that got no answer: its tokens stay spent (the server may have counted it), but it
   -- is no longer in flight, and comes back if the server's count later shows it never arrived.
-  -- (ARGV as for release: a late grant's place in the next window stays spent too.)
+  -- (ARGV 8 to 10 as for release: a late grant's place in the next window stays spent too.)
   local e, idx = map(tonumber(ARGV[8])), tonumber(ARGV[9])
   if e == 0 then return {'ok'} end
   land(e)
@@ -444,7 +446,9 @@ if mode == 'sync' then
         -- (An answer naming the window we had already seen end says only that it ended later
         -- than we thought: the rolled-on window stays.)
         if reset > num('pend', 0) then redate(num('wend', 0), reset) end
-      elseif reset > num('wend', 0) - window + 0.5 then
+      elseif reset > num('wend', 0) - window + 0.5 and reset > num('prev', -HUGE) then
+        -- (An answer naming the window just left, overtaken in flight, is no shorter window:
+        -- while the length is still the 60 s guess, `wend - window` cannot tell it apart.)
         redate(num('wend', 0), reset); put('lreset', reset); clear3('s')
       end
     else
@@ -772,10 +776,15 @@ class RedisRateLimiter:
                 reply = await self._for_ticket("reserve")
                 continue
             if kind in ("poll", "wait"):
-                await self._clock.sleep(min(float(reply[1]), _POLL) if kind == "poll" else float(reply[1]))
-                # Another task of this process may have observed what is being waited for (the
-                # probe's answer, when the task that sent it asks for nothing more).
-                await self.flush()
+                try:
+                    await self._clock.sleep(min(float(reply[1]), _POLL) if kind == "poll" else float(reply[1]))
+                    # Another task of this process may have observed what is being waited for (the
+                    # probe's answer, when the task that sent it asks for nothing more).
+                    await self.flush()
+                except BaseException:
+                    if kind == "wait":  # (still holding the ticket a claim told to wait)
+                        await self._release(ticket)
+                    raise
                 again = self._for_ticket("reserve") if kind == "poll" else self._for_ticket("claim", *ticket[:2])
                 reply = await again
                 continue
@@ -809,7 +818,7 @@ class RedisRateLimiter:
             reply = await self._for_ticket("claim", *ticket[:2])
 
     async def _for_ticket(self, mode: str, *ticket: str) -> list[str]:
-        """Run `reserve` or `claim`; a ticket it hands out is given back if the task was cancelled meanwhile.
+        """Run `reserve` or `claim`; a ticket it hands out or still holds goes back if the task was cancelled meanwhile.
 
         Shielded: once Redis has run the script the ticket is taken, and a cancellation that
         landed before the reply would leave it taken for good (a window short of one request).
@@ -821,8 +830,8 @@ class RedisRateLimiter:
         except BaseException:
             if reply[0] == "at":
                 await self._release(_ticket(reply), granted=float(reply[3]) <= 0)
-            elif mode == "claim" and reply[0] == "ok":
-                await self._release((ticket[0], ticket[1], "0"), granted=True)
+            elif mode == "claim" and reply[0] in ("ok", "wait"):
+                await self._release((ticket[0], ticket[1], "0"), granted=reply[0] == "ok")
             raise
         return reply
 
@@ -886,7 +895,8 @@ class RedisRateLimiter:
             status_code, headers, sent_at, received_at, ticket = self._pending.pop(0)
             if headers is None:
                 try:
-                    await self._run("abandon", *ticket)
+                    with anyio.CancelScope(shield=True):  # (bounded by socket_timeout)
+                        await self._run("abandon", *ticket)
                 except _Unavailable as error:
                     self._fall_back(error)
                     self._pending.clear()
@@ -914,20 +924,23 @@ class RedisRateLimiter:
                 return "" if value is None else repr(float(value))
 
             try:
-                await self._run(
-                    "sync",
-                    repr(now - sent_at),
-                    repr(now - received_at),
-                    repr(float(date)),
-                    text(reset),
-                    text(status.remaining if status else None),
-                    text(status.limit if status else None),
-                    text(status.remaining_day if status else None),
-                    text(status.limit_day if status else None),
-                    str(status_code),
-                    text(retry_after),
-                    *ticket,
-                )
+                # Shielded, as the abandon above: the answer is off the queue, and a cancellation
+                # here would lose it for every worker (a 429's pause, a late grant's place).
+                with anyio.CancelScope(shield=True):
+                    await self._run(
+                        "sync",
+                        repr(now - sent_at),
+                        repr(now - received_at),
+                        repr(float(date)),
+                        text(reset),
+                        text(status.remaining if status else None),
+                        text(status.limit if status else None),
+                        text(status.remaining_day if status else None),
+                        text(status.limit_day if status else None),
+                        str(status_code),
+                        text(retry_after),
+                        *ticket,
+                    )
             except _Unavailable as error:
                 self._fall_back(error)
                 self._pending.clear()
@@ -939,7 +952,7 @@ class RedisRateLimiter:
         return self._status
 
     async def aclose(self) -> None:
-        """Send the answers observed since the last acquire() to Redis, then close the connections.
+        """Send the answers (and abandoned grants) not yet flushed to Redis, then close the connections.
 
         Until they are sent, the other workers cannot see them: a probe's answer left behind
         would hold them back for the probe's timeout (up to 10 s).
