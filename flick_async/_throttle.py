@@ -584,8 +584,14 @@ class _Core:
         if self.configured_margin is not None:
             self.margin = self.configured_margin
             return
+        self.margin = min(_MARGIN_CAP, _MARGIN_SHARE * self.window_scale())
+
+    def window_scale(self) -> float:
+        """The longest the window can be, as far as the answers show: the shortest step of `Reset`
+        seen (a whole number of windows) or, before any step, the first `Reset`'s distance from
+        `Date`; never more than `window_seconds`."""
         scale = min(self.raw_steps) if self.raw_steps else self.first_span
-        self.margin = min(_MARGIN_CAP, _MARGIN_SHARE * min(self.window_seconds, math.inf if scale is None else scale))
+        return min(self.window_seconds, math.inf if scale is None else scale)
 
     # -- where the windows sit on the local clock ---------------------------------------------
 
@@ -704,7 +710,12 @@ class _Core:
         # wall clock agrees with the lower bound. (Halving the bracket a window at a time would
         # hold the last request of many windows, the job's own last one among them; in long
         # windows the bracket costs little, and the job's last request goes at once.)
-        if self.minute.granted > 0 and high - low > _WORTH_SOUNDING * self.window_seconds:
+        # (Before the length is learned or configured, the window's scale, not the 60 s guess: a
+        # 1 s window's half-second bracket looked not worth sounding, which in turn kept its
+        # length from being learned, a step being taken for one window only when the bracket
+        # places its answer within half of it.)
+        length = self.window_seconds if self.steps or not self.learn_window else self.window_scale()
+        if self.minute.granted > 0 and high - low > _WORTH_SOUNDING * length:
             boundary = self._boundary_sounding_at(low, high, tight=tight)
             if boundary is not None and boundary - now <= max(1.0, 2 * (high - low)):
                 return boundary

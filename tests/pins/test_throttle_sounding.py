@@ -15,9 +15,11 @@ import math
 import anyio
 import httpx
 import pytest
+from _throttle_fakes import LatencyTransport
 
+from flick_async import AsyncFlick
 from flick_async._throttle import RateLimiter
-from flick_async.testing import FakeClock
+from flick_async.testing import FakeClock, FlickServer
 
 START = 1_781_200_500.0  # FakeClock's wall time at its monotonic start (1000)
 
@@ -156,3 +158,34 @@ async def test_a_sequential_jobs_request_is_held_for_a_sounding_a_second_or_twic
         await limiter.acquire()  # the window's last token
         tg.cancel_scope.cancel()
     assert math.isclose(clock.monotonic() - t2, waited, abs_tol=1e-6)
+
+
+async def test_a_sequential_job_sounds_a_1s_windows_end_before_its_length_is_learned() -> None:
+    """Nothing configured, 1 s windows of 600, one task: the first window's last token is held to its
+    end (its bracket is half a second, 1% of the 60 s guess but half the window that the first
+    `Reset` shows), so every later window opens within the margin (20 ms) and a round trip. Before,
+    the 60 s guess made the bracket look not worth sounding, and the window's length was then not
+    learned either (a step counts as one window only when its answer is placed within half of
+    it): the second window opened 71 ms late, the third 51 ms."""
+    clock = FakeClock(start=START + 0.03)
+    server = FlickServer(clock=clock, rate_limit=600, window_seconds=1, daily_limit=10**9, demo=False)
+    key = server.add_account().api_key
+    assert key is not None
+    transport = LatencyTransport(server.transport(), clock, 0.0004)
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        AsyncFlick(key, base_url=server.base_url, http_client=http, clock=clock) as flick,
+    ):
+
+        async def job() -> None:
+            for _ in range(1201):
+                await flick.me()
+
+        await clock.run(job)
+    opened: dict[int, float] = {}
+    for entry in server.request_log.for_key(key):
+        second = math.floor(entry.time)
+        opened[second] = min(opened.get(second, math.inf), entry.time - second)
+    later = [opened[second] for second in sorted(opened)[1:]]
+    assert len(later) == 2
+    assert max(later) < 0.02 + 0.002, later
