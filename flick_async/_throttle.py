@@ -37,9 +37,13 @@ Sounding the server's clock
     behind, or answers still to come), the window's last token is held back and sent when the
     bracket's midpoint says the server's clock passes a whole second inside the window: `Date`
     then shows which side it landed on, halving the bracket (plus a round trip) per window. The
-    window is spent either way, so this costs no throughput; a last request with nothing after
-    it goes at once. A window with no whole second left inside it (every 1 s window: its `Date`
-    ticks are its boundaries) is sounded at its end instead: the last token goes at the moment
+    window is spent either way, so this costs no throughput. A sequential job (nothing in sight
+    after its request) holds it too, for the first sounding in reach, while the bracket costs
+    each window more than 1% of it: a tick at most a second away, aimed by the wall clock like
+    the boundary below, or the window's end at most a second (or twice the bracket) away; a
+    request that may be the job's last is never held longer. A window with no whole second left
+    inside it (every 1 s window: its `Date` ticks are its boundaries) is sounded at its end
+    instead: the last token goes at the moment
     the local wall clock says the window ends (the bracket's midpoint when the two disagree),
     held in both windows, and its `Reset` says on which side it landed. Landing after, it places
     every later window to within a round trip; the wall clock only picks where to look.
@@ -267,6 +271,15 @@ def reset_value(raw: bytes | None) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _next_tick(now: float, offset: float) -> float:
+    """Local time at which the server's clock (`offset` ahead of ours) next reads a whole second.
+
+    A microsecond's tolerance: woken at the tick it computed, a waiter must find itself on it,
+    not a float's rounding short of it and a whole second more to wait.
+    """
+    return math.ceil(now + offset - 1e-6) - offset
 
 
 class _ServerClock:
@@ -695,31 +708,60 @@ class _Core:
             # Aim at the offset that splits what the two possible answers leave: `Date` one second
             # short gives `high' = mark − sent_at`, the mark itself gives `low' = mark − received_at`.
             aim = (low + high + rtt) / 2
-            at = math.ceil(now + aim) - aim
+            at = _next_tick(now, aim)
             if demand and at <= self.last_grant_at(self.minute, now):
                 return at
         # Sounding at the boundary waits at most what is left of the window.
         if demand:
             return self._boundary_sounding_at(low, high, tight=tight)
         # A sequential job (nothing queued or in flight between its requests, but a window it
-        # has otherwise used) sounds the boundary too while the bracket costs each window more
-        # than `_WORTH_SOUNDING` of it (a 1 s bracket in a 2 s window: every window opening half
-        # a window late), holding its request back a second at most (or twice the bracket): more
+        # has otherwise used) sounds too while the bracket costs each window more than
+        # `_WORTH_SOUNDING` of it (a 1 s bracket in a 2 s window: every window opening half a
+        # window late), holding its request back a second at most (or twice the bracket): more
         # is not worth it for a request that may be the job's last. Aimed by the wall clock, one
-        # sounding that lands just after the boundary places the windows, and it stops once the
-        # wall clock agrees with the lower bound. (Halving the bracket a window at a time would
-        # hold the last request of many windows, the job's own last one among them; in long
-        # windows the bracket costs little, and the job's last request goes at once.)
+        # sounding that lands just after the tick or boundary places the windows, and it stops
+        # once the wall clock agrees with the lower bound. (Halving the bracket a window at a
+        # time would hold the last request of many windows, the job's own last one among them;
+        # in long windows the bracket costs little, and the job's last request goes at once.)
         # (Before the length is learned or configured, the window's scale, not the 60 s guess: a
         # 1 s window's half-second bracket looked not worth sounding, which in turn kept its
         # length from being learned, a step being taken for one window only when the bracket
         # places its answer within half of it.)
         length = self.window_seconds if self.steps or not self.learn_window else self.window_scale()
         if self.minute.granted > 0 and high - low > _WORTH_SOUNDING * length:
+            # The next whole second of the server's clock inside the window is under a second
+            # away, and its `Date` sounds the same doubt as the window's end (the windows end on
+            # the clock `Date` shows, or `date_trusted` is False): aimed like the boundary, one
+            # tick places the windows. Before, a 5 s window's last token asked for more than a
+            # second before its end went at once, and every later window opened up to a second
+            # late (the bench's 5 s x 2 one-task cell: 1.02-1.08 by the phase). First come, first
+            # taken: held for a tick, the request must not then be held again for the boundary.
+            if self.server.date_trusted:
+                tick = self._tick_sounding_at(now, low, high, tight=tight)
+                if tick is not None and tick <= self.last_grant_at(self.minute, now):
+                    return tick
             boundary = self._boundary_sounding_at(low, high, tight=tight)
             if boundary is not None and boundary - now <= max(1.0, 2 * (high - low)):
                 return boundary
         return None
+
+    def _tick_sounding_at(self, now: float, low: float, high: float, *, tight: float) -> float | None:
+        """When to send a request so that the server's clock passes a whole second as it arrives.
+
+        Aimed by the local wall clock while it agrees with the bracket (as `_boundary_sounding_at`):
+        landing after the tick, `Date` shows the new second and bounds the offset from below to
+        a round trip; before it, the old second bounds it from above at the wall clock's reading.
+        Else aimed at the bracket's midpoint, which halves it either way. None when the lower
+        bound already agrees with the wall clock.
+        """
+        guess = self.clock.time() - self.clock.monotonic()
+        if low <= guess <= high:
+            if guess - low <= tight:
+                return None
+            aim = guess
+        else:
+            aim = (low + high) / 2
+        return _next_tick(now, aim)
 
     def _boundary_sounding_at(self, low: float, high: float, *, tight: float) -> float | None:
         """When to send the window's last token at the window's end itself, to learn where it falls.
