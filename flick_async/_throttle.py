@@ -892,7 +892,11 @@ class _Core:
             date = math.floor(self.clock.time() - (now - received_at))
         if status_code == 429:
             self._give_back()  # the server counts no 429: it must not cost a token for good
-        reset = self._vet_reset(reset_value(raw_reset), date)
+        reset, lengthened = self._vet_reset(reset_value(raw_reset), date)
+        # A `Reset` believed only once repeated moved on because the windows got longer, not
+        # because the old one ended: as with a changed limit, its move bounds no clock (a limit
+        # change whose first answer's `Reset` was held back as suspect comes to this second one).
+        reconfigured = reconfigured or lengthened
         low, high = date - received_at, date + _DATE_SLACK - sent_at
         if server_date is None or not self._date_conflicts(low, high, now):
             self.server.constrain(now=now, low=low, high=high, date=True)
@@ -959,8 +963,9 @@ class _Core:
         if ticket.day_end is not None and today.end == ticket.day_end:
             today.granted = max(0, today.granted - 1)
 
-    def _vet_reset(self, reset: float | None, date: float) -> float | None:
-        """`Reset` in Unix seconds when it is believable; None when it says nothing we may use.
+    def _vet_reset(self, reset: float | None, date: float) -> tuple[float | None, bool]:
+        """`Reset` in Unix seconds when it is believable (None when it says nothing we may use),
+        and whether it was believed as a repeated one: the server's window is longer.
 
         Milliseconds and seconds-until-reset are read as such. A `Reset` further ahead of `Date`
         than a window (plus `Date`'s coarseness) is a lie or a longer window: it is believed
@@ -968,7 +973,7 @@ class _Core:
         bad header moves nothing.
         """
         if reset is None:
-            return None
+            return None, False
         if reset > _RESET_MILLIS:
             reset /= 1000.0
         elif reset < _RESET_DELTA:
@@ -987,14 +992,14 @@ class _Core:
                 self.window_seconds = longer
                 self.steps = self.raw_steps = ()
                 self.remargin()
-            return reset
+            return reset, True
         if span <= self.window_seconds + 2 * _DATE_SLACK:
             self.suspect_reset = None
-            return reset
+            return reset, False
         if suspect is None:
             logger.info("rate limiter: ignoring an X-RateLimit-Reset %.0fs ahead of the server's Date", span)
         self.suspect_reset = (reset, span)
-        return None
+        return None, False
 
     def _learn_window(self, reset: float, latest: float) -> None:
         """Learn the window's length from how far the server's `Reset` moves on (the shortest recent step).

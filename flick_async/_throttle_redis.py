@@ -390,6 +390,9 @@ if mode == 'sync' then
     if learnw and suspect ~= nil and math.abs(suspect - reset) < 1 then
       local longer = math.max(num('sspan', 0), span)
       del('suspect'); del('sspan')
+      -- Moved on because the windows got longer, not because the old one ended (a limit change
+      -- whose first answer's Reset was held back as suspect comes to this second one).
+      reconfigured = true
       if longer > window + 2 * SLACK then window = longer; put('wlen', longer); clear3('s'); clear3('r') end
     elseif span > window + 2 * SLACK then
       put('suspect', reset); put('sspan', span); reset = nil

@@ -211,6 +211,11 @@ FOUND = [
     # (FLICK_MODEL_EXAMPLES=2000) 153 per 1 s, then 1 per 5 s: the step across the change (1 s)
     # equalled the old window's, so the steps agreed and still placed the clock a second ahead.
     _found((153, 1, 308, 1, 0.0), (1, 5, 3, 1, 0.0), latency=0.005, in_flight=8),
+    # (FLICK_MODEL_EXAMPLES=600) 19 per 1 s, then 6 per 30 s from 8 tasks: the first answer of the
+    # new limit had its `Reset` (26 s past `Date`) held back as suspect, so the second, which
+    # repeated it, was no longer "a changed limit" and its move was taken for the old window's
+    # end: the clock placed half a second ahead, 6 429s a window later, 177 s for a 87 s floor.
+    _found((1, 1, 1, 1, 0.0), (19, 1, 39, 1, 0.0), (6, 30, 14, 8, 0.0), latency=0.03, in_flight=8),
 ]
 
 

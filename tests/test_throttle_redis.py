@@ -580,6 +580,29 @@ async def test_follows_a_window_lengthened_mid_window(
     assert max(per_window.values()) <= limit
 
 
+async def test_a_longer_windows_repeated_reset_is_no_proof_that_the_old_window_ended(
+    server: RedisServer, make: Make
+) -> None:
+    """19 per 1 s, then 6 per 30 s from 8 tasks (found by the local limiter's model test): the new
+    limit's first answer has its `Reset`, 30 s past `Date`, held back as suspect; the second,
+    repeating it, carries the limit already seen, and its move used to be taken for proof that the
+    old 1 s window had ended, placing the server's clock up to a second ahead: the next window
+    was entered early and refused."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, limit=19, window=1.0, server_time=START + 0.05)
+    worker = make(server.url, clock)
+    await bulk(worker, api, 39, 1, latency=0.03)
+    changed = api.now()
+    api.limit, api.window = 6, 30.0
+    api.other_client(7)  # the count the old window carries into the new one, as the local server does
+    await bulk(worker, api, 14, 8, latency=0.03)
+    # Only the burst that met the change is refused (the code before: 6 more at the second boundary).
+    late = [t for t, status in api.log if status == 429 and t > changed + 30]
+    assert late == []
+    per_window = collections.Counter(math.floor(t / 30) for t, status in api.log if status == 200 and t >= changed)
+    assert max(per_window.values()) <= 6
+
+
 async def _synced(limiter: RedisRateLimiter, clock: RedisAwareClock, **fields: int) -> None:
     """The probe and its answer: the shared state is synced on a 60 s window ending at START + 60."""
     await limiter.acquire()
