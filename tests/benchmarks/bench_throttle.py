@@ -16,17 +16,22 @@ earliest moment the server could have accepted all N requests (from the first an
   cannot run there (aiolimiter sleeps on the event loop's clock), so only ours is shown;
 - limits 2, 60 and 600 per window; 1, 32 and 256 tasks; N = two windows' worth + 1.
 
-In the real-time cells T* is also bounded by the client's own speed, measured just before the
-cell on a second local server with limits lifted, at the same number of tasks: the fastest of
-three samples of the default client with `throttle=False` and three of it throttled (which,
-limits lifted, never waits but for its first answer). The faster is the bound: at 256 tasks the
-unthrottled client is the slower by 2-3x (all of them queue in httpcore's pool, which scans
-every queued request against every connection on each change; the throttle's first probe lets
-the pool grow as answers come), so the unthrottled one alone would excuse a slow throttle. A
-cell where that speed, not the windows, decides T* is marked `s`. On a loaded machine those
-cells follow the load more than the throttle (a ratio below 1 means the sample ran slower), so
-an `s` cell runs three rounds, each with its own sample and a fresh key, and shows the median
-ratio with every round's in brackets (and the 429s of all three).
+In the real-time cells T* is also bounded by the client's own speed, measured on a second local
+server with limits lifted, at the same number of tasks and for the same N requests: the faster
+of the default client with `throttle=False` and of it throttled (which, limits lifted, never
+waits but for its first answer), just before the cell, and that kind once more just after it;
+the faster of the two is the bound. At 256 tasks the unthrottled client is the slower by 2-3x
+(all of them queue in httpcore's pool, which scans every queued request against every
+connection on each change; the throttle's first probe lets the pool grow as answers come), so
+the unthrottled one alone would excuse a slow throttle. The samples are as long as the run and
+bracket it: this benchmark before took the fastest of six 200-call samples taken before the run,
+which ran 5-8% faster per call than 1,201 calls of the same client a moment later (1 s x 600, 32
+tasks, the machine otherwise idle; the six samples' median matched the long one), so T* was the
+machine's luckiest half second, not what the client itself can do. A cell where that speed, not the
+windows, decides T* is marked `s`. On a loaded machine those cells follow the load more than the
+throttle (a ratio below 1 means the samples ran slower), so an `s` cell runs five rounds, each
+with its own samples and a fresh key, and shows the median ratio with every round's in brackets
+(and the 429s of all of them).
 
 Target in every cell: ratio <= 1.03 and zero 429s caused by us. Benchmarks print; they
 assert nothing. Figures taken on a loaded machine are noisy (the load average is printed).
@@ -118,14 +123,12 @@ def ideal_at_speed(
     return t
 
 
-async def client_speed(base_url: str, key: str, tasks: int, n: int) -> float:
-    """Seconds per request of the default client at `tasks` tasks (limits lifted), throttled or not.
-
-    The fastest of three samples of each: a sample slowed by the machine's other load would
-    overstate T*. Each sample sends at least two requests a task, as the measured run does.
-    """
-    n = max(n, 2 * tasks)
-    return min([await _speed_sample(base_url, key, tasks, n, throttle=on) for on in (False, True) for _ in range(3)])
+async def client_speed(base_url: str, key: str, tasks: int, n: int) -> tuple[float, bool]:
+    """Seconds per request of the default client at `tasks` tasks (limits lifted), and whether the
+    throttled client was the faster: the faster of one sample of each, `n` requests long."""
+    unthrottled = await _speed_sample(base_url, key, tasks, n, throttle=False)
+    throttled = await _speed_sample(base_url, key, tasks, n, throttle=True)
+    return min(unthrottled, throttled), throttled <= unthrottled
 
 
 def pool_limits(tasks: int) -> httpx.Limits:
@@ -156,7 +159,36 @@ async def _speed_sample(base_url: str, key: str, tasks: int, n: int, *, throttle
         return (time.monotonic() - start) / n
 
 
-async def ours(base_url: str, key: str, window: float, limit: int, tasks: int, per_request: float = 0.0) -> Cell:
+@dataclass
+class Run:
+    """One measured run of ours: what T* is computed from once the client's speed is known."""
+
+    wall: float
+    start_wall: float
+    first: httpx.Headers
+    refused: int
+    window: float
+    limit: int
+    n: int
+
+    def cell(self, per_request: float = 0.0) -> Cell:
+        by_windows = ideal(self.start_wall, self.window, self.limit, self.n, self.first)
+        # (By the windows alone T* ends as the last request is accepted, at a window's first
+        # instant; at the client's speed, as it is answered. Marked only where the speed decides.)
+        by_speed = (
+            ideal_at_speed(self.start_wall, self.window, self.limit, self.n, self.first, per_request)
+            if per_request
+            else 0.0
+        )
+        return Cell(
+            self.wall,
+            max(by_windows, by_speed),
+            self.refused,
+            bound_by_speed=by_speed > by_windows + 2 * per_request,
+        )
+
+
+async def ours(base_url: str, key: str, window: float, limit: int, tasks: int) -> Run:
     n = requests_for(limit)
     firsts: list[httpx.Headers] = []
     refused = 0
@@ -180,11 +212,7 @@ async def ours(base_url: str, key: str, window: float, limit: int, tasks: int, p
             for _ in range(min(tasks, n)):
                 tg.start_soon(worker)
         wall = time.monotonic() - start
-    by_windows = ideal(start_wall, window, limit, n, firsts[0])
-    # (By the windows alone T* ends as the last request is accepted, at a window's first
-    # instant; at the client's speed, as it is answered. Marked only where the speed decides.)
-    by_speed = ideal_at_speed(start_wall, window, limit, n, firsts[0], per_request) if per_request else 0.0
-    return Cell(wall, max(by_windows, by_speed), refused, bound_by_speed=by_speed > by_windows + 2 * per_request)
+    return Run(wall, start_wall, firsts[0], refused, window, limit, n)
 
 
 async def baseline(base_url: str, key: str, window: float, limit: int, tasks: int, budget: float) -> Cell:
@@ -219,8 +247,7 @@ async def baseline(base_url: str, key: str, window: float, limit: int, tasks: in
     return Cell(wall, ideal(start_wall, window, limit, n, firsts[0]), too_many, cut=scope.cancelled_caught)
 
 
-SPEED_SAMPLE = 200  # requests of the client per speed sample (at least two a task)
-ROUNDS = 3  # rounds of a cell whose T* the client's own speed sets (`rounds_of_ours`)
+ROUNDS = 5  # rounds of a cell whose T* the client's own speed sets (`rounds_of_ours`)
 
 
 async def real_time_cells() -> None:
@@ -272,15 +299,18 @@ async def rounds_of_ours(
 ) -> Cell:
     """One round when the windows set T*; `ROUNDS` when the client's own speed does, the median kept.
 
-    Where the speed decides, the ratio compares two runs of a client bound by its own CPU, a speed
-    sample and the measured run, and this machine's speed swings 10-30% within a minute (the same
+    Where the speed decides, the ratio compares runs of a client bound by its own CPU, the speed
+    samples and the measured run, and this machine's speed swings 10-30% within a minute (the same
     cell read 1.07 and 1.18 two runs apart): one pair decides nothing. Whether a round repeats
-    depends on what set T* (the phase of the server's windows and the sample), never on its ratio.
+    depends on what set T* (the phase of the server's windows and the samples), never on its ratio.
     """
     cells: list[Cell] = []
+    n = max(requests_for(limit), 2 * tasks)  # (each sample sends at least two requests a task)
     for key in keys:
-        per_request = await client_speed(speed_url, probe_key, tasks, SPEED_SAMPLE)
-        cells.append(await ours(base_url, key, window, limit, tasks, per_request))
+        before, throttled = await client_speed(speed_url, probe_key, tasks, n)
+        run = await ours(base_url, key, window, limit, tasks)
+        after = await _speed_sample(speed_url, probe_key, tasks, n, throttle=throttled)
+        cells.append(run.cell(min(before, after)))
         if not cells[0].bound_by_speed:
             break
     ranked = sorted(cells, key=lambda cell: cell.wall / cell.ideal)
