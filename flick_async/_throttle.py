@@ -322,13 +322,13 @@ class _ServerClock:
             low = None
         current_low, current_high = self.low(now), self.high(now)
         if low is not None:
-            self._low, self._low_at = (low if current_low is None else max(current_low, low)), now
+            self._low, self._low_at = (low if current_low is None or low > current_low else current_low), now
             if not date:
                 reset_low = _aged(self._reset_low, self._reset_low_at, -_DRIFT, now)
-                self._reset_low = low if reset_low is None else max(reset_low, low)
+                self._reset_low = low if reset_low is None or low > reset_low else reset_low
                 self._reset_low_at = now
         if high is not None:
-            self._high, self._high_at = (high if current_high is None else min(current_high, high)), now
+            self._high, self._high_at = (high if current_high is None or high < current_high else current_high), now
         if self._low is not None and self._high is not None and self._high < self._low:
             # Only the lower bound guards against overrunning; an upper bound it contradicts (a
             # stale `Date`, or the server's clock stepped forward) collapses onto it.
@@ -360,7 +360,9 @@ class _ServerClock:
 
 def _aged(bound: float | None, since: float, rate: float, now: float) -> float | None:
     """`bound`, set at `since`, widened by `rate` (signed) per second elapsed."""
-    return None if bound is None else bound + rate * max(0.0, now - since)
+    if bound is None or now <= since:
+        return bound
+    return bound + rate * (now - since)
 
 
 @attrs.define
@@ -377,7 +379,8 @@ class _Window:
 
     @property
     def available(self) -> int:
-        return max(0, self.limit - self.granted - self.used_elsewhere)
+        left = self.limit - self.granted - self.used_elsewhere
+        return left if left > 0 else 0
 
     def start(self, *, limit: int, granted: int) -> None:
         """Begin a new window with `granted` of our requests already charged to it."""
@@ -399,7 +402,9 @@ class _Window:
             forgiven = min(uncounted, self.abandoned)
             self.granted -= forgiven
             self.abandoned -= forgiven
-        self.used_elsewhere = max(self.used_elsewhere, counted - self.granted)
+        elsewhere = counted - self.granted
+        if elsewhere > self.used_elsewhere:
+            self.used_elsewhere = elsewhere
 
 
 @attrs.define(eq=False)
@@ -872,14 +877,22 @@ class _Core:
     # -- syncing --------------------------------------------------------------------------------
 
     def observe(self, *, status_code: int, headers: httpx.Headers, sent_at: float, received_at: float) -> None:
-        now = max(received_at, self.clock.monotonic())
+        # (Comparisons, not max() and min(), here and in what this calls: it runs on every answer.)
+        now = self.clock.monotonic()
+        if now < received_at:
+            now = received_at
         if _refers_to(_PENDING.get(), self):
             _PENDING.set(None)
-        self.in_flight = max(0, self.in_flight - 1)
+        if self.in_flight > 0:
+            self.in_flight -= 1
         self.answered = True
-        rtt, rtts = max(0.0, received_at - sent_at), self.rtts
+        rtt, rtts = received_at - sent_at, self.rtts
+        if rtt < 0.0:
+            rtt = 0.0
         rtts.append(rtt)
-        slowest = max(self.slowest_rtt, rtt)
+        slowest = self.slowest_rtt
+        if rtt > slowest:
+            slowest = rtt
         if len(rtts) > _RTT_SAMPLES and rtts.pop(0) >= slowest:
             slowest = max(rtts)  # the slowest just left the samples
         self.slowest_rtt = slowest
@@ -907,9 +920,13 @@ class _Core:
             # a row agree, even that may be the step across a change of windows (4 s from 1 s
             # windows to 5 s ones): then the floor is no later than what `Date` says.
             steps = self.raw_steps
-            floor = reset - max(self.window_seconds, max(steps, default=0.0)) - received_at
-            if len(steps) < 2 or not math.isclose(steps[-1], steps[-2], abs_tol=1e-3):
-                floor = min(floor, date - received_at)
+            longest = self.window_seconds
+            for step in steps:
+                if step > longest:
+                    longest = step
+            floor = reset - longest - received_at
+            if (len(steps) < 2 or abs(steps[-1] - steps[-2]) > 1e-3) and date - received_at < floor:
+                floor = date - received_at
             self.server.cap(now=now, high=reset - sent_at, floor=floor)
             if self.first_span is None:
                 self.first_span = max(0.0, reset - date) + _DATE_SLACK
