@@ -71,6 +71,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
             pagination=args.pagination,
             max_page_size=args.max_page_size,
             demo=not args.no_demo,
+            # Nobody can read the log of a server in its own process, and kept it would hold every
+            # request of a run that lasts hours (about 350 B each; a benchmark sends hundreds a second).
+            request_log_size=0,
         )
         if args.accounts:
             with open(args.accounts, encoding="utf-8") as f:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from ._store import hash_key
 __all__ = ["LoggedRequest", "RequestLog"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a server answering millions keeps one per request
 class LoggedRequest:
     """One answered request.
 
@@ -37,19 +38,41 @@ class LoggedRequest:
 
 
 class RequestLog:
-    """The request log of one server (`FlickServer.request_log`); iterate it or filter it."""
+    """The request log of one server (`FlickServer.request_log`); iterate it or filter it.
 
-    def __init__(self) -> None:
-        self._entries: list[LoggedRequest] = []
+    Args:
+        max_entries: Keep only the newest this many (`dropped` counts the rest); None keeps
+            every one. A server that runs for hours (`python -m flick_async.testing serve`)
+            would otherwise hold every request it ever answered.
+    """
+
+    def __init__(self, max_entries: int | None = None) -> None:
+        if max_entries is not None and (
+            isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 0
+        ):
+            raise ValueError(f"max_entries must be a whole number >= 0 or None, not {max_entries!r}")
+        self.max_entries = max_entries
+        self._entries: deque[LoggedRequest] = deque(maxlen=max_entries)
+        self._dropped = 0
         self._lock = threading.Lock()
 
     def append(self, entry: LoggedRequest) -> None:
         with self._lock:
+            if len(self._entries) == self.max_entries:
+                self._dropped += 1
             self._entries.append(entry)
 
     def clear(self) -> None:
+        """Forget every entry (and the count of dropped ones)."""
         with self._lock:
             self._entries.clear()
+            self._dropped = 0
+
+    @property
+    def dropped(self) -> int:
+        """How many older entries a bounded log let go (always 0 when it keeps every one)."""
+        with self._lock:
+            return self._dropped
 
     @property
     def entries(self) -> list[LoggedRequest]:

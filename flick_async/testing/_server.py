@@ -62,6 +62,8 @@ class FlickServer:
             see `flick_async.testing.Paging` for the cursor design and the paging knobs.
         max_page_size: Clamp every page to at most this many items (`server.paging.max_limit`).
         demo: Create the demo Pro account (key `DEMO_API_KEY`) with its seeded history.
+        request_log_size: Keep only the newest this many entries in `request_log` (0: none);
+            None keeps every request answered.
 
     Example:
         server = FlickServer(window_seconds=2)
@@ -87,6 +89,7 @@ class FlickServer:
         pagination: PaginationStyle = "page",
         max_page_size: int | None = None,
         demo: bool = True,
+        request_log_size: int | None = None,
     ) -> None:
         self.catalog = catalog if catalog is not None else Catalog.builtin()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -98,8 +101,8 @@ class FlickServer:
         """Fault rules; see `flick_async.testing.Faults`."""
         self.paging = Paging(style=pagination, max_limit=max_page_size)
         """Pagination style, clamp and mutations between pages; see `flick_async.testing.Paging`."""
-        self.request_log = RequestLog()
-        """Every request answered; see `flick_async.testing.RequestLog`."""
+        self.request_log = RequestLog(request_log_size)
+        """Every request answered (the newest `request_log_size`); see `flick_async.testing.RequestLog`."""
         self.api_disabled = False
         """When true, every API request is answered 503 `api_disabled`."""
         self.demo_account: Account | None = None

@@ -194,6 +194,29 @@ async def test_request_log_records_time_route_status_and_key(server: FlickServer
     assert server.request_log.entries == []
 
 
+async def test_a_bounded_request_log_keeps_the_newest_and_counts_the_rest(catalog: Catalog, clock: FakeClock) -> None:
+    """`request_log_size` bounds the log (a server up for hours); the limits never read it."""
+    server = FlickServer(catalog=catalog, clock=clock, rate_limit=3, request_log_size=2)
+    async with client_for(server, DEMO_API_KEY) as http:
+        statuses = []
+        for _ in range(4):
+            statuses.append((await http.get("/me")).status_code)
+            clock.advance(0.25)
+    assert statuses == [200, 200, 200, 429]  # counted by the limiter, not from the log
+    assert [e.time for e in server.request_log.entries] == [START + 0.5, START + 0.75]
+    assert (len(server.request_log), server.request_log.dropped) == (2, 2)
+    server.request_log.clear()
+    assert (len(server.request_log), server.request_log.dropped) == (0, 0)
+
+    silent = FlickServer(catalog=catalog, clock=clock, request_log_size=0)
+    async with client_for(silent, DEMO_API_KEY) as http:
+        assert (await http.get("/me")).status_code == 200
+    assert (silent.request_log.entries, silent.request_log.dropped) == ([], 1)
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="max_entries must be a whole number >= 0 or None"):
+            FlickServer(catalog=catalog, clock=clock, request_log_size=bad)  # type: ignore[arg-type]
+
+
 def test_max_per_window_fixed_and_sliding(server: FlickServer) -> None:
     """Aligned windows and sliding intervals count differently; 429s are left out by default."""
     from flick_async.testing import LoggedRequest

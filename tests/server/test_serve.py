@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -123,6 +125,29 @@ def test_cli_options(serve: Callable[..., Served], tmp_path: Path) -> None:
     assert (mine.json()["username"], mine.headers["x-ratelimit-limit-day"]) == ("demo", "100")
     assert get("/resolve?title=spirited+away", "flick_sk_my_ci_secret_0001").json()["match"]["tmdb_id"] == "129"
     assert get("/me", "flick_sk_my_ci_secret_0001").status_code == 429
+
+
+def test_cli_server_keeps_no_request_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody can read a `serve` process's log, and kept it would grow with every request for hours."""
+    import flick_async.testing.__main__ as cli
+
+    made: list[FlickServer] = []
+
+    class Recorded(FlickServer):
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            made.append(self)
+
+    class Ran:
+        def run(self, sockets: list[socket.socket]) -> None:
+            for sock in sockets:
+                sock.close()
+
+    monkeypatch.setattr(cli, "FlickServer", Recorded)
+    monkeypatch.setattr(cli, "uvicorn_server", lambda app, log_level: Ran())
+    assert cli.main(["serve", "--port", "0", "--no-demo"]) == 0
+    (server,) = made
+    assert server.request_log.max_entries == 0
 
 
 def test_cli_reports_bad_files(tmp_path: Path) -> None:
