@@ -17,21 +17,24 @@ earliest moment the server could have accepted all N requests (from the first an
 - limits 2, 60 and 600 per window; 1, 32 and 256 tasks; N = two windows' worth + 1.
 
 In the real-time cells T* is also bounded by the client's own speed, measured on a second local
-server with limits lifted, at the same number of tasks and for the same N requests: the faster
-of the default client with `throttle=False` and of it throttled (which, limits lifted, never
-waits but for its first answer), just before the cell, and that kind once more just after it;
-the faster of the two is the bound. At 256 tasks the unthrottled client is the slower by 2-3x
-(all of them queue in httpcore's pool, which scans every queued request against every
-connection on each change; the throttle's first probe lets the pool grow as answers come), so
-the unthrottled one alone would excuse a slow throttle. The samples are as long as the run and
-bracket it: this benchmark before took the fastest of six 200-call samples taken before the run,
-which ran 5-8% faster per call than 1,201 calls of the same client a moment later (1 s x 600, 32
-tasks, the machine otherwise idle; the six samples' median matched the long one), so T* was the
-machine's luckiest half second, not what the client itself can do. A cell where that speed, not the
-windows, decides T* is marked `s`. On a loaded machine those cells follow the load more than the
-throttle (a ratio below 1 means the samples ran slower), so an `s` cell runs five rounds, each
-with its own samples and a fresh key, and shows the median ratio with every round's in brackets
-(and the 429s of all of them).
+server with limits lifted, at the same number of tasks and for the same N requests. Which client
+sets that speed, the default client with `throttle=False` or it throttled (which, limits lifted,
+never waits but for its first answer), is settled by one sample of each just before the run: at
+256 tasks the unthrottled client is the slower by 2-3x (all of them queue in httpcore's pool,
+which scans every queued request against every connection on each change; the throttle's first
+probe lets the pool grow as answers come), so the unthrottled one alone would excuse a slow
+throttle. The speed is then the mean of two fresh samples of the faster kind, one just before
+the run and one just after it: as long as the run, bracketing it, and never chosen for being fast.
+(This benchmark first took the fastest of six 200-call samples, which ran 5-8% faster per call
+than 1,201 calls of the same client a moment later; then the fastest of the pair and the sample
+after the run, which still scored a round against the luckiest of three samples of a machine
+whose speed swings 10-30% between consecutive samples: 1 s x 600 at one task read 1.08 in
+five rounds out of five though the throttle never waited there, its own CPU being about 4% of
+a call, alternating with an unthrottled client.) A cell where that speed, not the windows, decides T* is marked `s`.
+On a loaded machine those cells follow the load more than the throttle (a ratio below 1 means
+the run was luckier than its samples), so an `s` cell runs five rounds, each with its own samples
+and a fresh key, and shows the median ratio with every round's in brackets (and the 429s of all
+of them).
 
 Target in every cell: ratio <= 1.03 and zero 429s caused by us. Benchmarks print; they
 assert nothing. Figures taken on a loaded machine are noisy (the load average is printed).
@@ -105,7 +108,7 @@ def ideal_at_speed(
     """T* for a client that cannot send faster than `per_request` seconds a request (aggregate).
 
     The earliest moment the last of N requests is answered by a client going back to back at
-    its own speed (`client_speed`: measured in the same run, same number of tasks)
+    its own speed (`rounds_of_ours`: measured in the same run, same number of tasks)
     that never puts more than the limit into a server window: the windows alone (`ideal`)
     assume all of a window's requests are accepted at its first instant, which a single task
     doing 600 sequential round trips in a 1 s window cannot do, throttled or not.
@@ -123,12 +126,12 @@ def ideal_at_speed(
     return t
 
 
-async def client_speed(base_url: str, key: str, tasks: int, n: int) -> tuple[float, bool]:
-    """Seconds per request of the default client at `tasks` tasks (limits lifted), and whether the
-    throttled client was the faster: the faster of one sample of each, `n` requests long."""
+async def faster_kind(base_url: str, key: str, tasks: int, n: int) -> bool:
+    """Whether the throttled client is the faster at `tasks` tasks (limits lifted), by one sample
+    of each, `n` requests long. Only the kind is kept: the fastest sample is a lucky one."""
     unthrottled = await _speed_sample(base_url, key, tasks, n, throttle=False)
     throttled = await _speed_sample(base_url, key, tasks, n, throttle=True)
-    return min(unthrottled, throttled), throttled <= unthrottled
+    return throttled < unthrottled
 
 
 def pool_limits(tasks: int) -> httpx.Limits:
@@ -307,10 +310,11 @@ async def rounds_of_ours(
     cells: list[Cell] = []
     n = max(requests_for(limit), 2 * tasks)  # (each sample sends at least two requests a task)
     for key in keys:
-        before, throttled = await client_speed(speed_url, probe_key, tasks, n)
+        throttled = await faster_kind(speed_url, probe_key, tasks, n)
+        before = await _speed_sample(speed_url, probe_key, tasks, n, throttle=throttled)
         run = await ours(base_url, key, window, limit, tasks)
         after = await _speed_sample(speed_url, probe_key, tasks, n, throttle=throttled)
-        cells.append(run.cell(min(before, after)))
+        cells.append(run.cell((before + after) / 2))
         if not cells[0].bound_by_speed:
             break
     ranked = sorted(cells, key=lambda cell: cell.wall / cell.ideal)
