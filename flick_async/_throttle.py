@@ -759,14 +759,8 @@ class _Core:
         Else aimed at the bracket's midpoint, which halves it either way. None when the lower
         bound already agrees with the wall clock.
         """
-        guess = self.clock.time() - self.clock.monotonic()
-        if low <= guess <= high:
-            if guess - low <= tight:
-                return None
-            aim = guess
-        else:
-            aim = (low + high) / 2
-        return _next_tick(now, aim)
+        aim = self._sounding_aim(low, high, tight=tight)
+        return None if aim is None else _next_tick(now, aim)
 
     def _boundary_sounding_at(self, low: float, high: float, *, tight: float) -> float | None:
         """When to send the window's last token at the window's end itself, to learn where it falls.
@@ -780,16 +774,17 @@ class _Core:
         never when a window opens. None when the refill is already as early as the aim.
         """
         assert self.minute.end is not None
+        aim = self._sounding_aim(low, high, tight=tight)
+        return None if aim is None else self.minute.end - aim
+
+    def _sounding_aim(self, low: float, high: float, *, tight: float) -> float | None:
+        """The offset a sounding aims at: the local wall clock's while the bracket holds it, else
+        the bracket's midpoint; None when there is nothing to sound (the lower bound agrees with
+        the wall clock, or the bracket is tight already)."""
         guess = self.clock.time() - self.clock.monotonic()
         if low <= guess <= high:
-            if guess - low <= tight:
-                return None
-            aim = guess
-        else:
-            if high - low <= tight:
-                return None
-            aim = (low + high) / 2
-        return self.minute.end - aim
+            return None if guess - low <= tight else guess
+        return None if high - low <= tight else (low + high) / 2
 
     def _unsynced_delay(self, now: float, *, wait_for_day: bool) -> tuple[float, WaitReason]:
         if now < self.paused_until:
