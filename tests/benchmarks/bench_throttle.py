@@ -1,6 +1,6 @@
 """How close to the key's budget the default throttle runs, over a grid of servers (issue #10).
 
-    .venv/bin/python tests/benchmarks/bench_throttle.py            # the full grid (~7 minutes)
+    .venv/bin/python tests/benchmarks/bench_throttle.py            # the full grid (7-19 minutes)
     .venv/bin/python tests/benchmarks/bench_throttle.py --quick    # windows 1 s, limits 2/60, tasks 1/32
 
 Every cell runs the **default client** (`AsyncFlick(key, base_url=...)`, no `window_seconds`, no
