@@ -13,8 +13,10 @@ so that taking a token and syncing from a response are each atomic across worker
   once the server's count shows it never arrived (tickets in flight are counted per window, so
   that the server's count is compared with what it can already have seen). The window's last
   ticket is timed to a whole second of the server's clock until that clock is known to within
-  20 ms, so that its `Date` halves the doubt (`RateLimiter` also sounds the boundary itself; this
-  one does not, so a 1 s window is placed only to the first `Date`'s second).
+  20 ms, so that its `Date` narrows the doubt: aimed first where Redis's own clock (a wall
+  clock, like the server's) says, then at the bracket's midpoint (`RateLimiter` also sounds the
+  boundary itself; this one does not, so a 1 s window is placed only to the first `Date`'s
+  second).
 - A ticket granted too late to be sure which window the server counts it in (within the
   window's last round trip plus margin, or all of the first window's rest while the bracket on
   the server's clock is a `Date` second wide) takes a place in the current window and holds one
@@ -177,15 +179,34 @@ local function roll()
   end
 end
 
--- The window's last token is sent when the bracket's midpoint says the server's clock passes a
--- whole second inside the window, while the bracket on the server's clock is wider than 20 ms
--- (or two round trips): its Date then shows which side it landed on, halving the bracket. The
--- window is spent either way, so this costs no throughput.
+-- The window's last token is sent when the server's clock passes a whole second inside the
+-- window by `aim`, an offset in the bracket, while the bracket is wider than 20 ms (or two round
+-- trips; up to three times that around 0, which two soundings reach, see below): its Date then
+-- shows which side it landed on (after: offset >= aim - rtt; before: offset < aim). The window
+-- is spent either way, so this costs no throughput, except in a job's last window. Redis's TIME
+-- is a wall clock as the API server's is (NTP, or one machine), so while the bracket holds
+-- offset 0 well inside it the aim is there, and then just above it: two soundings place the
+-- windows to a round trip when the clocks agree. (Halving from the first Date's second took up
+-- to six windows, the job's last one among them: the bench's Redis row read 1.06 x T* in runs
+-- whose ten windows had not been enough, 1.01 in the others.) Landing on the wrong side of
+-- either aim moves 0 out of play, and the bracket's midpoint takes over.
 local function sounding(e, from)
   if num('nodate', 0) == 1 then return from end
   local lo, hi, rtt = low(), high(), num('rttmin', 0)
-  if hi - lo <= math.max(TIGHT, 2 * rtt) then return from end
-  local aim = (lo + hi + rtt) / 2
+  local tight = math.max(TIGHT, 2 * rtt)
+  local aim
+  -- (The thresholds keep a side once settled: the bracket's drift allowance must not put a
+  -- refuted 0, or a confirmed upper side, back in play for another 1,000 s.)
+  local near = -tight <= lo and lo <= 0
+  if lo < -tight and hi > tight then
+    aim = 0
+  elseif near and hi > 2 * tight then
+    aim = tight
+  elseif near or hi - lo <= tight then
+    return from
+  else
+    aim = (lo + hi + rtt) / 2
+  end
   local at = math.ceil(from + aim) - aim
   if at <= last_grant(e) then return at end
   return from

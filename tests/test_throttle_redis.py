@@ -537,6 +537,54 @@ async def test_learns_a_2_second_window_with_nothing_configured_and_runs_at_the_
     assert (last - start) / t_star <= 1.03
 
 
+@pytest.mark.parametrize("skew", [0.004, -0.004, 0.0])
+async def test_a_server_clock_that_agrees_with_redis_is_placed_in_two_windows(
+    server: RedisServer, make: Make, skew: float
+) -> None:
+    """The API server's clock `skew` seconds from Redis's (both wall clocks: NTP, or one machine),
+    its first `Date` leaving half a second of doubt: the windows' last tickets look where Redis's
+    clock says, and two soundings place the windows, so a run of five windows is not held back
+    in its last one. (Before: the bracket was halved once per window, from its midpoint, and in
+    the fifth window the last ticket still waited for a whole second of the server's clock: 1.13
+    x T*; the bench's Redis row read 1.06 whenever its ten windows had not been enough.)"""
+    clock = RedisAwareClock()
+    clock.set_wall_time(START + 20.5)
+    api = FakeServer(clock, server_time=clock.time() + skew, window=2.0)
+    workers = [make(server.url, clock), make(server.url, clock)]
+    start = api.now()
+    await bulk(workers, api, 300, 16, latency=0.005)
+    assert api.count(429) == 0
+    per_window = sorted(api.accepted_per_window().items())
+    assert [n for _, n in per_window] == [60] * 5
+    last = max(t for t, status in api.log if status == 200)
+    t_star = 22.0 - 20.5 + 3 * 2.0
+    assert (last - start) / t_star <= 1.03
+
+
+@pytest.mark.parametrize("skew", [0.3, -0.3, 0.07, -0.07])
+async def test_a_server_clock_that_disagrees_with_redis_is_still_found(
+    server: RedisServer, make: Make, skew: float
+) -> None:
+    """Redis's clock only picks where the first soundings look: a server `skew` seconds off it
+    moves the aim to the bracket's midpoint, and after a few windows every window opens within
+    the margin (0.04 s) plus a round trip plus what the bracket leaves, with no 429."""
+    clock = RedisAwareClock()
+    clock.set_wall_time(START + 20.5)
+    api = FakeServer(clock, server_time=clock.time() + skew, window=2.0)
+    workers = [make(server.url, clock), make(server.url, clock)]
+    await bulk(workers, api, 600, 16, latency=0.005)
+    assert api.count(429) == 0
+    per_window = sorted(api.accepted_per_window().items())
+    assert [n for _, n in per_window] == [60] * 10
+    opened: dict[int, float] = {}
+    for t, status in api.log:
+        if status == 200:
+            index = math.floor(t / 2.0)
+            opened[index] = min(opened.get(index, math.inf), t - index * 2.0)
+    late = [round(opened[index], 3) for index, _ in per_window[7:]]
+    assert max(late) < 0.04 + 0.01 + 0.05, late
+
+
 @pytest.mark.parametrize("left", [1.05, 0.6, 0.2, 0.05])
 async def test_a_run_that_starts_late_in_a_window_still_fills_it(server: RedisServer, make: Make, left: float) -> None:
     """Started `left` seconds before a 2 s window ends, with the server's clock known only to its
