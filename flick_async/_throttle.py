@@ -35,16 +35,18 @@ Sounding the server's clock
     so each window opens late by whatever the first `Date` left unknown (up to a second). While
     the bracket is wider than 20 ms (or two round trips) and more demand is in sight (a waiter
     behind, or answers still to come), the window's last token is held back and sent when the
-    bracket's midpoint says the server's clock passes a whole second inside the window: `Date`
-    then shows which side it landed on, halving the bracket (plus a round trip) per window. The
-    window is spent either way, so this costs no throughput. A sequential job (nothing in sight
-    after its request) holds it too, for the first sounding in reach, while the bracket costs
-    each window more than 1% of it: a tick at most a second away, aimed by the wall clock like
-    the boundary below, or the window's end at most a second (or twice the bracket) away; a
-    request that may be the job's last is never held longer. A window with no whole second left
-    inside it (every 1 s window: its `Date` ticks are its boundaries) is sounded at its end
-    instead: the last token goes at the moment
-    the local wall clock says the window ends (the bracket's midpoint when the two disagree),
+    server's clock passes a whole second inside the window: where the local wall clock says
+    while the bracket holds it well inside, then just above that (two windows place the server's
+    clock when the two agree, as under NTP), else where the bracket's middle says. `Date` then
+    shows which side it landed on, halving the bracket (plus a round trip) per window. The
+    window is spent either way, so this costs no throughput but in a job's last window. A
+    sequential job (nothing in sight after its request) holds it too, for the first sounding in
+    reach, while the bracket costs each window more than 1% of it: a tick at most a second away,
+    aimed by the wall clock like the boundary below, or the window's end at most a second (or
+    twice the bracket) away; a request that may be the job's last is never held longer. A window
+    with no whole second left inside it (every 1 s window: its `Date` ticks are its boundaries)
+    is sounded at its end instead: the last token goes at the moment the local wall clock says
+    the window ends (the bracket's midpoint when the two disagree),
     held in both windows, and its `Reset` says on which side it landed. Landing after, it places
     every later window to within a round trip; the wall clock only picks where to look.
 
@@ -709,16 +711,15 @@ class _Core:
         tight = max(_TIGHT, 2 * rtt)
         if high - low <= tight:
             return None
-        if self.server.date_trusted:  # (an untrusted `Date` cannot tighten the lower bound)
-            # Aim at the offset that splits what the two possible answers leave: `Date` one second
-            # short gives `high' = mark − sent_at`, the mark itself gives `low' = mark − received_at`.
-            aim = (low + high + rtt) / 2
-            at = _next_tick(now, aim)
-            if demand and at <= self.last_grant_at(self.minute, now):
-                return at
+        if self.server.date_trusted and demand:  # (an untrusted `Date` cannot tighten the lower bound)
+            aim = self._tick_aim(low, high, rtt=rtt, tight=tight)
+            if aim is not None:
+                at = _next_tick(now, aim)
+                if at <= self.last_grant_at(self.minute, now):
+                    return at
         # Sounding at the boundary waits at most what is left of the window.
         if demand:
-            return self._boundary_sounding_at(low, high, tight=tight)
+            return self._boundary_sounding_at(low, high, rtt=rtt, tight=tight)
         # A sequential job (nothing queued or in flight between its requests, but a window it
         # has otherwise used) sounds too while the bracket costs each window more than
         # `_WORTH_SOUNDING` of it (a 1 s bracket in a 2 s window: every window opening half a
@@ -742,15 +743,38 @@ class _Core:
             # late (the bench's 5 s x 2 one-task cell: 1.02-1.08 by the phase). First come, first
             # taken: held for a tick, the request must not then be held again for the boundary.
             if self.server.date_trusted:
-                tick = self._tick_sounding_at(now, low, high, tight=tight)
+                tick = self._tick_sounding_at(now, low, high, rtt=rtt, tight=tight)
                 if tick is not None and tick <= self.last_grant_at(self.minute, now):
                     return tick
-            boundary = self._boundary_sounding_at(low, high, tight=tight)
+            boundary = self._boundary_sounding_at(low, high, rtt=rtt, tight=tight)
             if boundary is not None and boundary - now <= max(1.0, 2 * (high - low)):
                 return boundary
         return None
 
-    def _tick_sounding_at(self, now: float, low: float, high: float, *, tight: float) -> float | None:
+    def _tick_aim(self, low: float, high: float, *, rtt: float, tight: float) -> float | None:
+        """The offset a tick sounding with more demand in sight aims at; None: nothing to sound.
+
+        A sounding aimed at offset `a` answers `Date` one second short (`high' = a`, from
+        `mark − sent_at`) or the mark itself (`low' = a − rtt`, from `mark − received_at`). While
+        the bracket holds the local wall clock's offset well inside it, the aim is there, then just
+        above it: two soundings place the windows when the clocks agree (servers run NTP), where
+        halving from the first `Date`'s second took up to six windows, each window's last token
+        waiting for a tick meanwhile, a job's last window among them (a five-window job at 2 s
+        windows: 1.13 x T*). Landing on the wrong side of either aim takes the wall clock out of
+        play for good (its thresholds are wider than the drift allowance grows in 1,000 s), and
+        the aim is the offset that splits what the two answers leave.
+        """
+        guess = self.clock.time() - self.clock.monotonic()
+        below = -tight <= low - guess <= 0  # the wall clock confirmed from below
+        if low - guess < -tight and high - guess > tight:
+            return guess
+        if below and high - guess > 2 * tight:
+            return guess + tight
+        if below:
+            return None
+        return (low + high + rtt) / 2
+
+    def _tick_sounding_at(self, now: float, low: float, high: float, *, rtt: float, tight: float) -> float | None:
         """When to send a request so that the server's clock passes a whole second as it arrives.
 
         Aimed by the local wall clock while it agrees with the bracket (as `_boundary_sounding_at`):
@@ -759,10 +783,10 @@ class _Core:
         Else aimed at the bracket's midpoint, which halves it either way. None when the lower
         bound already agrees with the wall clock.
         """
-        aim = self._sounding_aim(low, high, tight=tight)
+        aim = self._sounding_aim(low, high, rtt=rtt, tight=tight)
         return None if aim is None else _next_tick(now, aim)
 
-    def _boundary_sounding_at(self, low: float, high: float, *, tight: float) -> float | None:
+    def _boundary_sounding_at(self, low: float, high: float, *, rtt: float, tight: float) -> float | None:
         """When to send the window's last token at the window's end itself, to learn where it falls.
 
         For windows with no whole second left inside them to sound (every 1 s window: its `Date`
@@ -774,17 +798,25 @@ class _Core:
         never when a window opens. None when the refill is already as early as the aim.
         """
         assert self.minute.end is not None
-        aim = self._sounding_aim(low, high, tight=tight)
+        aim = self._sounding_aim(low, high, rtt=rtt, tight=tight)
         return None if aim is None else self.minute.end - aim
 
-    def _sounding_aim(self, low: float, high: float, *, tight: float) -> float | None:
+    def _sounding_aim(self, low: float, high: float, *, rtt: float, tight: float) -> float | None:
         """The offset a sounding aims at: the local wall clock's while the bracket holds it, else
-        the bracket's midpoint; None when there is nothing to sound (the lower bound agrees with
-        the wall clock, or the bracket is tight already)."""
+        the offset that splits what the two possible answers leave (see `_tick_aim`); None when
+        there is nothing to sound (the lower bound agrees with the wall clock, or the bracket is
+        tight already).
+
+        (The bracket's midpoint alone left the lower side no narrower once the bracket was within
+        a round trip of tight: a sequential job on a server 70 ms off the wall clock held every
+        2 s window's last request for a tick, run after run, the drift allowance widening the
+        bracket past tight again by the next window.) A wall clock on the bracket's upper bound
+        is out of play: a sounding aimed there landed short of the tick.
+        """
         guess = self.clock.time() - self.clock.monotonic()
-        if low <= guess <= high:
+        if low <= guess < high:
             return None if guess - low <= tight else guess
-        return None if high - low <= tight else (low + high) / 2
+        return None if high - low <= tight else (low + high + rtt) / 2
 
     def _unsynced_delay(self, now: float, *, wait_for_day: bool) -> tuple[float, WaitReason]:
         if now < self.paused_until:
