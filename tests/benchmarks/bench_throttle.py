@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_throttle.py            # the full grid (7-19 minutes)
     .venv/bin/python tests/benchmarks/bench_throttle.py --quick    # windows 1 s, limits 2/60, tasks 1/32
+    .venv/bin/python tests/benchmarks/bench_throttle.py --redis-only 30   # the Redis rows, 30 times
 
 Every cell runs the **default client** (`AsyncFlick(key, base_url=...)`, no `window_seconds`, no
 limits: what it knows it learns from the server) and reports its wall time against T*, the
@@ -66,9 +67,11 @@ from aiolimiter import AsyncLimiter
 
 from flick_async import AsyncFlick
 from flick_async._errors import parse_retry_after
-from flick_async.testing import FakeClock, FlickServer
+from flick_async.testing import FakeClock, FlickServer, LoggedRequest
 
 QUICK = "--quick" in sys.argv
+# `--redis-only N`: the Redis rows alone, N times over (where their 429s fell is shown, when any).
+REDIS_ONLY = int(sys.argv[sys.argv.index("--redis-only") + 1]) if "--redis-only" in sys.argv else 0
 WINDOWS = [1.0] if QUICK else [1.0, 2.0, 5.0]
 LIMITS = [2, 60] if QUICK else [2, 60, 600]
 TASKS = [1, 32] if QUICK else [1, 32, 256]
@@ -428,11 +431,32 @@ def redis_rows() -> None:
         t_star = (reset - start_wall) + (math.ceil((n - limit) / limit) - 1) * window
         cell = Cell(max(accepted) - start_wall, t_star, statuses.count(429))
         print(f"  {name:>7}: 4 processes x {per_worker}, {limit} per {window:g} s   {cell.show()}", flush=True)
+        if cell.too_many:
+            _show_refusals(api.request_log.for_key(DEMO_API_KEY), window)
+
+
+def _show_refusals(entries: list[LoggedRequest], window: float) -> None:
+    """Where a Redis row's 429s fell: each server window's accepted and refused requests, from the start."""
+    first = math.floor(min(e.time for e in entries) / window)
+    counts: dict[int, list[int]] = {}
+    for entry in entries:
+        counts.setdefault(math.floor(entry.time / window) - first, [0, 0])[entry.status == 429] += 1
+    refused = [e.time % window for e in entries if e.status == 429]
+    print(
+        "           accepted/refused per window from the first: "
+        + " ".join(f"{i}:{a}/{r}" for i, (a, r) in sorted(counts.items()))
+        + f"; the 429s {min(refused):.3f}-{max(refused):.3f} s into their window",
+        flush=True,
+    )
 
 
 async def main() -> None:
     print(f"throttle grid: wall / T* (429s caused) for ours | aiolimiter(60, 60); {load_average()}")
     started = time.monotonic()
+    if REDIS_ONLY:
+        for _ in range(REDIS_ONLY):
+            await anyio.to_thread.run_sync(redis_rows)
+        return
     await fake_clock_cells()
     await real_time_cells()
     await anyio.to_thread.run_sync(redis_rows)
