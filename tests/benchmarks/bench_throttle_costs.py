@@ -41,6 +41,7 @@ from typing import Any
 import anyio
 import httpx
 from _serve import load_average, serve_in_process
+from bench_throttle import pool_limits  # (a connection per task, all kept alive)
 
 from flick_async import AsyncFlick, RateLimiter
 
@@ -50,11 +51,6 @@ BLOCKS = 3 if QUICK else 6
 BLOCK = 200
 WINDOW, LIMIT = 1.0, 600
 OPENING_RUNS = 2 if QUICK else 4
-
-
-def pool_limits(tasks: int) -> httpx.Limits:
-    # (As bench_throttle's: a connection per task, all kept alive; see its pool_limits.)
-    return httpx.Limits(max_connections=min(tasks, 64), max_keepalive_connections=min(tasks, 64))
 
 
 async def _calls(flick: AsyncFlick, tasks: int, n: int) -> float:
