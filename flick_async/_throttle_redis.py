@@ -14,9 +14,10 @@ so that taking a token and syncing from a response are each atomic across worker
   that the server's count is compared with what it can already have seen). The window's last
   ticket is timed to a whole second of the server's clock until that clock is known to within
   20 ms, so that its `Date` narrows the doubt: aimed first where Redis's own clock (a wall
-  clock, like the server's) says, then at the bracket's midpoint (`RateLimiter` also sounds the
-  boundary itself; this one does not, so a 1 s window is placed only to the first `Date`'s
-  second).
+  clock, like the server's) says, then at the bracket's midpoint. Windows of a second or less,
+  with no whole second inside them, are sounded at their end instead, as `RateLimiter` does: the
+  last ticket goes as a late grant when the server's clock reaches the boundary by that aim, and
+  its `Reset` says on which side it landed (landing after, it spends its place in the old window).
 - A ticket granted too late to be sure which window the server counts it in (within the
   window's last round trip plus margin, or all of the first window's rest while the bracket on
   the server's clock is a `Date` second wide) takes a place in the current window and holds one
@@ -190,23 +191,21 @@ end
 -- to six windows, the job's last one among them: the bench's Redis row read 1.06 x T* in runs
 -- whose ten windows had not been enough, 1.01 in the others.) Landing on the wrong side of
 -- either aim moves 0 out of play, and the bracket's midpoint takes over.
-local function sounding(e, from)
-  if num('nodate', 0) == 1 then return from end
+local function aim_of()
+  if num('nodate', 0) == 1 then return nil end
   local lo, hi, rtt = low(), high(), num('rttmin', 0)
   local tight = math.max(TIGHT, 2 * rtt)
-  local aim
   -- (The thresholds keep a side once settled: the bracket's drift allowance must not put a
   -- refuted 0, or a confirmed upper side, back in play for another 1,000 s.)
   local near = -tight <= lo and lo <= 0
-  if lo < -tight and hi > tight then
-    aim = 0
-  elseif near and hi > 2 * tight then
-    aim = tight
-  elseif near or hi - lo <= tight then
-    return from
-  else
-    aim = (lo + hi + rtt) / 2
-  end
+  if lo < -tight and hi > tight then return 0 end
+  if near and hi > 2 * tight then return tight end
+  if near or hi - lo <= tight then return nil end
+  return (lo + hi + rtt) / 2
+end
+local function sounding(e, from)
+  local aim = aim_of()
+  if aim == nil then return from end
   local at = math.ceil(from + aim) - aim
   if at <= last_grant(e) then return at end
   return from
@@ -222,6 +221,35 @@ local function take(e, extra)
   local idx = redis.call('LPOP', retkey(e))
   if not idx then idx = issued(e) + 1; redis.call('HSET', key, 'n:' .. e, idx) end
   return idx
+end
+
+-- Windows of a second or less (as far as the answers show: the learned length, the shortest
+-- step of Reset, or the first Reset's distance from Date) have no whole second inside them to
+-- sound (their Date ticks are their boundaries), so they are sounded at their end instead, as
+-- `RateLimiter` does: the current window's last ticket goes when the server's clock reaches the
+-- window's end by `aim` (Redis time `e - aim`), as a late grant (a place here, one held in the
+-- next window), and its answer's Reset says on which side it landed: after, the lower bound
+-- moves up to within a round trip; before, the upper bound comes down to `aim`. (Bulk traffic
+-- never narrows the bracket, and one a Date second wide kept even the window's length from
+-- being learned, its steps never provably a single window: 4 workers at 60 per 1 s opened every
+-- window 0.14-0.85 s late, run after run, 1.02-1.13 x T*.) Only while more demand is in sight
+-- (answers to come, or tickets waiting for the next window): the window is spent either way,
+-- but a job's last request must not wait for the boundary. `placed`: the ticket's place in the
+-- next window is held already. Nil: send it now.
+local function boundary(e, now, placed)
+  if math.min(window, min3('r'), num('fspan', HUGE)) > 1 + 1e-9 or e ~= num('wend', 0) then return nil end
+  local aim = aim_of()
+  if aim == nil then return nil end
+  local at = e - aim
+  if at <= now then return nil end
+  if num('df', 0) <= 0 and issued(e + window) <= 0 then return nil end
+  if not placed and not room(e + window, num('held', 0)) then return nil end
+  return at
+end
+-- The ticket of window `e` at index `idx` becomes a late grant, sent at `at` (claimed then).
+local function hold_for_boundary(e, idx, at)
+  put('held', num('held', 0) + 1); put('heldf', num('heldf', 0) + 1)
+  return {'at', tostring(e), tostring(idx), tostring(at - T), 'minute', tostring(margin()), '1', ''}
 end
 
 local function give_back(e, idx, day)
@@ -277,7 +305,13 @@ local function reserve()
         local why = 'minute'
         if paused > opens and paused > T then why = 'paused' end
         local left = num('limit_seen', limit) - issued(e) - ext(e) + redis.call('LLEN', retkey(e))
-        if left <= 0 then from = sounding(e, from) end
+        if left <= 0 then
+          from = sounding(e, from)
+          if from <= T then
+            local at = boundary(e, T)
+            if at then return hold_for_boundary(e, idx, at) end
+          end
+        end
         if from <= T then fly(e) end
         local again = look(e, wend)
         if again == nil then again = '' else again = tostring(again) end
@@ -292,8 +326,12 @@ local function reserve()
       if idx then
         put('held', num('held', 0) + 1); put('heldf', num('heldf', 0) + 1)
         put('dn', num('dn', 0) + 1)
-        fly(e)
-        return {'at', tostring(e), tostring(idx), '0', 'minute', tostring(margin()), '1', ''}
+        -- (While the bracket is wide, all of a window's grants after the first few may be late:
+        -- the last one sounds the boundary too, sent later.)
+        local at = nil
+        if not room(e, 0) then at = boundary(e, T, true) end
+        if at == nil then at = T; fly(e) end
+        return {'at', tostring(e), tostring(idx), tostring(at - T), 'minute', tostring(margin()), '1', ''}
       end
     end
     e = e + window
@@ -351,11 +389,18 @@ if mode == 'claim' then
     if again ~= nil then wait = math.min(wait, again) end
     return {'wait', tostring(math.max(0.001, wait))}
   end
-  if e < wend or num('paused', 0) > T or T > last_grant(e) then
-    if e == wend and idx + ext(e) <= num('limit_seen', limit) then give_back(e, idx, true) end
+  -- (ARGV 10: '1' for a late grant, a boundary sounding woken at its time: late by design.)
+  local late = ARGV[10] == '1'
+  local over = idx + ext(e) > num('limit_seen', limit)
+  if e < wend or num('paused', 0) > T or (T > last_grant(e) and not late) or over then
+    if e == wend and not over then give_back(e, idx, true) end
+    if late then unhold(e, true, false) end
     return reserve()
   end
-  if idx + ext(e) > num('limit_seen', limit) then return reserve() end
+  if not late and idx >= num('limit_seen', limit) - ext(e) then
+    local at = boundary(e, T)
+    if at then return hold_for_boundary(e, idx, at) end
+  end
   fly(e)
   return {'ok'}
 end
@@ -809,7 +854,7 @@ class RedisRateLimiter:
                     if kind == "wait":  # (still holding the ticket a claim told to wait)
                         await self._release(ticket)
                     raise
-                again = self._for_ticket("reserve") if kind == "poll" else self._for_ticket("claim", *ticket[:2])
+                again = self._for_ticket("reserve") if kind == "poll" else self._for_ticket("claim", *ticket)
                 reply = await again
                 continue
             # "at": a ticket that is due after `delay` seconds.
@@ -839,7 +884,7 @@ class RedisRateLimiter:
             except BaseException:
                 await self._release(ticket)
                 raise
-            reply = await self._for_ticket("claim", *ticket[:2])
+            reply = await self._for_ticket("claim", *ticket)
 
     async def _for_ticket(self, mode: str, *ticket: str) -> list[str]:
         """Run `reserve` or `claim`; a ticket it hands out or still holds goes back if the task was cancelled meanwhile.
@@ -855,7 +900,7 @@ class RedisRateLimiter:
             if reply[0] == "at":
                 await self._release(_ticket(reply), granted=float(reply[3]) <= 0)
             elif mode == "claim" and reply[0] in ("ok", "wait"):
-                await self._release((ticket[0], ticket[1], "0"), granted=reply[0] == "ok")
+                await self._release((ticket[0], ticket[1], ticket[2]), granted=reply[0] == "ok")
             raise
         return reply
 

@@ -42,7 +42,8 @@ assert nothing. Figures taken on a loaded machine are noisy (the load average is
 - Redis: 4 worker processes of one key through `RedisRateLimiter` (nothing configured: it
   learns the limits and the window from the server), on one redis-server and on a 3-node
   Redis Cluster (skipped when the binaries are missing); 60 per 2 s and 60 per 1 s (not in
-  `--quick`), 4 x 150 requests. The
+  `--quick`), 601 requests (150 a worker, one more from the first: ten windows' worth + 1, as
+  the grid's N; a job of exactly ten may need an eleventh window, see `RedisRateLimiter`). The
   clock starts once every worker has imported and is waiting on a barrier: interpreter
   start-up (seconds on a loaded machine) is not the throttle's time.
 """
@@ -380,9 +381,9 @@ class _Latency(httpx.AsyncBaseTransport):
 
 
 TESTS = Path(__file__).resolve().parent.parent
-# (1 s windows: `RedisRateLimiter` does not sound the boundary, see its module docstring, so there
-# it places the windows only as well as the first `Date`'s second does, and with a bracket that
-# wide four workers never learned the window's length: every window opened 0.14-0.85 s late.)
+# (1 s windows: until `RedisRateLimiter` sounded their boundaries, four workers never learned
+# their length, a bracket a `Date` second wide proving no step a single window: every window
+# opened 0.14-0.85 s late.)
 REDIS_WINDOWS = [2.0] if QUICK else [2.0, 1.0]
 sys.path.insert(0, str(TESTS))
 
@@ -404,10 +405,13 @@ def redis_rows() -> None:
         api = FlickServer(rate_limit=limit, window_seconds=window, daily_limit=10**9)
         with manager() as redis, serve_in_thread(api) as base_url:
             command = [sys.executable, str(TESTS / "_redis_worker.py"), redis.url, base_url, DEMO_API_KEY]
-            command += [str(per_worker), str(window), "asyncio", *extra, "barrier"]
+            # Ten windows' worth and one more, as the grid's N (the first worker sends the one).
+            commands = [
+                [*command, str(per_worker + (i == 0)), str(window), "asyncio", *extra, "barrier"]
+                for i in range(workers)
+            ]
             processes = [
-                subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-                for _ in range(workers)
+                subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for argv in commands
             ]
             # The clock starts once every worker has imported (start-up is not the throttle's time).
             for process in processes:
@@ -423,7 +427,7 @@ def redis_rows() -> None:
             print(f"  {name:>7}: a worker failed (see its traceback above)", flush=True)
             continue
         statuses = [s for out in outputs for s in json.loads(out.strip().splitlines()[-1])["statuses"]]
-        n = per_worker * workers
+        n = per_worker * workers + 1
         # Timed on the server's own log: from the go to the last request it accepted (the workers'
         # exit, seconds on a loaded machine, is not the throttle's time); T*, the earliest moment
         # the server could have accepted the last of them, the key's window at the go being untouched.
@@ -431,7 +435,7 @@ def redis_rows() -> None:
         reset = (math.floor(start_wall / window) + 1) * window
         t_star = (reset - start_wall) + (math.ceil((n - limit) / limit) - 1) * window
         cell = Cell(max(accepted) - start_wall, t_star, statuses.count(429))
-        print(f"  {name:>7}: 4 processes x {per_worker}, {limit} per {window:g} s   {cell.show()}", flush=True)
+        print(f"  {name:>7}: {n} from 4 processes, {limit} per {window:g} s   {cell.show()}", flush=True)
         if cell.too_many:
             _show_refusals(api.request_log.for_key(DEMO_API_KEY), window)
 
