@@ -246,10 +246,14 @@ local function boundary(e, now, placed)
   if not placed and not room(e + window, num('held', 0)) then return nil end
   return at
 end
--- The ticket of window `e` at index `idx` becomes a late grant, sent at `at` (claimed then).
+-- The reply for a late grant of window `e` at index `idx`, sent at `at` (claimed then if later).
+local function late_ticket(e, idx, at)
+  return {'at', tostring(e), tostring(idx), tostring(at - T), 'minute', tostring(margin()), '1', ''}
+end
+-- The ticket of window `e` at index `idx` becomes a late grant, sent at `at`.
 local function hold_for_boundary(e, idx, at)
   put('held', num('held', 0) + 1); put('heldf', num('heldf', 0) + 1)
-  return {'at', tostring(e), tostring(idx), tostring(at - T), 'minute', tostring(margin()), '1', ''}
+  return late_ticket(e, idx, at)
 end
 
 local function give_back(e, idx, day)
@@ -331,7 +335,7 @@ local function reserve()
         local at = nil
         if not room(e, 0) then at = boundary(e, T, true) end
         if at == nil then at = T; fly(e) end
-        return {'at', tostring(e), tostring(idx), tostring(at - T), 'minute', tostring(margin()), '1', ''}
+        return late_ticket(e, idx, at)
       end
     end
     e = e + window

@@ -27,7 +27,7 @@ from flick_async._errors import APIConnectionError, DailyQuotaExceededError, Rat
 from flick_async._events import ThrottleWait
 from flick_async._throttle import key_digest
 from flick_async._throttle_redis import RedisRateLimiter, _Unavailable
-from flick_async.testing import wait_all_tasks_blocked
+from flick_async.testing import FlickServer, wait_all_tasks_blocked
 from flick_async.testing._clock import FakeClock
 
 KEY = "flick_sk_redis_test_0123456789"
@@ -379,25 +379,33 @@ def _unused_port() -> int:
     return free_port()
 
 
-@pytest.mark.timeout(120)
-def test_four_processes_share_one_key_without_a_429(server: RedisServer) -> None:  # sync: the workers pick backends
-    """4 OS processes x 150 requests, one key, 60 per 2 s: the server logs no 429 and at most 60 per window."""
-    from flick_async.testing import DEMO_API_KEY, FlickServer, serve_in_thread
+def _worker_processes(server: RedisServer, api: FlickServer, plan: list[tuple[int, str]]) -> list[int]:
+    """One `_redis_worker.py` process per (requests, backend) of `plan` on the demo key against
+    `api`, all at once; every status they got. (The window argument is unused: they learn it.)"""
+    from flick_async.testing import DEMO_API_KEY, serve_in_thread
 
-    api = FlickServer(rate_limit=60, window_seconds=2.0)
     worker = Path(__file__).with_name("_redis_worker.py")
     with serve_in_thread(api) as base_url:
         processes = [
             subprocess.Popen(
-                [sys.executable, str(worker), server.url, base_url, DEMO_API_KEY, "150", "2", backend],
+                [sys.executable, str(worker), server.url, base_url, DEMO_API_KEY, str(n), "0", backend],
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            for backend in ("asyncio", "trio", "asyncio", "trio")
+            for n, backend in plan
         ]
         outputs = [p.communicate(timeout=100)[0] for p in processes]
-    assert [p.returncode for p in processes] == [0, 0, 0, 0]
-    statuses = [s for out in outputs for s in json.loads(out.strip().splitlines()[-1])["statuses"]]
+    assert [p.returncode for p in processes] == [0] * len(plan)
+    return [s for out in outputs for s in json.loads(out.strip().splitlines()[-1])["statuses"]]
+
+
+@pytest.mark.timeout(120)
+def test_four_processes_share_one_key_without_a_429(server: RedisServer) -> None:  # sync: the workers pick backends
+    """4 OS processes x 150 requests, one key, 60 per 2 s: the server logs no 429 and at most 60 per window."""
+    from flick_async.testing import DEMO_API_KEY
+
+    api = FlickServer(rate_limit=60, window_seconds=2.0)
+    statuses = _worker_processes(server, api, [(150, backend) for backend in ("asyncio", "trio", "asyncio", "trio")])
     assert collections.Counter(statuses) == {200: 600}
     assert api.request_log.statuses(DEMO_API_KEY).count(429) == 0
     assert api.request_log.max_per_window(2.0, api_key=DEMO_API_KEY) <= 60
@@ -412,22 +420,10 @@ def test_four_processes_learn_one_second_windows(server: RedisServer) -> None:
     whole run in most runs (a bracket a `Date` second wide proved no step of `Reset` a single
     window) and every window opened 0.14-0.85 s late: this failed in 3 of 5 runs. (Where the
     windows open is a benchmark's figure, `bench_throttle.py --redis-only`, not asserted here.)"""
-    from flick_async.testing import DEMO_API_KEY, FlickServer, serve_in_thread
+    from flick_async.testing import DEMO_API_KEY
 
     api = FlickServer(rate_limit=60, window_seconds=1.0, daily_limit=10**9)
-    worker = Path(__file__).with_name("_redis_worker.py")
-    with serve_in_thread(api) as base_url:
-        processes = [
-            subprocess.Popen(
-                [sys.executable, str(worker), server.url, base_url, DEMO_API_KEY, str(150 + (i == 0)), "1", "asyncio"],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for i in range(4)
-        ]
-        outputs = [p.communicate(timeout=100)[0] for p in processes]
-    assert [p.returncode for p in processes] == [0, 0, 0, 0]
-    statuses = [s for out in outputs for s in json.loads(out.strip().splitlines()[-1])["statuses"]]
+    statuses = _worker_processes(server, api, [(151, "asyncio")] + [(150, "asyncio")] * 3)
     assert collections.Counter(statuses) == {200: 601}
     assert api.request_log.max_per_window(1.0, api_key=DEMO_API_KEY) <= 60
     client = redis.Redis.from_url(server.url, decode_responses=True)
