@@ -51,14 +51,21 @@ Sounding the server's clock
     every later window to within a round trip; the wall clock only picks where to look.
 
 The safety margin
-    By default a fiftieth of the window (20 ms in 1 s windows), at most 0.25 s: the shortest
-    step of `Reset` seen (a whole number of windows) bounds the window before its length is
-    learned, and before any step the first `Reset`'s distance from `Date` stands in. A fixed
-    quarter second alone cost 1.25 x the ideal in 1 s windows.
+    Added after each boundary, against a server whose counter runs behind the clock its
+    headers show (a node of a load-balanced server lagging the one that answered). By default
+    a two-hundredth of the window at first (5 ms in 1 s windows), doubled by each 429 answered
+    to one of our grants up to a fiftieth (20 ms), never more than 0.25 s (so from 50 s windows
+    on, the API's 60 s among them, always 0.25 s): a server that counts on the clock it shows
+    costs each window that opens after a spent one 0.5% of it, and one that does not is
+    refused at one or two openings before the margin covers a lag of up to a fiftieth. The
+    shortest step of `Reset` seen (a whole number of windows) bounds the window before its
+    length is learned, and before any step the first `Reset`'s distance from `Date` stands in.
+    A fixed quarter second alone cost 1.25 x the ideal in 1 s windows.
 
 Requests in flight across a turn
     A request granted just before the turn may be counted by the server in the next window.
-    So a grant in a window's last `max round trip + safety_margin` seconds before the earliest
+    So a grant in a window's last `max round trip + guard` seconds (the guard: a fiftieth of
+    the window, at most 0.25 s, or the configured `safety_margin`) before the earliest
     moment it could end also holds a token of the next window; its answer says which window
     counted it (`Reset`), and the other token is given back. (Answer and grant are matched
     through a context variable: the caller observes in the task that acquired.) Responses that
@@ -166,14 +173,21 @@ _RESET_DELTA: Final = 1e9
 _STEPS: Final = 3
 # `Date`s in a row that disagree with the clock bracket before the bracket starts over from them.
 _DATE_CONFLICTS: Final = 3
-# The default safety margin: a fiftieth of the window, at most a quarter second. A fixed 0.25 s
-# alone cost 1.25 x T* in 1 s windows; the margin guards against the server's counter running a
-# little ahead of the clock its headers show, which scales with nothing we measure.
+# The default safety margin after each boundary, against the server's counter running a little
+# behind the clock its headers show (a node of a load-balanced server whose clock lags the one
+# that answered), which scales with nothing we measure: a two-hundredth of the window at first,
+# doubled by each 429 answered to one of our grants up to a fiftieth, never more than a quarter
+# second. A fixed 0.25 s alone cost 1.25 x T* in 1 s windows; a fixed fiftieth cost each window
+# that opens after a spent one 2% of it (20 ms of a 1 s window), where a two-hundredth costs 0.5%.
+# The guard before each boundary (which grants may land in the next window) stays at the
+# fiftieth: a hold there costs no throughput, and it covers scheduling delays after a grant.
 _MARGIN_CAP: Final = 0.25
+_MARGIN_CEILING: Final = 1 / 50
+_MARGIN_DOUBLINGS: Final = 2  # 1/200 -> 1/100 -> 1/50
 # Shared constants for per-key state that starts out the same (one object, not one per key).
 _NEVER: Final = -math.inf
 _NO_DAY: Final = (0, 0)
-_MARGIN_SHARE: Final = 1 / 50
+_MARGIN_SHARE: Final = _MARGIN_CEILING / 2**_MARGIN_DOUBLINGS
 
 WaitReason = Literal["minute", "day", "paused"]
 
@@ -388,8 +402,9 @@ class _Window:
         """Begin a new window with `granted` of our requests already charged to it."""
         self.limit, self.granted, self.used_elsewhere, self.held, self.abandoned = limit, granted, 0, 0, 0
 
-    def sync(self, *, remaining: int, limit: int | None, learn: bool, in_flight: int) -> None:
-        """Follow the server's count of this window (`in_flight`: our answers still to come, any window)."""
+    def sync(self, *, remaining: int, limit: int | None, learn: bool, in_flight: int) -> bool:
+        """Follow the server's count of this window (`in_flight`: our answers still to come, any
+        window); whether it counts more requests of others than it did."""
         if limit is not None and limit >= 1:
             # Learned, the server's limit is the truth (raised or lowered mid-window); configured,
             # it is only ever lowered by what the server says.
@@ -407,6 +422,8 @@ class _Window:
         elsewhere = counted - self.granted
         if elsewhere > self.used_elsewhere:
             self.used_elsewhere = elsewhere
+            return True
+        return False
 
 
 @attrs.define(eq=False)
@@ -504,6 +521,7 @@ class _Core:
         "day",
         "first_span",
         "grants",
+        "guard",
         "head_scope",
         "in_flight",
         "last_reset",
@@ -514,6 +532,7 @@ class _Core:
         "local_day",
         "lock",
         "margin",
+        "margin_doublings",
         "minute",
         "paused_until",
         "per_day",
@@ -573,7 +592,8 @@ class _Core:
         self.limit_seen: int | None = None  # the last `X-RateLimit-Limit` answered
         self.clock = clock
         self.configured_margin = safety_margin
-        self.margin = 0.0
+        self.margin = self.guard = 0.0
+        self.margin_doublings = 0  # 429s answered to our grants so far, up to `_MARGIN_DOUBLINGS`
         self.remargin()
         self.server = _ServerClock()
         self.minute = _Window(self.per_minute)
@@ -595,16 +615,19 @@ class _Core:
         self.status: RateLimitStatus | None = None
 
     def remargin(self) -> None:
-        """Recompute `margin`, the seconds added after each server boundary, from what it depends on.
+        """Recompute `margin` (the seconds added after each server boundary) and `guard` (kept
+        before it, for grants that may land in the next window) from what they depend on.
 
-        The configured margin, else a share of the window. Kept, not derived on each read: a grant
-        reads it about seven times. Called wherever `window_seconds`, `raw_steps` or `first_span`
-        change.
+        The configured margin for both, else shares of the window (see `_MARGIN_SHARE`). Kept,
+        not derived on each read: a grant reads them about seven times. Called wherever
+        `window_seconds`, `raw_steps`, `first_span` or `margin_doublings` change.
         """
         if self.configured_margin is not None:
-            self.margin = self.configured_margin
+            self.margin = self.guard = self.configured_margin
             return
-        self.margin = min(_MARGIN_CAP, _MARGIN_SHARE * self.window_scale())
+        scale = self.window_scale()
+        self.guard = min(_MARGIN_CAP, _MARGIN_CEILING * scale)
+        self.margin = min(self.guard, _MARGIN_SHARE * 2**self.margin_doublings * scale)
 
     def window_scale(self) -> float:
         """The longest the window can be, as far as the answers show: the shortest step of `Reset`
@@ -632,7 +655,7 @@ class _Core:
         assert window.end is not None
         high = self.server.high(now)
         assert high is not None
-        return window.end - high - self.slowest_rtt - self.margin
+        return window.end - high - self.slowest_rtt - self.guard
 
     def grants_since(self, since: float) -> int:
         return sum(1 for t in self.grants if t >= since)
@@ -843,7 +866,7 @@ class _Core:
         """Take a token at `now`, right after `delay(now)` (which rolled the windows) said one is free."""
         grants = self.grants
         grants.append(now)
-        horizon = 2 * self.window_seconds + self.margin + self.slowest_rtt
+        horizon = 2 * self.window_seconds + self.guard + self.slowest_rtt
         stale, excess = 0, len(grants) - self.per_minute
         while stale < excess and grants[stale] < now - horizon:
             stale += 1
@@ -989,7 +1012,8 @@ class _Core:
         return changed
 
     def _give_back(self) -> None:
-        """This task's grant was answered 429, which the server does not count: return its tokens."""
+        """This task's grant was answered 429, which the server does not count: return its tokens
+        (and widen the margin)."""
         ticket = _TICKET.get()
         if ticket is None or not _refers_to(ticket.core, self):
             if not self.synced:
@@ -997,6 +1021,7 @@ class _Core:
                 self.local_day = (index, max(0, count - 1))
             return
         _TICKET.set(None)  # settled: no hold left to release
+        self._widen_margin()  # refused though granted: our pacing may run ahead of the counter
         minute, today = self.minute, self.day
         if minute.end == ticket.end:
             minute.granted = max(0, minute.granted - 1)
@@ -1006,6 +1031,13 @@ class _Core:
             minute.granted = max(0, minute.granted - 1)  # its held token became a grant of this window
         if ticket.day_end is not None and today.end == ticket.day_end:
             today.granted = max(0, today.granted - 1)
+
+    def _widen_margin(self) -> None:
+        """Double the margin, up to its ceiling (see `_MARGIN_SHARE`): the server counted
+        otherwise than our pacing assumed."""
+        if self.margin_doublings < _MARGIN_DOUBLINGS:
+            self.margin_doublings += 1
+            self.remargin()
 
     def _vet_reset(self, reset: float | None, date: float) -> tuple[float | None, bool]:
         """`Reset` in Unix seconds when it is believable (None when it says nothing we may use),
@@ -1183,10 +1215,16 @@ class _Core:
             self.steps = ()
         else:
             window.confirmed = True
-        if status.remaining is not None:
-            window.sync(
+        if (
+            status.remaining is not None
+            and window.sync(
                 remaining=status.remaining, limit=status.limit, learn=self.learn_minute, in_flight=self.in_flight
             )
+            and reset is not None
+        ):
+            # Requests we did not send: another client, or a counter still in the window before
+            # (running behind the clock that wrote `Reset`), which a wider margin waits out.
+            self._widen_margin()
 
     def _sync_day(self, status: RateLimitStatus, date: float, *, received_at: float, now: float) -> None:
         window = self.day
@@ -1294,7 +1332,8 @@ class RateLimiter:
             `DailyQuotaExceededError`.
         safety_margin: Seconds added after each server boundary before refilling, against
             server-side clock differences (load balancers) and scheduling delays. None (the
-            default): a fiftieth of the window, at most 0.25 s (20 ms in 1 s windows).
+            default): a two-hundredth of the window, doubled by each 429 answered to a grant
+            up to a fiftieth, at most 0.25 s (5 to 20 ms in 1 s windows).
         max_wait: The longest 429 pause (`Retry-After`) worth waiting out; `acquire()` raises
             `RateLimitError` at once when more of it remains. None waits out any pause (pauses
             are capped at a day).

@@ -8,7 +8,9 @@ so that taking a token and syncing from a response are each atomic across worker
   (how long ago a request was sent and its answer received), never a timestamp.
 - What it learns and trusts is what `RateLimiter` does: the limits from `X-RateLimit-Limit(-Day)`,
   the window's length from the steps of `Reset` (the documented 60 s until then), a margin of a
-  fiftieth of the window (at most 0.25 s); a `Reset` more than the window past `Date` needs a
+  two-hundredth of the window after each boundary, doubled (shared by every worker) by each 429
+  and each answer counting requests not granted here, up to a fiftieth (at most 0.25 s), and a
+  guard of that fiftieth before it; a `Reset` more than the window past `Date` needs a
   second answer; a 429 returns its tokens, and an unanswered grant (`abandon()`) returns them
   once the server's count shows it never arrived (tickets in flight are counted per window, so
   that the server's count is compared with what it can already have seen). The window's last
@@ -89,9 +91,10 @@ local function num(name, default) local v = s[name]; if v == nil then return def
 local function put(name, value) s[name] = value; redis.call('HSET', key, name, tostring(value)) end
 local function del(name) if s[name] ~= nil then s[name] = nil; redis.call('HDEL', key, name) end end
 -- The window's length: configured (ARGV[4] > 0), else learned from the steps of Reset, the
--- documented 60 s until then. The margin: configured (ARGV[5]), else a fiftieth of the window
--- (at most 0.25 s), scaled before the length is known by the shortest step of Reset seen (a
--- whole number of windows) or, before any step, by the first Reset's distance from Date.
+-- documented 60 s until then. The margin: configured (ARGV[5]), else a two-hundredth of the
+-- window doubled by each sign of a counter behind our pacing up to a fiftieth (at most 0.25 s),
+-- scaled before the length is known by the shortest step of Reset seen (a whole number of
+-- windows) or, before any step, by the first Reset's distance from Date.
 local learnw = tonumber(ARGV[4]) == 0
 local window = tonumber(ARGV[4])
 if learnw then window = num('wlen', 60) end
@@ -102,17 +105,29 @@ local function push3(p, v)
   put(p .. '1', v)
 end
 local function clear3(p) del(p .. '1'); del(p .. '2'); del(p .. '3') end
+local function scale()
+  local r = min3('r')
+  if r == HUGE then r = num('fspan', HUGE) end
+  return math.min(window, r)
+end
+-- The guard before each boundary; the margin after it starts at a quarter of that and doubles
+-- (`mx`) with each sign that the server counts otherwise than we pace (`widen`).
+local function guard()
+  if ARGV[5] ~= '' then return tonumber(ARGV[5]) end
+  return math.min(0.25, scale() / 50)
+end
 local function margin()
   if ARGV[5] ~= '' then return tonumber(ARGV[5]) end
-  local scale = min3('r')
-  if scale == HUGE then scale = num('fspan', HUGE) end
-  return math.min(0.25, math.min(window, scale) / 50)
+  return math.min(guard(), scale() * 2 ^ num('mx', 0) / 200)
+end
+local function widen()
+  if ARGV[5] == '' and num('mx', 0) < 2 then put('mx', num('mx', 0) + 1) end
 end
 local function low() return num('low', 0) - DRIFT * math.max(0, T - num('low_at', T)) end
 local function high() return num('high', 0) + DRIFT * math.max(0, T - num('high_at', T)) end
 local function refill(e) return e - low() + margin() end
 local function last_grant(e)
-  return math.max(e - high() - num('rtt', 0) - margin(), refill(e - window))
+  return math.max(e - high() - num('rtt', 0) - guard(), refill(e - window))
 end
 -- While the window's length is still the starting guess (nothing configured, nothing learned),
 -- a ticket of a window beyond the current one looks again after this many seconds (nil: it need
@@ -536,7 +551,11 @@ if mode == 'sync' then
     if reset == num('wend', 0) and remaining then
       local counted = num('limit_seen', limit) - remaining
       local x = counted - issued(reset)
-      if x > ext(reset) then redis.call('HSET', key, 'x:' .. reset, x) end
+      if x > ext(reset) then
+        -- Requests not granted here: another client, or a counter still in the window before
+        -- (behind the clock that wrote Reset), which a wider margin waits out.
+        redis.call('HSET', key, 'x:' .. reset, x); widen()
+      end
       -- Up only by what the server provably never counted: grants beyond its count and beyond
       -- all still on their way, and no more of them than went unanswered. A Remaining that is
       -- merely too high loosens nothing.
@@ -563,7 +582,7 @@ if mode == 'sync' then
   end
   if tonumber(ARGV[16]) == 429 then
     -- the server counts no 429: the grant's tokens come back (the key is paused anyway)
-    if te ~= 0 then give_back(te, tidx, false) end
+    if te ~= 0 then give_back(te, tidx, false); widen() end
     if num('synced', 0) == 1 and (math.floor(date / DAY) + 1) * DAY == num('dend', 0) then
       put('dn', math.max(0, num('dn', 0) - 1))
     end
@@ -626,7 +645,8 @@ class RedisRateLimiter:
         hooks: Receive a `ThrottleWait` event for every wait.
         wait_for_daily_reset: When the day is spent, sleep until UTC midnight instead of raising.
         safety_margin: Seconds added after each server boundary before its window's tokens are
-            used. None (the default): a fiftieth of the window, at most 0.25 s, as `RateLimiter`.
+            used. None (the default): learned as `RateLimiter` learns it, from a two-hundredth
+            of the window up to a fiftieth, at most 0.25 s.
         max_wait: The longest 429 pause (`Retry-After`) worth waiting out; `acquire()` raises
             `RateLimitError` at once when more of it remains (as `RateLimiter`). None waits any.
         fallback_share: The share of the budget this process may use on its own while Redis is

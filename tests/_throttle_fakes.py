@@ -36,12 +36,16 @@ class FakeServer:
         server_time: float = START + 23.4,
         send_date: bool = True,
         date_ahead: float = 0.0,
+        counter_lag: float = 0.0,
     ) -> None:
         self.clock = clock
         self.limit, self.window, self.daily = limit, window, daily
         self.offset = server_time - clock.monotonic()
         self.send_date = send_date
         self.date_ahead = date_ahead  # how far the clock that stamps `Date` (a proxy) runs ahead of the counter's
+        # How far the counter (a store with a clock of its own) runs behind the clock that writes
+        # `Reset` and `Date`: no answer shows it, but a request sent as `Reset` passes is refused.
+        self.counter_lag = counter_lag
         self.counts: collections.Counter[int] = collections.Counter()
         self.day_counts: collections.Counter[int] = collections.Counter()
         self.log: list[tuple[float, int]] = []  # (server time, status)
@@ -57,7 +61,8 @@ class FakeServer:
         self.day_counts[math.floor(now / 86_400)] += n
 
     def hit(self) -> tuple[int, httpx.Headers]:
-        now = self.now()
+        shown = self.now()  # the clock the headers are written on
+        now = shown - self.counter_lag  # the counter's
         index, day = math.floor(now / self.window), math.floor(now / 86_400)
         status = 200
         retry_after: int | None = None
@@ -72,12 +77,12 @@ class FakeServer:
         headers = {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(max(0, self.limit - self.counts[index])),
-            "X-RateLimit-Reset": str(math.ceil((index + 1) * self.window)),
+            "X-RateLimit-Reset": str(math.ceil((math.floor(shown / self.window) + 1) * self.window)),
             "X-RateLimit-Limit-Day": str(self.daily),
             "X-RateLimit-Remaining-Day": str(max(0, self.daily - self.day_counts[day])),
         }
         if self.send_date:
-            headers["Date"] = email.utils.formatdate(math.floor(now + self.date_ahead), usegmt=True)
+            headers["Date"] = email.utils.formatdate(math.floor(shown + self.date_ahead), usegmt=True)
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
         return status, httpx.Headers(headers)

@@ -537,7 +537,7 @@ async def test_learns_a_2_second_window_with_nothing_configured_and_runs_at_the_
     server: RedisServer, make: Make
 ) -> None:
     """No window or margin configured: the 2 s window is learned from Reset, windows open within
-    the proportional margin (1/50 of 2 s) plus a round trip once the boundary is sounded, and the
+    the proportional margin (1/200 of 2 s) plus a round trip once the boundary is sounded, and the
     run takes at most 1.03 x T*. (Before: a fixed 60 s window guess and a fixed 0.25 s margin.)
     """
     clock = RedisAwareClock()
@@ -554,11 +554,12 @@ async def test_learns_a_2_second_window_with_nothing_configured_and_runs_at_the_
     per_window = sorted(api.accepted_per_window().items())
     assert [n for _, n in per_window] == [60] * 10
     # After the first few windows (learning the length, sounding the boundary), every window
-    # opens within margin (0.04 s) + latency (0.02 s) + what the bracket leaves (< 0.05 s).
+    # opens within margin (0.01 s) + latency (0.02 s) + what the bracket leaves (< 0.05 s).
     late = [round(opened[index], 3) for index, _ in per_window[6:]]
-    assert max(late) < 0.04 + 0.02 + 0.05, late
+    assert max(late) < 0.01 + 0.02 + 0.05, late
     client = redis.Redis.from_url(server.url, decode_responses=True)
     assert client.hget(workers[0]._key, "wlen") == "2"
+    assert client.hget(workers[0]._key, "mx") is None  # nothing widened the margin
     client.close()
     last = max(t for t, status in api.log if status == 200)
     t_star = (math.floor(start / 2.0) + 1) * 2.0 - start + 8 * 2.0
@@ -677,6 +678,33 @@ async def test_a_longer_windows_repeated_reset_is_no_proof_that_the_old_window_e
     assert late == []
     per_window = collections.Counter(math.floor(t / 30) for t, status in api.log if status == 200 and t >= changed)
     assert max(per_window.values()) <= 6
+
+
+@pytest.mark.parametrize("lag", [0.0, 0.012])
+async def test_the_margin_is_widened_for_a_counter_behind_the_headers_clock_and_only_then(
+    server: RedisServer, make: Make, lag: float
+) -> None:
+    """As `RateLimiter` (tests/test_throttle_margin.py): two workers on 1 s windows; a counter 12 ms
+    behind the clock that writes `Reset` answers the first requests after each boundary with the
+    old window's count, the margin (shared in Redis) widens, and from then on every window is used.
+    A server that counts on the clock it shows leaves it at a two-hundredth."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, server_time=START + 20.3, window=1.0, daily=10**9, counter_lag=lag)
+    workers = [make(server.url, clock), make(server.url, clock)]
+    await bulk(workers, api, 12 * 60 + 1, 2, latency=0.001)
+    assert api.count(429) == 0
+    accepted = api.accepted_per_window()
+    assert max(accepted.values()) <= 60
+    # Windows (but the first and last) left mostly unused, each waited out as spent by others:
+    # without the widening, every other one from the ninth on (60, 5, 60, 5, ...: 14.75 s).
+    first, last = min(accepted), max(accepted)
+    starved = [i for i in range(first + 1, last) if accepted[i] < 30]
+    assert len(starved) <= (1 if lag else 0), [accepted[i] for i in range(first, last + 1)]
+    assert api.log[-1][0] - api.log[0][0] < 12.8
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    widened = client.hget(workers[0]._key, "mx")
+    client.close()
+    assert widened in ({"1", "2"} if lag else {None})
 
 
 async def _synced(limiter: RedisRateLimiter, clock: RedisAwareClock, **fields: int) -> None:

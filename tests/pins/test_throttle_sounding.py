@@ -80,8 +80,8 @@ async def test_in_long_windows_a_one_second_bracket_is_not_worth_holding_a_seque
 
 async def test_a_windows_only_token_is_never_held_for_a_sounding() -> None:
     """One request a window: a sequential job's next request is the new window's first, with nothing of
-    that window used, so it goes at the refill (a second plus the 20 ms margin), not at a sounding."""
-    assert math.isclose(await second_grant_after(200.3, limit=1), 1.02, abs_tol=1e-3)
+    that window used, so it goes at the refill (a second plus the 5 ms margin), not at a sounding."""
+    assert math.isclose(await second_grant_after(200.3, limit=1), 1.005, abs_tol=1e-3)
 
 
 async def test_a_wall_clock_on_the_brackets_lower_bound_holds_nothing_back() -> None:

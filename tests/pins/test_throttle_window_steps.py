@@ -79,10 +79,11 @@ async def test_an_answer_written_under_half_a_step_after_the_old_end_shows_one_w
 
 
 async def test_before_any_step_the_margin_is_scaled_by_the_first_answers_reset() -> None:
-    """The margin after each boundary is a fiftieth of the window (at most 0.25 s). Before a step of
-    `Reset` has shown the window, the first answer's `Reset` − `Date` (plus `Date`'s second) bounds
-    it: a `Reset` 0.5 s past `Date` means a window of at most 1.5 s, so the refill comes 0.03 s after
-    the boundary, not the 0.25 s of the 60 s starting guess (a 1 s window would lose a quarter)."""
+    """The margin after each boundary is a two-hundredth of the window at first (at most 0.25 s), the
+    guard before it a fiftieth. Before a step of `Reset` has shown the window, the first answer's
+    `Reset` − `Date` (plus `Date`'s second) bounds it: a `Reset` 0.5 s past `Date` means a window of
+    at most 1.5 s, so the refill comes 7.5 ms after the boundary, not the 0.25 s of the 60 s starting
+    guess (a 1 s window would lose a quarter)."""
     clock = FakeClock()
     limiter = RateLimiter(clock=clock)
     headers = httpx.Headers(
@@ -98,7 +99,7 @@ async def test_before_any_step_the_margin_is_scaled_by_the_first_answers_reset()
     now = clock.monotonic()
     await limiter.acquire()
     limiter.observe(status_code=200, headers=headers, sent_at=now, received_at=now)
-    assert limiter._core.margin == pytest.approx(0.03)
+    assert (limiter._core.margin, limiter._core.guard) == pytest.approx((0.0075, 0.03))
     resets_in = limiter.estimate.minute_resets_in
     assert resets_in is not None
-    assert resets_in == pytest.approx(0.5 + 0.03, abs=1e-6)
+    assert resets_in == pytest.approx(0.5 + 0.0075, abs=1e-6)
