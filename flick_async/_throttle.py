@@ -51,15 +51,20 @@ Sounding the server's clock
     every later window to within a round trip; the wall clock only picks where to look.
 
 The safety margin
-    Added after each boundary, against a server whose counter runs behind the clock its
-    headers show (a node of a load-balanced server lagging the one that answered). By default
-    a two-hundredth of the window at first (5 ms in 1 s windows), doubled by each 429 answered
-    to one of our grants up to a fiftieth (20 ms), never more than 0.25 s (so from 50 s windows
-    on, the API's 60 s among them, always 0.25 s): a server that counts on the clock it shows
-    costs each window that opens after a spent one 0.5% of it, and one that does not is
-    refused at one or two openings before the margin covers a lag of up to a fiftieth. The
-    shortest step of `Reset` seen (a whole number of windows) bounds the window before its
-    length is learned, and before any step the first `Reset`'s distance from `Date` stands in.
+    Added after each boundary, against a server whose counter runs behind the clock that
+    writes its headers (a store with a clock of its own): no answer shows the lag, but right
+    after a boundary `Reset` shows, the answers still count the old window (`Remaining` 0 under
+    the new `Reset`, which reads as a window spent by others and is waited out), or refuse.
+    By default a two-hundredth of the window at first (5 ms in 1 s windows), doubled up to a
+    fiftieth (20 ms) by each such sign: a 429 answered to one of our grants, or an answer
+    counting requests we did not send (another client of the key looks the same: it gets the
+    fiftieth, as before). Never more than 0.25 s, so windows of 50 s or more (the API's 60 s)
+    get that from the start. A server that counts on the clock it shows costs each window that
+    opens after a spent one 0.5% of it instead of 2%; one whose counter lags by up to a
+    fiftieth costs a window or two before the margin covers it. The guard before each boundary
+    (see below) stays at the fiftieth. The shortest step of `Reset` seen (a whole number of
+    windows) bounds the window before its length is learned, and before any step the first
+    `Reset`'s distance from `Date` stands in.
     A fixed quarter second alone cost 1.25 x the ideal in 1 s windows.
 
 Requests in flight across a turn
@@ -173,21 +178,19 @@ _RESET_DELTA: Final = 1e9
 _STEPS: Final = 3
 # `Date`s in a row that disagree with the clock bracket before the bracket starts over from them.
 _DATE_CONFLICTS: Final = 3
-# The default safety margin after each boundary, against the server's counter running a little
-# behind the clock its headers show (a node of a load-balanced server whose clock lags the one
-# that answered), which scales with nothing we measure: a two-hundredth of the window at first,
-# doubled by each 429 answered to one of our grants up to a fiftieth, never more than a quarter
-# second. A fixed 0.25 s alone cost 1.25 x T* in 1 s windows; a fixed fiftieth cost each window
-# that opens after a spent one 2% of it (20 ms of a 1 s window), where a two-hundredth costs 0.5%.
-# The guard before each boundary (which grants may land in the next window) stays at the
-# fiftieth: a hold there costs no throughput, and it covers scheduling delays after a grant.
+# The default safety margin after each boundary (see "The safety margin" above): a two-hundredth
+# of the window, doubled by each sign of a counter behind our pacing up to a fiftieth, at most a
+# quarter second. A fixed 0.25 s alone cost 1.25 x T* in 1 s windows; a fixed fiftieth cost each
+# window that opens after a spent one 2% of it (20 ms of a 1 s window). The guard before each
+# boundary stays at the fiftieth: a hold there costs no throughput, and it covers scheduling
+# delays between a grant and its send.
 _MARGIN_CAP: Final = 0.25
 _MARGIN_CEILING: Final = 1 / 50
 _MARGIN_DOUBLINGS: Final = 2  # 1/200 -> 1/100 -> 1/50
+_MARGIN_SHARE: Final = _MARGIN_CEILING / 2**_MARGIN_DOUBLINGS
 # Shared constants for per-key state that starts out the same (one object, not one per key).
 _NEVER: Final = -math.inf
 _NO_DAY: Final = (0, 0)
-_MARGIN_SHARE: Final = _MARGIN_CEILING / 2**_MARGIN_DOUBLINGS
 
 WaitReason = Literal["minute", "day", "paused"]
 
@@ -593,7 +596,7 @@ class _Core:
         self.clock = clock
         self.configured_margin = safety_margin
         self.margin = self.guard = 0.0
-        self.margin_doublings = 0  # 429s answered to our grants so far, up to `_MARGIN_DOUBLINGS`
+        self.margin_doublings = 0  # signs of a counter behind our pacing so far, up to `_MARGIN_DOUBLINGS`
         self.remargin()
         self.server = _ServerClock()
         self.minute = _Window(self.per_minute)
@@ -1332,8 +1335,9 @@ class RateLimiter:
             `DailyQuotaExceededError`.
         safety_margin: Seconds added after each server boundary before refilling, against
             server-side clock differences (load balancers) and scheduling delays. None (the
-            default): a two-hundredth of the window, doubled by each 429 answered to a grant
-            up to a fiftieth, at most 0.25 s (5 to 20 ms in 1 s windows).
+            default): a two-hundredth of the window, doubled up to a fiftieth by each 429
+            answered to a grant and each answer counting requests not granted here, at most
+            0.25 s (5 to 20 ms in 1 s windows).
         max_wait: The longest 429 pause (`Retry-After`) worth waiting out; `acquire()` raises
             `RateLimitError` at once when more of it remains. None waits out any pause (pauses
             are capped at a day).

@@ -18,7 +18,7 @@ from 1.06. This splits the cost instead, into two figures each far less noisy th
 - Openings: 1 s windows of 600 on a second local server (the same machine, so its wall clock is
   this one's: a window ending at `Reset` ends at that `time.time()` here), two windows' worth
   + 1 requests; for every window that opens after a spent one, how long after its start the
-  first request was sent. It is what the safety margin (20 ms at 1 s windows) and the bracket
+  first request was sent. It is what the safety margin (5 ms at 1 s windows, once learned) and the bracket
   on the server's clock cost each window: no request may go before the server's window surely
   ended.
 
