@@ -92,7 +92,7 @@ def test_a_one_second_window_is_used_from_its_start_with_no_window_configured(
     assert too_many == 0
     assert max(per_window) <= limit
     assert 0 not in per_window, per_window  # no window between the first and the last left unused
-    # Each task's round trips and one margin (1/50 of the window) are all it may add to T*.
+    # Each task's round trips and one margin (at most 1/50 of the window) are all it may add to T*.
     trips = math.ceil((2 * limit + 1) / min(tasks, 2 * limit + 1)) * 2 * LATENCY
     assert elapsed <= t_star + trips + 0.03, (elapsed, t_star)
 
@@ -124,6 +124,6 @@ def test_a_sequential_job_in_short_windows_places_them_by_sounding_the_boundary(
     assert too_many == 0
     assert max(per_window) <= limit
     trips = (2 * limit + 1) * 2 * LATENCY
-    # One margin (1/50 of the window) and a round trip per window; a hold it could not avoid
+    # One margin (at most 1/50 of the window) and a round trip per window; a hold it could not avoid
     # (a boundary more than a second away when the last token was asked for) costs the rest.
     assert elapsed <= t_star + trips + window / 50 + 0.05, (elapsed, t_star)

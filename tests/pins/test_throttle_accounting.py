@@ -22,7 +22,7 @@ from flick_async.testing import FakeClock, wait_all_tasks_blocked
 
 DAY = 86_400
 MIDNIGHT = (math.floor(START / DAY) + 1) * DAY  # the next UTC midnight after START
-# The default safety margin in 60 s windows: a fiftieth of the window, capped at a quarter second.
+# The default safety margin in 60 s windows: capped at a quarter second from the start.
 MARGIN = 0.25
 
 
