@@ -30,6 +30,29 @@ async def get(server: FlickServer, key: str) -> httpx.Response:
         return await http.get("/me", headers={"Authorization": f"Bearer {key}"})
 
 
+async def test_a_lagging_counter_counts_the_old_window_under_the_new_reset() -> None:
+    """`FlickServer(counter_lag=0.05)`: 20 ms past a boundary, `Reset` already names the next window
+    while the count (and a refusal's `Retry-After`) is still the old window's; 50 ms past it, the
+    counter has turned too."""
+    clock = FakeClock(start=START + 9.9)
+    server = FlickServer(clock=clock, rate_limit=2, window_seconds=10, demo=False, counter_lag=0.05)
+    key = server.add_account().api_key
+    assert key
+    assert [(await get(server, key)).status_code for _ in range(2)] == [200, 200]
+    clock.advance(0.12)  # START + 10.02 on the headers' clock, START + 9.97 on the counter's
+    refused = await get(server, key)
+    assert refused.status_code == 429
+    assert refused.headers["x-ratelimit-reset"] == str(int(START + 20))
+    assert refused.headers["x-ratelimit-remaining"] == "0"
+    assert refused.headers["retry-after"] == "1"
+    clock.advance(0.05)
+    answer = await get(server, key)
+    assert answer.status_code == 200
+    assert (answer.headers["x-ratelimit-reset"], answer.headers["x-ratelimit-remaining"]) == (str(int(START + 20)), "1")
+    server.limiter.counter_lag = 0.0
+    assert (await get(server, key)).headers["x-ratelimit-remaining"] == "0"
+
+
 async def test_set_limits_mid_window_applies_at_once_and_per_account() -> None:
     clock = FakeClock(start=START)
     server = FlickServer(clock=clock, rate_limit=5, window_seconds=10, demo=False)

@@ -41,6 +41,7 @@ The server's handles:
     server.faults.add("GET /me/reviews", OddTotal("3"))             odd `total`s
     server.set_limits(limit=600, window_seconds=10, daily_limit=None, account=None)   at runtime, mid-window too
     server.limits(account=None) -> Limits (.limit, .window_seconds, .daily_limit)
+    server.limiter.counter_lag = 0.012  the counter 12 ms behind the clock that writes Reset and Date
     server.faults.add("*", JumpedReset(3600), on=[5])   header faults: JumpedReset, ResetInMilliseconds,
                                         SkewedDate, WrongRemaining, MissingRateLimitHeaders;
                                         RateLimitBurst(http_date=True) sends Retry-After as a date

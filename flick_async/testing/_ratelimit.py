@@ -76,10 +76,18 @@ class RateLimiter:
         limit: Requests accepted per short window (60 on the real API).
         window_seconds: Length of the short window (60 on the real API; tests use 2).
         daily_limit: Requests accepted per UTC day (5,000 on the real API).
+        counter_lag: Seconds the counter runs behind the clock that writes the headers (a
+            counter store with a clock of its own): a request is counted in the window of
+            `now - counter_lag`, while `X-RateLimit-Reset` names the window of `now`. No answer
+            shows it; right after each boundary `Reset` shows, answers still count the old
+            window. Settable at any time (`server.limiter.counter_lag`).
     """
 
-    def __init__(self, *, limit: int = 60, window_seconds: float = 60.0, daily_limit: int = 5000) -> None:
+    def __init__(
+        self, *, limit: int = 60, window_seconds: float = 60.0, daily_limit: int = 5000, counter_lag: float = 0.0
+    ) -> None:
         _check(limit, window_seconds, daily_limit)
+        self.counter_lag = counter_lag
         self._default = Limits(limit, window_seconds, daily_limit)
         self._accounts: dict[str, Limits] = {}
         self._lock = threading.Lock()
@@ -173,21 +181,27 @@ class RateLimiter:
             used_day = m if d == day else 0
         return limits, span, used, day, used_day
 
-    @staticmethod
     def _decision(
+        self,
         limits: Limits,
         span: tuple[float, float],
         used: int,
         used_day: int,
         *,
+        shown: float,
         refused: str | None = None,
         retry_after: int | None = None,
     ) -> Decision:
+        end = span[1]
+        if not span[0] <= shown < span[1]:
+            # The counter lags (`counter_lag`): `Reset` names the window the headers' clock is in.
+            length = span[1] - span[0]
+            end = (math.floor(shown / length) + 1) * length
         return Decision(
             allowed=refused is None,
             limit=limits.limit,
             remaining=max(0, limits.limit - used),
-            reset=math.ceil(span[1]),
+            reset=math.ceil(end),
             limit_day=limits.daily_limit,
             remaining_day=max(0, limits.daily_limit - used_day),
             window=refused,
@@ -197,22 +211,23 @@ class RateLimiter:
     def peek(self, key_id: str | None, now: float, *, account_id: str | None = None) -> Decision:
         """The headers for a response that spends nothing (auth failures, unknown routes)."""
         with self._lock:
-            limits, span, used, _, used_day = self._counts(key_id, account_id, now)
-            return self._decision(limits, span, used, used_day)
+            limits, span, used, _, used_day = self._counts(key_id, account_id, now - self.counter_lag)
+            return self._decision(limits, span, used, used_day, shown=now)
 
     def hit(self, key_id: str, now: float, *, account_id: str | None = None) -> Decision:
         """Count one request if both windows have room; otherwise refuse it, counting nothing."""
         with self._lock:
-            limits, span, used, day, used_day = self._counts(key_id, account_id, now)
+            counted = now - self.counter_lag
+            limits, span, used, day, used_day = self._counts(key_id, account_id, counted)
             if used_day >= limits.daily_limit:
-                retry = math.ceil((day + 1) * _DAY - now)
-                return self._decision(limits, span, used, used_day, refused="day", retry_after=retry)
+                retry = math.ceil((day + 1) * _DAY - counted)
+                return self._decision(limits, span, used, used_day, shown=now, refused="day", retry_after=retry)
             if used >= limits.limit:
-                retry = max(1, math.ceil(span[1] - now))
-                return self._decision(limits, span, used, used_day, refused="minute", retry_after=retry)
+                retry = max(1, math.ceil(span[1] - counted))
+                return self._decision(limits, span, used, used_day, shown=now, refused="minute", retry_after=retry)
             self._windows[key_id] = (span[0], span[1], used + 1)
             self._days[key_id] = (day, used_day + 1)
-            return self._decision(limits, span, used + 1, used_day + 1)
+            return self._decision(limits, span, used + 1, used_day + 1, shown=now)
 
     def refuse(
         self,
@@ -225,5 +240,5 @@ class RateLimiter:
     ) -> Decision:
         """A refusal that did not come from the counters (an injected 429 burst)."""
         with self._lock:
-            limits, span, used, _, used_day = self._counts(key_id, account_id, now)
-            return self._decision(limits, span, used, used_day, refused=window, retry_after=retry_after)
+            limits, span, used, _, used_day = self._counts(key_id, account_id, now - self.counter_lag)
+            return self._decision(limits, span, used, used_day, shown=now, refused=window, retry_after=retry_after)

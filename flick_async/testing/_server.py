@@ -64,6 +64,8 @@ class FlickServer:
         demo: Create the demo Pro account (key `DEMO_API_KEY`) with its seeded history.
         request_log_size: Keep only the newest this many entries in `request_log` (0: none);
             None keeps every request answered.
+        counter_lag: Seconds the rate-limit counter runs behind the clock that writes the
+            headers (see `flick_async.testing.RateLimiter`; `server.limiter.counter_lag` changes it).
 
     Example:
         server = FlickServer(window_seconds=2)
@@ -90,10 +92,13 @@ class FlickServer:
         max_page_size: int | None = None,
         demo: bool = True,
         request_log_size: int | None = None,
+        counter_lag: float = 0.0,
     ) -> None:
         self.catalog = catalog if catalog is not None else Catalog.builtin()
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self.limiter = RateLimiter(limit=rate_limit, window_seconds=window_seconds, daily_limit=daily_limit)
+        self.limiter = RateLimiter(
+            limit=rate_limit, window_seconds=window_seconds, daily_limit=daily_limit, counter_lag=counter_lag
+        )
         self.revocation_delay = revocation_delay
         self.max_body_bytes = max_body_bytes
         self.store = Store(self.catalog)
