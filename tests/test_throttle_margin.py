@@ -47,7 +47,7 @@ async def test_a_server_that_counts_on_the_clock_it_shows_keeps_the_first_margin
     _, _, at_a_fiftieth = await _run(limit=60, window=1.0, tasks=tasks, lag=0.0, margin=0.02)
     assert server.count(429) == 0
     assert max(server.accepted_per_window().values()) <= 60
-    assert (limiter._core.margin, limiter._core.guard) == pytest.approx((0.005, 0.02))
+    assert limiter._core.margin == pytest.approx(0.005)
     assert elapsed == pytest.approx(at_a_fiftieth - 0.015, abs=2e-3)
 
 
@@ -61,9 +61,8 @@ async def test_a_counter_behind_the_headers_clock_widens_the_margin_until_it_is_
     assert 0.005 < limiter._core.margin <= 0.02
     accepted = server.accepted_per_window()
     assert max(accepted.values()) <= 60
-    first, last = min(accepted), max(accepted)
-    starved = [i for i in range(first + 1, last) if accepted[i] < 30]  # waited out as spent by others
-    assert len(starved) <= 1, [accepted[i] for i in range(first, last + 1)]
+    windows = sorted(accepted)
+    assert len(windows) - windows[-1] + windows[0] - 1 <= 1  # at most one window went unused
     assert elapsed < 12.8
 
 
@@ -80,14 +79,14 @@ async def test_a_refusal_answered_to_our_grant_widens_the_margin() -> None:
     server = FakeServer(clock, limit=10, window=1.0, daily=10**9, server_time=START + 0.3)
     limiter = RateLimiter(clock=clock)
     await bulk(limiter, server, 1, 1, latency=0.001)
+    before = limiter._core.margin  # (a two-hundredth of the window the first answer allows)
     server.counts[math.floor(server.now())] = 10  # spent by someone else, unseen by us
     await bulk(limiter, server, 1, 1, latency=0.001)
     assert server.count(429) == 1
-    # One doubling: the refusal's `Remaining: 0` (requests we did not send) is the same sign.
-    assert limiter._core.margin_doublings == 1
+    assert limiter._core.margin == pytest.approx(2 * before)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=60, deadline=None)
 @given(
     window=st.sampled_from([1.0, 2.0, 5.0, 30.0]),
     limit=st.integers(2, 300),
@@ -155,4 +154,3 @@ async def test_the_default_client_against_the_local_servers_lagging_counter(lag:
     assert len([n for n in per_window[1:-1] if n < limit // 2]) <= (1 if lag else 0), per_window
     t_star = (1 - 0.3) + 11 * window
     assert elapsed <= t_star + (window if lag else 0) + 0.1, (elapsed, t_star)
-
