@@ -61,8 +61,9 @@ async def test_a_counter_behind_the_headers_clock_widens_the_margin_until_it_is_
     assert 0.005 < limiter._core.margin <= 0.02
     accepted = server.accepted_per_window()
     assert max(accepted.values()) <= 60
-    windows = sorted(accepted)
-    assert len(windows) - windows[-1] + windows[0] - 1 <= 1  # at most one window went unused
+    first, last = min(accepted), max(accepted)
+    starved = [i for i in range(first + 1, last) if accepted[i] < 30]  # waited out as spent by others
+    assert len(starved) <= 1, [accepted[i] for i in range(first, last + 1)]
     assert elapsed < 12.8
 
 
@@ -79,11 +80,10 @@ async def test_a_refusal_answered_to_our_grant_widens_the_margin() -> None:
     server = FakeServer(clock, limit=10, window=1.0, daily=10**9, server_time=START + 0.3)
     limiter = RateLimiter(clock=clock)
     await bulk(limiter, server, 1, 1, latency=0.001)
-    before = limiter._core.margin  # (a two-hundredth of the window the first answer allows)
     server.counts[math.floor(server.now())] = 10  # spent by someone else, unseen by us
     await bulk(limiter, server, 1, 1, latency=0.001)
     assert server.count(429) == 1
-    assert limiter._core.margin == pytest.approx(2 * before)
+    assert limiter._core.margin_doublings >= 1
 
 
 @settings(max_examples=60, deadline=None)
