@@ -859,7 +859,7 @@ class _Core:
             if not wait_for_day:
                 raise self.day_error(now)
             return (today + 1) * _DAY - self.clock.time() + self.margin, "day"
-        horizon = self.window_seconds + self.margin
+        horizon = self.window_seconds + self.guard
         recent = [t for t in self.grants if t > now - horizon]
         if len(recent) >= self.per_minute:
             return recent[-self.per_minute] + horizon - now, "minute"
@@ -957,7 +957,7 @@ class _Core:
             # No `Date`: the local wall clock is all there is (the one case where its skew matters).
             date = math.floor(self.clock.time() - (now - received_at))
         if status_code == 429:
-            self._give_back()  # the server counts no 429: it must not cost a token for good
+            self._give_back(widen=not reconfigured)  # the server counts no 429: it must not cost a token for good
         reset, lengthened = self._vet_reset(reset_value(raw_reset), date)
         # A `Reset` believed only once repeated moved on because the windows got longer, not
         # because the old one ended: as with a changed limit, its move bounds no clock (a limit
@@ -1014,7 +1014,7 @@ class _Core:
             self.remargin()
         return changed
 
-    def _give_back(self) -> None:
+    def _give_back(self, *, widen: bool) -> None:
         """This task's grant was answered 429, which the server does not count: return its tokens
         (and widen the margin)."""
         ticket = _TICKET.get()
@@ -1024,7 +1024,8 @@ class _Core:
                 self.local_day = (index, max(0, count - 1))
             return
         _TICKET.set(None)  # settled: no hold left to release
-        self._widen_margin()  # refused though granted: our pacing may run ahead of the counter
+        if widen:  # refused though granted (the limits unchanged): our pacing may run ahead of the counter
+            self._widen_margin()
         minute, today = self.minute, self.day
         if minute.end == ticket.end:
             minute.granted = max(0, minute.granted - 1)
@@ -1223,10 +1224,13 @@ class _Core:
             and window.sync(
                 remaining=status.remaining, limit=status.limit, learn=self.learn_minute, in_flight=self.in_flight
             )
-            and reset is not None
+            and counted
+            and not reconfigured
         ):
             # Requests we did not send: another client, or a counter still in the window before
-            # (running behind the clock that wrote `Reset`), which a wider margin waits out.
+            # (running behind the clock that wrote `Reset`), which a wider margin waits out. (Not
+            # for a 429, one sign already, nor across a change of limits: the count carried over
+            # from the old windows is no sign of a lagging counter.)
             self._widen_margin()
 
     def _sync_day(self, status: RateLimitStatus, date: float, *, received_at: float, now: float) -> None:

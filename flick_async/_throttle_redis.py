@@ -554,7 +554,10 @@ if mode == 'sync' then
       if x > ext(reset) then
         -- Requests not granted here: another client, or a counter still in the window before
         -- (behind the clock that wrote Reset), which a wider margin waits out.
-        redis.call('HSET', key, 'x:' .. reset, x); widen()
+        redis.call('HSET', key, 'x:' .. reset, x)
+        -- (Not for a 429, one sign already, nor across a change of limits: the count carried
+        -- over from the old windows is no sign of a lagging counter.)
+        if tonumber(ARGV[16]) ~= 429 and not reconfigured then widen() end
       end
       -- Up only by what the server provably never counted: grants beyond its count and beyond
       -- all still on their way, and no more of them than went unanswered. A Remaining that is
@@ -582,7 +585,10 @@ if mode == 'sync' then
   end
   if tonumber(ARGV[16]) == 429 then
     -- the server counts no 429: the grant's tokens come back (the key is paused anyway)
-    if te ~= 0 then give_back(te, tidx, false); widen() end
+    if te ~= 0 then
+      give_back(te, tidx, false)
+      if not reconfigured then widen() end
+    end
     if num('synced', 0) == 1 and (math.floor(date / DAY) + 1) * DAY == num('dend', 0) then
       put('dn', math.max(0, num('dn', 0) - 1))
     end

@@ -47,7 +47,7 @@ async def test_a_server_that_counts_on_the_clock_it_shows_keeps_the_first_margin
     _, _, at_a_fiftieth = await _run(limit=60, window=1.0, tasks=tasks, lag=0.0, margin=0.02)
     assert server.count(429) == 0
     assert max(server.accepted_per_window().values()) <= 60
-    assert limiter._core.margin == pytest.approx(0.005)
+    assert (limiter._core.margin, limiter._core.guard) == pytest.approx((0.005, 0.02))
     assert elapsed == pytest.approx(at_a_fiftieth - 0.015, abs=2e-3)
 
 
@@ -83,10 +83,11 @@ async def test_a_refusal_answered_to_our_grant_widens_the_margin() -> None:
     server.counts[math.floor(server.now())] = 10  # spent by someone else, unseen by us
     await bulk(limiter, server, 1, 1, latency=0.001)
     assert server.count(429) == 1
-    assert limiter._core.margin_doublings >= 1
+    # One doubling: the refusal's `Remaining: 0` (requests we did not send) is the same sign.
+    assert limiter._core.margin_doublings == 1
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(
     window=st.sampled_from([1.0, 2.0, 5.0, 30.0]),
     limit=st.integers(2, 300),
@@ -154,3 +155,4 @@ async def test_the_default_client_against_the_local_servers_lagging_counter(lag:
     assert len([n for n in per_window[1:-1] if n < limit // 2]) <= (1 if lag else 0), per_window
     t_star = (1 - 0.3) + 11 * window
     assert elapsed <= t_star + (window if lag else 0) + 0.1, (elapsed, t_star)
+

@@ -87,6 +87,8 @@ class RateLimiter:
         self, *, limit: int = 60, window_seconds: float = 60.0, daily_limit: int = 5000, counter_lag: float = 0.0
     ) -> None:
         _check(limit, window_seconds, daily_limit)
+        if not 0 <= counter_lag < math.inf:
+            raise ValueError(f"counter_lag must be a finite number of seconds, 0 or more, not {counter_lag!r}")
         self.counter_lag = counter_lag
         self._default = Limits(limit, window_seconds, daily_limit)
         self._accounts: dict[str, Limits] = {}
@@ -193,9 +195,9 @@ class RateLimiter:
         retry_after: int | None = None,
     ) -> Decision:
         end = span[1]
-        if not span[0] <= shown < span[1]:
-            # The counter lags (`counter_lag`): `Reset` names the window the headers' clock is in.
-            length = span[1] - span[0]
+        if self.counter_lag:
+            # The counter lags: `Reset` names the window the headers' clock is in.
+            length = limits.window_seconds
             end = (math.floor(shown / length) + 1) * length
         return Decision(
             allowed=refused is None,

@@ -25,15 +25,16 @@ NO_HEADERS = httpx.Headers()
 
 async def test_each_wait_says_its_reason_and_how_long(caplog: pytest.LogCaptureFixture) -> None:
     """2 a 10 s window, 4 a day, 30 s before midnight: the third request waits out the window
-    ("minute", 10 s + margin), a headerless 429 with `Retry-After: 5` pauses the next ("paused",
-    5 s + margin; the 429 costs no day token), and with the day's four spent the next waits for
-    local midnight ("day", to the second it is due, plus the margin)."""
+    ("minute", 10 s + the guard, a fiftieth: scheduling between a grant and its send), a
+    headerless 429 with `Retry-After: 5` pauses the next ("paused", 5 s + margin; the 429 costs
+    no day token), and with the day's four spent the next waits for local midnight ("day", to
+    the second it is due, plus the margin)."""
     clock = FakeClock(start=MIDNIGHT - 30.0)
     events: list[Event] = []
     limiter = RateLimiter(
         clock=clock, per_minute=2, per_day=4, window_seconds=10, hooks=[events.append], wait_for_daily_reset=True
     )
-    margin = limiter._core.margin
+    margin, guard = limiter._core.margin, limiter._core.guard
 
     async def call(status: int = 200, headers: httpx.Headers = NO_HEADERS) -> None:
         await limiter.acquire()
@@ -52,10 +53,10 @@ async def test_each_wait_says_its_reason_and_how_long(caplog: pytest.LogCaptureF
         tg.cancel_scope.cancel()
     waits = [(event.reason, event.delay) for event in events if isinstance(event, ThrottleWait)]
     assert [reason for reason, _ in waits] == ["minute", "paused", "minute", "day"]
-    assert waits[0][1] == pytest.approx(10.0 + margin)
+    assert waits[0][1] == pytest.approx(10.0 + guard)
     assert waits[1][1] == pytest.approx(5.0 + margin)
     # The refused request's grant stays in the span it was sent in: with no count from the
     # server, the limiter cannot tell that the 429 came from another client's use.
-    assert waits[2][1] == pytest.approx(5.0)
+    assert waits[2][1] == pytest.approx(5.0 + guard - margin)
     assert waits[3][1] == pytest.approx(MIDNIGHT - at + margin, abs=1e-3)
     assert clock.time() >= MIDNIGHT
