@@ -737,6 +737,13 @@ class _Core:
         tight = max(_TIGHT, 2 * rtt)
         if high - low <= tight:
             return None
+        if not self.minute.confirmed and self.learn_window and not self.steps:
+            # The window's end is only assumed, from the guessed length: its whole seconds may be
+            # past the real end (a 1 s window's first `Reset` reads up to 2 s from `Date`), and
+            # so may the assumed end itself. Held for a tick, the window's one token waited a
+            # window more, in each window of a four-task run at 1 a second; the next answer
+            # confirms the end, and two learn the length.
+            return None
         if self.server.date_trusted and demand:  # (an untrusted `Date` cannot tighten the lower bound)
             aim = self._tick_aim(low, high, rtt=rtt, tight=tight)
             if aim is not None:

@@ -155,4 +155,3 @@ async def test_the_default_client_against_the_local_servers_lagging_counter(lag:
     assert len([n for n in per_window[1:-1] if n < limit // 2]) <= (1 if lag else 0), per_window
     t_star = (1 - 0.3) + 11 * window
     assert elapsed <= t_star + (window if lag else 0) + 0.1, (elapsed, t_star)
-

@@ -20,7 +20,7 @@ import pytest
 import redis
 from _redis_server import RedisCluster, RedisServer, redis_cluster, redis_server
 from _throttle_fakes import START, FakeServer, bulk, call, headers
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from flick_async._errors import APIConnectionError, DailyQuotaExceededError, RateLimitError
@@ -792,8 +792,17 @@ def _plans(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=int(os.environ.get("FLICK_MODEL_EXAMPLES", "60")) // 2, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("FLICK_MODEL_EXAMPLES", "60")) // 2,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,  # seeded, as the local model test: a CI run must not find a new plan
+)
 @given(plan=_plans())
+# Found by unseeded runs: one request a second from a start just before a boundary, each held for
+# a whole second past the real end of a window whose end was only assumed (2.1 windows late
+# over four); and the same rule aimed at the assumed end itself, a minute away.
+@example(plan={"window": 1.0, "limit": 1, "left": 0.015625, "latency": 0.0005, "workers": 1, "tasks": 1, "n": 4})
+@example(plan={"window": 1.0, "limit": 2, "left": 0.5, "latency": 0.0005, "workers": 1, "tasks": 16, "n": 5})
 async def test_model_random_limits_windows_and_phases(server: RedisServer, make: Make, plan: dict[str, Any]) -> None:
     """Seeded model: random limits, windows, the phase the run starts at, latency, workers and tasks,
     nothing configured. Every request is accepted once, with no 429 and never more than the limit

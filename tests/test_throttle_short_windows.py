@@ -97,6 +97,25 @@ def test_a_one_second_window_is_used_from_its_start_with_no_window_configured(
     assert elapsed <= t_star + trips + 0.03, (elapsed, t_star)
 
 
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+@pytest.mark.parametrize("phase", [0.0, 0.3, 0.5, 0.9])
+@pytest.mark.parametrize("tasks", [1, 4])
+def test_a_limit_of_one_a_second_uses_every_window_with_no_window_configured(
+    backend: str, phase: float, tasks: int
+) -> None:
+    """Every token is its window's last, and none is left to sound a boundary with (that needs room
+    in the window before): each window's token goes where the first `Date`'s doubt puts the
+    window's start, `phase` late, but in its window. A whole second inside a window whose end was
+    only assumed (the length not yet learned) once held it for a sounding: it landed a window
+    later, each time ([1, 0, 1, 1] with four tasks)."""
+    elapsed, t_star, per_window, too_many = anyio.run(
+        functools.partial(run, phase, limit=1, tasks=tasks, wall_skew=0.0), backend=backend
+    )
+    assert too_many == 0
+    assert per_window == [1, 1, 1]
+    assert elapsed <= t_star + phase + 3 * 2 * LATENCY + 0.03, (elapsed, t_star)
+
+
 @pytest.mark.parametrize("skew", [-120.0, -0.3, 0.3, 120.0])
 def test_a_wrong_local_wall_clock_costs_no_429_in_short_windows(skew: float) -> None:
     # The local wall clock only chooses where to sound the boundary; the server's answer decides.
