@@ -58,7 +58,8 @@ The safety margin
     By default a two-hundredth of the window at first (5 ms in 1 s windows), doubled up to a
     fiftieth (20 ms) by each such sign: a 429 answered to one of our grants, or an answer
     counting requests we did not send (another client of the key looks the same: it gets the
-    fiftieth, as before). Never more than 0.25 s, so windows of 50 s or more (the API's 60 s)
+    fiftieth, as before), but not across a change of limits until the new windows' length is
+    learned (see `_telling`). Never more than 0.25 s, so windows of 50 s or more (the API's 60 s)
     get that from the start. A server that counts on the clock it shows costs each window that
     opens after a spent one 0.5% of it instead of 2%; one whose counter lags by up to a
     fiftieth costs a window or two before the margin covers it. The guard before each boundary
@@ -517,6 +518,7 @@ class _Core:
     __slots__ = (
         "__weakref__",
         "answered",
+        "changed_end",
         "clock",
         "configured",
         "configured_margin",
@@ -597,6 +599,7 @@ class _Core:
         self.configured_margin = safety_margin
         self.margin = self.guard = 0.0
         self.margin_doublings = 0  # signs of a counter behind our pacing so far, up to `_MARGIN_DOUBLINGS`
+        self.changed_end: float | None = None  # the end of the window the last change of limits was seen in
         self.remargin()
         self.server = _ServerClock()
         self.minute = _Window(self.per_minute)
@@ -963,13 +966,16 @@ class _Core:
         if date is None:
             # No `Date`: the local wall clock is all there is (the one case where its skew matters).
             date = math.floor(self.clock.time() - (now - received_at))
-        if status_code == 429:
-            self._give_back(widen=not reconfigured)  # the server counts no 429: it must not cost a token for good
         reset, lengthened = self._vet_reset(reset_value(raw_reset), date)
         # A `Reset` believed only once repeated moved on because the windows got longer, not
         # because the old one ended: as with a changed limit, its move bounds no clock (a limit
         # change whose first answer's `Reset` was held back as suspect comes to this second one).
         reconfigured = reconfigured or lengthened
+        if reconfigured and reset is not None:
+            self.changed_end = reset
+        if status_code == 429:
+            # the server counts no 429: it must not cost a token for good
+            self._give_back(widen=self._telling(reset, reconfigured=reconfigured))
         low, high = date - received_at, date + _DATE_SLACK - sent_at
         if server_date is None or not self._date_conflicts(low, high, now):
             self.server.constrain(now=now, low=low, high=high, date=True)
@@ -996,7 +1002,12 @@ class _Core:
             self._learn_window(reset, latest)
         if status is not None:
             self._sync_minute(
-                status, reset, received_at=received_at, now=now, counted=status_code != 429, reconfigured=reconfigured
+                status,
+                reset,
+                received_at=received_at,
+                now=now,
+                counted=status_code != 429,
+                reconfigured=reconfigured,
             )
             self._sync_day(status, date, received_at=received_at, now=now)
             self._keep_status(status, reset)
@@ -1020,6 +1031,22 @@ class _Core:
             self.steps = self.raw_steps = ()
             self.remargin()
         return changed
+
+    def _telling(self, reset: float | None, *, reconfigured: bool) -> bool:
+        """Whether what an answer naming `reset` counts can widen the margin (see `_widen_margin`).
+
+        Not in the window a change of limits (or of length) was seen in, nor before the new
+        windows' length is learned: until then the server counts what the old window had, refuses
+        grants paced by the old limit, and counts in windows other than those our grants were
+        charged to, in answers to requests still in flight as well. That is the change, not a
+        counter behind the clock.
+        """
+        if reconfigured:
+            return False
+        changed_end = self.changed_end
+        if changed_end is None:
+            return True
+        return (reset is None or reset > changed_end) and (bool(self.steps) or not self.learn_window)
 
     def _give_back(self, *, widen: bool) -> None:
         """This task's grant was answered 429, which the server does not count: return its tokens
@@ -1231,13 +1258,11 @@ class _Core:
             and window.sync(
                 remaining=status.remaining, limit=status.limit, learn=self.learn_minute, in_flight=self.in_flight
             )
-            and counted
-            and not reconfigured
+            and counted  # (a 429 is one sign already)
+            and self._telling(reset, reconfigured=reconfigured)
         ):
             # Requests we did not send: another client, or a counter still in the window before
-            # (running behind the clock that wrote `Reset`), which a wider margin waits out. (Not
-            # for a 429, one sign already, nor across a change of limits: the count carried over
-            # from the old windows is no sign of a lagging counter.)
+            # (running behind the clock that wrote `Reset`), which a wider margin waits out.
             self._widen_margin()
 
     def _sync_day(self, status: RateLimitStatus, date: float, *, received_at: float, now: float) -> None:

@@ -496,6 +496,17 @@ if mode == 'sync' then
       del('suspect'); del('sspan')
     end
   end
+  -- Whether what this answer counts can widen the margin (as `RateLimiter`): not in the window
+  -- a change of limits (or of length) was seen in, nor before the new windows' length is
+  -- learned. Until then the server counts what the old window had, refuses grants paced by the
+  -- old limit, and counts in windows other than those the tickets were charged to, in answers
+  -- to requests still in flight as well: that is the change, not a counter behind the clock.
+  if reconfigured and reset then put('cend', reset) end
+  local function telling()
+    if reconfigured then return false end
+    local cend = num('cend', nil)
+    return cend == nil or ((reset == nil or reset > cend) and (min3('s') < HUGE or not learnw))
+  end
   local date_low = date - received
   if num('nodate', 0) == 1 then date_low = low() end
   constrain(date_low, date + SLACK - sent, false)
@@ -566,9 +577,7 @@ if mode == 'sync' then
         -- Requests not granted here: another client, or a counter still in the window before
         -- (behind the clock that wrote Reset), which a wider margin waits out.
         redis.call('HSET', key, 'x:' .. reset, x)
-        -- (Not for a 429, one sign already, nor across a change of limits: the count carried
-        -- over from the old windows is no sign of a lagging counter.)
-        if tonumber(ARGV[16]) ~= 429 and not reconfigured then widen() end
+        if tonumber(ARGV[16]) ~= 429 and telling() then widen() end  -- (a 429 is one sign already)
       end
       -- Up only by what the server provably never counted: grants beyond its count and beyond
       -- all still on their way, and no more of them than went unanswered. A Remaining that is
@@ -598,7 +607,7 @@ if mode == 'sync' then
     -- the server counts no 429: the grant's tokens come back (the key is paused anyway)
     if te ~= 0 then
       give_back(te, tidx, false)
-      if not reconfigured then widen() end
+      if telling() then widen() end
     end
     if num('synced', 0) == 1 and (math.floor(date / DAY) + 1) * DAY == num('dend', 0) then
       put('dn', math.max(0, num('dn', 0) - 1))

@@ -60,6 +60,14 @@ class FakeServer:
         self.counts[math.floor(now / self.window)] += n
         self.day_counts[math.floor(now / 86_400)] += n
 
+    def set_limits(self, *, limit: int, window: float) -> None:
+        """Change the limit and the window's length now, mid-window: the window that holds the
+        present counts what the old one had (as `FlickServer.set_limits`)."""
+        now = self.now() - self.counter_lag
+        spent = self.counts[math.floor(now / self.window)]
+        self.limit, self.window = limit, window
+        self.counts[math.floor(now / window)] = spent
+
     def hit(self) -> tuple[int, httpx.Headers]:
         shown = self.now()  # the clock the headers are written on
         now = shown - self.counter_lag  # the counter's

@@ -14,6 +14,7 @@ many windows go unused.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import anyio
@@ -155,3 +156,42 @@ async def test_the_default_client_against_the_local_servers_lagging_counter(lag:
     assert len([n for n in per_window[1:-1] if n < limit // 2]) <= (1 if lag else 0), per_window
     t_star = (1 - 0.3) + 11 * window
     assert elapsed <= t_star + (window if lag else 0) + 0.1, (elapsed, t_star)
+
+
+@pytest.mark.parametrize("tasks", [1, 2, 8])
+@pytest.mark.parametrize(("limit", "window"), [(20, 5.0), (4, 1.0), (15, 4.0), (40, 4.0)])
+async def test_a_change_of_limits_is_no_sign_of_a_lagging_counter(limit: int, window: float, tasks: int) -> None:
+    """The server changes its limits mid-window (`set_limits`), and its new window counts what the
+    old one had: the first answer under the new limit counts requests our pacing charged to the old
+    window. That is the change, not a counter behind the clock: the margin stays a two-hundredth.
+    (Lowered to 4 a second, the 429 before the change shows is no such sign either; the 4 s
+    windows are where the count carried over shows as requests of others.)"""
+    clock = FakeClock(start=START + 0.3)
+    server = FlickServer(clock=clock, window_seconds=2.0, rate_limit=10, daily_limit=10**9, demo=False)
+    key = server.add_account().api_key
+    assert key is not None
+    limiter = RateLimiter(clock=clock)
+    http = httpx.AsyncClient(transport=LatencyTransport(server.transport(), clock, 0.001))
+    flick = AsyncFlick(key, base_url=server.base_url, http_client=http, clock=clock, throttle=limiter)
+
+    async def calls(n: int) -> None:
+        todo = iter(range(n))
+
+        async def worker() -> None:
+            for _ in todo:
+                await flick.me()
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(tasks):
+                tg.start_soon(worker)
+
+    await clock.run(functools.partial(calls, 25))  # the 2 s windows learned, the last one part-spent
+    assert limiter._core.margin_doublings == 0
+    server.set_limits(limit=limit, window_seconds=window)
+    await clock.run(functools.partial(calls, 3 * limit))
+    await flick.aclose()
+    await http.aclose()
+    # (A limit lowered below what was spent may cost a 429 before it is seen; that answer shows
+    # the change too.)
+    assert len([e for e in server.request_log.for_key(key) if e.status == 429]) <= tasks
+    assert limiter._core.margin_doublings == 0

@@ -707,6 +707,25 @@ async def test_the_margin_is_widened_for_a_counter_behind_the_headers_clock_and_
     assert widened in ({"1", "2"} if lag else {None})
 
 
+@pytest.mark.parametrize(("limit", "window"), [(15, 4.0), (40, 4.0), (4, 1.0)])
+async def test_a_change_of_limits_widens_no_margin(server: RedisServer, make: Make, limit: int, window: float) -> None:
+    """As `RateLimiter` (tests/test_throttle_margin.py): the server changes its limits mid-window
+    and its new window counts what the old one had, requests the script charged to the old window.
+    That is the change, not a counter behind the clock (nor is a 429 before the change shows)."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, server_time=START + 20.3, limit=10, window=2.0, daily=10**9)
+    workers = [make(server.url, clock), make(server.url, clock)]
+    await bulk(workers, api, 25, 2, latency=0.001)
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    assert client.hget(workers[0]._key, "mx") is None
+    api.set_limits(limit=limit, window=window)
+    await bulk(workers, api, 3 * limit, 2, latency=0.001)
+    assert api.count(429) <= 2  # (a limit lowered below what was spent: one per worker before it shows)
+    widened = client.hget(workers[0]._key, "mx")
+    client.close()
+    assert widened is None
+
+
 async def _synced(limiter: RedisRateLimiter, clock: RedisAwareClock, **fields: int) -> None:
     """The probe and its answer: the shared state is synced on a 60 s window ending at START + 60."""
     await limiter.acquire()
