@@ -58,11 +58,11 @@ The safety margin
     By default a two-hundredth of the window at first (5 ms in 1 s windows), doubled up to a
     fiftieth (20 ms) by each such sign: a 429 answered to one of our grants, or an answer
     counting requests we did not send (another client of the key looks the same: it gets the
-    fiftieth, as before), but not across a change of limits until the new windows' length is
-    learned (see `_telling`). Never more than 0.25 s, so windows of 50 s or more (the API's 60 s)
-    get that from the start. A server that counts on the clock it shows costs each window that
-    opens after a spent one 0.5% of it instead of 2%; one whose counter lags by up to a
-    fiftieth costs a window or two before the margin covers it. The guard before each boundary
+    fiftieth, as before), but not across a change of limits (see `_telling`). Never more than
+    0.25 s, so windows of 50 s or more (the API's 60 s) get that from the start. A server that
+    counts on the clock it shows costs each window that opens after a spent one 0.5% of it
+    instead of 2%; one whose counter lags by up to a fiftieth costs a window or two before the
+    margin covers it. The guard before each boundary
     (see below) stays at the fiftieth. The shortest step of `Reset` seen (a whole number of
     windows) bounds the window before its length is learned, and before any step the first
     `Reset`'s distance from `Date` stands in.
@@ -533,6 +533,7 @@ class _Core:
         "learn_day",
         "learn_minute",
         "learn_window",
+        "length_learned",
         "limit_seen",
         "local_day",
         "lock",
@@ -578,6 +579,7 @@ class _Core:
         self.per_minute = per_minute if per_minute is not None else _GUESS_PER_MINUTE
         self.per_day = per_day if per_day is not None else _GUESS_PER_DAY
         self.window_seconds = float(window_seconds) if window_seconds is not None else _GUESS_WINDOW
+        self.length_learned = False  # `window_seconds` is the server's (learned once), not the guess
         # Lists, not deques, throughout the core: a deque allocates a 64-slot block (760 B) even
         # when empty, and a service acting for many keys keeps one core per key it has used; these
         # stay short (`_STEPS`, `_RTT_SAMPLES`, the tasks waiting, about `per_minute` grants), so
@@ -740,7 +742,7 @@ class _Core:
         tight = max(_TIGHT, 2 * rtt)
         if high - low <= tight:
             return None
-        if not self.minute.confirmed and self.learn_window and not self.steps:
+        if not self.minute.confirmed and self.learn_window and not self.length_learned:
             # The window's end is only assumed, from the guessed length: its whole seconds may be
             # past the real end (a 1 s window's first `Reset` reads up to 2 s from `Date`), and
             # so may the assumed end itself. Held for a tick, the window's one token waited a
@@ -1035,22 +1037,22 @@ class _Core:
     def _telling(self, reset: float | None, *, reconfigured: bool) -> bool:
         """Whether what an answer naming `reset` counts can widen the margin (see `_widen_margin`).
 
-        Not in the window a change of limits (or of length) was seen in, nor before the new
-        windows' length is learned: until then the server counts what the old window had, refuses
-        grants paced by the old limit, and counts in windows other than those our grants were
-        charged to, in answers to requests still in flight as well. That is the change, not a
-        counter behind the clock.
+        Not in the window a change of limits (or of length) was seen in, nor in the window's
+        length after it: there the server counts what the old window had, refuses grants paced
+        by the old limit, and, while a shortened window is still paced as the old length, counts
+        in windows other than those our grants were charged to, in answers to requests still in
+        flight as well. That is the change, not a counter behind the clock. (Bounded in time, not
+        by the new length being learned: against a lagging counter that may take long, and the
+        margin must widen meanwhile, or every window's first request is refused.)
         """
         if reconfigured:
             return False
         changed_end = self.changed_end
-        if changed_end is None:
-            return True
-        return (reset is None or reset > changed_end) and (bool(self.steps) or not self.learn_window)
+        return changed_end is None or reset is None or reset > changed_end + self.window_seconds
 
     def _give_back(self, *, widen: bool) -> None:
         """This task's grant was answered 429, which the server does not count: return its tokens
-        (and widen the margin)."""
+        (and widen the margin, if `widen`)."""
         ticket = _TICKET.get()
         if ticket is None or not _refers_to(ticket.core, self):
             if not self.synced:
@@ -1103,7 +1105,7 @@ class _Core:
                 logger.info(
                     "rate limiter: the server's window is longer than %gs; now %gs", self.window_seconds, longer
                 )
-                self.window_seconds = longer
+                self.window_seconds, self.length_learned = longer, True
                 self.steps = self.raw_steps = ()
                 self.remargin()
             return reset, True
@@ -1130,6 +1132,7 @@ class _Core:
         if last is not None and reset > last + 0.5 and latest - last < (reset - last) / 2:
             self.steps = (*self.steps[1 - _STEPS :], reset - last)
             if self.learn_window:
+                self.length_learned = True
                 length = min(self.steps)
                 if length != self.window_seconds:
                     logger.info("rate limiter: the server's window is %gs long", length)
@@ -1246,11 +1249,15 @@ class _Core:
                 return  # an older window's answer, overtaken in flight: nothing about this one
             # Our assumed end was wrong, or the server shortened its window mid-way: the server's rules.
             if window.confirmed:
-                self.raw_steps = ()  # (an end we only assumed says nothing of the server's steps)
+                # A window the server named ends earlier now: the steps seen are of the old windows.
+                self.raw_steps = self.steps = ()
                 self.remargin()
+                self.last_reset = reset
+            # (An end we only assumed says nothing of the server's steps, and this answer's step
+            # is learned already: forgetting the steps here, on every answer, kept windows
+            # shortened along with a change of limits from ever being learned, and the margin,
+            # which waits for that, from ever widening again.)
             window.end, window.confirmed = reset, True
-            self.last_reset = reset
-            self.steps = ()
         else:
             window.confirmed = True
         if (

@@ -9,7 +9,8 @@ so that taking a token and syncing from a response are each atomic across worker
 - What it learns and trusts is what `RateLimiter` does: the limits from `X-RateLimit-Limit(-Day)`,
   the window's length from the steps of `Reset` (the documented 60 s until then), a margin of a
   two-hundredth of the window after each boundary, doubled (shared by every worker) by each 429
-  and each answer counting requests not granted here, up to a fiftieth (at most 0.25 s), and a
+  and each answer counting requests not granted here (not across a change of limits), up to a
+  fiftieth (at most 0.25 s), and a
   guard of that fiftieth before it; a `Reset` more than the window past `Date` needs a
   second answer; a 429 returns its tokens, and an unanswered grant (`abandon()`) returns them
   once the server's count shows it never arrived (tickets in flight are counted per window, so
@@ -496,16 +497,16 @@ if mode == 'sync' then
       del('suspect'); del('sspan')
     end
   end
-  -- Whether what this answer counts can widen the margin (as `RateLimiter`): not in the window
-  -- a change of limits (or of length) was seen in, nor before the new windows' length is
-  -- learned. Until then the server counts what the old window had, refuses grants paced by the
-  -- old limit, and counts in windows other than those the tickets were charged to, in answers
-  -- to requests still in flight as well: that is the change, not a counter behind the clock.
+  -- Whether what this answer counts can widen the margin (as `RateLimiter._telling`): not in
+  -- the window a change of limits (or of length) was seen in, nor in the window's length after
+  -- it. There the server counts what the old window had, refuses grants paced by the old limit,
+  -- and, while a shortened window is still paced as the old length, counts in windows other
+  -- than those the tickets were charged to: that is the change, not a counter behind the clock.
   if reconfigured and reset then put('cend', reset) end
   local function telling()
     if reconfigured then return false end
     local cend = num('cend', nil)
-    return cend == nil or ((reset == nil or reset > cend) and (min3('s') < HUGE or not learnw))
+    return cend == nil or reset == nil or reset > cend + window
   end
   local date_low = date - received
   if num('nodate', 0) == 1 then date_low = low() end

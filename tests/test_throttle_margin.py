@@ -195,3 +195,22 @@ async def test_a_change_of_limits_is_no_sign_of_a_lagging_counter(limit: int, wi
     # the change too.)
     assert len([e for e in server.request_log.for_key(key) if e.status == 429]) <= tasks
     assert limiter._core.margin_doublings == 0
+
+
+@pytest.mark.parametrize("phase", [0.0, 0.3])
+@pytest.mark.parametrize("tasks", [1, 8])
+async def test_a_lagging_counter_after_a_change_of_limits_still_widens_the_margin(phase: float, tasks: int) -> None:
+    """10 per 2 s, then 20 per 1 s, from a counter 10 ms behind the clock that writes `Reset`: the
+    margin's pause for the change ends a window's length after it. When it waited for the new
+    length to be learned, which here it never is (the windows are paced as the old 2 s and
+    re-dated by each answer), the margin never widened again: the first request after every
+    boundary was refused, 39 s and 19 (one task) or 149 (eight) 429s for 20 windows' worth."""
+    clock = FakeClock(start=START)
+    server = FakeServer(clock, limit=10, window=2.0, daily=10**9, server_time=START + phase, counter_lag=0.01)
+    limiter = RateLimiter(clock=clock)
+    await bulk(limiter, server, 25, tasks, latency=0.001)
+    server.set_limits(limit=20, window=1.0)
+    refused, begun = server.count(429), server.now()
+    await bulk(limiter, server, 20 * 20, tasks, latency=0.001)
+    assert server.count(429) - refused <= 2 * tasks  # (the change's window, and the one after)
+    assert server.now() - begun <= 20 + 2 * 1.0 + 0.1

@@ -726,6 +726,23 @@ async def test_a_change_of_limits_widens_no_margin(server: RedisServer, make: Ma
     assert widened is None
 
 
+@pytest.mark.parametrize("tasks", [1, 8])
+async def test_a_lagging_counter_after_a_change_of_limits_still_widens_the_margin(
+    server: RedisServer, make: Make, tasks: int
+) -> None:
+    """As `RateLimiter` (tests/test_throttle_margin.py): 10 per 2 s, then 20 per 1 s, from a counter
+    10 ms behind the clock that writes `Reset`; the margin's pause for the change ends."""
+    clock = RedisAwareClock()
+    api = FakeServer(clock, server_time=clock.time(), limit=10, window=2.0, daily=10**9, counter_lag=0.01)
+    limiter = make(server.url, clock)
+    await bulk(limiter, api, 25, tasks, latency=0.001)
+    api.set_limits(limit=20, window=1.0)
+    refused, begun = api.count(429), api.now()
+    await bulk(limiter, api, 20 * 20, tasks, latency=0.001)
+    assert api.count(429) - refused <= 2 * tasks
+    assert api.now() - begun <= 20 + 2 * 1.0 + 0.1
+
+
 async def _synced(limiter: RedisRateLimiter, clock: RedisAwareClock, **fields: int) -> None:
     """The probe and its answer: the shared state is synced on a 60 s window ending at START + 60."""
     await limiter.acquire()
