@@ -85,8 +85,8 @@ class Cell:
     too_many: int
     cut: bool = False
     bound_by_speed: bool = False  # T* is the client's own speed here, not the windows
-    # The windows decide, but the client's speed comes within a tenth of them: a slower moment
-    # of the client (its speed swings 10-30% between samples) would make the speed decide.
+    # The windows decide, but a client a tenth slower would be bound by its speed: a slower
+    # moment of this one (its speed swings 10-30% between samples) would make the speed decide.
     near_speed: bool = False
     rounds: list[float] | None = None  # every round's ratio, when the cell is the median of several
 
@@ -191,12 +191,18 @@ class Run:
             if per_request
             else 0.0
         )
+        # Whether a client a tenth slower (as a slower moment of this one) would be bound by its speed.
+        slower = (
+            ideal_at_speed(self.start_wall, self.window, self.limit, self.n, self.first, 1.1 * per_request)
+            if per_request
+            else 0.0
+        )
         return Cell(
             self.wall,
             max(by_windows, by_speed),
             self.refused,
             bound_by_speed=by_speed > by_windows + 2 * per_request,
-            near_speed=by_speed > 0.9 * by_windows,
+            near_speed=slower > by_windows + 2 * 1.1 * per_request,
         )
 
 
@@ -314,7 +320,7 @@ async def rounds_of_ours(
     Where the speed decides, the ratio compares runs of a client bound by its own CPU, the speed
     samples and the measured run, and this machine's speed swings 10-30% within a minute (the same
     cell read 1.07 and 1.18 two runs apart): one pair decides nothing. So too where the windows
-    decide but the speed comes within a tenth of them (the 1 s x 600 one-task cell: one round
+    decide but a client a tenth slower would not keep up with them (the 1 s x 600 one-task cell: one round
     read 1.060 in a run whose other cells were all at most 1.015, and 1.003-1.029 in others): a
     slower moment of the client during the run is then charged to the throttle. Whether a round
     repeats depends on what set T* (the phase of the server's windows and the samples), never on
