@@ -62,10 +62,9 @@ The safety margin
     0.25 s, so windows of 50 s or more (the API's 60 s) get that from the start. A server that
     counts on the clock it shows costs each window that opens after a spent one 0.5% of it
     instead of 2%; one whose counter lags by up to a fiftieth costs a window or two before the
-    margin covers it. The guard before each boundary
-    (see below) stays at the fiftieth. The shortest step of `Reset` seen (a whole number of
-    windows) bounds the window before its length is learned, and before any step the first
-    `Reset`'s distance from `Date` stands in.
+    margin covers it. The guard before each boundary (see below) stays at the fiftieth. The
+    shortest step of `Reset` seen (a whole number of windows) bounds the window before its
+    length is learned, and before any step the first `Reset`'s distance from `Date` stands in.
     A fixed quarter second alone cost 1.25 x the ideal in 1 s windows.
 
 Requests in flight across a turn
@@ -1254,9 +1253,8 @@ class _Core:
                 self.remargin()
                 self.last_reset = reset
             # (An end we only assumed says nothing of the server's steps, and this answer's step
-            # is learned already: forgetting the steps here, on every answer, kept windows
-            # shortened along with a change of limits from ever being learned, and the margin,
-            # which waits for that, from ever widening again.)
+            # is learned already: forgetting the steps here, on every answer, kept the windows
+            # seen since from counting towards the new length.)
             window.end, window.confirmed = reset, True
         else:
             window.confirmed = True

@@ -10,11 +10,11 @@ so that taking a token and syncing from a response are each atomic across worker
   the window's length from the steps of `Reset` (the documented 60 s until then), a margin of a
   two-hundredth of the window after each boundary, doubled (shared by every worker) by each 429
   and each answer counting requests not granted here (not across a change of limits), up to a
-  fiftieth (at most 0.25 s), and a
-  guard of that fiftieth before it; a `Reset` more than the window past `Date` needs a
-  second answer; a 429 returns its tokens, and an unanswered grant (`abandon()`) returns them
-  once the server's count shows it never arrived (tickets in flight are counted per window, so
-  that the server's count is compared with what it can already have seen). The window's last
+  fiftieth (at most 0.25 s), and a guard of that fiftieth before it; a `Reset` more than the
+  window past `Date` needs a second answer; a 429 returns its tokens, and an unanswered grant
+  (`abandon()`) returns them once the server's count shows it never arrived (tickets in flight
+  are counted per window, so that the server's count is compared with what it can already
+  have seen). The window's last
   ticket is timed to a whole second of the server's clock until that clock is known to within
   20 ms, so that its `Date` narrows the doubt: aimed first where Redis's own clock (a wall
   clock, like the server's) says, then at the bracket's midpoint. Windows of a second or less,
