@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import threading
 from collections.abc import Callable
 
@@ -138,3 +139,13 @@ def test_several_threads_and_event_loops_drive_one_server() -> None:  # sync: it
     assert server.request_log.statuses(key) == [200] * 160
     remaining = anyio.run(get, server, key)
     assert remaining.headers["x-ratelimit-remaining"] == str(1000 - 161)  # counted exactly, under the lock
+
+
+@pytest.mark.parametrize("lag", [-0.001, math.inf, math.nan])
+def test_a_counter_lag_that_is_no_duration_is_refused_when_built_and_when_set(lag: float) -> None:
+    with pytest.raises(ValueError, match="counter_lag must be a finite number of seconds"):
+        FlickServer(counter_lag=lag, demo=False)
+    server = FlickServer(demo=False)
+    with pytest.raises(ValueError, match="counter_lag must be a finite number of seconds"):
+        server.limiter.counter_lag = lag
+    assert server.limiter.counter_lag == 0.0

@@ -87,8 +87,6 @@ class RateLimiter:
         self, *, limit: int = 60, window_seconds: float = 60.0, daily_limit: int = 5000, counter_lag: float = 0.0
     ) -> None:
         _check(limit, window_seconds, daily_limit)
-        if not 0 <= counter_lag < math.inf:
-            raise ValueError(f"counter_lag must be a finite number of seconds, 0 or more, not {counter_lag!r}")
         self.counter_lag = counter_lag
         self._default = Limits(limit, window_seconds, daily_limit)
         self._accounts: dict[str, Limits] = {}
@@ -182,6 +180,18 @@ class RateLimiter:
             d, m = self._days.get(key_id, (day, 0))
             used_day = m if d == day else 0
         return limits, span, used, day, used_day
+
+    @property
+    def counter_lag(self) -> float:
+        """Seconds the counter runs behind the clock that writes the headers (see the class)."""
+        return self._counter_lag
+
+    @counter_lag.setter
+    def counter_lag(self, seconds: float) -> None:
+        # (Checked when set at runtime too: a NaN lag would count every request in no window.)
+        if not 0 <= seconds < math.inf:
+            raise ValueError(f"counter_lag must be a finite number of seconds, 0 or more, not {seconds!r}")
+        self._counter_lag = float(seconds)
 
     def _decision(
         self,
