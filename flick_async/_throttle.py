@@ -817,8 +817,8 @@ class _Core:
         Aimed by the local wall clock while it agrees with the bracket (as `_boundary_sounding_at`):
         landing after the tick, `Date` shows the new second and bounds the offset from below to
         a round trip; before it, the old second bounds it from above at the wall clock's reading.
-        Else aimed at the bracket's midpoint, which halves it either way. None when the lower
-        bound already agrees with the wall clock.
+        Else aimed at the bracket's midpoint, which halves it either way. None when the wall
+        clock agrees with the lower bound (after the windows shortened, with both).
         """
         aim = self._sounding_aim(low, high, rtt=rtt, tight=tight)
         return None if aim is None else _next_tick(now, aim)
@@ -841,7 +841,7 @@ class _Core:
     def _sounding_aim(self, low: float, high: float, *, rtt: float, tight: float) -> float | None:
         """The offset a sounding aims at: the local wall clock's while the bracket holds it, else
         the offset that splits what the two possible answers leave (see `_tick_aim`); None when
-        there is nothing to sound (the lower bound agrees with the wall clock, or the bracket is
+        there is nothing to sound (the wall clock agrees with the lower bound, or the bracket is
         tight already).
 
         (The bracket's midpoint alone left the lower side no narrower once the bracket was within
@@ -849,11 +849,32 @@ class _Core:
         2 s window's last request for a tick, run after run, the drift allowance widening the
         bracket past tight again by the next window.) A wall clock on the bracket's upper bound
         is out of play: a sounding aimed there landed short of the tick.
+
+        Confirmed from below, the wall clock is aimed just above too while the upper side is
+        loose and the server has shortened its windows (`_length_in_doubt`), as `_tick_aim`
+        does: once these soundings stopped at the lower side, the upper side stayed where the
+        last `Date` left it, a second loose, and after a change from 2 s windows to 1 s ones no
+        step of `Reset` was provably one window, the 2 s length kept for good. Not otherwise: a
+        sounding just before a window's end spends its place late in the window, and under a
+        counter lagging more than the margin's ceiling (30 ms behind 1 s windows) that place
+        and the next window's first burst fell in one counted window, a 429 whose `Retry-After`
+        lost the next window, and so every other window from then on (1.57 x the run of a
+        fixed fiftieth, `test_a_learned_margin_costs_at_most_two_windows_more_than_a_fixed_fiftieth`).
         """
         guess = self.clock.time() - self.clock.monotonic()
         if low <= guess < high:
-            return None if guess - low <= tight else guess
+            if guess - low > tight:
+                return guess
+            return guess + tight if high - guess > 2 * tight and self._length_in_doubt() else None
         return None if high - low <= tight else (low + high + rtt) / 2
+
+    def _length_in_doubt(self) -> bool:
+        """Whether the server shortened its windows since their length was learned: a step of
+        `Reset` shorter than the learned length was seen (a whole number of windows, so the
+        windows are at most that long now) and none has proved it one window yet."""
+        if not (self.learn_window and self.length_learned and self.raw_steps):
+            return False
+        return min(self.raw_steps) < self.window_seconds - 1e-3
 
     def _unsynced_delay(self, now: float, *, wait_for_day: bool) -> tuple[float, WaitReason]:
         if now < self.paused_until:

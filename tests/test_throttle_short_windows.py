@@ -16,9 +16,9 @@ import math
 import anyio
 import httpx
 import pytest
-from _throttle_fakes import LatencyTransport
+from _throttle_fakes import FakeServer, LatencyTransport, bulk
 
-from flick_async import AsyncFlick
+from flick_async import AsyncFlick, RateLimiter
 from flick_async.testing import FakeClock, FlickServer
 
 START = 1_781_200_500.0
@@ -146,3 +146,32 @@ def test_a_sequential_job_in_short_windows_places_them_by_sounding_the_boundary(
     # One margin (at most 1/50 of the window) and a round trip per window; a hold it could not avoid
     # (a boundary more than a second away when the last token was asked for) costs the rest.
     assert elapsed <= t_star + trips + window / 50 + 0.05, (elapsed, t_star)
+
+
+@pytest.mark.parametrize("phase", [0.0, 0.3])
+@pytest.mark.parametrize("tasks", [1, 8])
+async def test_windows_shortened_from_2_s_to_1_s_are_relearned_and_placed(phase: float, tasks: int) -> None:
+    """10 per 2 s, then 20 per 1 s, the server's clock `phase` ahead of our wall clock. Once the
+    wall clock agreed with the bracket's lower side, `RateLimiter` sounded nothing more: the upper
+    side stayed where the last `Date` left it, about 0.95 s loose, so no step of `Reset` was ever
+    provably one window, and the 2 s length was kept for good (the Lua learned the new one). Each
+    window's last token now sounds the wall clock's reading plus a margin once, as the Lua does.
+    (The pace held only because each answer's `Reset` names its own window; with a lagging counter
+    the old length and bracket cost 2 s and 2 or 16 429s: `test_throttle_margin.py`.)"""
+    clock = FakeClock(start=START)
+    server = FakeServer(clock, limit=10, window=2.0, daily=10**9, server_time=START + phase)
+    limiter = RateLimiter(clock=clock)
+    await bulk(limiter, server, 25, tasks, latency=LATENCY)
+    server.set_limits(limit=20, window=1.0)
+    begun = server.now()
+    await bulk(limiter, server, 20 * 20, tasks, latency=LATENCY)
+    core = limiter._core
+    assert core.window_seconds == 1.0
+    now = clock.monotonic()
+    low, high = core.server.low(now), core.server.high(now)
+    assert low is not None
+    assert high is not None
+    assert low <= server.offset <= high
+    assert high - low <= 0.05
+    assert server.count(429) == 0
+    assert server.now() - begun <= 20 + 0.05
