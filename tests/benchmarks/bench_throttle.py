@@ -35,7 +35,11 @@ a call, alternating with an unthrottled client.) A cell where that speed, not th
 On a loaded machine those cells follow the load more than the throttle (a ratio below 1 means
 the run was luckier than its samples), so an `s` cell runs five rounds, each with its own samples
 and a fresh key, and shows the median ratio with every round's in brackets (and the 429s of all
-of them).
+of them). Those cells show a second median, `own`: the ratio against T* at the speed the run
+itself went between the waits its windows imposed (`Run.own_speed`), which no swing of the
+machine between samples and run can move; it cannot see a throttle that slows every request
+(the sampled ratio can), and a round may read below 1 (the run's speed varies within it, and
+T* spreads its mean evenly).
 
 Target in every cell: ratio <= 1.03 and zero 429s caused by us. Benchmarks print; they
 assert nothing. Figures taken on a loaded machine are noisy (the load average is printed).
@@ -89,12 +93,18 @@ class Cell:
     # moment of this one (its speed swings 10-30% between samples) would make the speed decide.
     near_speed: bool = False
     rounds: list[float] | None = None  # every round's ratio, when the cell is the median of several
+    # The ratio against T* at the speed the run itself went between the waits its windows imposed
+    # (`Run.own_speed`), every round's; shown where the speed sets T*.
+    own: list[float] | None = None
 
     def show(self) -> str:
         mark = ">" if self.cut else " "
         speed = "s" if self.bound_by_speed else " "
         spread = "" if self.rounds is None else " [" + "/".join(f"{r:.3f}" for r in self.rounds) + "]"
-        return f"{mark}{self.wall / self.ideal:6.3f}{speed}({self.too_many:4d} 429s){spread}"
+        own = ""
+        if self.bound_by_speed and self.own:
+            own = f" own {sorted(self.own)[len(self.own) // 2]:.3f} [" + "/".join(f"{r:.3f}" for r in self.own) + "]"
+        return f"{mark}{self.wall / self.ideal:6.3f}{speed}({self.too_many:4d} 429s){spread}{own}"
 
 
 def requests_for(limit: int) -> int:
@@ -181,6 +191,28 @@ class Run:
     window: float
     limit: int
     n: int
+    sends: list[float]  # when each request went, from the start (monotonic)
+    spent: dict[float, float]  # a window's `Reset` (Unix) -> when an answer first said none remained
+
+    def own_speed(self) -> float:
+        """Seconds a request at the speed this run went while it could send, an aggregate.
+
+        The run's time, less each wait the windows imposed: from the answer that said a window
+        had nothing left to the first request sent after that window's end (the throttle's
+        opening is excused here, not in the ratio: it stays in the wall time). The speed samples
+        are runs of their own, and this machine's speed swings 10-30% between consecutive ones;
+        this one is the run's, so a slower moment of the machine slows T* too. It cannot see a
+        throttle that makes each request slower (its CPU, about 9 us a call): the sampled ratio does.
+        """
+        excused = 0.0
+        for reset, drained in self.spent.items():
+            boundary = reset - self.start_wall
+            if boundary >= self.wall:
+                continue  # the job ended in this window: no wait
+            after = [t for t in self.sends if t >= boundary]
+            if after:
+                excused += max(0.0, min(after) - drained)
+        return (self.wall - excused) / self.n
 
     def cell(self, per_request: float = 0.0) -> Cell:
         by_windows = ideal(self.start_wall, self.window, self.limit, self.n, self.first)
@@ -197,12 +229,14 @@ class Run:
             if per_request
             else 0.0
         )
+        own = ideal_at_speed(self.start_wall, self.window, self.limit, self.n, self.first, self.own_speed())
         return Cell(
             self.wall,
             max(by_windows, by_speed),
             self.refused,
             bound_by_speed=by_speed > by_windows + 2 * per_request,
             near_speed=slower > by_windows + 2 * 1.1 * per_request,
+            own=[self.wall / max(by_windows, own)],
         )
 
 
@@ -210,15 +244,22 @@ async def ours(base_url: str, key: str, window: float, limit: int, tasks: int) -
     n = requests_for(limit)
     firsts: list[httpx.Headers] = []
     refused = 0
+    sends: list[float] = []
+    spent: dict[float, float] = {}
     todo = iter(range(n))
+
+    async def sent(request: httpx.Request) -> None:
+        sends.append(time.monotonic() - start)
 
     async def capture(response: httpx.Response) -> None:
         nonlocal refused
         if not firsts:
             firsts.append(response.headers)
         refused += response.status_code == 429
+        if response.status_code != 429 and response.headers.get("x-ratelimit-remaining") == "0":
+            spent.setdefault(float(response.headers["x-ratelimit-reset"]), time.monotonic() - start)
 
-    http = httpx.AsyncClient(limits=pool_limits(tasks), event_hooks={"response": [capture]})
+    http = httpx.AsyncClient(limits=pool_limits(tasks), event_hooks={"request": [sent], "response": [capture]})
     async with http, AsyncFlick(key, base_url=base_url, http_client=http, max_retry_wait=3600) as flick:
 
         async def worker() -> None:
@@ -230,7 +271,7 @@ async def ours(base_url: str, key: str, window: float, limit: int, tasks: int) -
             for _ in range(min(tasks, n)):
                 tg.start_soon(worker)
         wall = time.monotonic() - start
-    return Run(wall, start_wall, firsts[0], refused, window, limit, n)
+    return Run(wall, start_wall, firsts[0], refused, window, limit, n, sends, spent)
 
 
 async def baseline(base_url: str, key: str, window: float, limit: int, tasks: int, budget: float) -> Cell:
@@ -341,7 +382,12 @@ async def rounds_of_ours(
     if len(cells) == 1:
         return median
     # The 429s of every round: the target is none in any of them.
-    return replace(median, too_many=sum(cell.too_many for cell in cells), rounds=[c.wall / c.ideal for c in cells])
+    return replace(
+        median,
+        too_many=sum(cell.too_many for cell in cells),
+        rounds=[c.wall / c.ideal for c in cells],
+        own=[r for c in cells for r in c.own or ()],
+    )
 
 
 async def fake_clock_cells() -> None:
