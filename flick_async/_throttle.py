@@ -856,7 +856,7 @@ class _Core:
         last `Date` left it, a second loose, and after a change from 2 s windows to 1 s ones no
         step of `Reset` was provably one window, the 2 s length kept for good. Not otherwise: a
         sounding just before a window's end spends its place late in the window, and under a
-        counter lagging more than the margin's ceiling (30 ms behind 1 s windows) that place
+        counter lagging more than the margin's ceiling (31 ms behind 1 s windows) that place
         and the next window's first burst fell in one counted window, a 429 whose `Retry-After`
         lost the next window, and so every other window from then on (1.57 x the run of a
         fixed fiftieth, `test_a_learned_margin_costs_at_most_two_windows_more_than_a_fixed_fiftieth`).

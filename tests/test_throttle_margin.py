@@ -95,8 +95,8 @@ async def test_a_refusal_answered_to_our_grant_widens_the_margin() -> None:
     tasks=st.sampled_from([1, 4, 32, 128]),
     lag_share=st.floats(0.0, 0.05),
 )
-# A counter 31 ms behind 1 s windows, past the margin's ceiling: a sounding late in a window (the
-# wall clock's reading plus a margin, sent whenever the window's length was unproven) shared a
+# A counter 31 ms behind 1 s windows, past the margin's ceiling (20 ms): a sounding late in a window
+# (just above the wall clock's reading, sent whenever the window's length was unproven) shared a
 # counted window with the next one's first burst, and a 429 lost every other window (13.7 s, not 8.7).
 @example(window=1.0, limit=30, tasks=4, lag_share=0.03125)
 def test_a_learned_margin_costs_at_most_two_windows_more_than_a_fixed_fiftieth(
