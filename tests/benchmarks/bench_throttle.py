@@ -203,6 +203,8 @@ class Run:
         are runs of their own, and this machine's speed swings 10-30% between consecutive ones;
         this one is the run's, so a slower moment of the machine slows T* too. It cannot see a
         throttle that makes each request slower (its CPU, about 9 us a call): the sampled ratio does.
+        Nor a pause after a 429 (its answer is not a window's `Remaining: 0`): it counts as the
+        run's speed, so a run with 429s reads better here than it is (the 429s column says so).
         """
         excused = 0.0
         for reset, drained in self.spent.items():
