@@ -207,8 +207,9 @@ async def test_a_lagging_counter_after_a_change_of_limits_still_widens_the_margi
     """10 per 2 s, then 20 per 1 s, from a counter 10 ms behind the clock that writes `Reset`: the
     margin's pause for the change ends a window's length after it. When it waited for the new
     length to be learned (which took until the new windows were sounded: the windows paced as
-    the old 2 s and re-dated by each answer meanwhile), the margin never widened again: the first request after every
-    boundary was refused, 39 s and 19 (one task) or 149 (eight) 429s for 20 windows' worth."""
+    the old 2 s and re-dated by each answer meanwhile), the margin never widened again: the
+    first request after every boundary was refused, 39 s and 19 (one task) or 149 (eight) 429s
+    for 20 windows' worth."""
     clock = FakeClock(start=START)
     server = FakeServer(clock, limit=10, window=2.0, daily=10**9, server_time=START + phase, counter_lag=0.01)
     limiter = RateLimiter(clock=clock)
