@@ -57,6 +57,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,7 +104,7 @@ class Cell:
         spread = "" if self.rounds is None else " [" + "/".join(f"{r:.3f}" for r in self.rounds) + "]"
         own = ""
         if self.bound_by_speed and self.own:
-            own = f" own {sorted(self.own)[len(self.own) // 2]:.3f} [" + "/".join(f"{r:.3f}" for r in self.own) + "]"
+            own = f" own {statistics.median_high(self.own):.3f} [" + "/".join(f"{r:.3f}" for r in self.own) + "]"
         return f"{mark}{self.wall / self.ideal:6.3f}{speed}({self.too_many:4d} 429s){spread}{own}"
 
 
